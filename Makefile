@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make            build build/threadleak
+# make test       unit tests, then live tests (as root)
+# make demo       run threadleak on a bundled leaking program
+# make install    install to $(PREFIX)/sbin
+#
+# Both `test` and `demo` first run scripts/install-deps.sh when a tool or
+# library is missing, so a fresh Debian 12 machine needs nothing else.
+
+OUTPUT ?= build
+PREFIX ?= /usr/local
+ARCH ?= x86
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= gcc
+V ?= 0
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# Tools and libraries the build needs; missing ones trigger install-deps.sh.
+DEPS_OK := $(shell command -v $(CLANG) >/dev/null && command -v $(BPFTOOL) >/dev/null && \
+	     pkg-config --exists libbpf libelf libdw zlib libmicrohttpd 2>/dev/null && echo yes)
+
+# clang -target bpf does not search the system's multiarch directories.
+CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
+	sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+
+WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
+	    -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS ?= -g -O2
+CFLAGS += $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -I$(OUTPUT) -Isrc
+LDLIBS += $(shell pkg-config --libs libbpf libelf libdw zlib 2>/dev/null) -lm
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	      -Ivmlinux/$(ARCH) -Isrc $(CLANG_BPF_SYS_INCLUDES)
+
+# The detector and everything it feeds on or into: pure code, no BPF, no
+# root. Unit tests link these.
+CORE_SRCS := src/decode.c src/detector.c src/wait.c src/json.c \
+	     src/report.c src/report_text.c src/report_json.c src/report_top.c src/proc_info.c \
+	     src/libc_layout.c
+APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c \
+	    src/threadleak.c
+APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
+CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
+
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+TEST_PROGS := $(patsubst tests/progs/%.c,$(OUTPUT)/tests/%,$(wildcard tests/progs/*.c))
+
+.PHONY: all
+all: $(OUTPUT)/threadleak
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+$(OUTPUT) $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c src/record.h vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp
+	$(Q)rm -f $@.tmp
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# Syscall names from the kernel headers the machine has, not a typed list.
+$(OUTPUT)/syscall_names.h: scripts/gen-syscall-names.sh | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)scripts/gen-syscall-names.sh > $@
+
+$(OUTPUT)/tracer.o: $(OUTPUT)/threadleak.skel.h
+$(OUTPUT)/wait.o: $(OUTPUT)/syscall_names.h
+
+$(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/threadleak: $(APP_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# Programs the live tests and the demo trace.
+$(OUTPUT)/tests/%: tests/progs/%.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) -g -O2 -Wall -Werror -pthread $< -o $@
+
+# The list of unit tests: every `void test_<name>(void)` in tests/unit.
+$(OUTPUT)/tests/unit_list.h: $(UNIT_SRCS) | $(OUTPUT)/tests
+	$(call msg,GEN,$@)
+	$(Q)sed -n 's/^void test_\([a-z0-9_]*\)(void)$$/DEFINE_TEST(\1)/p' \
+		$(filter-out tests/unit/test_main.c,$(UNIT_SRCS)) > $@
+
+$(OUTPUT)/tests/unit_tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(OUTPUT)/tests/unit_list.h \
+			    $(CORE_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Wno-missing-prototypes -I$(OUTPUT)/tests -Itests/unit $(UNIT_SRCS) \
+		$(CORE_OBJS) $(LDLIBS) -o $@
+
+.PHONY: deps
+deps:
+ifneq ($(DEPS_OK),yes)
+	$(Q)scripts/install-deps.sh
+endif
+
+.PHONY: test
+test: deps
+	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/tests/unit_tests $(TEST_PROGS)
+	$(Q)tests/run.sh $(OUTPUT)
+
+.PHONY: demo
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/tests/leaky_demo
+	$(Q)scripts/demo.sh $(OUTPUT)
+
+.PHONY: install
+install: $(OUTPUT)/threadleak
+	$(Q)install -D -m 0755 $< $(DESTDIR)$(PREFIX)/sbin/threadleak
+
+.PHONY: format
+format:
+	$(Q)clang-format -i $(wildcard src/*.c src/*.h bpf/*.c tests/unit/*.c tests/unit/*.h tests/progs/*.c)
+
+.PHONY: clean
+clean:
+	$(call msg,CLEAN,$(OUTPUT))
+	$(Q)rm -rf $(OUTPUT)

@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * threadleak's BPF side.
+ *
+ * Thread lifecycle comes from the scheduler tracepoints, whose rate is the
+ * rate of thread creation: nothing here runs per futex call, per syscall or
+ * per context switch. Each traced thread has one entry in `threads`, inserted
+ * at most once (fork or seed) and deleted at most once (exit), so the
+ * per-process `live` counters in `procs` stay exact however the seeding
+ * iterator races with forks and exits.
+ *
+ * The state of every traced thread (sleeping in which syscall, with which
+ * arguments, since when) is read by the `census` task iterator, which
+ * userspace runs once per interval and which costs nothing in between.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "record.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define PF_EXITING 0x00000004
+#define PF_KTHREAD 0x00200000
+#define TASK_INTERRUPTIBLE 0x0001
+#define TASK_UNINTERRUPTIBLE 0x0002
+#define __TASK_STOPPED 0x0004
+#define __TASK_TRACED 0x0008
+#define TASK_NOLOAD 0x0400
+#define ENOSYS 38
+
+/* Set by userspace before load. */
+const volatile bool target_all = false;
+const volatile __u64 wakeup_bytes = 0;
+const volatile __u32 start_routine_off = 0;
+
+/* Drop counters, read by userspace through the mmaped .bss. */
+__u64 lost_events = 0;
+__u64 lost_threads = 0;
+
+struct thread_entry {
+	struct proc_key proc;
+	__u64 start_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 24); /* resized by userspace */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 16); /* resized by userspace */
+	__type(key, struct proc_key);
+	__type(value, struct proc_counts);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 20); /* resized by userspace */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct thread_entry);
+} threads SEC(".maps");
+
+/* With -p: the tgids to trace. Unused when target_all. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} targets SEC(".maps");
+
+/* task->state before 5.14, for a CO-RE fallback. */
+struct task_struct___pre514 {
+	long state;
+} __attribute__((preserve_access_index));
+
+static __always_inline bool traced_tgid(__u32 tgid)
+{
+	return target_all || bpf_map_lookup_elem(&targets, &tgid);
+}
+
+static __always_inline void proc_key_of(struct task_struct *task, struct proc_key *key)
+{
+	key->tgid = BPF_CORE_READ(task, tgid);
+	key->__pad = 0;
+	key->start_ns = BPF_CORE_READ(task, group_leader, start_time);
+}
+
+static __always_inline struct proc_counts *proc_get(struct proc_key *key, struct task_struct *task)
+{
+	struct proc_counts *pc, zero = {};
+
+	pc = bpf_map_lookup_elem(&procs, key);
+	if (pc)
+		return pc;
+	BPF_CORE_READ_STR_INTO(&zero.comm, task, group_leader, comm);
+	bpf_map_update_elem(&procs, key, &zero, BPF_NOEXIST);
+	pc = bpf_map_lookup_elem(&procs, key);
+	if (!pc)
+		__sync_fetch_and_add(&lost_threads, 1);
+	return pc;
+}
+
+static __always_inline void *rb_reserve(__u32 size)
+{
+	void *rec = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!rec)
+		__sync_fetch_and_add(&lost_events, 1);
+	return rec;
+}
+
+/* Wake the reader only once a batch has accumulated; it also polls. */
+static __always_inline void rb_submit(void *rec)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(rec, flags);
+}
+
+/*
+ * Count @task as live in its process unless it is already counted. Returns
+ * true if this call counted it.
+ */
+static __always_inline bool thread_insert(struct task_struct *task, struct proc_key *key,
+					  struct proc_counts *pc)
+{
+	struct thread_entry te = { .proc = *key }, *old;
+	__u32 tid = BPF_CORE_READ(task, pid);
+	struct proc_counts *old_pc;
+
+	te.start_ns = BPF_CORE_READ(task, start_time);
+	if (!bpf_map_update_elem(&threads, &tid, &te, BPF_NOEXIST)) {
+		__sync_fetch_and_add(&pc->live, 1);
+		return true;
+	}
+	old = bpf_map_lookup_elem(&threads, &tid);
+	if (!old) {
+		__sync_fetch_and_add(&lost_threads, 1);
+		return false;
+	}
+	if (old->start_ns == te.start_ns)
+		return false; /* already counted */
+	/*
+	 * A thread with this tid exited without us seeing it: its exit
+	 * happened before we attached, or in a window we cannot close.
+	 * Take it off its process and count the new one.
+	 */
+	old_pc = bpf_map_lookup_elem(&procs, &old->proc);
+	if (bpf_map_delete_elem(&threads, &tid))
+		return false;
+	if (old_pc)
+		__sync_fetch_and_add(&old_pc->live, -1);
+	if (bpf_map_update_elem(&threads, &tid, &te, BPF_NOEXIST))
+		return false;
+	__sync_fetch_and_add(&pc->live, 1);
+	return true;
+}
+
+/* Uncount @tid. Returns true if this call uncounted it. */
+static __always_inline bool thread_delete(__u32 tid, __u64 start_ns, struct proc_counts *pc)
+{
+	struct thread_entry *te = bpf_map_lookup_elem(&threads, &tid);
+
+	if (!te || te->start_ns != start_ns)
+		return false;
+	if (bpf_map_delete_elem(&threads, &tid))
+		return false; /* someone else deleted it first */
+	__sync_fetch_and_add(&pc->live, -1);
+	return true;
+}
+
+static __always_inline int handle_fork(struct task_struct *parent, struct task_struct *child)
+{
+	__u32 tgid = BPF_CORE_READ(child, tgid);
+	struct rec_thread_start *rec;
+	struct proc_counts *pc;
+	struct proc_key key;
+	bool is_process;
+	__u64 fsbase;
+
+	if (BPF_CORE_READ(child, flags) & PF_KTHREAD)
+		return 0;
+	if (!traced_tgid(tgid))
+		return 0;
+	is_process = tgid != BPF_CORE_READ(parent, tgid);
+	proc_key_of(child, &key);
+	pc = proc_get(&key, child);
+	if (!pc)
+		return 0;
+	if (!thread_insert(child, &key, pc))
+		return 0;
+	__sync_fetch_and_add(&pc->created, 1);
+
+	rec = rb_reserve(sizeof(*rec));
+	if (!rec)
+		return 0;
+	fsbase = BPF_CORE_READ(child, thread.fsbase);
+	rec->hdr.type = REC_THREAD_START;
+	rec->hdr.size = sizeof(*rec);
+	rec->hdr.tgid = tgid;
+	rec->hdr.ts_ns = bpf_ktime_get_ns();
+	rec->tid = BPF_CORE_READ(child, pid);
+	rec->parent_tid = BPF_CORE_READ(parent, pid);
+	rec->parent_tgid = BPF_CORE_READ(parent, tgid);
+	rec->flags = is_process ? RTS_PROCESS : 0;
+	rec->start_ns = BPF_CORE_READ(child, start_time);
+	rec->fsbase = fsbase;
+	rec->start_routine = 0;
+	/*
+	 * pthread_create filled in struct pthread (at the new thread's TLS
+	 * base) before calling clone, and we run in the creating thread, which
+	 * shares the address space: one user read, at thread-creation rate.
+	 */
+	if (!is_process && start_routine_off && fsbase)
+		bpf_probe_read_user(&rec->start_routine, sizeof(rec->start_routine),
+				    (void *)(fsbase + start_routine_off));
+	BPF_CORE_READ_STR_INTO(&rec->comm, child, comm);
+	rb_submit(rec);
+	return 0;
+}
+
+static __always_inline int handle_exit(struct task_struct *task)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	struct rec_thread_exit *rec;
+	struct proc_counts *pc;
+	struct proc_key key;
+	bool group_dead;
+	__u64 start_ns;
+	__u32 tid;
+
+	if (BPF_CORE_READ(task, flags) & PF_KTHREAD)
+		return 0;
+	if (!traced_tgid(tgid))
+		return 0;
+	proc_key_of(task, &key);
+	pc = bpf_map_lookup_elem(&procs, &key);
+	if (!pc)
+		return 0;
+	tid = BPF_CORE_READ(task, pid);
+	start_ns = BPF_CORE_READ(task, start_time);
+	if (!thread_delete(tid, start_ns, pc))
+		return 0;
+	__sync_fetch_and_add(&pc->exited, 1);
+	group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
+	if (group_dead) {
+		pc->exit_ns = bpf_ktime_get_ns();
+		if (!target_all)
+			bpf_map_delete_elem(&targets, &tgid);
+	}
+
+	rec = rb_reserve(sizeof(*rec));
+	if (!rec)
+		return 0;
+	rec->hdr.type = REC_THREAD_EXIT;
+	rec->hdr.size = sizeof(*rec);
+	rec->hdr.tgid = tgid;
+	rec->hdr.ts_ns = bpf_ktime_get_ns();
+	rec->tid = tid;
+	rec->flags = group_dead ? RTE_GROUP_DEAD : 0;
+	rec->start_ns = start_ns;
+	rec->exit_code = BPF_CORE_READ(task, exit_code);
+	rec->__pad = 0;
+	rb_submit(rec);
+	return 0;
+}
+
+/*
+ * exec kills every other thread first (each goes through exit). If a
+ * non-leader thread called exec, it has taken over the leader's tid and start
+ * time: move its entry, it stays counted.
+ */
+static __always_inline int handle_exec(struct task_struct *task, __u32 old_tid)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	__u32 tid = BPF_CORE_READ(task, pid);
+	struct rec_proc_exec *rec;
+	struct proc_counts *pc;
+	struct proc_key key;
+
+	if (!traced_tgid(tgid))
+		return 0;
+	proc_key_of(task, &key);
+	pc = proc_get(&key, task);
+	if (!pc)
+		return 0;
+	if (old_tid != tid) {
+		struct thread_entry *te = bpf_map_lookup_elem(&threads, &old_tid);
+
+		if (te && te->proc.tgid == tgid && !bpf_map_delete_elem(&threads, &old_tid))
+			__sync_fetch_and_add(&pc->live, -1);
+	}
+	thread_insert(task, &key, pc);
+	BPF_CORE_READ_STR_INTO(&pc->comm, task, comm);
+
+	rec = rb_reserve(sizeof(*rec));
+	if (!rec)
+		return 0;
+	rec->hdr.type = REC_PROC_EXEC;
+	rec->hdr.size = sizeof(*rec);
+	rec->hdr.tgid = tgid;
+	rec->hdr.ts_ns = bpf_ktime_get_ns();
+	rec->tid = tid;
+	rec->old_tid = old_tid;
+	BPF_CORE_READ_STR_INTO(&rec->comm, task, comm);
+	rb_submit(rec);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(fork_btf, struct task_struct *parent, struct task_struct *child)
+{
+	return handle_fork(parent, child);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(exit_btf, struct task_struct *task)
+{
+	return handle_exit(task);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(exec_btf, struct task_struct *task, pid_t old_pid)
+{
+	return handle_exec(task, old_pid);
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(fork_raw, struct task_struct *parent, struct task_struct *child)
+{
+	return handle_fork(parent, child);
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(exit_raw, struct task_struct *task)
+{
+	return handle_exit(task);
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(exec_raw, struct task_struct *task, pid_t old_pid)
+{
+	return handle_exec(task, old_pid);
+}
+
+static __always_inline bool task_exiting(struct task_struct *task)
+{
+	return (BPF_CORE_READ(task, flags) & PF_EXITING) || BPF_CORE_READ(task, exit_state);
+}
+
+/*
+ * Count the threads that existed before the lifecycle programs were
+ * attached. Runs once, after attaching, so every thread is either seen here
+ * or forked later; thread_insert() counts each one once. A thread can start
+ * exiting between the check and the insert, after its exit handler found
+ * nothing to delete: PF_EXITING is set before that handler runs, so checking
+ * again after the insert and undoing it closes the window.
+ */
+SEC("iter/task")
+int seed(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct proc_counts *pc;
+	struct proc_key key;
+	__u32 tid;
+
+	if (!task || (BPF_CORE_READ(task, flags) & PF_KTHREAD))
+		return 0;
+	if (!traced_tgid(BPF_CORE_READ(task, tgid)) || task_exiting(task))
+		return 0;
+	proc_key_of(task, &key);
+	pc = proc_get(&key, task);
+	if (!pc)
+		return 0;
+	if (!thread_insert(task, &key, pc))
+		return 0;
+	if (task_exiting(task)) {
+		tid = BPF_CORE_READ(task, pid);
+		thread_delete(tid, BPF_CORE_READ(task, start_time), pc);
+	}
+	return 0;
+}
+
+static __always_inline __u32 task_run_state(struct task_struct *task)
+{
+	struct task_struct___pre514 *old = (void *)task;
+	unsigned int state;
+
+	if (task_exiting(task))
+		return TRS_DEAD;
+	if (bpf_core_field_exists(task->__state))
+		state = BPF_CORE_READ(task, __state);
+	else
+		state = BPF_CORE_READ(old, state);
+	if (state & (__TASK_STOPPED | __TASK_TRACED))
+		return TRS_STOPPED;
+	if ((state & TASK_UNINTERRUPTIBLE) && !(state & TASK_NOLOAD))
+		return TRS_DISK;
+	if (state & (TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE))
+		return TRS_SLEEPING;
+	return TRS_RUNNING;
+}
+
+/* The user registers saved at kernel entry: bpf_task_pt_regs from 5.15 on. */
+static __always_inline struct pt_regs *user_regs(struct task_struct *task)
+{
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
+		return (struct pt_regs *)bpf_task_pt_regs(task);
+	/* x86-64: they sit at the top of the kernel stack (THREAD_SIZE 16K). */
+	return (struct pt_regs *)((long)BPF_CORE_READ(task, stack) + (16 << 10)) - 1;
+}
+
+/*
+ * This CPU's rq clock (sched_clock), read through the running task's CFS
+ * runqueue: the per-CPU `runqueues` symbol is not visible to BPF on kernels
+ * without CONFIG_KALLSYMS_ALL. The clock is updated at least every tick
+ * while a task runs, so it lags by at most one tick.
+ */
+static __always_inline bool rq_clock_now(__u64 *clock)
+{
+	struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
+
+	if (!bpf_core_field_exists(cur->se.cfs_rq) || !bpf_core_field_exists(struct cfs_rq, rq))
+		return false;
+	*clock = BPF_CORE_READ(cur, se.cfs_rq, rq, clock);
+	return *clock != 0;
+}
+
+/*
+ * When @task last stopped running, in bpf_ktime_get_ns() time. The scheduler
+ * records when the task last got a CPU (sched_info.last_arrival, rq clock)
+ * and how long it has run since (sum - prev_sum exec runtime). The rq clock is
+ * sched_clock, which drifts from CLOCK_MONOTONIC over days of uptime, so the
+ * wait is measured against the rq clock and subtracted from monotonic now.
+ */
+static __always_inline bool wait_start(struct task_struct *task, __u64 now, __u64 rq_now,
+				       __u64 *start)
+{
+	__u64 arrival, slice, left;
+
+	if (!bpf_core_field_exists(task->sched_info.last_arrival))
+		return false;
+	arrival = BPF_CORE_READ(task, sched_info.last_arrival);
+	if (!arrival)
+		return false;
+	slice = BPF_CORE_READ(task, se.sum_exec_runtime) -
+		BPF_CORE_READ(task, se.prev_sum_exec_runtime);
+	left = arrival + slice;
+	if (left > rq_now)
+		left = rq_now;
+	*start = now - (rq_now - left);
+	return true;
+}
+
+SEC("iter/task")
+int census(struct bpf_iter__task *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct rec_task rec = {};
+	struct pt_regs *regs;
+	__u64 rq_now;
+	__u32 tgid;
+	long nr;
+
+	if (!task || (BPF_CORE_READ(task, flags) & PF_KTHREAD))
+		return 0;
+	tgid = BPF_CORE_READ(task, tgid);
+	if (!traced_tgid(tgid))
+		return 0;
+
+	rec.hdr.type = REC_TASK;
+	rec.hdr.size = sizeof(rec);
+	rec.hdr.tgid = tgid;
+	rec.hdr.ts_ns = bpf_ktime_get_ns();
+	rec.tid = BPF_CORE_READ(task, pid);
+	rec.state = task_run_state(task);
+	rec.fsbase = BPF_CORE_READ(task, thread.fsbase);
+	rec.start_ns = BPF_CORE_READ(task, start_time);
+	rec.nr_switches = BPF_CORE_READ(task, nvcsw) + BPF_CORE_READ(task, nivcsw);
+	BPF_CORE_READ_STR_INTO(&rec.comm, task, comm);
+	if (rq_clock_now(&rq_now) && wait_start(task, rec.hdr.ts_ns, rq_now, &rec.wait_start_ns))
+		rec.flags |= RTF_WAIT_START;
+
+	/*
+	 * Registers saved at kernel entry are only stable while the task is
+	 * off the CPU. A syscall in progress has its number in orig_ax and
+	 * -ENOSYS in ax; a page fault has its error code in orig_ax instead.
+	 */
+	if (rec.state == TRS_SLEEPING || rec.state == TRS_DISK || rec.state == TRS_STOPPED) {
+		regs = user_regs(task);
+		nr = BPF_CORE_READ(regs, orig_ax);
+		if (nr >= 0 && BPF_CORE_READ(regs, ax) == -ENOSYS) {
+			rec.flags |= RTF_IN_SYSCALL;
+			rec.syscall_nr = nr;
+			rec.args[0] = BPF_CORE_READ(regs, di);
+			rec.args[1] = BPF_CORE_READ(regs, si);
+			rec.args[2] = BPF_CORE_READ(regs, dx);
+			rec.args[3] = BPF_CORE_READ(regs, r10);
+			rec.args[4] = BPF_CORE_READ(regs, r8);
+			rec.args[5] = BPF_CORE_READ(regs, r9);
+		} else {
+			rec.syscall_nr = -1;
+		}
+		rec.ip = BPF_CORE_READ(regs, ip);
+		rec.sp = BPF_CORE_READ(regs, sp);
+		rec.bp = BPF_CORE_READ(regs, bp);
+	} else {
+		rec.syscall_nr = -1;
+	}
+	bpf_seq_write(seq, &rec, sizeof(rec));
+	return 0;
+}

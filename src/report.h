@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Reports: what the detector found, for people (text) or machines (JSON
+ * lines). A report is the detector's sink and the only place that writes
+ * results.
+ */
+#ifndef __THREADLEAK_REPORT_H
+#define __THREADLEAK_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "detector.h"
+
+enum report_format {
+	REPORT_TEXT,
+	REPORT_JSON,
+};
+
+enum top_sort {
+	SORT_THREADS,
+	SORT_GROWTH,
+};
+
+struct report_opts {
+	FILE *out;
+	enum report_format format;
+	bool top;	    /* system-wide: the top processes at each census */
+	unsigned int top_n; /* rows per census with top, 0 for all */
+	enum top_sort sort;
+	bool clear_screen;	  /* top text on a terminal: redraw in place */
+	__s64 realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+};
+
+struct report {
+	struct report_opts opts;
+	bool header_done;
+	__u64 first_ns, last_ns;
+	__u64 lost_events, lost_threads; /* as last reported */
+	struct sample *samples;		 /* this census's, with top */
+	size_t nr_samples, cap_samples;
+};
+
+struct report *report__new(const struct report_opts *opts);
+void report__free(struct report *r);
+
+/* Point @sink at @r. */
+void report__sink(struct report *r, struct detector_sink *sink);
+
+/* Close the report: totals of what was lost; @why says why tracing ended. */
+void report__end(struct report *r, const char *why);
+
+/* Used by the formats. */
+double ns_to_s(__u64 ns);
+void report_fmt_time(const struct report *r, __u64 ts_ns, char *buf, size_t len);
+double report_wall_s(const struct report *r, __u64 ts_ns);
+
+void text_sample(struct report *r, const struct sample *s);
+void text_summary(struct report *r, const struct proc_summary *ps);
+void text_lost(struct report *r, const struct census_stats *cs);
+void text_end(struct report *r, const char *why);
+void json_sample(struct report *r, const struct sample *s);
+void json_summary(struct report *r, const struct proc_summary *ps);
+void json_lost(struct report *r, const struct census_stats *cs);
+void json_end(struct report *r, const char *why);
+void top_table(struct report *r, const struct census_stats *cs);
+
+#endif /* __THREADLEAK_REPORT_H */

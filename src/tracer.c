@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The tracer: the one file that knows the BPF skeleton. Lifecycle: check,
+ * open, set rodata and map sizes, choose tp_btf or raw_tp, load, fill the
+ * targets, attach, seed the counters, then drain and census on demand.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <linux/capability.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "record.h"
+#include "tracer.h"
+#include "threadleak.skel.h"
+
+#define CENSUS_BUF (256 << 10)
+
+struct tracer {
+	struct threadleak_bpf *skel;
+	struct ring_buffer *rb;
+	rec_sink_fn sink;
+	void *ctx;
+	bool tp_btf;
+	int sink_err;
+	char *buf; /* census read buffer */
+};
+
+static bool verbose;
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (!verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static bool have_cap(const struct __user_cap_data_struct *data, int cap)
+{
+	return data[cap / 32].effective & (1U << (cap % 32));
+}
+
+int tracer__check(char *msg, size_t len)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	unsigned int major = 0, minor = 0;
+	struct utsname u;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return snprintf(msg, len, "cannot read capabilities: %s", strerror(errno)), -errno;
+	if (!have_cap(data, CAP_SYS_ADMIN) &&
+	    !(have_cap(data, 39 /* CAP_BPF */) && have_cap(data, 38 /* CAP_PERFMON */))) {
+		snprintf(msg, len, "needs root or CAP_BPF+CAP_PERFMON");
+		return -EPERM;
+	}
+	if (!uname(&u) && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+	    (major < 5 || (major == 5 && minor < 8))) {
+		snprintf(msg, len, "kernel %s is too old: needs 5.8 or later %s", u.release,
+			 "(BPF ring buffer, task iterator)");
+		return -ENOTSUP;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(msg, len, "kernel has no BTF (/sys/kernel/btf/vmlinux missing): %s",
+			 "needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+/*
+ * tp_btf needs BTF for the tracepoint and a kernel that attaches tracing
+ * programs to raw tracepoints (5.5); try it with a two-instruction program.
+ */
+static bool probe_tp_btf(const char *tp)
+{
+	struct bpf_insn insns[] = {
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
+		{ .code = 0x95 },			  /* exit */
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_RAW_TP);
+	char name[128];
+	struct btf *btf;
+	int id, fd, lfd;
+
+	btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return false;
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	btf__free(btf);
+	if (id <= 0)
+		return false;
+	opts.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &opts);
+	if (fd < 0)
+		return false;
+	lfd = bpf_raw_tracepoint_open(NULL, fd);
+	close(fd);
+	if (lfd < 0)
+		return false;
+	close(lfd);
+	return true;
+}
+
+static int deliver(struct tracer *t, const void *rec, size_t len)
+{
+	int err = t->sink(t->ctx, rec, len);
+
+	if (err && !t->sink_err)
+		t->sink_err = err;
+	return err;
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct tracer *t = ctx;
+
+	/* Keep consuming whatever the sink says; stop only on its error. */
+	return deliver(t, data, len) ? -ECANCELED : 0;
+}
+
+static int run_iter(struct bpf_link *link, struct tracer *t, __u32 *nr)
+{
+	size_t have = 0, off;
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		n = read(fd, t->buf + have, CENSUS_BUF - have);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		have += n;
+		off = 0;
+		while (have - off >= sizeof(struct rec_hdr)) {
+			const struct rec_hdr *hdr = (void *)(t->buf + off);
+
+			if (hdr->size < sizeof(*hdr)) {
+				err = -EPROTO;
+				goto out;
+			}
+			if (hdr->size > have - off)
+				break;
+			err = deliver(t, hdr, hdr->size);
+			if (err)
+				goto out;
+			if (nr)
+				(*nr)++;
+			off += hdr->size;
+		}
+		memmove(t->buf, t->buf + off, have - off);
+		have -= off;
+	}
+	if (!err && have)
+		err = -EPROTO; /* a record cut short */
+out:
+	close(fd);
+	return err;
+}
+
+int tracer__open(struct tracer **tp, const struct tracer_opts *opts, rec_sink_fn sink, void *ctx)
+{
+	struct threadleak_bpf *skel;
+	struct tracer *t;
+	__u8 one = 1;
+	int i, err;
+
+	verbose = opts->verbose;
+	libbpf_set_print(libbpf_print);
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->sink = sink;
+	t->ctx = ctx;
+	t->buf = malloc(CENSUS_BUF);
+	if (!t->buf) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+
+	skel = threadleak_bpf__open();
+	if (!skel) {
+		err = -errno;
+		goto cleanup;
+	}
+	t->skel = skel;
+	skel->rodata->target_all = opts->nr_pids == 0;
+	skel->rodata->wakeup_bytes = opts->ringbuf_bytes / 8;
+	skel->rodata->start_routine_off = opts->start_routine_off;
+	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_bytes);
+	bpf_map__set_max_entries(skel->maps.threads, opts->max_threads);
+	bpf_map__set_max_entries(skel->maps.procs, opts->max_procs);
+
+	t->tp_btf = probe_tp_btf("sched_process_fork");
+	bpf_program__set_autoload(skel->progs.fork_btf, t->tp_btf);
+	bpf_program__set_autoload(skel->progs.exit_btf, t->tp_btf);
+	bpf_program__set_autoload(skel->progs.exec_btf, t->tp_btf);
+	bpf_program__set_autoload(skel->progs.fork_raw, !t->tp_btf);
+	bpf_program__set_autoload(skel->progs.exit_raw, !t->tp_btf);
+	bpf_program__set_autoload(skel->progs.exec_raw, !t->tp_btf);
+
+	err = threadleak_bpf__load(skel);
+	if (err)
+		goto cleanup;
+	for (i = 0; i < opts->nr_pids; i++) {
+		__u32 tgid = opts->pids[i];
+
+		err = bpf_map_update_elem(bpf_map__fd(skel->maps.targets), &tgid, &one, BPF_ANY);
+		if (err)
+			goto cleanup;
+	}
+	/* Lifecycle first, then the seed: every thread is seen one way or the other. */
+	err = threadleak_bpf__attach(skel);
+	if (err)
+		goto cleanup;
+	err = run_iter(skel->links.seed, t, NULL);
+	if (err)
+		goto cleanup;
+	t->rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, t, NULL);
+	if (!t->rb) {
+		err = -errno;
+		goto cleanup;
+	}
+	*tp = t;
+	return 0;
+
+cleanup:
+	tracer__close(t);
+	return err;
+}
+
+void tracer__close(struct tracer *t)
+{
+	if (!t)
+		return;
+	ring_buffer__free(t->rb);
+	threadleak_bpf__destroy(t->skel);
+	free(t->buf);
+	free(t);
+}
+
+int tracer__fd(const struct tracer *t)
+{
+	return ring_buffer__epoll_fd(t->rb);
+}
+
+bool tracer__uses_tp_btf(const struct tracer *t)
+{
+	return t->tp_btf;
+}
+
+int tracer__drain(struct tracer *t)
+{
+	int n;
+
+	t->sink_err = 0;
+	n = ring_buffer__consume(t->rb);
+	if (t->sink_err)
+		return t->sink_err;
+	return n;
+}
+
+/* rec_proc for every process in the counters; forget the ones that exited. */
+static int census_procs(struct tracer *t, __u64 ts, __u32 *nr)
+{
+	int fd = bpf_map__fd(t->skel->maps.procs);
+	struct proc_key key, next, *gone = NULL;
+	size_t nr_gone = 0, cap_gone = 0;
+	struct proc_counts pc;
+	struct rec_proc rec;
+	bool first = true;
+	int err = 0;
+
+	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+		first = false;
+		key = next;
+		if (bpf_map_lookup_elem(fd, &key, &pc))
+			continue; /* deleted under us */
+		memset(&rec, 0, sizeof(rec));
+		rec.hdr.type = REC_PROC;
+		rec.hdr.size = sizeof(rec);
+		rec.hdr.tgid = key.tgid;
+		rec.hdr.ts_ns = ts;
+		rec.flags = pc.exit_ns ? RP_EXITED : 0;
+		rec.live = pc.live < 0 ? 0 : pc.live;
+		rec.created = pc.created;
+		rec.exited = pc.exited;
+		rec.start_ns = key.start_ns;
+		memcpy(rec.comm, pc.comm, REC_COMM_LEN);
+		err = deliver(t, &rec, sizeof(rec));
+		if (err)
+			break;
+		(*nr)++;
+		if (pc.exit_ns) {
+			if (nr_gone == cap_gone) {
+				struct proc_key *ng;
+
+				cap_gone = cap_gone ? cap_gone * 2 : 16;
+				ng = realloc(gone, cap_gone * sizeof(*ng));
+				if (!ng) {
+					err = -ENOMEM;
+					break;
+				}
+				gone = ng;
+			}
+			gone[nr_gone++] = key;
+		}
+	}
+	/* Deleted after the walk, which deleting would disturb. The key
+	 * holds the start time, so a reused pid is never deleted. */
+	while (nr_gone--)
+		bpf_map_delete_elem(fd, &gone[nr_gone]);
+	free(gone);
+	return err;
+}
+
+int tracer__census(struct tracer *t)
+{
+	struct rec_census rec = {};
+	__u64 start;
+	int err;
+
+	err = tracer__drain(t);
+	if (err < 0)
+		return err;
+	start = now_ns();
+	err = run_iter(t->skel->links.census, t, &rec.nr_tasks);
+	if (err)
+		return err;
+	err = census_procs(t, now_ns(), &rec.nr_procs);
+	if (err)
+		return err;
+	rec.hdr.type = REC_CENSUS;
+	rec.hdr.size = sizeof(rec);
+	rec.hdr.ts_ns = start;
+	rec.duration_ns = now_ns() - start;
+	rec.lost_events = __atomic_load_n(&t->skel->bss->lost_events, __ATOMIC_RELAXED);
+	rec.lost_threads = __atomic_load_n(&t->skel->bss->lost_threads, __ATOMIC_RELAXED);
+	return deliver(t, &rec, sizeof(rec));
+}

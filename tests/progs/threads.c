@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Thread shapes for the live tests. Commands come from argv (before
+ * threadleak attaches) and then from stdin, one per line:
+ *
+ *   idle N     N threads asleep in pause()
+ *   mutex N    N threads blocked on a mutex that main holds
+ *   cond N     N threads waiting on a condvar nobody signals
+ *   sem N      N threads waiting on a semaphore nobody posts
+ *   exit N     N detached threads that return at once
+ *   churn N    N threads created and joined, 16 at a time
+ *   exec N     a new thread execs "sleep 1000" (N is ignored)
+ *   quit       exit the process
+ *
+ * After each command, it checks its own /proc/self/task until every thread
+ * is where the command put it (futex waits counted from the syscall file),
+ * then prints "ok <threads> <futex waiters>". Main waits in read(), the idle
+ * threads in pause(): neither is a futex wait.
+ */
+#include <dirent.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static pthread_mutex_t held = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t cond_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t never = PTHREAD_COND_INITIALIZER;
+static sem_t empty;
+static int threads = 1, futex_waiters;
+
+static void *idle_thread(void *arg)
+{
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void *mutex_waiter(void *arg)
+{
+	pthread_mutex_lock(&held);
+	pthread_mutex_unlock(&held);
+	return NULL;
+}
+
+static void *cond_waiter(void *arg)
+{
+	pthread_mutex_lock(&cond_lock);
+	for (;;)
+		pthread_cond_wait(&never, &cond_lock);
+	return NULL;
+}
+
+static void *sem_waiter(void *arg)
+{
+	sem_wait(&empty);
+	return NULL;
+}
+
+static void *exiter(void *arg)
+{
+	return NULL;
+}
+
+static void *execer(void *arg)
+{
+	execl("/bin/sleep", "sleep", "1000", (char *)NULL);
+	perror("execl");
+	exit(1);
+}
+
+static void start(void *(*fn)(void *), int n, int detached)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int i;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 << 10);
+	if (detached)
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	for (i = 0; i < n; i++) {
+		if (pthread_create(&t, &attr, fn, NULL)) {
+			perror("pthread_create");
+			exit(1);
+		}
+	}
+	pthread_attr_destroy(&attr);
+}
+
+static void churn(int n)
+{
+	pthread_t t[16];
+	int i, j, batch;
+
+	for (i = 0; i < n; i += batch) {
+		batch = n - i < 16 ? n - i : 16;
+		for (j = 0; j < batch; j++)
+			if (pthread_create(&t[j], NULL, exiter, NULL)) {
+				perror("pthread_create");
+				exit(1);
+			}
+		for (j = 0; j < batch; j++)
+			pthread_join(t[j], NULL);
+	}
+}
+
+/* Count our threads, and those asleep in futex (syscall 202). */
+static void census(int *nr_threads, int *nr_futex)
+{
+	char path[300], buf[256];
+	struct dirent *de;
+	DIR *dir;
+	FILE *f;
+
+	*nr_threads = *nr_futex = 0;
+	dir = opendir("/proc/self/task");
+	if (!dir)
+		exit(1);
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		(*nr_threads)++;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/syscall", de->d_name);
+		f = fopen(path, "r");
+		if (f && fgets(buf, sizeof(buf), f) && !strncmp(buf, "202 ", 4))
+			(*nr_futex)++;
+		if (f)
+			fclose(f);
+	}
+	closedir(dir);
+}
+
+static void settle(void)
+{
+	struct timespec ms = { 0, 1000000 };
+	int nt, nf, tries;
+
+	for (tries = 0; tries < 20000; tries++) {
+		census(&nt, &nf);
+		if (nt == threads && nf == futex_waiters) {
+			printf("ok %d %d\n", nt, nf);
+			fflush(stdout);
+			return;
+		}
+		nanosleep(&ms, NULL);
+	}
+	fprintf(stderr, "threads: never settled: %d threads (want %d), %d futex (want %d)\n", nt,
+		threads, nf, futex_waiters);
+	exit(1);
+}
+
+static void run(const char *cmd)
+{
+	char what[16];
+	int n;
+
+	if (!strncmp(cmd, "quit", 4))
+		exit(0);
+	if (sscanf(cmd, "%15s %d", what, &n) != 2 || n < 0) {
+		fprintf(stderr, "threads: bad command: %s\n", cmd);
+		exit(2);
+	}
+	if (!strcmp(what, "idle")) {
+		start(idle_thread, n, 0);
+		threads += n;
+	} else if (!strcmp(what, "mutex")) {
+		start(mutex_waiter, n, 0);
+		threads += n;
+		futex_waiters += n;
+	} else if (!strcmp(what, "cond")) {
+		start(cond_waiter, n, 0);
+		threads += n;
+		futex_waiters += n;
+	} else if (!strcmp(what, "sem")) {
+		start(sem_waiter, n, 0);
+		threads += n;
+		futex_waiters += n;
+	} else if (!strcmp(what, "exit")) {
+		start(exiter, n, 1);
+	} else if (!strcmp(what, "churn")) {
+		churn(n);
+	} else if (!strcmp(what, "exec")) {
+		start(execer, 1, 1);
+		for (;;)
+			pause(); /* until exec kills this thread */
+	} else {
+		fprintf(stderr, "threads: unknown command: %s\n", what);
+		exit(2);
+	}
+	settle();
+}
+
+int main(int argc, char **argv)
+{
+	char line[128];
+	int i;
+
+	sem_init(&empty, 0, 0);
+	pthread_mutex_lock(&held);
+	for (i = 1; i < argc; i++)
+		run(argv[i]);
+	if (argc == 1)
+		settle();
+	while (fgets(line, sizeof(line), stdin))
+		run(line);
+	return 0;
+}

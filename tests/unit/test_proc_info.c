@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include "libc_layout.h"
+#include "proc_info.h"
+#include "test.h"
+
+void test_proc_identity(void)
+{
+	char root[4096];
+	struct proc_identity id;
+
+	snprintf(root, sizeof(root), "%s", test__fixture("proc"));
+	if (test__start_subtest("process")) {
+		ASSERT_OK(proc_identity(root, 4242, &id), "read");
+		ASSERT_EQ(id.tgid, 4242, "tgid");
+		ASSERT_FALSE(id.kthread, "kthread");
+		ASSERT_STREQ(id.comm, "web server", "comm with a space");
+	}
+	if (test__start_subtest("thread")) {
+		ASSERT_OK(proc_identity(root, 4243, &id), "read");
+		ASSERT_EQ(id.tgid, 4242, "tgid of a thread");
+	}
+	if (test__start_subtest("kthread")) {
+		ASSERT_OK(proc_identity(root, 2, &id), "read");
+		ASSERT_TRUE(id.kthread, "PF_KTHREAD");
+	}
+	if (test__start_subtest("missing"))
+		ASSERT_EQ(proc_identity(root, 99, &id), -ESRCH, "no such process");
+}
+
+static void *layout_probe(void *arg)
+{
+	return arg;
+}
+
+/*
+ * The layout read from our own libc must find, in a live thread's struct
+ * pthread (pthread_t is its address), the start routine we passed and the
+ * thread's tid.
+ */
+void test_libc_layout(void)
+{
+	struct pthread_layout layout;
+	pthread_t t;
+	int err;
+
+	err = libc_layout_of_pid("/proc", getpid(), &layout);
+	if (!ASSERT_OK(err, "layout of self"))
+		return;
+	ASSERT_EQ(*(uintptr_t *)((char *)pthread_self() + layout.start_routine_off), 0,
+		  "main thread has no start routine");
+	ASSERT_EQ(*(pid_t *)((char *)pthread_self() + layout.tid_off), syscall(SYS_gettid),
+		  "main thread tid");
+	if (!ASSERT_OK(pthread_create(&t, NULL, layout_probe, NULL), "pthread_create"))
+		return;
+	ASSERT_EQ(*(uintptr_t *)((char *)t + layout.start_routine_off), (uintptr_t)layout_probe,
+		  "start routine");
+	pthread_join(t, NULL);
+	ASSERT_EQ(libc_layout_read("/nonexistent/libc.so.6", &layout), -ENOENT, "missing file");
+}
