@@ -508,9 +508,14 @@ int census(struct bpf_iter__task *ctx)
 		} else {
 			rec.syscall_nr = -1;
 		}
-		rec.ip = BPF_CORE_READ(regs, ip);
-		rec.sp = BPF_CORE_READ(regs, sp);
-		rec.bp = BPF_CORE_READ(regs, bp);
+		rec.regs.ip = BPF_CORE_READ(regs, ip);
+		rec.regs.sp = BPF_CORE_READ(regs, sp);
+		rec.regs.bp = BPF_CORE_READ(regs, bp);
+		rec.regs.bx = BPF_CORE_READ(regs, bx);
+		rec.regs.r12 = BPF_CORE_READ(regs, r12);
+		rec.regs.r13 = BPF_CORE_READ(regs, r13);
+		rec.regs.r14 = BPF_CORE_READ(regs, r14);
+		rec.regs.r15 = BPF_CORE_READ(regs, r15);
 	} else {
 		rec.syscall_nr = -1;
 	}

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stddef.h>
 #include "decode.h"
 
 struct rec_layout {
 	const char *name;
-	size_t size;
+	size_t size;	 /* the fixed part */
+	size_t text_max; /* variable text after it, 0 for fixed-size records */
 };
 
 static const struct rec_layout rec_layouts[REC_TYPE_MAX] = {
@@ -14,6 +16,13 @@ static const struct rec_layout rec_layouts[REC_TYPE_MAX] = {
 	[REC_TASK] = { "task", sizeof(struct rec_task) },
 	[REC_PROC] = { "proc", sizeof(struct rec_proc) },
 	[REC_CENSUS] = { "census", sizeof(struct rec_census) },
+	[REC_SITE] = { "site", sizeof(struct rec_site) },
+	[REC_STACK] = { "stack", sizeof(struct rec_stack) },
+	[REC_FUTEX] = { "futex", sizeof(struct rec_futex) },
+	[REC_SYMBOL] = { "symbol", sizeof(struct rec_symbol), REC_SYMBOL_TEXT_MAX },
+	[REC_PROC_INFO] = { "proc_info", sizeof(struct rec_proc_info), REC_SYMBOL_TEXT_MAX },
+	[REC_GOROUTINE] = { "goroutine", sizeof(struct rec_goroutine) },
+	[REC_GO_CENSUS] = { "go_census", sizeof(struct rec_go_census) },
 };
 
 const char *rec_type_name(unsigned int type)
@@ -23,9 +32,46 @@ const char *rec_type_name(unsigned int type)
 	return rec_layouts[type].name;
 }
 
+/* The text of a variable record must be exactly its strings, NUL-padded to 8. */
+static int check_text(const struct rec_hdr *hdr, size_t fixed, size_t used, const char **why)
+{
+	const char *text = (const char *)hdr + fixed;
+	size_t len = hdr->size - fixed, i;
+
+	if (used > len || len - used >= 8 || hdr->size % 8) {
+		*why = "record text lengths do not match its size";
+		return -EINVAL;
+	}
+	for (i = used; i < len; i++) {
+		if (text[i]) {
+			*why = "record text padding is not zero";
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int check_variable(const struct rec_hdr *hdr, const char **why)
+{
+	const struct rec_symbol *sym = (const void *)hdr;
+	const struct rec_proc_info *info = (const void *)hdr;
+
+	switch (hdr->type) {
+	case REC_SYMBOL:
+		return check_text(hdr, sizeof(*sym),
+				  (size_t)sym->func_len + sym->file_len + sym->module_len, why);
+	case REC_PROC_INFO:
+		return check_text(hdr, sizeof(*info), (size_t)info->exe_len + info->cmdline_len,
+				  why);
+	default:
+		return 0;
+	}
+}
+
 int rec_decode(const void *buf, size_t len, const char **why)
 {
 	const struct rec_hdr *hdr = buf;
+	const struct rec_layout *layout;
 
 	if (len < sizeof(*hdr)) {
 		*why = "record header cut short";
@@ -35,13 +81,20 @@ int rec_decode(const void *buf, size_t len, const char **why)
 		*why = "unknown record type";
 		return -EINVAL;
 	}
-	if (hdr->size != rec_layouts[hdr->type].size) {
+	layout = &rec_layouts[hdr->type];
+	if (hdr->size < layout->size || hdr->size > layout->size + layout->text_max) {
 		*why = "record size does not match its type";
 		return -EINVAL;
 	}
 	if (hdr->size > len) {
 		*why = "record cut short";
 		return -ENODATA;
+	}
+	if (layout->text_max && check_variable(hdr, why))
+		return -EINVAL;
+	if (hdr->type == REC_STACK && ((const struct rec_stack *)hdr)->nr_pcs > REC_STACK_MAX) {
+		*why = "stack record has more frames than it can hold";
+		return -EINVAL;
 	}
 	return hdr->size;
 }

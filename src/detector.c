@@ -348,7 +348,7 @@ int detector__feed(struct detector *d, const struct rec_hdr *rec)
 	case REC_CENSUS:
 		return feed_census(d, (const struct rec_census *)rec);
 	default:
-		return -EINVAL;
+		return 0; /* not used by the detector (yet) */
 	}
 }
 

@@ -28,7 +28,20 @@ enum rec_type {
 	REC_TASK = 4,	      /* census: one thread's state right now */
 	REC_PROC = 5,	      /* census: one process's thread counters */
 	REC_CENSUS = 6,	      /* census complete; closes an interval */
+	REC_SITE = 7,	      /* inspector: where a thread comes from */
+	REC_STACK = 8,	      /* inspector: a waiting thread's or goroutine's stack */
+	REC_FUTEX = 9,	      /* inspector: memory around a waited-on futex word */
+	REC_SYMBOL = 10,      /* inspector: what an address in a process is */
+	REC_PROC_INFO = 11,   /* inspector: a process's executable and command line */
+	REC_GOROUTINE = 12,   /* Go census: one goroutine's state */
+	REC_GO_CENSUS = 13,   /* Go census of one process complete */
 	REC_TYPE_MAX,
+};
+
+/* Kinds of execution context: a goroutine is one more kind. */
+enum ctx_kind {
+	CTX_THREAD = 0,
+	CTX_GOROUTINE = 1,
 };
 
 struct rec_hdr {
@@ -85,6 +98,14 @@ enum task_run_state {
 #define RTF_IN_SYSCALL 0x1 /* syscall_nr and args are valid */
 #define RTF_WAIT_START 0x2 /* wait_start_ns is a kernel measurement */
 
+/*
+ * User registers saved at kernel entry: enough to start a DWARF CFI unwind
+ * (the callee-saved ones, which CFI may restore from) on x86-64.
+ */
+struct rec_regs {
+	__u64 ip, sp, bp, bx, r12, r13, r14, r15;
+};
+
 struct rec_task {
 	struct rec_hdr hdr;
 	__u32 tid;
@@ -92,7 +113,7 @@ struct rec_task {
 	__u32 flags; /* RTF_* */
 	__s32 syscall_nr;
 	__u64 args[6];	     /* syscall arguments, as the syscall got them */
-	__u64 ip, sp, bp;    /* user registers saved at syscall entry */
+	struct rec_regs regs; /* valid when not TRS_RUNNING */
 	__u64 fsbase;	     /* TLS base */
 	__u64 start_ns;	     /* task start time */
 	__u64 wait_start_ns; /* when the task last stopped running */
@@ -120,6 +141,140 @@ struct rec_census {
 	__u64 duration_ns;  /* how long the census took */
 	__u64 lost_events;  /* ring buffer records lost so far (full buffer) */
 	__u64 lost_threads; /* threads not counted so far (full map) */
+};
+
+/*
+ * Records from the inspector, which reads what the kernel cannot tell from
+ * the target's memory and ELF files, without stopping it.
+ */
+
+/* rec_site.source */
+enum site_source {
+	SITE_UNKNOWN = 0,	/* the start routine could not be read */
+	SITE_START_ROUTINE = 1, /* the function passed to pthread_create */
+	SITE_STACK = 2,		/* the outermost frame of the program's own */
+};
+
+/* Where a thread comes from; overrides rec_thread_start.start_routine. */
+struct rec_site {
+	struct rec_hdr hdr;
+	__u64 id;	/* tid */
+	__u64 start_ns; /* thread start time */
+	__u64 pc;	/* the site: a function's address, 0 if unknown */
+	__u8 kind;	/* enum ctx_kind */
+	__u8 source;	/* enum site_source */
+	__u16 __pad0;
+	__u32 __pad1;
+};
+
+#define REC_STACK_MAX 32
+
+/* rec_stack.flags */
+#define RS_TRUNCATED 0x1 /* more frames than REC_STACK_MAX */
+#define RS_INCOMPLETE 0x2 /* the unwind stopped on an error */
+
+/*
+ * The stack of a waiting thread or goroutine, innermost frame first. pcs[0]
+ * is where it is; the others are return addresses.
+ */
+struct rec_stack {
+	struct rec_hdr hdr;
+	__u64 id;	/* tid or goid */
+	__u64 start_ns; /* thread start time, 0 for a goroutine */
+	__u64 wait_id;	/* the wait it was taken in: nr_switches, or waitsince */
+	__u8 kind;	/* enum ctx_kind */
+	__u8 nr_pcs;
+	__u16 flags;	/* RS_* */
+	__u32 __pad;
+	__u64 pcs[REC_STACK_MAX];
+};
+
+#define REC_FUTEX_WORDS 16
+#define REC_FUTEX_BEFORE 16 /* words[] starts this many bytes before uaddr */
+
+/* rec_futex.flags */
+#define RF_READ_OK 0x1
+
+/*
+ * The memory around a futex word a thread waits on, read while it waits:
+ * glibc keeps a normal mutex's owner at +8, an rwlock's writer at +24 of
+ * the lock, a joined thread's tid in the word itself.
+ */
+struct rec_futex {
+	struct rec_hdr hdr;
+	__u32 tid;
+	__u32 flags; /* RF_* */
+	__u64 start_ns;
+	__u64 wait_id; /* nr_switches at the census */
+	__u64 uaddr;
+	__u32 words[REC_FUTEX_WORDS]; /* from uaddr - REC_FUTEX_BEFORE */
+};
+
+#define REC_SYMBOL_TEXT_MAX 4096
+
+/* rec_symbol.flags */
+#define RSYM_FOUND 0x1	 /* func is known */
+#define RSYM_RETADDR 0x2 /* looked up as a return address (pc - 1) */
+
+/*
+ * What address @pc is in process hdr.tgid: func, file and module, in that
+ * order, in text[] without NULs, padded with NULs to a multiple of 8.
+ */
+struct rec_symbol {
+	struct rec_hdr hdr;
+	__u64 pc;
+	__u64 offset; /* pc - start of func */
+	__u32 line;   /* 0 if unknown */
+	__u16 flags;  /* RSYM_* */
+	__u16 func_len;
+	__u16 file_len;
+	__u16 module_len;
+	__u32 __pad;
+	char text[];
+};
+
+/*
+ * A process's executable and command line (NUL-separated arguments), in
+ * text[], padded like rec_symbol.
+ */
+struct rec_proc_info {
+	struct rec_hdr hdr;
+	__u64 start_ns;
+	__u16 exe_len;
+	__u16 cmdline_len;
+	__u32 __pad;
+	char text[];
+};
+
+#define REC_WAIT_REASON_LEN 32
+
+/* rec_goroutine.flags */
+#define RG_WAIT_SINCE 0x1 /* wait_since_ns is the runtime's own waitsince */
+#define RG_SYSTEM 0x2	  /* a runtime goroutine (GC workers, finalizers, ...) */
+
+/* One goroutine, read from runtime.allgs. */
+struct rec_goroutine {
+	struct rec_hdr hdr;
+	__u64 goid;
+	__u64 parent_goid;   /* 0 if this Go version does not record it */
+	__u32 status;	     /* runtime _G* status, _Gscan bit cleared */
+	__u32 flags;	     /* RG_* */
+	__u64 wait_since_ns; /* CLOCK_MONOTONIC */
+	__u64 start_pc;	     /* the function it runs */
+	__u64 go_pc;	     /* the go statement that created it */
+	char wait_reason[REC_WAIT_REASON_LEN];
+};
+
+/* rec_go_census.flags */
+#define RGC_INCOMPLETE 0x1 /* allgs changed under the reader, or a read failed */
+
+/* The goroutine census of one process is complete. */
+struct rec_go_census {
+	struct rec_hdr hdr;
+	__u32 nr_goroutines;
+	__u32 flags; /* RGC_* */
+	__u64 duration_ns;
+	char go_version[16]; /* "go1.22.2" */
 };
 
 /*
