@@ -34,6 +34,9 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile bool target_all = false;
 const volatile __u64 wakeup_bytes = 0;
 const volatile __u32 start_routine_off = 0;
+/* Fallbacks for older kernels, forced on newer ones by tests (--compat). */
+const volatile bool no_task_pt_regs = false;
+const volatile bool no_rq_clock = false;
 
 /* Drop counters, read by userspace through the mmaped .bss. */
 __u64 lost_events = 0;
@@ -410,7 +413,7 @@ static __always_inline __u32 task_run_state(struct task_struct *task)
 /* The user registers saved at kernel entry: bpf_task_pt_regs from 5.15 on. */
 static __always_inline struct pt_regs *user_regs(struct task_struct *task)
 {
-	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
+	if (!no_task_pt_regs && bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
 		return (struct pt_regs *)bpf_task_pt_regs(task);
 	/* x86-64: they sit at the top of the kernel stack (THREAD_SIZE 16K). */
 	return (struct pt_regs *)((long)BPF_CORE_READ(task, stack) + (16 << 10)) - 1;
@@ -426,6 +429,8 @@ static __always_inline bool rq_clock_now(__u64 *clock)
 {
 	struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
 
+	if (no_rq_clock)
+		return false;
 	if (!bpf_core_field_exists(cur->se.cfs_rq) || !bpf_core_field_exists(struct cfs_rq, rq))
 		return false;
 	*clock = BPF_CORE_READ(cur, se.cfs_rq, rq, clock);
@@ -485,7 +490,11 @@ int census(struct bpf_iter__task *ctx)
 	rec.start_ns = BPF_CORE_READ(task, start_time);
 	rec.nr_switches = BPF_CORE_READ(task, nvcsw) + BPF_CORE_READ(task, nivcsw);
 	BPF_CORE_READ_STR_INTO(&rec.comm, task, comm);
-	if (rq_clock_now(&rq_now) && wait_start(task, rec.hdr.ts_ns, rq_now, &rec.wait_start_ns))
+	/* Without the rq clock, take sched_clock as CLOCK_MONOTONIC: they
+	 * start equal at boot and drift apart by the NTP correction only. */
+	if (!rq_clock_now(&rq_now))
+		rq_now = rec.hdr.ts_ns;
+	if (wait_start(task, rec.hdr.ts_ns, rq_now, &rec.wait_start_ns))
 		rec.flags |= RTF_WAIT_START;
 
 	/*

@@ -288,6 +288,7 @@ static int feed_census(struct detector *d, const struct rec_census *c)
 		.duration_ns = c->duration_ns,
 		.nr_procs = c->nr_procs,
 		.nr_tasks = c->nr_tasks,
+		.events = c->events,
 		.lost_events = c->lost_events,
 		.lost_threads = c->lost_threads,
 	};

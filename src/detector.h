@@ -44,6 +44,7 @@ struct census_stats {
 	__u64 ts_ns;
 	__u64 duration_ns;
 	__u32 nr_procs, nr_tasks;
+	__u64 events;	    /* ring buffer records delivered, cumulative */
 	__u64 lost_events;  /* cumulative */
 	__u64 lost_threads; /* cumulative */
 };

@@ -34,6 +34,7 @@ static const char trace_doc[] =
 enum {
 	OPT_RINGBUF = 0x100,
 	OPT_PROC_ROOT,
+	OPT_COMPAT,
 };
 
 static const struct argp_option trace_options[] = {
@@ -47,9 +48,10 @@ static const struct argp_option trace_options[] = {
 	{ "top", 'n', "N", 0, "System-wide: show the top N processes (default 20, 0: all)", 3 },
 	{ "sort", 's', "KEY", 0, "System-wide: order by threads (default) or growth", 3 },
 	{ NULL, 0, NULL, 0, "Tuning:", 4 },
-	{ "ringbuf-mb", OPT_RINGBUF, "MB", 0, "BPF ring buffer size (default 16; a power of 2)",
+	{ "ringbuf-size", OPT_RINGBUF, "SIZE", 0, "BPF ring buffer size, e.g. 16M (default), 64K",
 	  4 },
 	{ "proc-root", OPT_PROC_ROOT, "DIR", OPTION_HIDDEN, "Where procfs is (tests)", 4 },
+	{ "compat", OPT_COMPAT, NULL, OPTION_HIDDEN, "Use the older-kernel fallbacks (tests)", 4 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages (verifier log on failure)", 4 },
 	{},
 };
@@ -65,6 +67,29 @@ static int parse_seconds(const char *arg, __u64 *ns)
 		return -EINVAL;
 	*ns = (__u64)(s * 1e9);
 	return *ns ? 0 : -EINVAL;
+}
+
+/* A power of two of at least a page, with an optional K or M suffix. */
+static int parse_size(const char *arg, size_t *bytes)
+{
+	unsigned long long val;
+	char *end;
+
+	errno = 0;
+	val = strtoull(arg, &end, 10);
+	if (errno || end == arg || arg[0] == '-')
+		return -EINVAL;
+	if (*end == 'K' || *end == 'k') {
+		val <<= 10;
+		end++;
+	} else if (*end == 'M' || *end == 'm') {
+		val <<= 20;
+		end++;
+	}
+	if (*end || val < 4096 || val > (1ULL << 30) || (val & (val - 1)))
+		return -EINVAL;
+	*bytes = val;
+	return 0;
 }
 
 static int parse_uint(const char *arg, long max, long *val)
@@ -119,9 +144,13 @@ static error_t parse_trace_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid sort key: '%s' (threads or growth)", arg);
 		break;
 	case OPT_RINGBUF:
-		if (parse_uint(arg, 1024, &val) || val == 0 || (val & (val - 1)))
-			argp_error(state, "invalid ring buffer size: '%s' (MB, a power of 2)", arg);
-		env->ringbuf_bytes = (size_t)val << 20;
+		if (parse_size(arg, &env->ringbuf_bytes))
+			argp_error(state,
+				   "invalid ring buffer size: '%s' (a power of 2, 4K to 1024M)",
+				   arg);
+		break;
+	case OPT_COMPAT:
+		env->compat = true;
 		break;
 	case OPT_PROC_ROOT:
 		env->proc_root = arg;

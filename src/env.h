@@ -24,6 +24,7 @@ struct env {
 	unsigned int top_n;
 	enum top_sort sort;
 	size_t ringbuf_bytes;
+	bool compat;
 	const char *proc_root;
 };
 

@@ -139,6 +139,7 @@ struct rec_census {
 	__u32 nr_tasks;	    /* rec_task records in this census */
 	__u32 nr_procs;	    /* rec_proc records in this census */
 	__u64 duration_ns;  /* how long the census took */
+	__u64 events;	    /* ring buffer records delivered so far */
 	__u64 lost_events;  /* ring buffer records lost so far (full buffer) */
 	__u64 lost_threads; /* threads not counted so far (full map) */
 };

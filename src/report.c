@@ -55,6 +55,7 @@ static void on_census_end(void *ctx, const struct census_stats *cs)
 {
 	struct report *r = ctx;
 
+	r->events = cs->events;
 	if (r->opts.top) {
 		top_table(r, cs);
 		r->nr_samples = 0;

@@ -36,6 +36,7 @@ struct report {
 	bool header_done;
 	__u64 first_ns, last_ns;
 	__u64 lost_events, lost_threads; /* as last reported */
+	__u64 events;			 /* ring buffer records delivered */
 	struct sample *samples;		 /* this census's, with top */
 	size_t nr_samples, cap_samples;
 };

@@ -50,7 +50,8 @@ void json_end(struct report *r, const char *why)
 {
 	fprintf(r->opts.out, "{\"type\":\"end\",\"reason\":");
 	json_write_str(r->opts.out, why, 256);
-	fprintf(r->opts.out, ",\"duration_s\":%.3f,\"lost_events\":%llu,\"lost_threads\":%llu}\n",
-		ns_to_s(r->last_ns - r->first_ns), (unsigned long long)r->lost_events,
-		(unsigned long long)r->lost_threads);
+	fprintf(r->opts.out,
+		",\"duration_s\":%.3f,\"events\":%llu,\"lost_events\":%llu,\"lost_threads\":%llu}\n",
+		ns_to_s(r->last_ns - r->first_ns), (unsigned long long)r->events,
+		(unsigned long long)r->lost_events, (unsigned long long)r->lost_threads);
 }

@@ -155,6 +155,7 @@ static int cmd_trace(struct env *env, int argc, char **argv)
 		.max_threads = 1 << 20,
 		.max_procs = env->nr_pids ? 1024 : 1 << 16,
 		.verbose = env->verbose,
+		.compat = env->compat,
 	};
 	struct epoll_event ev = { .events = EPOLLIN }, evs[MAX_EVENTS];
 	struct pipeline pl = {};

@@ -30,6 +30,7 @@ struct tracer {
 	void *ctx;
 	bool tp_btf;
 	int sink_err;
+	__u64 events; /* ring buffer records delivered */
 	char *buf; /* census read buffer */
 };
 
@@ -131,6 +132,7 @@ static int on_event(void *ctx, void *data, size_t len)
 {
 	struct tracer *t = ctx;
 
+	t->events++;
 	/* Keep consuming whatever the sink says; stop only on its error. */
 	return deliver(t, data, len) ? -ECANCELED : 0;
 }
@@ -212,11 +214,13 @@ int tracer__open(struct tracer **tp, const struct tracer_opts *opts, rec_sink_fn
 	skel->rodata->target_all = opts->nr_pids == 0;
 	skel->rodata->wakeup_bytes = opts->ringbuf_bytes / 8;
 	skel->rodata->start_routine_off = opts->start_routine_off;
+	skel->rodata->no_task_pt_regs = opts->compat;
+	skel->rodata->no_rq_clock = opts->compat;
 	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_bytes);
 	bpf_map__set_max_entries(skel->maps.threads, opts->max_threads);
 	bpf_map__set_max_entries(skel->maps.procs, opts->max_procs);
 
-	t->tp_btf = probe_tp_btf("sched_process_fork");
+	t->tp_btf = !opts->compat && probe_tp_btf("sched_process_fork");
 	bpf_program__set_autoload(skel->progs.fork_btf, t->tp_btf);
 	bpf_program__set_autoload(skel->progs.exit_btf, t->tp_btf);
 	bpf_program__set_autoload(skel->progs.exec_btf, t->tp_btf);
@@ -359,6 +363,7 @@ int tracer__census(struct tracer *t)
 	rec.hdr.size = sizeof(rec);
 	rec.hdr.ts_ns = start;
 	rec.duration_ns = now_ns() - start;
+	rec.events = t->events;
 	rec.lost_events = __atomic_load_n(&t->skel->bss->lost_events, __ATOMIC_RELAXED);
 	rec.lost_threads = __atomic_load_n(&t->skel->bss->lost_threads, __ATOMIC_RELAXED);
 	return deliver(t, &rec, sizeof(rec));

@@ -21,6 +21,7 @@ struct tracer_opts {
 	__u32 max_procs;	 /* processes that can be counted at once */
 	__u32 start_routine_off; /* glibc struct pthread layout, 0 if unknown */
 	bool verbose;		 /* libbpf's messages */
+	bool compat;		 /* use every fallback (tests of older-kernel paths) */
 };
 
 struct tracer;

@@ -13,6 +13,7 @@ PIDS=()
 
 cleanup() {
 	local p
+	exec 2>/dev/null # no job-killed notices
 	for p in "${PIDS[@]}"; do
 		kill -9 "$p" 2>/dev/null
 	done

@@ -10,6 +10,8 @@
  *   exit N     N detached threads that return at once
  *   churn N    N threads created and joined, 16 at a time
  *   exec N     a new thread execs "sleep 1000" (N is ignored)
+ *   reuse N    N times: a thread exits, and a new one that waits on the
+ *              condvar gets its tid (through ns_last_pid; needs root)
  *   quit       exit the process
  *
  * After each command, it checks its own /proc/self/task until every thread
@@ -17,8 +19,10 @@
  * then prints "ok <threads> <futex waiters>". Main waits in read(), the idle
  * threads in pause(): neither is a futex wait.
  */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +36,7 @@ static pthread_mutex_t cond_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t never = PTHREAD_COND_INITIALIZER;
 static sem_t empty;
 static int threads = 1, futex_waiters;
+static volatile pid_t reused_tid;
 
 static void *idle_thread(void *arg)
 {
@@ -64,6 +69,61 @@ static void *sem_waiter(void *arg)
 static void *exiter(void *arg)
 {
 	return NULL;
+}
+
+static void *tid_reporter(void *arg)
+{
+	reused_tid = gettid();
+	return cond_waiter(arg);
+}
+
+static void *tid_exiter(void *arg)
+{
+	*(pid_t *)arg = gettid();
+	return NULL;
+}
+
+/* Make the next thread get @tid: the kernel hands out last_pid + 1. */
+static void set_next_tid(pid_t tid)
+{
+	FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "w");
+
+	if (!f || fprintf(f, "%d", tid - 1) < 0 || fclose(f)) {
+		perror("ns_last_pid");
+		exit(1);
+	}
+}
+
+static void reuse(int n)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	pid_t old;
+	int i, tries;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 << 10);
+	for (i = 0; i < n; i++) {
+		pthread_create(&t, &attr, tid_exiter, &old);
+		pthread_join(t, NULL);
+		/* Another process may take the tid first; try again. */
+		for (tries = 0; tries < 100; tries++) {
+			reused_tid = 0;
+			set_next_tid(old);
+			pthread_create(&t, &attr, tid_reporter, NULL);
+			while (!reused_tid)
+				sched_yield();
+			threads++;
+			futex_waiters++;
+			if (reused_tid == old)
+				break;
+		}
+		if (reused_tid != old) {
+			fprintf(stderr, "threads: tid %d was never reused\n", old);
+			exit(1);
+		}
+	}
+	pthread_attr_destroy(&attr);
 }
 
 static void *execer(void *arg)
@@ -184,6 +244,8 @@ static void run(const char *cmd)
 		start(exiter, n, 1);
 	} else if (!strcmp(what, "churn")) {
 		churn(n);
+	} else if (!strcmp(what, "reuse")) {
+		reuse(n);
 	} else if (!strcmp(what, "exec")) {
 		start(execer, 1, 1);
 		for (;;)

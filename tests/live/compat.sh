@@ -1,0 +1,22 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The paths older kernels take (raw_tp instead of tp_btf, pt_regs found on the
+# kernel stack instead of bpf_task_pt_regs, no rq clock), forced on this
+# kernel with --compat, give the same exact numbers.
+. "$(dirname "$0")/lib.sh"
+need_root
+CASE=counts
+
+start_traced compat "-i 0.3 --compat" "idle 3"
+for cmd in "mutex 10" "cond 10" "sem 5" "exit 15"; do
+	ask compat "$cmd" > /dev/null || { fail "$CASE" "'$cmd' did not settle"; exit 0; }
+done
+n=$(nr_samples "$out" "$pid")
+wait_samples "$out" "$pid" $((n + 2)) || { fail "$CASE" "no samples after settling"; exit 0; }
+last=$(samples "$out" "$pid" | tail -n 1)
+expect "threads, futex, other" "$(echo "$last" | jq -c '[.threads, .blocked, .other_blocked]')" "[29,25,4]" || exit 0
+expect "created" "$(samples "$out" "$pid" | jq -s 'map(.created) | add')" 40 || exit 0
+expect "exited" "$(samples "$out" "$pid" | jq -s 'map(.exited) | add')" 15 || exit 0
+w=$(echo "$last" | jq .max_wait_s)
+awk -v w="$w" 'BEGIN { exit !(w > 0 && w < 60) }' || { fail "$CASE" "max_wait_s $w"; exit 0; }
+pass "$CASE"
