@@ -34,15 +34,17 @@ CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
 
 WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
 	    -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
+# CFLAGS and LDFLAGS are the user's (make CFLAGS='-O1 -fsanitize=address');
+# what the build needs is added on top.
 CFLAGS ?= -g -O2
-CFLAGS += $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -I$(OUTPUT) -Isrc
+ALL_CFLAGS = $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -I$(OUTPUT) -Isrc
 LDLIBS += $(shell pkg-config --libs libbpf libelf libdw zlib 2>/dev/null) -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ivmlinux/$(ARCH) -Isrc $(CLANG_BPF_SYS_INCLUDES)
 
 # The detector and everything it feeds on or into: pure code, no BPF, no
 # root. Unit tests link these.
-CORE_SRCS := src/decode.c src/detector.c src/wait.c src/json.c \
+CORE_SRCS := src/decode.c src/detector.c src/wait.c src/json.c src/trend.c src/symtab.c \
 	     src/report.c src/report_text.c src/report_json.c src/report_top.c src/proc_info.c \
 	     src/libc_layout.c
 APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c \
@@ -82,11 +84,11 @@ $(OUTPUT)/wait.o: $(OUTPUT)/syscall_names.h
 
 $(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) | $(OUTPUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(OUTPUT)/threadleak: $(APP_OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # Programs the live tests and the demo trace.
 $(OUTPUT)/tests/%: tests/progs/%.c | $(OUTPUT)/tests
@@ -102,8 +104,8 @@ $(OUTPUT)/tests/unit_list.h: $(UNIT_SRCS) | $(OUTPUT)/tests
 $(OUTPUT)/tests/unit_tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(OUTPUT)/tests/unit_list.h \
 			    $(CORE_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Wno-missing-prototypes -I$(OUTPUT)/tests -Itests/unit $(UNIT_SRCS) \
-		$(CORE_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wno-missing-prototypes -I$(OUTPUT)/tests -Itests/unit \
+		$(UNIT_SRCS) $(CORE_OBJS) $(LDLIBS) -o $@
 
 .PHONY: deps
 deps:

@@ -1,22 +1,97 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The detector. Records arrive census by census: lifecycle records at any
- * time, then for each census the rec_task of every traced thread, the
- * rec_proc of every traced process, and a rec_census that closes it. At the
- * close, each process that had a rec_proc gets a sample.
+ * time, then for each census the rec_task of every traced thread (with the
+ * inspector's sites, stacks and futex words), the rec_proc of every traced
+ * process, and a rec_census that closes it. At the close: threads the census
+ * did not see are gone, each site's series gets a point, waits are
+ * classified, findings are established, and each process gets a sample.
  */
 #include <errno.h>
+#include <obstack.h>
 #include <search.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "detector.h"
-#include "wait.h"
+#include "symtab.h"
+
+#define obstack_chunk_alloc malloc
+#define obstack_chunk_free free
+
+#define NSEC_PER_SEC 1000000000ULL
+#define DEFAULT_WAIT_THRESHOLD_NS (10 * NSEC_PER_SEC)
+#define MAX_LONG_WAITS_PER_PROC 20
+#define SYM_LEN 640
+#define GO_STATUS_WAITING 4 /* runtime._Gwaiting */
+
+/* Site keys that are not addresses. */
+#define SITE_KEY_UNKNOWN 0
+#define SITE_KEY_MAIN 1
+
+struct site {
+	__u8 kind;	 /* enum ctx_kind */
+	__u64 key;	 /* start routine, first program frame, or go statement */
+	__u64 func_pc;	 /* goroutines: the function they run */
+	__u32 live;	 /* contexts alive now */
+	__u32 floor;	 /* fewest alive since the last census */
+	__u64 created;	 /* started since tracing began */
+	__u64 exited;	 /* ended since tracing began */
+	struct trend_series series;
+	struct trend_stats stats;
+	bool leaking;	 /* a leak finding was established */
+	bool growing;	 /* might be a leak: long waits wait for the verdict */
+	/* This census. */
+	__u32 blocked;
+	__u32 by_prim[PRIM_MAX];
+	__u64 max_wait_ns;
+	struct ctx *rep; /* the context a finding shows */
+};
+
+struct ctx {
+	__u8 kind;	/* enum ctx_kind */
+	__u64 id;	/* tid or goid */
+	__u64 start_ns; /* thread start time, 0 for goroutines */
+	struct site *site;
+	__u64 seen_seq; /* last census (or Go census) that saw it */
+	bool have_state;
+	union {
+		struct rec_task task;
+		struct rec_goroutine g;
+	} u;
+	struct rec_futex futex;
+	bool have_futex;
+	__u64 *stack;
+	__u8 nr_stack;
+	__u16 stack_flags;
+	__u64 stack_wait_id;
+	/* The current wait. */
+	bool waiting;
+	__u64 wait_id; /* threads: context switches; goroutines: waitsince */
+	__u64 wait_ns;
+	__u64 wait_seen_ns; /* first census that saw this wait */
+	struct wait_class wc;
+	__u64 reported_wait_id; /* the wait a long-wait finding was made for */
+	bool reported;
+	__u64 deadlock_wait_id; /* the wait a deadlock finding was made for */
+	bool deadlocked;
+};
+
+/* A finding kept for the end summary, owning its strings. */
+struct kept_finding {
+	struct obstack ob;
+	struct finding f;
+	struct site *site; /* leaks: restated from the site's final state */
+	struct kept_finding *next;
+};
 
 struct proc_state {
 	__u32 tgid;
-	__u64 start_ns; /* 0 until its rec_proc arrives */
+	__u64 start_ns; /* 0 until its rec_proc (or process start) arrives */
 	char comm[REC_COMM_LEN];
 	bool exited;
+	bool is_go;
+	__u32 goroutines;
 
 	/* Tallies of the census in progress, valid if tally_seq matches. */
 	__u64 tally_seq;
@@ -32,6 +107,14 @@ struct proc_state {
 	bool proc_exited;
 	__u64 prev_created, prev_exited; /* at the previous sample */
 
+	void *ctxs;  /* tsearch tree of struct ctx, by (kind, id) */
+	void *sites; /* tsearch tree of struct site, by (kind, key, func_pc) */
+	struct symtab syms;
+	__u64 go_seq; /* Go censuses of this process */
+	unsigned int nr_long_waits;
+	unsigned int long_waits_dropped;
+	struct kept_finding *findings, **findings_tail;
+
 	bool sampled;
 	struct proc_summary sum;
 };
@@ -42,13 +125,73 @@ struct detector {
 	void *procs;	  /* tsearch tree of struct proc_state, by tgid */
 	__u64 census_seq; /* the census in progress */
 	unsigned int nr_live;
+	unsigned int nr_leaks;
+	struct obstack scratch; /* strings of the finding being emitted */
 };
+
+/* tsearch comparators */
 
 static int proc_cmp(const void *a, const void *b)
 {
 	const struct proc_state *pa = a, *pb = b;
 
 	return pa->tgid < pb->tgid ? -1 : pa->tgid > pb->tgid;
+}
+
+static int ctx_cmp(const void *a, const void *b)
+{
+	const struct ctx *x = a, *y = b;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int site_cmp(const void *a, const void *b)
+{
+	const struct site *x = a, *y = b;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->func_pc < y->func_pc ? -1 : x->func_pc > y->func_pc;
+}
+
+/* Collecting a tree into an array, in order. */
+
+struct node_list {
+	void **v;
+	size_t n, cap;
+	int err;
+};
+
+static void collect_node(const void *node, VISIT which, void *closure)
+{
+	struct node_list *l = closure;
+	void **nv;
+
+	if (which != postorder && which != leaf)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+
+		nv = realloc(l->v, cap * sizeof(*nv));
+		if (!nv) {
+			l->err = -ENOMEM;
+			return;
+		}
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *(void *const *)node;
+}
+
+static int node_list(void *root, struct node_list *l)
+{
+	memset(l, 0, sizeof(*l));
+	twalk_r(root, collect_node, l);
+	return l->err;
 }
 
 struct detector *detector__new(const struct detector_opts *opts, const struct detector_sink *sink)
@@ -59,18 +202,147 @@ struct detector *detector__new(const struct detector_opts *opts, const struct de
 		return NULL;
 	if (opts)
 		d->opts = *opts;
+	if (!d->opts.wait_threshold_ns)
+		d->opts.wait_threshold_ns = DEFAULT_WAIT_THRESHOLD_NS;
+	if (!d->opts.leak.window_ns)
+		leak_params_default(&d->opts.leak);
 	d->sink = *sink;
 	d->census_seq = 1;
+	obstack_init(&d->scratch);
 	return d;
+}
+
+/* Contexts and sites */
+
+static void ctx_free(void *p)
+{
+	struct ctx *c = p;
+
+	free(c->stack);
+	free(c);
+}
+
+static void kept_findings_free(struct proc_state *p)
+{
+	struct kept_finding *k, *next;
+
+	for (k = p->findings; k; k = next) {
+		next = k->next;
+		obstack_free(&k->ob, NULL);
+		free(k);
+	}
+	p->findings = NULL;
+	p->findings_tail = &p->findings;
+}
+
+static void proc_free(void *ptr)
+{
+	struct proc_state *p = ptr;
+
+	tdestroy(p->ctxs, ctx_free);
+	tdestroy(p->sites, free);
+	symtab__clear(&p->syms);
+	kept_findings_free(p);
+	free(p);
 }
 
 void detector__free(struct detector *d)
 {
 	if (!d)
 		return;
-	tdestroy(d->procs, free);
+	tdestroy(d->procs, proc_free);
+	obstack_free(&d->scratch, NULL);
 	free(d);
 }
+
+static struct site *site_get(struct proc_state *p, __u8 kind, __u64 key, __u64 func_pc)
+{
+	struct site k = { .kind = kind, .key = key, .func_pc = func_pc }, *s, **node;
+
+	node = tfind(&k, &p->sites, site_cmp);
+	if (node)
+		return *node;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	*s = k;
+	node = tsearch(s, &p->sites, site_cmp);
+	if (!node) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static struct ctx *ctx_find(struct proc_state *p, __u8 kind, __u64 id)
+{
+	struct ctx k = { .kind = kind, .id = id };
+	void *node = tfind(&k, &p->ctxs, ctx_cmp);
+
+	return node ? *(struct ctx **)node : NULL;
+}
+
+/* A context appears at @site; @started: we saw it start (it counts as created). */
+static struct ctx *ctx_add(struct proc_state *p, __u8 kind, __u64 id, __u64 start_ns,
+			   struct site *site, bool started)
+{
+	struct ctx *c = calloc(1, sizeof(*c)), **node;
+
+	if (!c)
+		return NULL;
+	c->kind = kind;
+	c->id = id;
+	c->start_ns = start_ns;
+	c->site = site;
+	node = tsearch(c, &p->ctxs, ctx_cmp);
+	if (!node || *node != c) {
+		free(c);
+		return NULL;
+	}
+	site->live++;
+	if (started)
+		site->created++;
+	return c;
+}
+
+static void site_leave(struct site *s, bool exited)
+{
+	if (s->live)
+		s->live--;
+	if (s->live < s->floor)
+		s->floor = s->live;
+	if (exited)
+		s->exited++;
+}
+
+static void ctx_remove(struct proc_state *p, struct ctx *c, bool exited)
+{
+	if (c->site->rep == c)
+		c->site->rep = NULL;
+	site_leave(c->site, exited);
+	tdelete(c, &p->ctxs, ctx_cmp);
+	ctx_free(c);
+}
+
+static void ctx_move(struct ctx *c, struct site *to)
+{
+	if (c->site == to)
+		return;
+	if (c->site->rep == c)
+		c->site->rep = NULL;
+	site_leave(c->site, false);
+	c->site = to;
+	to->live++;
+}
+
+static __u64 thread_site_key(__u32 tgid, __u64 tid, __u64 start_routine)
+{
+	if (tid == tgid)
+		return SITE_KEY_MAIN;
+	return start_routine;
+}
+
+/* Processes */
 
 static struct proc_state *proc_find(struct detector *d, __u32 tgid)
 {
@@ -88,6 +360,7 @@ static struct proc_state *proc_add(struct detector *d, __u32 tgid)
 	if (!p)
 		return NULL;
 	p->tgid = tgid;
+	p->findings_tail = &p->findings;
 	node = tsearch(p, &d->procs, proc_cmp);
 	if (!node || *(struct proc_state **)node != p) {
 		free(p);
@@ -102,7 +375,46 @@ static void proc_remove(struct detector *d, struct proc_state *p)
 	tdelete(p, &d->procs, proc_cmp);
 	if (!p->exited)
 		d->nr_live--;
-	free(p);
+	proc_free(p);
+}
+
+static void finding_emit(struct detector *d, const struct finding *f)
+{
+	if (d->sink.finding)
+		d->sink.finding(d->sink.ctx, f);
+}
+
+static void restate_findings(struct detector *d, struct proc_state *p);
+
+/*
+ * A process we never saw exit is gone: its pid now names another one.
+ * Summarize it now, since the tree holds one process per pid.
+ */
+static void proc_retire(struct detector *d, struct proc_state *p)
+{
+	p->sum.exited_proc = true;
+	if (d->opts.keep_exited) {
+		restate_findings(d, p);
+		if (p->sampled && d->sink.summary)
+			d->sink.summary(d->sink.ctx, &p->sum);
+	}
+	proc_remove(d, p);
+}
+
+/* The process @tgid, which started at @start_ns if known (not 0). */
+static struct proc_state *proc_get(struct detector *d, __u32 tgid, __u64 start_ns)
+{
+	struct proc_state *p = proc_find(d, tgid);
+
+	if (p && start_ns && p->start_ns && p->start_ns != start_ns) {
+		proc_retire(d, p);
+		p = NULL;
+	}
+	if (!p)
+		p = proc_add(d, tgid);
+	if (p && start_ns && !p->start_ns)
+		p->start_ns = start_ns;
+	return p;
 }
 
 static void tally_reset(struct detector *d, struct proc_state *p)
@@ -116,21 +428,87 @@ static void tally_reset(struct detector *d, struct proc_state *p)
 	p->leader_seen = false;
 }
 
+/* Lifecycle records */
+
+static int feed_thread_start(struct detector *d, const struct rec_thread_start *r)
+{
+	struct proc_state *p;
+	struct site *site;
+	struct ctx *c;
+
+	p = proc_get(d, r->hdr.tgid, r->flags & RTS_PROCESS ? r->start_ns : 0);
+	if (!p)
+		return -ENOMEM;
+	if (p->exited)
+		return 0;
+	c = ctx_find(p, CTX_THREAD, r->tid);
+	if (c && c->start_ns == r->start_ns)
+		return 0; /* the census saw it first */
+	if (c)
+		ctx_remove(p, c, true); /* its exit was lost; the tid is reused */
+	site = site_get(p, CTX_THREAD, thread_site_key(r->hdr.tgid, r->tid, r->start_routine), 0);
+	if (!site)
+		return -ENOMEM;
+	return ctx_add(p, CTX_THREAD, r->tid, r->start_ns, site, true) ? 0 : -ENOMEM;
+}
+
+static int feed_thread_exit(struct detector *d, const struct rec_thread_exit *r)
+{
+	struct proc_state *p = proc_find(d, r->hdr.tgid);
+	struct ctx *c;
+
+	if (!p)
+		return 0;
+	c = ctx_find(p, CTX_THREAD, r->tid);
+	if (c && c->start_ns == r->start_ns)
+		ctx_remove(p, c, true);
+	return 0;
+}
+
+/*
+ * exec: every other thread has exited (their records came first) and the
+ * process runs a new program: its addresses, symbols and sites mean nothing
+ * any more. Start over with the one thread, the new main thread.
+ */
+static int feed_exec(struct detector *d, const struct rec_proc_exec *e)
+{
+	struct proc_state *p = proc_find(d, e->hdr.tgid);
+
+	if (!p || p->exited)
+		return 0;
+	memcpy(p->comm, e->comm, REC_COMM_LEN);
+	p->comm[REC_COMM_LEN - 1] = '\0';
+	tdestroy(p->ctxs, ctx_free);
+	p->ctxs = NULL;
+	tdestroy(p->sites, free);
+	p->sites = NULL;
+	symtab__clear(&p->syms);
+	/* The next census brings the thread back, as the main thread. */
+	return 0;
+}
+
+/* Census records */
+
 static int feed_task(struct detector *d, const struct rec_task *t)
 {
 	struct proc_state *p = proc_find(d, t->hdr.tgid);
+	enum wait_kind kind = task_wait_kind(t);
+	struct site *site;
+	struct ctx *c;
 
 	if (!p) {
 		p = proc_add(d, t->hdr.tgid);
 		if (!p)
 			return -ENOMEM;
 	}
+	if (p->exited)
+		return 0;
 	tally_reset(d, p);
 	if (t->tid == t->hdr.tgid) {
 		p->leader_seen = true;
 		memcpy(p->leader_comm, t->comm, REC_COMM_LEN);
 	}
-	switch (task_wait_kind(t)) {
+	switch (kind) {
 	case WAIT_FUTEX:
 		p->blocked++;
 		if ((t->flags & RTF_WAIT_START) && t->hdr.ts_ns > t->wait_start_ns &&
@@ -143,37 +521,210 @@ static int feed_task(struct detector *d, const struct rec_task *t)
 	case WAIT_NONE:
 		break;
 	}
+
+	c = ctx_find(p, CTX_THREAD, t->tid);
+	if (c && c->start_ns != t->start_ns) {
+		ctx_remove(p, c, true); /* its exit was lost; the tid is reused */
+		c = NULL;
+	}
+	if (!c) {
+		site = site_get(p, CTX_THREAD, thread_site_key(t->hdr.tgid, t->tid, 0), 0);
+		if (!site)
+			return -ENOMEM;
+		c = ctx_add(p, CTX_THREAD, t->tid, t->start_ns, site, false);
+		if (!c)
+			return -ENOMEM;
+	}
+	c->seen_seq = d->census_seq;
+	c->u.task = *t;
+	c->have_state = true;
+	c->waiting = kind != WAIT_NONE;
+	if (!c->waiting)
+		return 0;
+	if (c->wait_id != t->nr_switches || !c->wait_seen_ns) {
+		c->wait_id = t->nr_switches;
+		c->wait_seen_ns = t->hdr.ts_ns;
+	}
+	if ((t->flags & RTF_WAIT_START) && t->hdr.ts_ns > t->wait_start_ns)
+		c->wait_ns = t->hdr.ts_ns - t->wait_start_ns;
+	else
+		c->wait_ns = t->hdr.ts_ns - c->wait_seen_ns;
 	return 0;
 }
 
-/*
- * A process we never saw exit is gone: its pid now names another one.
- * Summarize it now, since the tree can hold one process per pid.
- */
-static void proc_retire(struct detector *d, struct proc_state *p)
+static int feed_site(struct detector *d, const struct rec_site *r)
 {
-	p->sum.exited_proc = true;
-	if (d->opts.keep_exited && p->sampled && d->sink.summary)
-		d->sink.summary(d->sink.ctx, &p->sum);
-	proc_remove(d, p);
+	struct proc_state *p = proc_find(d, r->hdr.tgid);
+	struct site *site;
+	struct ctx *c;
+	__u64 key;
+
+	if (!p) {
+		p = proc_add(d, r->hdr.tgid);
+		if (!p)
+			return -ENOMEM;
+	}
+	if (p->exited || r->kind != CTX_THREAD)
+		return 0;
+	key = r->source == SITE_UNKNOWN ? SITE_KEY_UNKNOWN : r->pc;
+	site = site_get(p, CTX_THREAD, thread_site_key(r->hdr.tgid, r->id, key), 0);
+	if (!site)
+		return -ENOMEM;
+	c = ctx_find(p, CTX_THREAD, r->id);
+	if (c && c->start_ns != r->start_ns) {
+		ctx_remove(p, c, true);
+		c = NULL;
+	}
+	if (!c)
+		return ctx_add(p, CTX_THREAD, r->id, r->start_ns, site, false) ? 0 : -ENOMEM;
+	ctx_move(c, site);
+	return 0;
+}
+
+static int feed_stack(struct detector *d, const struct rec_stack *r)
+{
+	struct proc_state *p = proc_find(d, r->hdr.tgid);
+	struct ctx *c;
+	__u64 *pcs;
+
+	if (!p || p->exited)
+		return 0;
+	c = ctx_find(p, r->kind, r->id);
+	if (!c || (r->kind == CTX_THREAD && c->start_ns != r->start_ns))
+		return 0;
+	pcs = malloc(r->nr_pcs * sizeof(*pcs) + 1);
+	if (!pcs)
+		return -ENOMEM;
+	memcpy(pcs, r->pcs, r->nr_pcs * sizeof(*pcs));
+	free(c->stack);
+	c->stack = pcs;
+	c->nr_stack = r->nr_pcs;
+	c->stack_flags = r->flags;
+	c->stack_wait_id = r->wait_id;
+	return 0;
+}
+
+static int feed_futex(struct detector *d, const struct rec_futex *r)
+{
+	struct proc_state *p = proc_find(d, r->hdr.tgid);
+	struct ctx *c;
+
+	if (!p || p->exited)
+		return 0;
+	c = ctx_find(p, CTX_THREAD, r->tid);
+	if (!c || c->start_ns != r->start_ns)
+		return 0;
+	c->futex = *r;
+	c->have_futex = true;
+	return 0;
+}
+
+static int feed_symbol(struct detector *d, const struct rec_symbol *r)
+{
+	struct proc_state *p = proc_find(d, r->hdr.tgid);
+
+	if (!p) {
+		p = proc_add(d, r->hdr.tgid);
+		if (!p)
+			return -ENOMEM;
+	}
+	return symtab__add(&p->syms, r);
+}
+
+static int feed_goroutine(struct detector *d, const struct rec_goroutine *r)
+{
+	struct proc_state *p = proc_find(d, r->hdr.tgid);
+	struct site *site;
+	struct ctx *c;
+
+	if (!p) {
+		p = proc_add(d, r->hdr.tgid);
+		if (!p)
+			return -ENOMEM;
+	}
+	if (p->exited)
+		return 0;
+	p->is_go = true;
+	c = ctx_find(p, CTX_GOROUTINE, r->goid);
+	if (!c) {
+		site = site_get(p, CTX_GOROUTINE, r->go_pc, r->start_pc);
+		if (!site)
+			return -ENOMEM;
+		c = ctx_add(p, CTX_GOROUTINE, r->goid, 0, site, p->go_seq > 0);
+		if (!c)
+			return -ENOMEM;
+	}
+	c->seen_seq = p->go_seq + 1;
+	c->u.g = *r;
+	c->have_state = true;
+	c->waiting = r->status == GO_STATUS_WAITING;
+	if (c->waiting) {
+		if (c->wait_id != r->wait_since_ns || !c->wait_seen_ns) {
+			c->wait_id = r->wait_since_ns;
+			c->wait_seen_ns = r->hdr.ts_ns;
+		}
+		if ((r->flags & RG_WAIT_SINCE) && r->wait_since_ns && r->hdr.ts_ns > r->wait_since_ns)
+			c->wait_ns = r->hdr.ts_ns - r->wait_since_ns;
+		else
+			c->wait_ns = r->hdr.ts_ns - c->wait_seen_ns;
+	}
+	return 0;
+}
+
+static void site_point(struct detector *d, struct site *s, __u64 ts)
+{
+	trend_add(&s->series, ts, s->floor, d->opts.leak.window_ns);
+	s->floor = s->live;
+	trend_stats(&s->series, &s->stats);
+}
+
+/* Goroutines the Go census did not see have ended (no events for them). */
+static int feed_go_census(struct detector *d, const struct rec_go_census *r)
+{
+	struct proc_state *p = proc_find(d, r->hdr.tgid);
+	struct node_list l;
+	size_t i;
+	int err;
+
+	if (!p || p->exited)
+		return 0;
+	p->go_seq++;
+	p->goroutines = r->nr_goroutines;
+	err = node_list(p->ctxs, &l);
+	for (i = 0; i < l.n; i++) {
+		struct ctx *c = l.v[i];
+
+		if (c->kind == CTX_GOROUTINE && c->seen_seq != p->go_seq &&
+		    !(r->flags & RGC_INCOMPLETE))
+			ctx_remove(p, c, true);
+	}
+	free(l.v);
+	if (err)
+		return err;
+	err = node_list(p->sites, &l);
+	for (i = 0; i < l.n; i++) {
+		struct site *s = l.v[i];
+
+		if (s->kind == CTX_GOROUTINE) {
+			s->floor = s->live;
+			site_point(d, s, r->hdr.ts_ns);
+		}
+	}
+	free(l.v);
+	return err;
 }
 
 static int feed_proc(struct detector *d, const struct rec_proc *r)
 {
 	struct proc_state *p = proc_find(d, r->hdr.tgid);
-	struct proc_state *old = NULL;
 
-	if (p && p->start_ns && p->start_ns != r->start_ns) {
-		old = p;
-		p = NULL;
-	}
-	if (p && p->exited)
+	if (p && p->exited && (!p->start_ns || p->start_ns == r->start_ns))
 		return 0; /* a late duplicate of a final record */
-	if (old) {
-		/* Carry this census's tallies over to the new process. */
-		struct proc_state tallies = *old;
+	if (p && p->start_ns && p->start_ns != r->start_ns) {
+		/* Same pid, another process. Carry this census's tallies over. */
+		struct proc_state tallies = *p;
 
-		proc_retire(d, old);
+		proc_retire(d, p);
 		p = proc_add(d, r->hdr.tgid);
 		if (!p)
 			return -ENOMEM;
@@ -206,9 +757,467 @@ static int feed_proc(struct detector *d, const struct rec_proc *r)
 	return 0;
 }
 
+/* Formatting what findings show */
+
+static const char *site_name(struct detector *d, struct proc_state *p, const struct site *s,
+			     struct obstack *ob)
+{
+	char buf[SYM_LEN];
+
+	if (s->kind == CTX_THREAD && s->key == SITE_KEY_MAIN)
+		return "main thread";
+	if (s->key == SITE_KEY_UNKNOWN)
+		return s->kind == CTX_THREAD ? "unknown start routine" : "unknown";
+	symtab__format(&p->syms, s->key, buf, sizeof(buf));
+	return obstack_copy0(ob, buf, strlen(buf));
+}
+
+static const char *addr_name(struct proc_state *p, __u64 addr, struct obstack *ob)
+{
+	const struct sym *s = symtab__find(&p->syms, addr);
+	char buf[SYM_LEN];
+
+	if (s && s->found && s->func[0])
+		snprintf(buf, sizeof(buf), "%s", s->func);
+	else
+		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)addr);
+	return obstack_copy0(ob, buf, strlen(buf));
+}
+
+/* The stack of @c's current wait, formatted, or none. */
+static void ctx_stack(struct proc_state *p, const struct ctx *c, struct obstack *ob,
+		      struct finding_ctx *fc)
+{
+	const char **frames;
+	char buf[SYM_LEN];
+	unsigned int i;
+
+	fc->stack = NULL;
+	fc->nr_stack = 0;
+	if (!c->stack || !c->nr_stack || (c->waiting && c->stack_wait_id != c->wait_id))
+		return;
+	frames = obstack_alloc(ob, c->nr_stack * sizeof(*frames));
+	for (i = 0; i < c->nr_stack; i++) {
+		symtab__format(&p->syms, c->stack[i], buf, sizeof(buf));
+		frames[i] = obstack_copy0(ob, buf, strlen(buf));
+	}
+	fc->stack = frames;
+	fc->nr_stack = c->nr_stack;
+}
+
+static const char *ctx_state(const struct ctx *c, char *buf, size_t len)
+{
+	if (!c)
+		return "exited";
+	if (c->kind == CTX_GOROUTINE)
+		return c->waiting ? c->u.g.wait_reason : "runnable";
+	if (!c->waiting) {
+		switch (c->u.task.state) {
+		case TRS_STOPPED:
+			return "stopped";
+		case TRS_DEAD:
+			return "exiting";
+		default:
+			return "running";
+		}
+	}
+	if (c->wc.prim == PRIM_SYSCALL)
+		return syscall_name(c->u.task.syscall_nr, buf, len);
+	snprintf(buf, len, "%s wait", primitive_name(c->wc.prim));
+	return buf;
+}
+
+static void describe_ctx(struct detector *d, struct proc_state *p, const struct ctx *c,
+			 struct obstack *ob, struct finding_ctx *fc)
+{
+	char buf[64];
+
+	memset(fc, 0, sizeof(*fc));
+	fc->owner_tid = -1;
+	if (!c) {
+		fc->state = "exited";
+		return;
+	}
+	fc->id = c->id;
+	fc->site = site_name(d, p, c->site, ob);
+	fc->state = ctx_state(c, buf, sizeof(buf));
+	fc->state = obstack_copy0(ob, fc->state, strlen(fc->state));
+	if (c->waiting) {
+		fc->prim = c->wc.prim;
+		fc->wait_ns = c->wait_ns;
+		fc->lock_addr = c->wc.lock_addr;
+		fc->owner_tid = c->wc.owner_tid;
+		if (c->wc.lock_addr)
+			fc->lock = addr_name(p, c->wc.lock_addr, ob);
+		if (c->kind == CTX_THREAD && c->wc.prim == PRIM_SYSCALL) {
+			const char *name = syscall_name(c->u.task.syscall_nr, buf, sizeof(buf));
+
+			fc->syscall = obstack_copy0(ob, name, strlen(name));
+		}
+	}
+	ctx_stack(p, c, ob, fc);
+}
+
+/* Classification of waits */
+
+struct owner_lookup {
+	struct proc_state *p;
+};
+
+static bool is_live_thread(void *arg, __u32 tid)
+{
+	struct owner_lookup *ol = arg;
+
+	return ctx_find(ol->p, CTX_THREAD, tid) != NULL;
+}
+
+static void classify(struct proc_state *p, struct ctx *c)
+{
+	const char *funcs[REC_STACK_MAX];
+	struct owner_lookup ol = { p };
+	struct wait_evidence ev = {
+		.task = &c->u.task,
+		.is_thread = is_live_thread,
+		.ctx = &ol,
+	};
+	unsigned int i;
+
+	if (c->stack && c->stack_wait_id == c->wait_id) {
+		for (i = 0; i < c->nr_stack; i++)
+			funcs[i] = symtab__func(&p->syms, c->stack[i]);
+		ev.funcs = funcs;
+		ev.nr_funcs = c->nr_stack;
+	}
+	if (c->have_futex && c->futex.wait_id == c->wait_id)
+		ev.futex = &c->futex;
+	classify_wait(&ev, &c->wc);
+}
+
+/* Waits a long wait finding is not made for: waiting is their job. */
+static bool idle_by_design(struct proc_state *p, const struct ctx *c)
+{
+	const char *func;
+	unsigned int i;
+
+	if (c->kind != CTX_THREAD)
+		return true; /* goroutines: leaks only */
+	if (c->wc.prim == PRIM_SYSCALL)
+		return syscall_is_idle_wait(c->u.task.syscall_nr);
+	if (!p->is_go)
+		return false;
+	/* The Go runtime parks idle threads on futexes. */
+	for (i = 0; c->stack && c->stack_wait_id == c->wait_id && i < c->nr_stack; i++) {
+		func = symtab__func(&p->syms, c->stack[i]);
+		if (func && !strncmp(func, "runtime.", 8))
+			return true;
+		if (func && strncmp(func, "runtime", 7))
+			return false; /* cgo code blocked in C */
+	}
+	return true;
+}
+
+/* Findings */
+
+static struct kept_finding *keep_finding(struct proc_state *p)
+{
+	struct kept_finding *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return NULL;
+	obstack_init(&k->ob);
+	*p->findings_tail = k;
+	p->findings_tail = &k->next;
+	return k;
+}
+
+static void leak_finding(struct detector *d, struct proc_state *p, struct site *s, __u64 ts,
+			 struct obstack *ob, struct finding *f)
+{
+	struct node_list l;
+	size_t i;
+
+	memset(f, 0, sizeof(*f));
+	f->kind = s->kind == CTX_GOROUTINE ? FINDING_GOROUTINE_LEAK : FINDING_THREAD_LEAK;
+	f->ts_ns = ts;
+	f->pid = p->tgid;
+	memcpy(f->comm, p->comm, REC_COMM_LEN);
+	f->site = site_name(d, p, s, ob);
+	if (s->kind == CTX_GOROUTINE) {
+		char buf[SYM_LEN];
+
+		symtab__format(&p->syms, s->func_pc, buf, sizeof(buf));
+		f->function = obstack_copy0(ob, buf, strlen(buf));
+	}
+	f->live = s->live;
+	f->growth = s->stats.growth;
+	f->window_ns = s->stats.span_ns;
+	f->created = s->created;
+	f->exited = s->exited;
+	f->blocked = s->blocked;
+	memcpy(f->by_prim, s->by_prim, sizeof(f->by_prim));
+	f->max_wait_ns = s->max_wait_ns;
+	describe_ctx(d, p, s->rep, ob, &f->sample);
+	if (s->kind != CTX_GOROUTINE || node_list(p->ctxs, &l))
+		return;
+	/* Goroutines: how many wait for what. */
+	for (i = 0; i < l.n; i++) {
+		const struct ctx *c = l.v[i];
+		unsigned int j;
+
+		if (c->site != s || !c->waiting)
+			continue;
+		for (j = 0; j < f->nr_reasons; j++)
+			if (!strcmp(f->reasons[j].reason, c->u.g.wait_reason))
+				break;
+		if (j == f->nr_reasons) {
+			if (j == FINDING_MAX_REASONS)
+				continue;
+			f->reasons[j].reason = obstack_copy0(ob, c->u.g.wait_reason,
+							    strnlen(c->u.g.wait_reason,
+								    REC_WAIT_REASON_LEN));
+			f->nr_reasons++;
+		}
+		f->reasons[j].count++;
+	}
+	free(l.v);
+}
+
+static void establish_leak(struct detector *d, struct proc_state *p, struct site *s, __u64 ts)
+{
+	struct kept_finding *k;
+
+	s->leaking = true;
+	d->nr_leaks++;
+	k = keep_finding(p);
+	if (!k)
+		return;
+	k->site = s;
+	leak_finding(d, p, s, ts, &k->ob, &k->f);
+	finding_emit(d, &k->f);
+}
+
+static void establish_long_wait(struct detector *d, struct proc_state *p, struct ctx *c, __u64 ts)
+{
+	struct kept_finding *k;
+	struct ctx *owner = NULL;
+
+	c->reported = true;
+	c->reported_wait_id = c->wait_id;
+	if (p->nr_long_waits >= MAX_LONG_WAITS_PER_PROC) {
+		p->long_waits_dropped++;
+		return;
+	}
+	p->nr_long_waits++;
+	k = keep_finding(p);
+	if (!k)
+		return;
+	k->f.kind = FINDING_LONG_WAIT;
+	k->f.ts_ns = ts;
+	k->f.pid = p->tgid;
+	memcpy(k->f.comm, p->comm, REC_COMM_LEN);
+	describe_ctx(d, p, c, &k->ob, &k->f.waiter);
+	k->f.site = k->f.waiter.site;
+	if (c->wc.owner_tid >= 0) {
+		owner = ctx_find(p, CTX_THREAD, c->wc.owner_tid);
+		k->f.has_owner = true;
+		describe_ctx(d, p, owner, &k->ob, &k->f.owner);
+		k->f.owner.id = c->wc.owner_tid;
+	}
+	finding_emit(d, &k->f);
+}
+
+/* The lock @c waits for, as "mutex lock_a (0x...)". */
+static const char *lock_desc(struct proc_state *p, const struct ctx *c, struct obstack *ob)
+{
+	const char *name = addr_name(p, c->wc.lock_addr, ob);
+	char buf[SYM_LEN];
+
+	if (c->wc.prim == PRIM_JOIN)
+		snprintf(buf, sizeof(buf), "join of thread %lld", (long long)c->wc.owner_tid);
+	else if (name[0] == '0')
+		snprintf(buf, sizeof(buf), "%s %s", primitive_name(c->wc.prim), name);
+	else
+		snprintf(buf, sizeof(buf), "%s %s (0x%llx)", primitive_name(c->wc.prim), name,
+			 (unsigned long long)c->wc.lock_addr);
+	return obstack_copy0(ob, buf, strlen(buf));
+}
+
+static void establish_deadlock(struct detector *d, struct proc_state *p, struct ctx **cycle,
+			       unsigned int n, __u64 ts)
+{
+	struct finding_ctx *members;
+	struct kept_finding *k;
+	unsigned int i;
+
+	d->nr_leaks++;
+	for (i = 0; i < n; i++) {
+		cycle[i]->deadlocked = true;
+		cycle[i]->deadlock_wait_id = cycle[i]->wait_id;
+	}
+	k = keep_finding(p);
+	if (!k)
+		return;
+	k->f.kind = FINDING_DEADLOCK;
+	k->f.ts_ns = ts;
+	k->f.pid = p->tgid;
+	memcpy(k->f.comm, p->comm, REC_COMM_LEN);
+	members = obstack_alloc(&k->ob, n * sizeof(*members));
+	k->f.prim = cycle[0]->wc.prim;
+	for (i = 0; i < n; i++) {
+		/* cycle[i] waits for what cycle[i + 1] holds. */
+		const struct ctx *prev = cycle[(i + n - 1) % n];
+
+		describe_ctx(d, p, cycle[i], &k->ob, &members[i]);
+		members[i].waits_for = lock_desc(p, cycle[i], &k->ob);
+		members[i].holds = lock_desc(p, prev, &k->ob);
+		if (cycle[i]->wc.prim != k->f.prim)
+			k->f.prim = PRIM_FUTEX; /* mixed: say so */
+	}
+	k->f.members = members;
+	k->f.nr_members = n;
+	finding_emit(d, &k->f);
+}
+
+static bool in_deadlock(const struct ctx *c)
+{
+	return c->deadlocked && c->deadlock_wait_id == c->wait_id;
+}
+
+static bool waits_on_owner(const struct ctx *c)
+{
+	return c->kind == CTX_THREAD && c->waiting && c->wc.owner_tid >= 0 &&
+	       (c->wc.prim == PRIM_MUTEX || c->wc.prim == PRIM_RWLOCK || c->wc.prim == PRIM_JOIN);
+}
+
+/*
+ * Each waiting thread waits for at most one owner, so the wait-for graph is
+ * a set of chains: follow each one; a chain that comes back on itself is a
+ * deadlock.
+ */
+static void find_deadlocks(struct detector *d, struct proc_state *p, struct node_list *ctxs,
+			   __u64 ts)
+{
+	struct ctx *path[64];
+	size_t i;
+
+	for (i = 0; i < ctxs->n; i++) {
+		struct ctx *c = ctxs->v[i];
+		unsigned int n = 0, j;
+
+		if (!c || !waits_on_owner(c) || in_deadlock(c))
+			continue;
+		while (c && waits_on_owner(c) && !in_deadlock(c) && n < 64) {
+			for (j = 0; j < n && path[j] != c; j++)
+				;
+			if (j < n) {
+				/* path[j..n) is a cycle; name it once, from its
+				 * lowest tid, so it is found the same way each time. */
+				struct ctx *cycle[64];
+				unsigned int len = n - j, lo = 0, k;
+
+				for (k = 0; k < len; k++)
+					if (path[j + k]->id < path[j + lo]->id)
+						lo = k;
+				for (k = 0; k < len; k++)
+					cycle[k] = path[j + (lo + k) % len];
+				establish_deadlock(d, p, cycle, len, ts);
+				break;
+			}
+			path[n++] = c;
+			c = ctx_find(p, CTX_THREAD, c->wc.owner_tid);
+		}
+	}
+}
+
+/*
+ * The close of a census for one process: every site gets a point, every wait
+ * its class, and what is now a leak, a long wait or a deadlock a finding.
+ */
+static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
+{
+	struct node_list ctxs, sites;
+	size_t i;
+
+	if (node_list(p->ctxs, &ctxs) || node_list(p->sites, &sites)) {
+		free(ctxs.v);
+		return;
+	}
+	/* Threads this census did not see have exited; their records were lost. */
+	for (i = 0; i < ctxs.n; i++) {
+		struct ctx *c = ctxs.v[i];
+
+		if (c->kind == CTX_THREAD && c->seen_seq != d->census_seq) {
+			ctx_remove(p, c, true);
+			ctxs.v[i] = NULL;
+		}
+	}
+	for (i = 0; i < sites.n; i++) {
+		struct site *s = sites.v[i];
+
+		s->blocked = 0;
+		s->max_wait_ns = 0;
+		s->rep = NULL;
+		memset(s->by_prim, 0, sizeof(s->by_prim));
+		if (s->kind == CTX_THREAD)
+			site_point(d, s, ts);
+	}
+	for (i = 0; i < ctxs.n; i++) {
+		struct ctx *c = ctxs.v[i];
+		struct site *s;
+
+		if (!c)
+			continue;
+		s = c->site;
+		if (!c->waiting) {
+			if (!s->rep)
+				s->rep = c;
+			continue;
+		}
+		if (c->kind == CTX_THREAD)
+			classify(p, c);
+		else
+			c->wc.prim = PRIM_NONE;
+		s->blocked++;
+		s->by_prim[c->wc.prim]++;
+		if (c->wait_ns > s->max_wait_ns)
+			s->max_wait_ns = c->wait_ns;
+		/* Show the longest waiter that has a stack. */
+		if (!s->rep || !s->rep->waiting ||
+		    (c->stack && c->stack_wait_id == c->wait_id &&
+		     (!s->rep->stack || s->rep->stack_wait_id != s->rep->wait_id ||
+		      c->wait_ns > s->rep->wait_ns)))
+			s->rep = c;
+	}
+	for (i = 0; i < sites.n; i++) {
+		struct site *s = sites.v[i];
+
+		s->growing = s->stats.n >= 2 && s->stats.growth >= 2 && s->stats.recent_slope > 0;
+		if (!s->leaking && s->key != SITE_KEY_MAIN && trend_is_leak(&s->stats, &d->opts.leak))
+			establish_leak(d, p, s, ts);
+	}
+	find_deadlocks(d, p, &ctxs, ts);
+	for (i = 0; i < ctxs.n; i++) {
+		struct ctx *c = ctxs.v[i];
+
+		if (!c || !c->waiting || c->wait_ns < d->opts.wait_threshold_ns)
+			continue;
+		if (c->reported && c->reported_wait_id == c->wait_id)
+			continue;
+		if (in_deadlock(c) || c->site->leaking || c->site->growing || idle_by_design(p, c))
+			continue;
+		establish_long_wait(d, p, c, ts);
+	}
+	free(ctxs.v);
+	free(sites.v);
+}
+
+/* Samples */
+
 static void proc_sample(struct detector *d, struct proc_state *p, __u64 ts)
 {
 	struct proc_summary *sum = &p->sum;
+	struct ctx_wait *waits = NULL;
+	unsigned int nr_waits = 0;
 	struct sample s = {
 		.ts_ns = ts,
 		.pid = p->tgid,
@@ -218,10 +1227,34 @@ static void proc_sample(struct detector *d, struct proc_state *p, __u64 ts)
 		.created = p->created - p->prev_created,
 		.exited = p->exited_threads - p->prev_exited,
 		.max_wait_ns = p->max_wait_ns,
+		.goroutines = p->is_go ? (__s64)p->goroutines : -1,
 		.final = p->proc_exited,
 	};
+	struct node_list l;
+	size_t i;
 
 	memcpy(s.comm, p->comm, REC_COMM_LEN);
+	if (d->opts.list_waits && !node_list(p->ctxs, &l)) {
+		waits = calloc(l.n ? l.n : 1, sizeof(*waits));
+		for (i = 0; waits && i < l.n; i++) {
+			const struct ctx *c = l.v[i];
+			struct ctx_wait *w = &waits[nr_waits];
+
+			if (c->kind != CTX_THREAD || !c->waiting)
+				continue;
+			w->id = c->id;
+			w->prim = c->wc.prim;
+			w->syscall_nr = c->u.task.syscall_nr;
+			w->futex_op = c->u.task.args[1];
+			w->lock_addr = c->wc.lock_addr;
+			w->wait_ns = c->wait_ns;
+			w->owner_tid = c->wc.owner_tid;
+			nr_waits++;
+		}
+		free(l.v);
+		s.waits = waits;
+		s.nr_waits = nr_waits;
+	}
 	if (!p->sampled) {
 		p->sampled = true;
 		sum->pid = p->tgid;
@@ -241,44 +1274,12 @@ static void proc_sample(struct detector *d, struct proc_state *p, __u64 ts)
 	if (p->max_wait_ns > sum->max_wait_ns)
 		sum->max_wait_ns = p->max_wait_ns;
 	sum->exited_proc = p->proc_exited;
+	sum->long_waits_dropped = p->long_waits_dropped;
 	p->prev_created = p->created;
 	p->prev_exited = p->exited_threads;
 	if (d->sink.sample)
 		d->sink.sample(d->sink.ctx, &s);
-}
-
-struct proc_list {
-	struct proc_state **v;
-	size_t n, cap;
-	int err;
-};
-
-static void collect_proc(const void *node, VISIT which, void *closure)
-{
-	struct proc_list *l = closure;
-	struct proc_state **nv;
-
-	if (which != postorder && which != leaf)
-		return;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 64;
-		nv = realloc(l->v, l->cap * sizeof(*nv));
-		if (!nv) {
-			l->err = -ENOMEM;
-			l->cap = l->n;
-			return;
-		}
-		l->v = nv;
-	}
-	l->v[l->n++] = *(struct proc_state *const *)node;
-}
-
-/* Every process in the tree, in tgid order (tree walk order). */
-static int proc_list(struct detector *d, struct proc_list *l)
-{
-	memset(l, 0, sizeof(*l));
-	twalk_r(d->procs, collect_proc, l);
-	return l->err;
+	free(waits);
 }
 
 static int feed_census(struct detector *d, const struct rec_census *c)
@@ -292,11 +1293,11 @@ static int feed_census(struct detector *d, const struct rec_census *c)
 		.lost_events = c->lost_events,
 		.lost_threads = c->lost_threads,
 	};
-	struct proc_list l;
+	struct node_list l;
 	size_t i;
 	int err;
 
-	err = proc_list(d, &l);
+	err = node_list(d->procs, &l);
 	for (i = 0; i < l.n; i++) {
 		struct proc_state *p = l.v[i];
 
@@ -308,6 +1309,8 @@ static int feed_census(struct detector *d, const struct rec_census *c)
 			continue;
 		}
 		tally_reset(d, p);
+		if (!p->proc_exited)
+			analyze_proc(d, p, c->hdr.ts_ns);
 		proc_sample(d, p, c->hdr.ts_ns);
 		if (p->proc_exited) {
 			p->exited = true;
@@ -323,23 +1326,13 @@ static int feed_census(struct detector *d, const struct rec_census *c)
 	return err;
 }
 
-static int feed_exec(struct detector *d, const struct rec_proc_exec *e)
-{
-	struct proc_state *p = proc_find(d, e->hdr.tgid);
-
-	if (p && !p->exited) {
-		memcpy(p->comm, e->comm, REC_COMM_LEN);
-		p->comm[REC_COMM_LEN - 1] = '\0';
-	}
-	return 0;
-}
-
 int detector__feed(struct detector *d, const struct rec_hdr *rec)
 {
 	switch (rec->type) {
 	case REC_THREAD_START:
+		return feed_thread_start(d, (const struct rec_thread_start *)rec);
 	case REC_THREAD_EXIT:
-		return 0;
+		return feed_thread_exit(d, (const struct rec_thread_exit *)rec);
 	case REC_PROC_EXEC:
 		return feed_exec(d, (const struct rec_proc_exec *)rec);
 	case REC_TASK:
@@ -348,8 +1341,20 @@ int detector__feed(struct detector *d, const struct rec_hdr *rec)
 		return feed_proc(d, (const struct rec_proc *)rec);
 	case REC_CENSUS:
 		return feed_census(d, (const struct rec_census *)rec);
+	case REC_SITE:
+		return feed_site(d, (const struct rec_site *)rec);
+	case REC_STACK:
+		return feed_stack(d, (const struct rec_stack *)rec);
+	case REC_FUTEX:
+		return feed_futex(d, (const struct rec_futex *)rec);
+	case REC_SYMBOL:
+		return feed_symbol(d, (const struct rec_symbol *)rec);
+	case REC_GOROUTINE:
+		return feed_goroutine(d, (const struct rec_goroutine *)rec);
+	case REC_GO_CENSUS:
+		return feed_go_census(d, (const struct rec_go_census *)rec);
 	default:
-		return 0; /* not used by the detector (yet) */
+		return 0; /* REC_PROC_INFO: for replay --info, not for findings */
 	}
 }
 
@@ -358,14 +1363,41 @@ unsigned int detector__live_procs(const struct detector *d)
 	return d->nr_live;
 }
 
+unsigned int detector__leaks(const struct detector *d)
+{
+	return d->nr_leaks;
+}
+
+/* Every finding of @p again, leaks with their final numbers. */
+static void restate_findings(struct detector *d, struct proc_state *p)
+{
+	struct kept_finding *k;
+	struct finding f;
+
+	for (k = p->findings; k; k = k->next) {
+		if (k->site) {
+			leak_finding(d, p, k->site, p->sum.last_ns, &d->scratch, &f);
+			f.ts_ns = k->f.ts_ns;
+		} else {
+				f = k->f;
+		}
+		f.summary = true;
+		finding_emit(d, &f);
+		obstack_free(&d->scratch, NULL);
+		obstack_init(&d->scratch);
+	}
+}
+
 void detector__finish(struct detector *d)
 {
-	struct proc_list l;
+	struct node_list l;
 	size_t i;
 
-	proc_list(d, &l);
+	node_list(d->procs, &l);
 	for (i = 0; i < l.n; i++)
-		if (l.v[i]->sampled && d->sink.summary)
-			d->sink.summary(d->sink.ctx, &l.v[i]->sum);
+		restate_findings(d, l.v[i]);
+	for (i = 0; i < l.n; i++)
+		if (((struct proc_state *)l.v[i])->sampled && d->sink.summary)
+			d->sink.summary(d->sink.ctx, &((struct proc_state *)l.v[i])->sum);
 	free(l.v);
 }

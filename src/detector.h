@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The detector: turns a stream of records into per-process samples, end of
- * process summaries and (later) findings. It is pure: no I/O, no clocks,
- * time only from record timestamps, so the same records always give the
- * same output, live or replayed.
+ * The detector: turns a stream of records into per-process samples, findings
+ * and end-of-run summaries. It is pure: no I/O, no clocks, time only from
+ * record timestamps, so the same records always give the same output, live
+ * or replayed.
+ *
+ * It keeps every execution context (a thread, or a goroutine: one more kind)
+ * grouped by site, the place contexts come from: a thread's start routine, a
+ * goroutine's go statement. A site whose count keeps growing is a leak; a
+ * context waiting longer than a threshold is a long wait; contexts waiting on
+ * each other in a cycle are a deadlock.
  */
 #ifndef __THREADLEAK_DETECTOR_H
 #define __THREADLEAK_DETECTOR_H
@@ -11,6 +17,8 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #include "record.h"
+#include "trend.h"
+#include "wait.h"
 
 /* One row: a process at the end of a census. */
 struct sample {
@@ -24,7 +32,22 @@ struct sample {
 	__u64 exited;	     /* threads exited since the previous sample */
 	__u64 max_wait_ns;   /* longest current futex wait */
 	__s32 growth;	     /* threads now minus threads at the first sample */
+	__s64 goroutines;    /* live goroutines of a Go process, -1 otherwise */
 	bool final;	     /* the process exited; no more samples follow */
+	/* With detector_opts.list_waits: the waiting threads, for -t. */
+	const struct ctx_wait *waits;
+	unsigned int nr_waits;
+};
+
+/* A waiting context, for -t and for findings. */
+struct ctx_wait {
+	__u64 id; /* tid */
+	enum primitive prim;
+	int syscall_nr;
+	__u32 futex_op;
+	__u64 lock_addr;
+	__u64 wait_ns;
+	__s64 owner_tid;
 };
 
 /* A process over the whole run. */
@@ -37,6 +60,7 @@ struct proc_summary {
 	__u32 blocked_last, other_blocked_last;
 	__u64 max_wait_ns; /* longest futex wait seen at any census */
 	bool exited_proc;
+	unsigned int long_waits_dropped; /* beyond the per-process cap */
 };
 
 /* The end of one census, with what it saw and what was lost so far. */
@@ -49,16 +73,84 @@ struct census_stats {
 	__u64 lost_threads; /* cumulative */
 };
 
+enum finding_kind {
+	FINDING_THREAD_LEAK,
+	FINDING_LONG_WAIT,
+	FINDING_DEADLOCK,
+	FINDING_GOROUTINE_LEAK,
+};
+
+/* A thread as a finding shows it: strings valid during the callback. */
+struct finding_ctx {
+	__u64 id;	   /* tid, or goid */
+	const char *site;  /* where it comes from */
+	const char *state; /* "futex wait", "read", "running", "exited", ... */
+	enum primitive prim;
+	const char *syscall; /* the syscall of a PRIM_SYSCALL wait */
+	__u64 wait_ns;
+	__u64 lock_addr;
+	const char *lock;  /* the lock's symbol, if known */
+	__s64 owner_tid;   /* -1: none or unknown */
+	const char *const *stack; /* formatted frames, innermost first */
+	unsigned int nr_stack;
+	const char *holds;     /* deadlock: what it holds */
+	const char *waits_for; /* deadlock: what it waits for */
+};
+
+#define FINDING_MAX_REASONS 8
+
+struct finding {
+	enum finding_kind kind;
+	__u64 ts_ns;  /* when established, or the last census in a summary */
+	bool summary; /* restated at the end, with the final numbers */
+	__u32 pid;
+	char comm[REC_COMM_LEN];
+
+	/* Leaks. */
+	const char *site;     /* threads: the start routine; goroutines: created by */
+	const char *function; /* goroutines: the function they run */
+	__u32 live;	      /* contexts alive at the site now */
+	__s64 growth;	      /* over the window */
+	__u64 window_ns;
+	__u64 created, exited; /* at the site since tracing began */
+	__u32 blocked;	       /* of the live ones, how many wait */
+	__u32 by_prim[PRIM_MAX];
+	struct {
+		const char *reason;
+		__u32 count;
+	} reasons[FINDING_MAX_REASONS]; /* goroutines: by wait reason */
+	unsigned int nr_reasons;
+	__u64 max_wait_ns;
+	struct finding_ctx sample; /* a representative context */
+
+	/* Long waits: the waiting context and the owner of what it waits for. */
+	struct finding_ctx waiter;
+	bool has_owner;
+	struct finding_ctx owner;
+
+	/* Deadlocks. */
+	const struct finding_ctx *members;
+	unsigned int nr_members;
+	enum primitive prim;
+};
+
 struct detector_sink {
 	void (*sample)(void *ctx, const struct sample *s);
 	void (*census_end)(void *ctx, const struct census_stats *cs);
 	void (*summary)(void *ctx, const struct proc_summary *ps);
+	void (*finding)(void *ctx, const struct finding *f);
 	void *ctx;
 };
 
 struct detector_opts {
 	/* Keep processes that exited, for the end summary (-p, replay). */
 	bool keep_exited;
+	/* Attach the waiting threads to each sample (-t). */
+	bool list_waits;
+	/* A wait longer than this is a long wait; 0: the default, 10 s. */
+	__u64 wait_threshold_ns;
+	/* Leak test parameters; zeroes: leak_params_default(). */
+	struct leak_params leak;
 };
 
 struct detector;
@@ -72,7 +164,11 @@ int detector__feed(struct detector *d, const struct rec_hdr *rec);
 /* Processes seen and not yet exited. */
 unsigned int detector__live_procs(const struct detector *d);
 
-/* Emit a summary for every process kept, in pid order. */
+/* Leak and deadlock findings so far (for --fail-on-leak). */
+unsigned int detector__leaks(const struct detector *d);
+
+/* Restate every finding with its final numbers, then a summary for every
+ * process kept, in pid order. */
 void detector__finish(struct detector *d);
 
 #endif /* __THREADLEAK_DETECTOR_H */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
+#include <string.h>
 #include <linux/futex.h>
 #include "wait.h"
 #include "syscall_names.h"
@@ -60,6 +61,32 @@ enum wait_kind task_wait_kind(const struct rec_task *task)
 	}
 }
 
+bool syscall_is_idle_wait(int nr)
+{
+	switch (nr) {
+	case 7:	  /* poll */
+	case 23:  /* select */
+	case 34:  /* pause */
+	case 35:  /* nanosleep */
+	case 61:  /* wait4 */
+	case 128: /* rt_sigtimedwait */
+	case 130: /* rt_sigsuspend */
+	case 208: /* io_getevents */
+	case 219: /* restart_syscall: a sleep resumed after a signal */
+	case 230: /* clock_nanosleep */
+	case 232: /* epoll_wait */
+	case 247: /* waitid */
+	case 270: /* pselect6 */
+	case 271: /* ppoll */
+	case 281: /* epoll_pwait */
+	case 333: /* io_pgetevents */
+	case 441: /* epoll_pwait2 */
+		return true;
+	default:
+		return false;
+	}
+}
+
 __u64 task_futex_addr(const struct rec_task *task)
 {
 	if (task->syscall_nr == NR_FUTEX || task->syscall_nr == NR_FUTEX_WAIT)
@@ -103,4 +130,166 @@ const char *futex_op_name(__u32 op, char *buf, size_t len)
 		snprintf(buf, len, "%s%s%s", name, op & FUTEX_PRIVATE_FLAG ? "|PRIVATE" : "",
 			 op & FUTEX_CLOCK_REALTIME ? "|CLOCK_REALTIME" : "");
 	return buf;
+}
+
+static const char *const primitive_names[PRIM_MAX] = {
+	[PRIM_NONE] = "none",	    [PRIM_MUTEX] = "mutex",	[PRIM_CONDVAR] = "condvar",
+	[PRIM_RWLOCK] = "rwlock",   [PRIM_SEMAPHORE] = "semaphore", [PRIM_JOIN] = "join",
+	[PRIM_FUTEX] = "futex",	    [PRIM_SYSCALL] = "syscall",
+};
+
+const char *primitive_name(enum primitive prim)
+{
+	return prim < PRIM_MAX ? primitive_names[prim] : "unknown";
+}
+
+/*
+ * The APIs a wait goes through, by function name (leading underscores
+ * stripped): glibc's, then C++'s and Rust's standard libraries where they do
+ * not call glibc's. The innermost frame that matches tells the primitive.
+ */
+static const struct {
+	const char *prefix;
+	enum primitive prim;
+} wait_apis[] = {
+	{ "pthread_mutex_", PRIM_MUTEX },
+	{ "lll_lock_wait", PRIM_MUTEX },
+	{ "pthread_cond_", PRIM_CONDVAR },
+	{ "pthread_rwlock_", PRIM_RWLOCK },
+	{ "new_sem_wait", PRIM_SEMAPHORE },
+	{ "old_sem_wait", PRIM_SEMAPHORE },
+	{ "sem_wait", PRIM_SEMAPHORE },
+	{ "sem_timedwait", PRIM_SEMAPHORE },
+	{ "sem_clockwait", PRIM_SEMAPHORE },
+	{ "pthread_join", PRIM_JOIN },
+	{ "pthread_clockjoin", PRIM_JOIN },
+	{ "pthread_timedjoin", PRIM_JOIN },
+	{ "std::sys::sync::mutex::", PRIM_MUTEX },
+	{ "std::sys::locks::futex_mutex::", PRIM_MUTEX },
+	{ "std::sys::sync::condvar::", PRIM_CONDVAR },
+	{ "std::sys::locks::futex_condvar::", PRIM_CONDVAR },
+	{ "std::sys::sync::rwlock::", PRIM_RWLOCK },
+	{ "std::sys::locks::futex_rwlock::", PRIM_RWLOCK },
+	{ "std::thread::JoinInner", PRIM_JOIN },
+	{ "std::thread::JoinHandle", PRIM_JOIN },
+};
+
+static enum primitive api_primitive(const char *func)
+{
+	size_t i;
+
+	while (*func == '_')
+		func++;
+	for (i = 0; i < sizeof(wait_apis) / sizeof(wait_apis[0]); i++)
+		if (!strncmp(func, wait_apis[i].prefix, strlen(wait_apis[i].prefix)))
+			return wait_apis[i].prim;
+	return PRIM_NONE;
+}
+
+/* The 32-bit word at @off bytes from the futex word, if it was read. */
+static bool futex_word(const struct rec_futex *f, int off, __u32 *val)
+{
+	int idx = (REC_FUTEX_BEFORE + off) / 4;
+
+	if (!f || !(f->flags & RF_READ_OK) || idx < 0 || idx >= REC_FUTEX_WORDS)
+		return false;
+	*val = f->words[idx];
+	return true;
+}
+
+#define FUTEX_TID_MASK_ 0x3fffffff
+#define PTHREAD_MUTEX_ROBUST_NORMAL_NP_ 16
+#define PTHREAD_MUTEX_PRIO_INHERIT_NP_ 32
+
+static bool live_thread(const struct wait_evidence *ev, __u32 tid)
+{
+	return tid && ev->is_thread && ev->is_thread(ev->ctx, tid);
+}
+
+/*
+ * Owners, from what glibc keeps in the lock (x86-64, pthread_mutex_t):
+ * __lock at 0, __owner at 8, __kind at 16; PI and robust mutexes keep the
+ * owner's tid in __lock. pthread_rwlock_t: __readers 0, __wrphase_futex 8,
+ * __writers_futex 12, __cur_writer 24, and a waiter sleeps on one of the
+ * three futexes. pthread_join sleeps on the joined thread's tid field.
+ */
+static __s64 find_owner(const struct wait_evidence *ev, enum primitive prim, bool pi,
+			const char *via)
+{
+	static const int rwlock_futex_offs[] = { 0, 8, 12 };
+	__u32 lock, owner, kind;
+	size_t i;
+
+	switch (prim) {
+	case PRIM_MUTEX:
+		if (!futex_word(ev->futex, 0, &lock))
+			return -1;
+		if (via && strstr(via, "lll_lock_wait_private"))
+			return -1; /* glibc's internal locks record no owner */
+		if (!futex_word(ev->futex, 16, &kind))
+			kind = 0;
+		if (pi || (kind & (PTHREAD_MUTEX_ROBUST_NORMAL_NP_ | PTHREAD_MUTEX_PRIO_INHERIT_NP_)))
+			owner = lock & FUTEX_TID_MASK_;
+		else if (!futex_word(ev->futex, 8, &owner))
+			return -1;
+		return owner ? (__s64)owner : -1;
+	case PRIM_RWLOCK:
+		for (i = 0; i < sizeof(rwlock_futex_offs) / sizeof(rwlock_futex_offs[0]); i++) {
+			if (futex_word(ev->futex, 24 - rwlock_futex_offs[i], &owner) &&
+			    live_thread(ev, owner))
+				return owner;
+		}
+		return -1;
+	case PRIM_JOIN:
+		if (!futex_word(ev->futex, 0, &owner) || !owner)
+			return -1;
+		return owner;
+	default:
+		return -1;
+	}
+}
+
+void classify_wait(const struct wait_evidence *ev, struct wait_class *wc)
+{
+	const struct rec_task *t = ev->task;
+	__u32 cmd = t->args[1] & FUTEX_CMD_MASK;
+	bool pi = false;
+	unsigned int i;
+
+	memset(wc, 0, sizeof(*wc));
+	wc->owner_tid = -1;
+	switch (task_wait_kind(t)) {
+	case WAIT_NONE:
+		return;
+	case WAIT_SYSCALL:
+		wc->prim = PRIM_SYSCALL;
+		return;
+	case WAIT_FUTEX:
+		break;
+	}
+	wc->lock_addr = task_futex_addr(t);
+	if (t->syscall_nr == NR_FUTEX)
+		pi = cmd == FUTEX_LOCK_PI || cmd == FUTEX_LOCK_PI2;
+	for (i = 0; i < ev->nr_funcs && !wc->prim; i++) {
+		if (ev->funcs[i] && (wc->prim = api_primitive(ev->funcs[i])))
+			wc->via = ev->funcs[i];
+	}
+	if (!wc->prim) {
+		/* No stack, or none we know: what the futex op tells. glibc's
+		 * contended mutexes use FUTEX_WAIT, its condvars, semaphores,
+		 * joins and rwlocks FUTEX_WAIT_BITSET. */
+		__u32 word;
+
+		if (pi || (t->syscall_nr == NR_FUTEX && cmd == FUTEX_WAIT))
+			wc->prim = PRIM_MUTEX;
+		else if (futex_word(ev->futex, 0, &word) && word != t->tid &&
+			 live_thread(ev, word))
+			wc->prim = PRIM_JOIN; /* sleeping on a live thread's tid */
+		else
+			wc->prim = PRIM_FUTEX;
+	}
+	wc->owner_tid = find_owner(ev, wc->prim, pi, wc->via);
+	/* A guess from the op alone names only owners that exist. */
+	if (!wc->via && wc->owner_tid >= 0 && !live_thread(ev, wc->owner_tid))
+		wc->owner_tid = -1;
 }

@@ -6,6 +6,7 @@
 #ifndef __THREADLEAK_WAIT_H
 #define __THREADLEAK_WAIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include "record.h"
@@ -22,6 +23,44 @@ enum wait_kind {
 #define NR_FUTEX_WAIT 455
 
 enum wait_kind task_wait_kind(const struct rec_task *task);
+
+/* What a waiting thread waits on. */
+enum primitive {
+	PRIM_NONE,
+	PRIM_MUTEX,
+	PRIM_CONDVAR,
+	PRIM_RWLOCK,
+	PRIM_SEMAPHORE,
+	PRIM_JOIN,
+	PRIM_FUTEX,   /* a futex wait of no known kind */
+	PRIM_SYSCALL, /* another blocking syscall */
+	PRIM_MAX,
+};
+
+const char *primitive_name(enum primitive prim);
+
+/* What is known about one wait, for classify_wait(). */
+struct wait_evidence {
+	const struct rec_task *task;	/* its census record */
+	const char *const *funcs;	/* its stack's functions, innermost first; NULL: unknown */
+	unsigned int nr_funcs;
+	const struct rec_futex *futex;	/* the memory around its futex word, or NULL */
+	/* Is @tid a live thread of the same process? For guessing owners. */
+	bool (*is_thread)(void *ctx, __u32 tid);
+	void *ctx;
+};
+
+struct wait_class {
+	enum primitive prim;
+	__s64 owner_tid;    /* the thread holding what it waits for, -1 if none/unknown */
+	__u64 lock_addr;    /* the futex word waited on, 0 if none */
+	const char *via;    /* the frame that told the primitive, NULL if the futex op did */
+};
+
+void classify_wait(const struct wait_evidence *ev, struct wait_class *wc);
+
+/* Is syscall @nr a wait that is its caller's job (poll, sleep, wait4)? */
+bool syscall_is_idle_wait(int nr);
 
 /* The futex word a WAIT_FUTEX task waits on, 0 for futex_waitv. */
 __u64 task_futex_addr(const struct rec_task *task);

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "symtab.h"
+
+static int sym_cmp(const void *a, const void *b)
+{
+	const struct sym *x = a, *y = b;
+
+	return x->pc < y->pc ? -1 : x->pc > y->pc;
+}
+
+static void sym_free(void *p)
+{
+	struct sym *s = p;
+
+	free(s->func);
+	free(s->file);
+	free(s->module);
+	free(s);
+}
+
+static char *dup_text(const char *text, size_t len)
+{
+	char *s = malloc(len + 1);
+
+	if (s) {
+		memcpy(s, text, len);
+		s[len] = '\0';
+	}
+	return s;
+}
+
+int symtab__add(struct symtab *st, const struct rec_symbol *rec)
+{
+	struct sym *s = calloc(1, sizeof(*s)), **node;
+
+	if (!s)
+		return -ENOMEM;
+	s->pc = rec->pc;
+	s->offset = rec->offset;
+	s->line = rec->line;
+	s->found = rec->flags & RSYM_FOUND;
+	s->func = dup_text(rec->text, rec->func_len);
+	s->file = dup_text(rec->text + rec->func_len, rec->file_len);
+	s->module = dup_text(rec->text + rec->func_len + rec->file_len, rec->module_len);
+	if (!s->func || !s->file || !s->module) {
+		sym_free(s);
+		return -ENOMEM;
+	}
+	node = tsearch(s, &st->root, sym_cmp);
+	if (!node) {
+		sym_free(s);
+		return -ENOMEM;
+	}
+	if (*node != s) {
+		/* Replace: the newer record wins (a refreshed map). */
+		struct sym *old = *node;
+
+		*node = s;
+		sym_free(old);
+	} else {
+		st->count++;
+	}
+	return 0;
+}
+
+const struct sym *symtab__find(const struct symtab *st, __u64 pc)
+{
+	struct sym key = { .pc = pc };
+	void *node = tfind(&key, (void **)&st->root, sym_cmp);
+
+	return node ? *(struct sym **)node : NULL;
+}
+
+void symtab__clear(struct symtab *st)
+{
+	tdestroy(st->root, sym_free);
+	st->root = NULL;
+	st->count = 0;
+}
+
+const char *symtab__func(const struct symtab *st, __u64 pc)
+{
+	const struct sym *s = symtab__find(st, pc);
+
+	return s && s->found && s->func[0] ? s->func : NULL;
+}
+
+const char *symtab__format(const struct symtab *st, __u64 pc, char *buf, size_t len)
+{
+	const struct sym *s = symtab__find(st, pc);
+
+	if (!s || !s->found || !s->func[0]) {
+		if (s && s->module[0])
+			snprintf(buf, len, "0x%llx (%s)", (unsigned long long)pc, s->module);
+		else
+			snprintf(buf, len, "0x%llx", (unsigned long long)pc);
+	} else if (s->file[0] && s->line) {
+		snprintf(buf, len, "%s (%s:%u)", s->func, s->file, s->line);
+	} else if (s->module[0]) {
+		snprintf(buf, len, "%s (%s)", s->func, s->module);
+	} else {
+		snprintf(buf, len, "%s", s->func);
+	}
+	return buf;
+}

@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A simulated process for detector tests: threads start, wait and exit, and
+ * every census is fed to the detector as the tracer and inspector would feed
+ * it. Findings are captured with their strings copied.
+ */
+#ifndef __THREADLEAK_TEST_SIM_H
+#define __THREADLEAK_TEST_SIM_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include "detector.h"
+#include "records.h"
+
+#define SIM_MAX_FINDINGS 64
+
+struct sim_thread {
+	__u32 tid;
+	__u64 start_ns;
+	bool alive;
+	int syscall_nr; /* -1: running */
+	__u64 args[2];
+	__u64 wait_since;
+	__u64 nr_switches;
+	struct rec_futex futex;
+	bool have_futex;
+	__u64 stack[REC_STACK_MAX];
+	int nr_stack;
+};
+
+struct sim_finding {
+	enum finding_kind kind;
+	__u64 ts_ns;
+	bool summary;
+	char site[256];
+	__u32 live;
+	__s64 growth;
+	__u64 exited;
+	__u32 blocked;
+	__u32 by_prim[PRIM_MAX];
+	__u64 max_wait_ns;
+	__u64 waiter_id;
+	enum primitive waiter_prim;
+	char waiter_syscall[32];
+	__s64 owner_tid;
+	char owner_state[64];
+	unsigned int nr_members;
+	__u64 member_ids[8];
+	char member_holds[8][128];
+	char member_waits[8][128];
+	unsigned int sample_nr_stack;
+	char sample_stack0[256];
+	char reason0[32];
+	__u32 reason0_count;
+};
+
+struct sim {
+	struct detector *d;
+	__u32 tgid;
+	__u64 start_ns;
+	__u32 next_tid;
+	struct sim_thread *th;
+	size_t n, cap;
+	__u64 created, exited;
+	unsigned int live;
+	struct sim_finding findings[SIM_MAX_FINDINGS];
+	int nr_findings;
+	struct sample last_sample;
+};
+
+static inline void sim_on_finding(void *ctx, const struct finding *f)
+{
+	struct sim *s = ctx;
+	struct sim_finding *sf;
+	unsigned int i;
+
+	if (s->nr_findings == SIM_MAX_FINDINGS)
+		return;
+	sf = &s->findings[s->nr_findings++];
+	memset(sf, 0, sizeof(*sf));
+	sf->kind = f->kind;
+	sf->ts_ns = f->ts_ns;
+	sf->summary = f->summary;
+	if (f->site)
+		snprintf(sf->site, sizeof(sf->site), "%s", f->site);
+	sf->live = f->live;
+	sf->growth = f->growth;
+	sf->exited = f->exited;
+	sf->blocked = f->blocked;
+	memcpy(sf->by_prim, f->by_prim, sizeof(sf->by_prim));
+	sf->max_wait_ns = f->max_wait_ns;
+	sf->waiter_id = f->waiter.id;
+	sf->waiter_prim = f->waiter.prim;
+	if (f->waiter.syscall)
+		snprintf(sf->waiter_syscall, sizeof(sf->waiter_syscall), "%s", f->waiter.syscall);
+	sf->owner_tid = f->has_owner ? (__s64)f->owner.id : -1;
+	if (f->has_owner && f->owner.state)
+		snprintf(sf->owner_state, sizeof(sf->owner_state), "%s", f->owner.state);
+	sf->nr_members = f->nr_members;
+	for (i = 0; i < f->nr_members && i < 8; i++) {
+		sf->member_ids[i] = f->members[i].id;
+		snprintf(sf->member_holds[i], sizeof(sf->member_holds[i]), "%s",
+			 f->members[i].holds);
+		snprintf(sf->member_waits[i], sizeof(sf->member_waits[i]), "%s",
+			 f->members[i].waits_for);
+	}
+	sf->sample_nr_stack = f->sample.nr_stack;
+	if (f->sample.nr_stack)
+		snprintf(sf->sample_stack0, sizeof(sf->sample_stack0), "%s", f->sample.stack[0]);
+	if (f->nr_reasons) {
+		snprintf(sf->reason0, sizeof(sf->reason0), "%s", f->reasons[0].reason);
+		sf->reason0_count = f->reasons[0].count;
+	}
+}
+
+static inline void sim_on_sample(void *ctx, const struct sample *smp)
+{
+	struct sim *s = ctx;
+
+	s->last_sample = *smp;
+	s->last_sample.waits = NULL;
+}
+
+static inline void sim_init(struct sim *s, __u32 tgid, const struct detector_opts *opts)
+{
+	struct detector_sink sink = {
+		.finding = sim_on_finding,
+		.sample = sim_on_sample,
+	};
+	struct detector_opts def = { .keep_exited = true };
+
+	memset(s, 0, sizeof(*s));
+	sink.ctx = s;
+	s->d = detector__new(opts ? opts : &def, &sink);
+	s->tgid = tgid;
+	s->start_ns = 1;
+	s->next_tid = tgid + 1;
+	/* The main thread, there from the start. */
+	s->cap = 1024;
+	s->th = calloc(s->cap, sizeof(*s->th));
+	s->th[0] = (struct sim_thread){ .tid = tgid, .start_ns = 1, .alive = true,
+					 .syscall_nr = 35 /* nanosleep */ };
+	s->n = 1;
+	s->live = 1;
+}
+
+static inline void sim_free(struct sim *s)
+{
+	detector__free(s->d);
+	free(s->th);
+}
+
+static inline void sim_feed(struct sim *s, const void *rec)
+{
+	detector__feed(s->d, rec);
+}
+
+static inline struct sim_thread *sim_find(struct sim *s, __u32 tid)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->th[i].alive && s->th[i].tid == tid)
+			return &s->th[i];
+	return NULL;
+}
+
+/* Tell the detector what @pc is in the simulated process. */
+static inline void sim_symbol(struct sim *s, __u64 pc, const char *func, const char *file,
+			      __u32 line)
+{
+	char buf[sizeof(struct rec_symbol) + 512] __attribute__((aligned(8)));
+	struct rec_symbol *r = (void *)buf;
+	size_t fl = strlen(func), il = strlen(file), ml = 9, used;
+
+	memset(buf, 0, sizeof(buf));
+	r->hdr.type = REC_SYMBOL;
+	r->hdr.tgid = s->tgid;
+	r->pc = pc;
+	r->line = line;
+	r->flags = RSYM_FOUND;
+	r->func_len = fl;
+	r->file_len = il;
+	r->module_len = ml;
+	memcpy(r->text, func, fl);
+	memcpy(r->text + fl, file, il);
+	memcpy(r->text + fl + il, "libsim.so", ml);
+	used = sizeof(*r) + fl + il + ml;
+	r->hdr.size = (used + 7) & ~7UL;
+	sim_feed(s, r);
+}
+
+/* Start a thread at @site; it runs until sim_wait or sim_exit. */
+static inline __u32 sim_spawn(struct sim *s, __u64 ts, __u64 site)
+{
+	struct rec_thread_start r;
+	struct sim_thread *t;
+
+	if (s->n == s->cap) {
+		s->cap *= 2;
+		s->th = realloc(s->th, s->cap * sizeof(*s->th));
+	}
+	t = &s->th[s->n++];
+	memset(t, 0, sizeof(*t));
+	t->tid = s->next_tid++;
+	t->start_ns = ts;
+	t->alive = true;
+	t->syscall_nr = -1;
+	s->created++;
+	s->live++;
+	memset(&r, 0, sizeof(r));
+	r.hdr.type = REC_THREAD_START;
+	r.hdr.size = sizeof(r);
+	r.hdr.tgid = s->tgid;
+	r.hdr.ts_ns = ts;
+	r.tid = t->tid;
+	r.start_ns = ts;
+	r.start_routine = site;
+	sim_feed(s, &r);
+	return t->tid;
+}
+
+/* @tid goes to sleep in a futex wait (or syscall @nr if not NR_FUTEX). */
+static inline void sim_wait(struct sim *s, __u32 tid, __u64 ts, int nr, __u64 uaddr, __u32 op)
+{
+	struct sim_thread *t = sim_find(s, tid);
+
+	if (!t)
+		return;
+	t->syscall_nr = nr;
+	t->args[0] = uaddr;
+	t->args[1] = op;
+	t->wait_since = ts;
+	t->nr_switches++;
+	t->have_futex = false;
+	t->nr_stack = 0;
+}
+
+/* The inspector read the futex word's neighbourhood: @off bytes from it = @val. */
+static inline void sim_futex_word(struct sim *s, __u32 tid, int off, __u32 val)
+{
+	struct sim_thread *t = sim_find(s, tid);
+
+	if (!t)
+		return;
+	t->have_futex = true;
+	t->futex.flags = RF_READ_OK;
+	t->futex.words[(REC_FUTEX_BEFORE + off) / 4] = val;
+}
+
+static inline void sim_stack(struct sim *s, __u32 tid, const __u64 *pcs, int n)
+{
+	struct sim_thread *t = sim_find(s, tid);
+
+	if (!t || n > REC_STACK_MAX)
+		return;
+	memcpy(t->stack, pcs, n * sizeof(*pcs));
+	t->nr_stack = n;
+}
+
+static inline void sim_exit(struct sim *s, __u64 ts, __u32 tid, bool lost)
+{
+	struct sim_thread *t = sim_find(s, tid);
+	struct rec_thread_exit r;
+
+	if (!t)
+		return;
+	t->alive = false;
+	s->exited++;
+	s->live--;
+	if (lost)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.hdr.type = REC_THREAD_EXIT;
+	r.hdr.size = sizeof(r);
+	r.hdr.tgid = s->tgid;
+	r.hdr.ts_ns = ts;
+	r.tid = t->tid;
+	r.start_ns = t->start_ns;
+	sim_feed(s, &r);
+}
+
+/* One census: every live thread, the inspector's evidence, the counters. */
+static inline void sim_census(struct sim *s, __u64 ts)
+{
+	struct rec_proc p = rec_proc(s->tgid, s->start_ns, ts, s->live, s->created, s->exited, "sim");
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		struct sim_thread *t = &s->th[i];
+		struct rec_task task;
+
+		if (!t->alive)
+			continue;
+		if (t->syscall_nr < 0) {
+			task = rec_task_running(s->tgid, t->tid, ts);
+		} else {
+			task = rec_task_syscall(s->tgid, t->tid, ts, t->syscall_nr, t->wait_since);
+			task.args[0] = t->args[0];
+			task.args[1] = t->args[1];
+		}
+		task.start_ns = t->start_ns;
+		task.nr_switches = t->nr_switches;
+		sim_feed(s, &task);
+		if (t->syscall_nr >= 0 && t->nr_stack) {
+			struct rec_stack st;
+
+			memset(&st, 0, sizeof(st));
+			st.hdr.type = REC_STACK;
+			st.hdr.size = sizeof(st);
+			st.hdr.tgid = s->tgid;
+			st.hdr.ts_ns = ts;
+			st.id = t->tid;
+			st.start_ns = t->start_ns;
+			st.wait_id = t->nr_switches;
+			st.kind = CTX_THREAD;
+			st.nr_pcs = t->nr_stack;
+			memcpy(st.pcs, t->stack, t->nr_stack * sizeof(__u64));
+			sim_feed(s, &st);
+		}
+		if (t->syscall_nr == NR_FUTEX && t->have_futex) {
+			struct rec_futex f = t->futex;
+
+			f.hdr.type = REC_FUTEX;
+			f.hdr.size = sizeof(f);
+			f.hdr.tgid = s->tgid;
+			f.hdr.ts_ns = ts;
+			f.tid = t->tid;
+			f.start_ns = t->start_ns;
+			f.wait_id = t->nr_switches;
+			f.uaddr = t->args[0];
+			sim_feed(s, &f);
+		}
+	}
+	sim_feed(s, &p);
+	{
+		struct rec_census c = rec_census(ts, 0);
+
+		sim_feed(s, &c);
+	}
+}
+
+/* The first finding of @kind (not a summary restatement), or NULL. */
+static inline const struct sim_finding *sim_first(const struct sim *s, enum finding_kind kind)
+{
+	int i;
+
+	for (i = 0; i < s->nr_findings; i++)
+		if (s->findings[i].kind == kind && !s->findings[i].summary)
+			return &s->findings[i];
+	return NULL;
+}
+
+static inline int sim_count(const struct sim *s, enum finding_kind kind)
+{
+	int i, n = 0;
+
+	for (i = 0; i < s->nr_findings; i++)
+		n += s->findings[i].kind == kind && !s->findings[i].summary;
+	return n;
+}
+
+#endif /* __THREADLEAK_TEST_SIM_H */

@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Long waits, owners and deadlocks on synthetic processes, with the stacks
+ * and futex words the inspector would have read.
+ */
+#include "sim.h"
+#include "test.h"
+
+#define T0 (100 * SEC_NS)
+
+/* Code addresses in the simulated process, with their names. */
+enum {
+	PC_LLL_LOCK_WAIT = 0x7f0001000,
+	PC_MUTEX_LOCK = 0x7f0002000,
+	PC_FUTEX_WAIT = 0x7f0003000,
+	PC_COND_WAIT = 0x7f0004000,
+	PC_JOIN = 0x7f0005000,
+	PC_WORKER = 0x401000,
+	PC_MAIN = 0x402000,
+	PC_START_THREAD = 0x7f0006000,
+	PC_READ = 0x7f0007000,
+	LOCK_A = 0x404040,
+	LOCK_B = 0x404080,
+};
+
+static void symbols(struct sim *s)
+{
+	sim_symbol(s, PC_LLL_LOCK_WAIT, "__lll_lock_wait", "", 0);
+	sim_symbol(s, PC_MUTEX_LOCK, "___pthread_mutex_lock", "", 0);
+	sim_symbol(s, PC_FUTEX_WAIT, "__futex_abstimed_wait_common", "", 0);
+	sim_symbol(s, PC_COND_WAIT, "pthread_cond_wait", "", 0);
+	sim_symbol(s, PC_JOIN, "__pthread_clockjoin_ex", "", 0);
+	sim_symbol(s, PC_WORKER, "worker", "app.c", 10);
+	sim_symbol(s, PC_MAIN, "main", "app.c", 40);
+	sim_symbol(s, PC_START_THREAD, "start_thread", "", 0);
+	sim_symbol(s, PC_READ, "read", "", 0);
+	sim_symbol(s, LOCK_A, "lock_a", "", 0);
+	sim_symbol(s, LOCK_B, "lock_b", "", 0);
+}
+
+static const __u64 mutex_stack[] = { PC_LLL_LOCK_WAIT, PC_MUTEX_LOCK, PC_WORKER, PC_START_THREAD };
+static const __u64 cond_stack[] = { PC_FUTEX_WAIT, PC_COND_WAIT, PC_WORKER, PC_START_THREAD };
+static const __u64 join_stack[] = { PC_FUTEX_WAIT, PC_JOIN, PC_MAIN };
+static const __u64 read_stack[] = { PC_READ, PC_WORKER, PC_START_THREAD };
+
+static void censuses(struct sim *s, int secs)
+{
+	int i;
+
+	for (i = 0; i <= secs; i++)
+		sim_census(s, T0 + i * SEC_NS);
+}
+
+void test_long_wait_mutex_owner(void)
+{
+	const struct sim_finding *f;
+	struct sim s;
+	__u32 w;
+
+	sim_init(&s, 500, NULL);
+	symbols(&s);
+	w = sim_spawn(&s, T0, PC_WORKER);
+	sim_wait(&s, w, T0, NR_FUTEX, LOCK_A, FUTEX_WAIT_PRIVATE_OP);
+	sim_stack(&s, w, mutex_stack, 4);
+	sim_futex_word(&s, w, 0, 2);   /* locked, with waiters */
+	sim_futex_word(&s, w, 8, 500); /* __owner: main */
+	censuses(&s, 9);
+	ASSERT_EQ(s.nr_findings, 0, "nothing before the threshold");
+	censuses(&s, 12);
+	f = sim_first(&s, FINDING_LONG_WAIT);
+	if (ASSERT_TRUE(f != NULL, "long wait")) {
+		ASSERT_EQ(f->waiter_id, w, "waiter");
+		ASSERT_EQ(f->waiter_prim, PRIM_MUTEX, "primitive");
+		ASSERT_STREQ(f->site, "worker (app.c:10)", "site");
+		ASSERT_EQ(f->owner_tid, 500, "owner: main");
+		ASSERT_STREQ(f->owner_state, "nanosleep", "owner's state");
+	}
+	ASSERT_EQ(sim_count(&s, FINDING_LONG_WAIT), 1, "one finding per wait");
+	ASSERT_EQ(detector__leaks(s.d), 0, "a long wait is not a leak");
+	sim_free(&s);
+}
+
+void test_long_wait_join(void)
+{
+	const struct sim_finding *f;
+	struct sim s;
+	int i, joins = 0, conds = 0;
+	__u32 w;
+
+	sim_init(&s, 600, NULL);
+	symbols(&s);
+	w = sim_spawn(&s, T0, PC_WORKER);
+	sim_wait(&s, w, T0, NR_FUTEX, 0x5000, FUTEX_WAIT_BITSET_PRIVATE_OP);
+	sim_stack(&s, w, cond_stack, 4);
+	/* main joins the worker: it sleeps on the worker's tid field. */
+	sim_wait(&s, 600, T0, NR_FUTEX, 0x7f00000002d0, FUTEX_WAIT_BITSET_PRIVATE_OP);
+	sim_stack(&s, 600, join_stack, 3);
+	sim_futex_word(&s, 600, 0, w);
+	censuses(&s, 11);
+	ASSERT_EQ(sim_count(&s, FINDING_LONG_WAIT), 2, "two long waits");
+	for (i = 0; i < s.nr_findings; i++) {
+		f = &s.findings[i];
+		if (f->waiter_prim == PRIM_JOIN) {
+			joins++;
+			ASSERT_EQ(f->waiter_id, 600, "main joins");
+			ASSERT_STREQ(f->site, "main thread", "site");
+			ASSERT_EQ(f->owner_tid, w, "owner: the joined worker");
+			ASSERT_STREQ(f->owner_state, "condvar wait", "owner's state");
+		} else if (f->waiter_prim == PRIM_CONDVAR) {
+			conds++;
+			ASSERT_EQ(f->waiter_id, w, "the worker");
+			ASSERT_EQ(f->owner_tid, -1, "a condvar has no owner");
+		}
+	}
+	ASSERT_EQ(joins, 1, "join");
+	ASSERT_EQ(conds, 1, "condvar");
+	sim_free(&s);
+}
+
+void test_deadlock_ab_ba(void)
+{
+	const struct sim_finding *f;
+	struct sim s;
+	__u32 t1, t2;
+
+	sim_init(&s, 700, NULL);
+	symbols(&s);
+	t1 = sim_spawn(&s, T0, PC_WORKER);
+	t2 = sim_spawn(&s, T0, PC_WORKER);
+	/* t1 holds A and waits for B; t2 holds B and waits for A. */
+	sim_wait(&s, t1, T0, NR_FUTEX, LOCK_B, FUTEX_WAIT_PRIVATE_OP);
+	sim_stack(&s, t1, mutex_stack, 4);
+	sim_futex_word(&s, t1, 0, 2);
+	sim_futex_word(&s, t1, 8, t2);
+	sim_wait(&s, t2, T0, NR_FUTEX, LOCK_A, FUTEX_WAIT_PRIVATE_OP);
+	sim_stack(&s, t2, mutex_stack, 4);
+	sim_futex_word(&s, t2, 0, 2);
+	sim_futex_word(&s, t2, 8, t1);
+	censuses(&s, 15);
+	ASSERT_EQ(sim_count(&s, FINDING_DEADLOCK), 1, "one deadlock");
+	ASSERT_EQ(sim_count(&s, FINDING_LONG_WAIT), 0, "no long waits for its threads");
+	f = sim_first(&s, FINDING_DEADLOCK);
+	if (ASSERT_TRUE(f != NULL, "deadlock")) {
+		ASSERT_EQ(f->ts_ns, T0, "found at the first census");
+		ASSERT_EQ(f->nr_members, 2, "two threads");
+		ASSERT_EQ(f->member_ids[0], t1, "lowest tid first");
+		ASSERT_EQ(f->member_ids[1], t2, "then the owner");
+		ASSERT_STREQ(f->member_waits[0], "mutex lock_b (0x404080)", "t1 waits for B");
+		ASSERT_STREQ(f->member_holds[0], "mutex lock_a (0x404040)", "t1 holds A");
+		ASSERT_STREQ(f->member_waits[1], "mutex lock_a (0x404040)", "t2 waits for A");
+		ASSERT_STREQ(f->member_holds[1], "mutex lock_b (0x404080)", "t2 holds B");
+	}
+	ASSERT_EQ(detector__leaks(s.d), 1, "counts for --fail-on-leak");
+	sim_free(&s);
+}
+
+void test_long_wait_syscalls(void)
+{
+	const struct sim_finding *f;
+	struct sim s;
+	__u32 r, n;
+
+	sim_init(&s, 800, NULL);
+	symbols(&s);
+	r = sim_spawn(&s, T0, PC_WORKER);
+	sim_wait(&s, r, T0, 0 /* read */, 0, 0);
+	sim_stack(&s, r, read_stack, 3);
+	n = sim_spawn(&s, T0, PC_MAIN);
+	sim_wait(&s, n, T0, 230 /* clock_nanosleep */, 0, 0);
+	censuses(&s, 11);
+	ASSERT_EQ(sim_count(&s, FINDING_LONG_WAIT), 1, "read only, not sleep");
+	f = sim_first(&s, FINDING_LONG_WAIT);
+	if (ASSERT_TRUE(f != NULL, "long wait")) {
+		ASSERT_EQ(f->waiter_prim, PRIM_SYSCALL, "a syscall");
+		ASSERT_STREQ(f->waiter_syscall, "read", "read");
+	}
+	sim_free(&s);
+}
+
+void test_long_wait_cap(void)
+{
+	struct sim s;
+	int i;
+
+	sim_init(&s, 900, NULL);
+	/* 30 threads at 30 different sites, each stuck on its own mutex. */
+	for (i = 0; i < 30; i++) {
+		__u32 t = sim_spawn(&s, T0, 0x500000 + i * 16);
+
+		sim_wait(&s, t, T0, NR_FUTEX, 0x9000 + i * 64, FUTEX_WAIT_PRIVATE_OP);
+	}
+	censuses(&s, 11);
+	ASSERT_EQ(sim_count(&s, FINDING_LONG_WAIT), 20, "capped per process");
+	sim_free(&s);
+}
+
+void test_classify_wait(void)
+{
+	struct rec_task t = rec_task_futex(1, 2, 10, 0x1000, FUTEX_WAIT_PRIVATE_OP, 5);
+	struct rec_futex fx = { .flags = RF_READ_OK };
+	struct wait_evidence ev = { .task = &t };
+	const char *funcs[4];
+	struct wait_class wc;
+
+	if (test__start_subtest("by_stack")) {
+		static const struct {
+			const char *func;
+			enum primitive prim;
+		} cases[] = {
+			{ "__pthread_cond_wait_common", PRIM_CONDVAR },
+			{ "pthread_rwlock_wrlock", PRIM_RWLOCK },
+			{ "__new_sem_wait_slow64", PRIM_SEMAPHORE },
+			{ "__pthread_clockjoin_ex", PRIM_JOIN },
+			{ "___pthread_mutex_lock", PRIM_MUTEX },
+			{ "std::sys::sync::mutex::futex::Mutex::lock_contended", PRIM_MUTEX },
+			{ "std::sys::sync::condvar::futex::Condvar::wait_optional_timeout",
+			  PRIM_CONDVAR },
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			funcs[0] = "__futex_abstimed_wait_common";
+			funcs[1] = cases[i].func;
+			ev.funcs = funcs;
+			ev.nr_funcs = 2;
+			classify_wait(&ev, &wc);
+			ASSERT_EQ(wc.prim, cases[i].prim, cases[i].func);
+			ASSERT_STREQ(wc.via, cases[i].func, "via");
+		}
+		ev.nr_funcs = 0;
+	}
+	if (test__start_subtest("by_futex_op")) {
+		classify_wait(&ev, &wc);
+		ASSERT_EQ(wc.prim, PRIM_MUTEX, "FUTEX_WAIT: a contended mutex");
+		ASSERT_EQ(wc.lock_addr, 0x1000, "lock address");
+		t.args[1] = FUTEX_WAIT_BITSET_PRIVATE_OP;
+		classify_wait(&ev, &wc);
+		ASSERT_EQ(wc.prim, PRIM_FUTEX, "FUTEX_WAIT_BITSET: unknown");
+	}
+	if (test__start_subtest("pi_owner")) {
+		t.args[1] = 6 | 128; /* FUTEX_LOCK_PI_PRIVATE */
+		fx.words[REC_FUTEX_BEFORE / 4] = 0x80000000 | 4321; /* FUTEX_WAITERS | owner */
+		ev.futex = &fx;
+		classify_wait(&ev, &wc);
+		ASSERT_EQ(wc.prim, PRIM_MUTEX, "PI mutex");
+		ASSERT_EQ(wc.owner_tid, -1, "a guess names only live owners");
+		funcs[0] = "__pthread_mutex_lock_full";
+		ev.funcs = funcs;
+		ev.nr_funcs = 1;
+		classify_wait(&ev, &wc);
+		ASSERT_EQ(wc.owner_tid, 4321, "owner from the futex word");
+		ev.nr_funcs = 0;
+		ev.futex = NULL;
+	}
+	if (test__start_subtest("rwlock_writer")) {
+		/* A reader waits on __wrphase_futex (lock + 8); the writer's
+		 * tid is at lock + 24, 16 bytes after the word. */
+		memset(&fx, 0, sizeof(fx));
+		fx.flags = RF_READ_OK;
+		fx.words[(REC_FUTEX_BEFORE + 16) / 4] = 77;
+		t.args[1] = FUTEX_WAIT_BITSET_PRIVATE_OP;
+		funcs[0] = "pthread_rwlock_rdlock";
+		ev.funcs = funcs;
+		ev.nr_funcs = 1;
+		ev.futex = &fx;
+		ev.is_thread = NULL;
+		classify_wait(&ev, &wc);
+		ASSERT_EQ(wc.prim, PRIM_RWLOCK, "rwlock");
+		ASSERT_EQ(wc.owner_tid, -1, "no live-thread check: no guess");
+	}
+	if (test__start_subtest("syscall")) {
+		t = rec_task_syscall(1, 2, 10, 43 /* accept */, 5);
+		ev.task = &t;
+		ev.futex = NULL;
+		classify_wait(&ev, &wc);
+		ASSERT_EQ(wc.prim, PRIM_SYSCALL, "accept");
+		ASSERT_FALSE(syscall_is_idle_wait(43), "accept is a long wait");
+		ASSERT_TRUE(syscall_is_idle_wait(232), "epoll_wait is not");
+	}
+}
+
+/* At the end every finding is restated, leaks with their final numbers. */
+void test_findings_restated(void)
+{
+	const struct sim_finding *f = NULL;
+	struct sim s;
+	int i;
+
+	sim_init(&s, 1000, NULL);
+	for (i = 0; i < 40; i++) {
+		__u32 t = sim_spawn(&s, T0 + i * SEC_NS / 2, PC_WORKER);
+
+		sim_wait(&s, t, T0 + i * SEC_NS / 2, NR_FUTEX, 0x3000, FUTEX_WAIT_BITSET_PRIVATE_OP);
+		if (i % 2)
+			sim_census(&s, T0 + (i / 2) * SEC_NS);
+	}
+	ASSERT_EQ(sim_count(&s, FINDING_THREAD_LEAK), 1, "leak");
+	detector__finish(s.d);
+	for (i = 0; i < s.nr_findings; i++)
+		if (s.findings[i].summary)
+			f = &s.findings[i];
+	if (ASSERT_TRUE(f != NULL, "restated")) {
+		ASSERT_EQ(f->kind, FINDING_THREAD_LEAK, "kind");
+		ASSERT_EQ(f->live, 40, "final live count");
+		ASSERT_EQ(f->ts_ns, sim_first(&s, FINDING_THREAD_LEAK)->ts_ns, "established when");
+	}
+	sim_free(&s);
+}
+
+/* Goroutines are one more kind of context: the same leak test applies. */
+void test_goroutine_leak(void)
+{
+	const struct sim_finding *f;
+	struct rec_go_census gc;
+	struct rec_goroutine g;
+	__u64 goid = 1;
+	struct sim s;
+	int sec, i;
+
+	sim_init(&s, 1100, NULL);
+	sim_symbol(&s, 0x4a0000, "main.startWorkers", "job.go", 18);
+	sim_symbol(&s, 0x4b0000, "main.processJob", "job.go", 30);
+	for (sec = 0; sec <= 20; sec++) {
+		__u64 ts = T0 + sec * SEC_NS;
+
+		/* 5 new goroutines a second, all blocked for good on chan receive. */
+		for (i = 0; i < 5 * (sec + 1); i++) {
+			memset(&g, 0, sizeof(g));
+			g.hdr.type = REC_GOROUTINE;
+			g.hdr.size = sizeof(g);
+			g.hdr.tgid = s.tgid;
+			g.hdr.ts_ns = ts;
+			g.goid = 100 + i;
+			g.status = 4; /* _Gwaiting */
+			g.flags = RG_WAIT_SINCE;
+			g.wait_since_ns = T0 + (i / 5) * SEC_NS;
+			g.start_pc = 0x4b0000;
+			g.go_pc = 0x4a0000;
+			strcpy(g.wait_reason, "chan receive");
+			sim_feed(&s, &g);
+		}
+		(void)goid;
+		memset(&gc, 0, sizeof(gc));
+		gc.hdr.type = REC_GO_CENSUS;
+		gc.hdr.size = sizeof(gc);
+		gc.hdr.tgid = s.tgid;
+		gc.hdr.ts_ns = ts;
+		gc.nr_goroutines = 5 * (sec + 1);
+		sim_feed(&s, &gc);
+		sim_census(&s, ts);
+	}
+	f = sim_first(&s, FINDING_GOROUTINE_LEAK);
+	if (ASSERT_TRUE(f != NULL, "goroutine leak")) {
+		ASSERT_STREQ(f->site, "main.startWorkers (job.go:18)", "created by");
+		ASSERT_STREQ(f->reason0, "chan receive", "wait reason");
+		ASSERT_EQ(f->reason0_count, f->live, "all on chan receive");
+		ASSERT_TRUE(f->ts_ns - T0 <= 10 * SEC_NS, "within 10 s");
+	}
+	ASSERT_EQ(s.last_sample.goroutines, 105, "goroutines in the sample");
+	ASSERT_EQ(sim_count(&s, FINDING_LONG_WAIT), 0, "goroutines: leaks only");
+	sim_free(&s);
+}
+
+/* Reused tids: an exit and a start for the same tid, and a lost exit. */
+void test_tid_reuse(void)
+{
+	struct sim s;
+	__u32 a, b;
+
+	sim_init(&s, 1200, NULL);
+	a = sim_spawn(&s, T0, PC_WORKER);
+	sim_census(&s, T0);
+	sim_exit(&s, T0 + 1, a, true); /* its exit record is lost */
+	s.next_tid = a;		      /* the kernel hands the tid out again */
+	b = sim_spawn(&s, T0 + 2, PC_MAIN);
+	ASSERT_EQ(b, a, "same tid");
+	sim_census(&s, T0 + SEC_NS);
+	ASSERT_EQ(s.last_sample.threads, 2, "main + the new thread");
+	ASSERT_EQ(s.nr_findings, 0, "no finding");
+	sim_free(&s);
+}
