@@ -37,8 +37,14 @@ WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initi
 # CFLAGS and LDFLAGS are the user's (make CFLAGS='-O1 -fsanitize=address');
 # what the build needs is added on top.
 CFLAGS ?= -g -O2
-ALL_CFLAGS = $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -I$(OUTPUT) -Isrc
-LDLIBS += $(shell pkg-config --libs libbpf libelf libdw zlib 2>/dev/null) -lm
+ALL_CFLAGS = $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -I$(OUTPUT) -Isrc $(DEMANGLE_CFLAGS)
+LDLIBS += $(shell pkg-config --libs libbpf libelf libdw zlib 2>/dev/null) -lm -lstdc++
+# Rust v0 symbol names: LLVM's demangler, where llvm-14-dev provides it.
+LLVM_DEMANGLE := $(wildcard $(shell llvm-config-14 --libdir 2>/dev/null)/libLLVMDemangle.a)
+ifneq ($(LLVM_DEMANGLE),)
+DEMANGLE_CFLAGS := -DHAVE_LLVM_RUST_DEMANGLE
+LDLIBS += $(LLVM_DEMANGLE)
+endif
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ivmlinux/$(ARCH) -Isrc $(CLANG_BPF_SYS_INCLUDES)
 
@@ -46,7 +52,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 # root. Unit tests link these.
 CORE_SRCS := src/decode.c src/detector.c src/wait.c src/json.c src/trend.c src/symtab.c \
 	     src/report.c src/report_text.c src/report_json.c src/report_top.c src/proc_info.c \
-	     src/libc_layout.c
+	     src/libc_layout.c src/runtime_frames.c src/proc_syms.c src/unwind.c src/proc_mem.c \
+	     src/demangle.c src/inspector.c
 APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c \
 	    src/threadleak.c
 APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))

@@ -19,22 +19,30 @@ static const char trace_doc[] =
 	"With -p, one row per process per interval: live threads, threads in futex\n"
 	"waits (mutex, condvar, join, semaphore), threads in other blocking\n"
 	"syscalls, threads created and exited since the last row, and the longest\n"
-	"current futex wait; a summary at the end. Without -p, a top-like table of\n"
-	"all processes.\n"
+	"current futex wait. Findings are printed as soon as they are established:\n"
+	"thread leaks (a start routine whose threads keep piling up), long waits\n"
+	"(with the primitive and the thread holding it), deadlocks; all of them\n"
+	"again in the summary at the end. Without -p, a top-like table of all\n"
+	"processes.\n"
 	"\n"
 	"EXAMPLES:\n"
 	"    sudo threadleak -p 4242             # one row a second for process 4242\n"
 	"    sudo threadleak -p 4242,4243 -d 60 --json  # two processes, JSON lines\n"
 	"    sudo threadleak                     # all processes, most threads first\n"
 	"    sudo threadleak -s growth -n 10     # the 10 processes that grew most\n"
+	"    sudo threadleak -p 4242 -d 60 --fail-on-leak  # in CI: exit 3 on a leak\n"
 	"\v"
 	"Exit status: 0 when tracing ends normally (duration, Ctrl-C, or every target\n"
-	"exited), 1 on errors, 2 on bad usage.\n";
+	"exited), 1 on errors, 2 on bad usage, 3 with --fail-on-leak when a leak or a\n"
+	"deadlock was found.\n";
 
 enum {
 	OPT_RINGBUF = 0x100,
 	OPT_PROC_ROOT,
 	OPT_COMPAT,
+	OPT_WAIT_THRESHOLD,
+	OPT_FAIL_ON_LEAK,
+	OPT_LEAK_WINDOW,
 };
 
 static const struct argp_option trace_options[] = {
@@ -43,7 +51,15 @@ static const struct argp_option trace_options[] = {
 	{ NULL, 0, NULL, 0, "Timing:", 2 },
 	{ "interval", 'i', "SECONDS", 0, "Seconds between rows (default 1)", 2 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after this long (default: until Ctrl-C)", 2 },
+	{ NULL, 0, NULL, 0, "Findings:", 3 },
+	{ "wait-threshold", OPT_WAIT_THRESHOLD, "SECONDS", 0,
+	  "A wait longer than this is a long wait (default 10)", 3 },
+	{ "leak-window", OPT_LEAK_WINDOW, "SECONDS", 0,
+	  "How far back the leak test looks (default 60)", 3 },
+	{ "fail-on-leak", OPT_FAIL_ON_LEAK, NULL, 0,
+	  "Exit with status 3 if a leak or a deadlock was found", 3 },
 	{ NULL, 0, NULL, 0, "Output:", 3 },
+	{ "threads", 't', NULL, 0, "With -p: list each waiting thread under its row", 3 },
 	{ "json", 'j', NULL, 0, "One JSON object per line", 3 },
 	{ "top", 'n', "N", 0, "System-wide: show the top N processes (default 20, 0: all)", 3 },
 	{ "sort", 's', "KEY", 0, "System-wide: order by threads (default) or growth", 3 },
@@ -129,6 +145,20 @@ static error_t parse_trace_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'j':
 		env->json = true;
+		break;
+	case 't':
+		env->list_waits = true;
+		break;
+	case OPT_WAIT_THRESHOLD:
+		if (parse_seconds(arg, &env->wait_threshold_ns))
+			argp_error(state, "invalid wait threshold: '%s' (seconds, > 0)", arg);
+		break;
+	case OPT_LEAK_WINDOW:
+		if (parse_seconds(arg, &env->leak_window_ns) || env->leak_window_ns < 10000000000ULL)
+			argp_error(state, "invalid leak window: '%s' (seconds, at least 10)", arg);
+		break;
+	case OPT_FAIL_ON_LEAK:
+		env->fail_on_leak = true;
 		break;
 	case 'n':
 		if (parse_uint(arg, 1000000, &val))

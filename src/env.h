@@ -25,6 +25,10 @@ struct env {
 	enum top_sort sort;
 	size_t ringbuf_bytes;
 	bool compat;
+	bool list_waits;
+	bool fail_on_leak;
+	__u64 wait_threshold_ns;
+	__u64 leak_window_ns;
 	const char *proc_root;
 };
 

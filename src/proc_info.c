@@ -53,3 +53,21 @@ int proc_identity(const char *proc_root, int pid, struct proc_identity *id)
 	id->kthread = flags & PF_KTHREAD;
 	return 0;
 }
+
+int proc_task_in_syscall(const char *proc_root, int tgid, int tid, long nr, __u64 sp)
+{
+	unsigned long long args[6], cur_sp, pc;
+	char path[256], buf[512];
+	long cur_nr;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%d/task/%d/syscall", proc_root, tgid, tid);
+	err = read_file(path, buf, sizeof(buf));
+	if (err < 0)
+		return err;
+	/* "nr arg0 .. arg5 sp pc", or "running", or "-1 sp pc" */
+	if (sscanf(buf, "%ld %llx %llx %llx %llx %llx %llx %llx %llx", &cur_nr, &args[0], &args[1],
+		   &args[2], &args[3], &args[4], &args[5], &cur_sp, &pc) != 9)
+		return 0;
+	return cur_nr == nr && cur_sp == sp;
+}

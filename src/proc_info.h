@@ -21,4 +21,11 @@ struct proc_identity {
  */
 int proc_identity(const char *proc_root, int pid, struct proc_identity *id);
 
+/*
+ * Is thread @tid of @tgid asleep in syscall @nr with stack pointer @sp, as
+ * /proc/@tgid/task/@tid/syscall says? 1 yes, 0 no, or -errno. Tells whether
+ * a stack read after a census still belongs to the wait the census saw.
+ */
+int proc_task_in_syscall(const char *proc_root, int tgid, int tid, long nr, __u64 sp);
+
 #endif /* __THREADLEAK_PROC_INFO_H */

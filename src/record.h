@@ -224,7 +224,7 @@ struct rec_futex {
 struct rec_symbol {
 	struct rec_hdr hdr;
 	__u64 pc;
-	__u64 offset; /* pc - start of func */
+	__u64 offset; /* pc - start of func; if func is unknown, pc - start of module */
 	__u32 line;   /* 0 if unknown */
 	__u16 flags;  /* RSYM_* */
 	__u16 func_len;

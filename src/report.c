@@ -71,6 +71,27 @@ static void on_census_end(void *ctx, const struct census_stats *cs)
 	fflush(r->opts.out);
 }
 
+static void on_finding(void *ctx, const struct finding *f)
+{
+	struct report *r = ctx;
+
+	if (r->opts.format == REPORT_JSON) {
+		json_finding(r, f);
+	} else if (r->opts.top) {
+		/* Redrawn tables would hide it: keep a line under the table. */
+		if (f->summary)
+			return;
+		if (r->nr_recent == 8) {
+			memmove(r->recent[0], r->recent[1], sizeof(r->recent[0]) * 7);
+			r->nr_recent--;
+		}
+		text_finding_line(f, r->recent[r->nr_recent++], sizeof(r->recent[0]));
+	} else {
+		text_finding(r, f);
+	}
+	fflush(r->opts.out);
+}
+
 static void on_summary(void *ctx, const struct proc_summary *ps)
 {
 	struct report *r = ctx;
@@ -107,6 +128,7 @@ void report__sink(struct report *r, struct detector_sink *sink)
 	sink->sample = on_sample;
 	sink->census_end = on_census_end;
 	sink->summary = on_summary;
+	sink->finding = on_finding;
 	sink->ctx = r;
 }
 

@@ -28,6 +28,7 @@ struct report_opts {
 	unsigned int top_n; /* rows per census with top, 0 for all */
 	enum top_sort sort;
 	bool clear_screen;	  /* top text on a terminal: redraw in place */
+	bool list_waits;	  /* -t: the waiting threads under each row */
 	__s64 realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 };
 
@@ -39,6 +40,10 @@ struct report {
 	__u64 events;			 /* ring buffer records delivered */
 	struct sample *samples;		 /* this census's, with top */
 	size_t nr_samples, cap_samples;
+	bool findings_header_done;
+	/* top text: the latest findings, one line each, under the table */
+	char recent[8][160];
+	unsigned int nr_recent;
 };
 
 struct report *report__new(const struct report_opts *opts);
@@ -59,10 +64,14 @@ void text_sample(struct report *r, const struct sample *s);
 void text_summary(struct report *r, const struct proc_summary *ps);
 void text_lost(struct report *r, const struct census_stats *cs);
 void text_end(struct report *r, const char *why);
+void text_finding(struct report *r, const struct finding *f);
+/* A finding in one line, for the top table. */
+void text_finding_line(const struct finding *f, char *buf, size_t len);
 void json_sample(struct report *r, const struct sample *s);
 void json_summary(struct report *r, const struct proc_summary *ps);
 void json_lost(struct report *r, const struct census_stats *cs);
 void json_end(struct report *r, const char *why);
+void json_finding(struct report *r, const struct finding *f);
 void top_table(struct report *r, const struct census_stats *cs);
 
 #endif /* __THREADLEAK_REPORT_H */

@@ -3,6 +3,35 @@
 #include "json.h"
 #include "report.h"
 
+/* -t: one line per waiting thread. */
+static void json_waits(struct report *r, const struct sample *s)
+{
+	unsigned int i;
+	char buf[64];
+
+	for (i = 0; i < s->nr_waits; i++) {
+		const struct ctx_wait *w = &s->waits[i];
+
+		fprintf(r->opts.out, "{\"type\":\"wait\",\"ts\":%.3f,\"pid\":%u,\"tid\":%llu,",
+			report_wall_s(r, s->ts_ns), s->pid, (unsigned long long)w->id);
+		if (w->prim == PRIM_SYSCALL) {
+			fprintf(r->opts.out, "\"primitive\":\"syscall\",\"syscall\":\"%s\"",
+				syscall_name(w->syscall_nr, buf, sizeof(buf)));
+		} else {
+			fprintf(r->opts.out, "\"primitive\":\"%s\",\"syscall\":\"%s\"",
+				primitive_name(w->prim), syscall_name(w->syscall_nr, buf, sizeof(buf)));
+			fprintf(r->opts.out, ",\"futex_op\":\"%s\",\"futex_addr\":\"0x%llx\"",
+				futex_op_name(w->futex_op, buf, sizeof(buf)),
+				(unsigned long long)w->lock_addr);
+		}
+		if (w->owner_tid >= 0)
+			fprintf(r->opts.out, ",\"owner_tid\":%lld", (long long)w->owner_tid);
+		else
+			fputs(",\"owner_tid\":null", r->opts.out);
+		fprintf(r->opts.out, ",\"wait_s\":%.3f}\n", ns_to_s(w->wait_ns));
+	}
+}
+
 void json_sample(struct report *r, const struct sample *s)
 {
 	FILE *out = r->opts.out;
@@ -18,9 +47,12 @@ void json_sample(struct report *r, const struct sample *s)
 		(unsigned long long)s->exited, ns_to_s(s->max_wait_ns));
 	if (r->opts.top)
 		fprintf(out, ",\"growth\":%d", s->growth);
+	if (s->goroutines >= 0)
+		fprintf(out, ",\"goroutines\":%lld", (long long)s->goroutines);
 	if (s->final)
 		fputs(",\"final\":true", out);
 	fputs("}\n", out);
+	json_waits(r, s);
 }
 
 void json_summary(struct report *r, const struct proc_summary *ps)
@@ -32,11 +64,12 @@ void json_summary(struct report *r, const struct proc_summary *ps)
 	fprintf(out,
 		",\"duration_s\":%.3f,\"threads_first\":%u,\"threads_last\":%u,"
 		"\"threads_peak\":%u,\"created\":%llu,\"exited\":%llu,\"blocked\":%u,"
-		"\"other_blocked\":%u,\"max_wait_s\":%.3f,\"process_exited\":%s}\n",
+		"\"other_blocked\":%u,\"max_wait_s\":%.3f,\"long_waits_dropped\":%u,"
+		"\"process_exited\":%s}\n",
 		ns_to_s(ps->last_ns - ps->first_ns), ps->threads_first, ps->threads_last,
 		ps->threads_peak, (unsigned long long)ps->created, (unsigned long long)ps->exited,
 		ps->blocked_last, ps->other_blocked_last, ns_to_s(ps->max_wait_ns),
-		ps->exited_proc ? "true" : "false");
+		ps->long_waits_dropped, ps->exited_proc ? "true" : "false");
 }
 
 void json_lost(struct report *r, const struct census_stats *cs)
@@ -54,4 +87,138 @@ void json_end(struct report *r, const char *why)
 		",\"duration_s\":%.3f,\"events\":%llu,\"lost_events\":%llu,\"lost_threads\":%llu}\n",
 		ns_to_s(r->last_ns - r->first_ns), (unsigned long long)r->events,
 		(unsigned long long)r->lost_events, (unsigned long long)r->lost_threads);
+}
+
+static void json_str_field(FILE *out, const char *key, const char *val)
+{
+	fprintf(out, ",\"%s\":", key);
+	json_write_str(out, val ? val : "", 4096);
+}
+
+static void json_stack(FILE *out, const struct finding_ctx *fc)
+{
+	unsigned int i;
+
+	fputs(",\"stack\":[", out);
+	for (i = 0; i < fc->nr_stack; i++) {
+		if (i)
+			fputc(',', out);
+		json_write_str(out, fc->stack[i], 4096);
+	}
+	fputc(']', out);
+}
+
+/* "mutex", ..., or for a syscall wait the syscall: "read". */
+static const char *json_primitive(const struct finding_ctx *fc)
+{
+	if (fc->prim == PRIM_SYSCALL && fc->syscall)
+		return fc->syscall;
+	return primitive_name(fc->prim);
+}
+
+/* A context that is not the finding's subject: the owner of a lock. */
+static void json_ctx(FILE *out, const char *key, const struct finding_ctx *fc)
+{
+	fprintf(out, ",\"%s\":{\"tid\":%llu", key, (unsigned long long)fc->id);
+	json_str_field(out, "site", fc->site);
+	json_str_field(out, "state", fc->state);
+	if (fc->wait_ns)
+		fprintf(out, ",\"wait_s\":%.3f", ns_to_s(fc->wait_ns));
+	json_stack(out, fc);
+	fputc('}', out);
+}
+
+void json_finding(struct report *r, const struct finding *f)
+{
+	static const char *const kinds[] = {
+		[FINDING_THREAD_LEAK] = "thread_leak",
+		[FINDING_LONG_WAIT] = "long_wait",
+		[FINDING_DEADLOCK] = "deadlock",
+		[FINDING_GOROUTINE_LEAK] = "goroutine_leak",
+	};
+	FILE *out = r->opts.out;
+	unsigned int i;
+
+	fprintf(out, "{\"type\":\"finding\",\"kind\":\"%s\",\"ts\":%.3f,\"pid\":%u", kinds[f->kind],
+		report_wall_s(r, f->ts_ns), f->pid);
+	json_str_field(out, "comm", f->comm);
+	switch (f->kind) {
+	case FINDING_THREAD_LEAK:
+	case FINDING_GOROUTINE_LEAK:
+		if (f->kind == FINDING_THREAD_LEAK) {
+			json_str_field(out, "site", f->site);
+		} else {
+			json_str_field(out, "created_by", f->site);
+			json_str_field(out, "function", f->function);
+		}
+		fprintf(out, ",\"live\":%u,\"growth\":%lld,\"created\":%llu,\"exited\":%llu,"
+			     "\"window_s\":%.3f,\"blocked\":%u",
+			f->live, (long long)f->growth, (unsigned long long)f->created,
+			(unsigned long long)f->exited, ns_to_s(f->window_ns), f->blocked);
+		if (f->kind == FINDING_THREAD_LEAK) {
+			const char *sep = "";
+			unsigned int p;
+
+			fputs(",\"blocked_on\":{", out);
+			for (p = 0; p < PRIM_MAX; p++) {
+				if (!f->by_prim[p])
+					continue;
+				fprintf(out, "%s\"%s\":%u", sep,
+					p == PRIM_SYSCALL && f->sample.syscall ? f->sample.syscall
+									       : primitive_name(p),
+					f->by_prim[p]);
+				sep = ",";
+			}
+			fputc('}', out);
+		} else {
+			fputs(",\"wait_reasons\":{", out);
+			for (i = 0; i < f->nr_reasons; i++) {
+				if (i)
+					fputc(',', out);
+				json_write_str(out, f->reasons[i].reason, REC_WAIT_REASON_LEN);
+				fprintf(out, ":%u", f->reasons[i].count);
+			}
+			fputc('}', out);
+		}
+		fprintf(out, ",\"max_wait_s\":%.3f", ns_to_s(f->max_wait_ns));
+		if (f->sample.id)
+			fprintf(out, ",\"%s\":%llu", f->kind == FINDING_THREAD_LEAK ? "tid" : "goid",
+				(unsigned long long)f->sample.id);
+		json_stack(out, &f->sample);
+		break;
+	case FINDING_LONG_WAIT:
+		fprintf(out, ",\"tid\":%llu", (unsigned long long)f->waiter.id);
+		json_str_field(out, "site", f->waiter.site);
+		fprintf(out, ",\"wait_s\":%.3f", ns_to_s(f->waiter.wait_ns));
+		json_str_field(out, "primitive", json_primitive(&f->waiter));
+		if (f->waiter.lock_addr)
+			fprintf(out, ",\"lock_addr\":\"0x%llx\"",
+				(unsigned long long)f->waiter.lock_addr);
+		if (f->has_owner)
+			fprintf(out, ",\"owner_tid\":%llu", (unsigned long long)f->owner.id);
+		else
+			fputs(",\"owner_tid\":null", out);
+		json_stack(out, &f->waiter);
+		if (f->has_owner)
+			json_ctx(out, "owner", &f->owner);
+		break;
+	case FINDING_DEADLOCK:
+		fputs(",\"threads\":[", out);
+		for (i = 0; i < f->nr_members; i++) {
+			const struct finding_ctx *m = &f->members[i];
+
+			fprintf(out, "%s{\"tid\":%llu", i ? "," : "", (unsigned long long)m->id);
+			json_str_field(out, "site", m->site);
+			json_str_field(out, "holds", m->holds);
+			json_str_field(out, "waits_for", m->waits_for);
+			json_stack(out, m);
+			fputc('}', out);
+		}
+		fputc(']', out);
+		json_str_field(out, "primitive", primitive_name(f->prim));
+		break;
+	}
+	if (f->summary)
+		fputs(",\"summary\":true", out);
+	fputs("}\n", out);
 }

@@ -2,6 +2,29 @@
 /* Text for people: one row per process per interval, then a summary. */
 #include "report.h"
 
+/* -t: each waiting thread under its process's row. */
+static void text_waits(struct report *r, const struct sample *s)
+{
+	unsigned int i;
+	char buf[64];
+
+	for (i = 0; i < s->nr_waits; i++) {
+		const struct ctx_wait *w = &s->waits[i];
+
+		fprintf(r->opts.out, "%8s %7llu   ", "", (unsigned long long)w->id);
+		if (w->prim == PRIM_SYSCALL) {
+			fprintf(r->opts.out, "%-10s", syscall_name(w->syscall_nr, buf, sizeof(buf)));
+		} else {
+			fprintf(r->opts.out, "%-10s %s 0x%llx", primitive_name(w->prim),
+				futex_op_name(w->futex_op, buf, sizeof(buf)),
+				(unsigned long long)w->lock_addr);
+			if (w->owner_tid >= 0)
+				fprintf(r->opts.out, " owner %lld", (long long)w->owner_tid);
+		}
+		fprintf(r->opts.out, "  %.1f s\n", ns_to_s(w->wait_ns));
+	}
+}
+
 void text_sample(struct report *r, const struct sample *s)
 {
 	FILE *out = r->opts.out;
@@ -17,6 +40,7 @@ void text_sample(struct report *r, const struct sample *s)
 		s->threads, s->blocked, s->other_blocked, (unsigned long long)s->created,
 		(unsigned long long)s->exited, ns_to_s(s->max_wait_ns),
 		s->final ? "  (exited)" : "");
+	text_waits(r, s);
 }
 
 void text_summary(struct report *r, const struct proc_summary *ps)
@@ -33,6 +57,9 @@ void text_summary(struct report *r, const struct proc_summary *ps)
 		fprintf(out, "  blocked   %u in futex waits, %u in other syscalls\n",
 			ps->blocked_last, ps->other_blocked_last);
 	fprintf(out, "  longest futex wait seen %.1f s\n", ns_to_s(ps->max_wait_ns));
+	if (ps->long_waits_dropped)
+		fprintf(out, "  %u more long waits not reported (at most 20 per process)\n",
+			ps->long_waits_dropped);
 }
 
 void text_lost(struct report *r, const struct census_stats *cs)
@@ -47,4 +74,156 @@ void text_end(struct report *r, const char *why)
 {
 	fprintf(r->opts.out, "\nthreadleak: %s; %llu events lost, %llu threads not counted\n", why,
 		(unsigned long long)r->lost_events, (unsigned long long)r->lost_threads);
+}
+
+/* "condvar wait" or "read", and how long. */
+static void text_ctx_line(FILE *out, const char *indent, const char *what,
+			  const struct finding_ctx *fc)
+{
+	fprintf(out, "%s%s %llu", indent, what, (unsigned long long)fc->id);
+	if (fc->site)
+		fprintf(out, " (%s)", fc->site);
+	fprintf(out, " [%s", fc->state);
+	if (fc->wait_ns)
+		fprintf(out, ", %.1f s", ns_to_s(fc->wait_ns));
+	fprintf(out, "]%s\n", fc->nr_stack ? ":" : "");
+}
+
+static void text_stack(FILE *out, const char *indent, const struct finding_ctx *fc)
+{
+	unsigned int i;
+
+	for (i = 0; i < fc->nr_stack; i++)
+		fprintf(out, "%s%s\n", indent, fc->stack[i]);
+}
+
+static void text_blocked(FILE *out, const struct finding *f)
+{
+	unsigned int p, kinds = 0, last = 0;
+	const char *sep = "";
+
+	if (!f->blocked) {
+		fprintf(out, "  none blocked\n");
+		return;
+	}
+	for (p = 0; p < PRIM_MAX; p++)
+		if (f->by_prim[p]) {
+			kinds++;
+			last = p;
+		}
+	if (kinds == 1) {
+		fprintf(out, "  %s%u blocked in %s waits, up to %.1f s\n",
+			f->blocked == f->live ? "all " : "", f->blocked,
+			last == PRIM_SYSCALL && f->sample.syscall ? f->sample.syscall
+								  : primitive_name(last),
+			ns_to_s(f->max_wait_ns));
+		return;
+	}
+	fprintf(out, "  %u blocked (", f->blocked);
+	for (p = 0; p < PRIM_MAX; p++) {
+		if (!f->by_prim[p])
+			continue;
+		fprintf(out, "%s%u %s", sep, f->by_prim[p], primitive_name(p));
+		sep = ", ";
+	}
+	fprintf(out, "), up to %.1f s\n", ns_to_s(f->max_wait_ns));
+}
+
+void text_finding_line(const struct finding *f, char *buf, size_t len)
+{
+	switch (f->kind) {
+	case FINDING_THREAD_LEAK:
+		snprintf(buf, len, "thread leak: pid %u (%s): %u threads started by %s (%+lld)", f->pid,
+			 f->comm, f->live, f->site, (long long)f->growth);
+		break;
+	case FINDING_GOROUTINE_LEAK:
+		snprintf(buf, len, "goroutine leak: pid %u (%s): %u goroutines created by %s (%+lld)",
+			 f->pid, f->comm, f->live, f->site, (long long)f->growth);
+		break;
+	case FINDING_LONG_WAIT:
+		snprintf(buf, len, "long wait: pid %u (%s): thread %llu [%s, %.1f s]", f->pid, f->comm,
+			 (unsigned long long)f->waiter.id, f->waiter.state,
+			 ns_to_s(f->waiter.wait_ns));
+		break;
+	case FINDING_DEADLOCK:
+		snprintf(buf, len, "deadlock: pid %u (%s): %u threads (%s)", f->pid, f->comm,
+			 f->nr_members, primitive_name(f->prim));
+		break;
+	}
+}
+
+void text_finding(struct report *r, const struct finding *f)
+{
+	FILE *out = r->opts.out;
+	unsigned int i;
+
+	if (f->summary && !r->findings_header_done) {
+		fprintf(out, "\nfindings:\n");
+		r->findings_header_done = true;
+	}
+	fputc('\n', out);
+	switch (f->kind) {
+	case FINDING_THREAD_LEAK:
+		fprintf(out, "thread leak: pid %u (%s): %u threads started by %s, %+lld in %.1f s, ",
+			f->pid, f->comm, f->live, f->site, (long long)f->growth,
+			ns_to_s(f->window_ns));
+		if (f->exited)
+			fprintf(out, "%llu exited\n", (unsigned long long)f->exited);
+		else
+			fprintf(out, "none exited\n");
+		text_blocked(out, f);
+		if (f->sample.id) {
+			text_ctx_line(out, "  ", "thread", &f->sample);
+			text_stack(out, "    ", &f->sample);
+		}
+		break;
+	case FINDING_GOROUTINE_LEAK:
+		fprintf(out, "goroutine leak: pid %u (%s): %+lld goroutines in %.1f s created by %s, "
+			     "%u live, %llu exited\n",
+			f->pid, f->comm, (long long)f->growth, ns_to_s(f->window_ns), f->site, f->live,
+			(unsigned long long)f->exited);
+		for (i = 0; i < f->nr_reasons; i++)
+			fprintf(out, "  %u [%s, up to %.1f s] in %s\n", f->reasons[i].count,
+				f->reasons[i].reason, ns_to_s(f->max_wait_ns),
+				f->function ? f->function : "?");
+		if (f->sample.id) {
+			text_ctx_line(out, "  ", "goroutine", &f->sample);
+			text_stack(out, "    ", &f->sample);
+		}
+		break;
+	case FINDING_LONG_WAIT:
+		fprintf(out, "long wait: pid %u (%s): thread %llu in ", f->pid, f->comm,
+			(unsigned long long)f->waiter.id);
+		if (f->waiter.prim == PRIM_SYSCALL)
+			fprintf(out, "%s", f->waiter.syscall ? f->waiter.syscall : "a syscall");
+		else
+			fprintf(out, "a %s wait", primitive_name(f->waiter.prim));
+		fprintf(out, " for %.1f s", ns_to_s(f->waiter.wait_ns));
+		if (f->waiter.lock)
+			fprintf(out, " on %s", f->waiter.lock);
+		if (f->has_owner)
+			fprintf(out, ", %s thread %llu",
+				f->waiter.prim == PRIM_JOIN ? "joining" : "held by",
+				(unsigned long long)f->owner.id);
+		fputc('\n', out);
+		text_ctx_line(out, "  ", "thread", &f->waiter);
+		text_stack(out, "    ", &f->waiter);
+		if (f->has_owner) {
+			text_ctx_line(out, "  ", "owner thread", &f->owner);
+			text_stack(out, "    ", &f->owner);
+		}
+		break;
+	case FINDING_DEADLOCK:
+		fprintf(out, "deadlock: pid %u (%s): %u threads wait for each other (%s)\n", f->pid,
+			f->comm, f->nr_members, primitive_name(f->prim));
+		for (i = 0; i < f->nr_members; i++) {
+			const struct finding_ctx *m = &f->members[i];
+
+			fprintf(out, "  thread %llu (%s) holds %s, waits for %s%s\n",
+				(unsigned long long)m->id, m->site, m->holds, m->waits_for,
+				m->nr_stack ? ":" : "");
+			text_stack(out, "    ", m);
+		}
+		break;
+	}
 }

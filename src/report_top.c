@@ -62,4 +62,9 @@ void top_table(struct report *r, const struct census_stats *cs)
 			(unsigned long long)s->created, (unsigned long long)s->exited,
 			ns_to_s(s->max_wait_ns));
 	}
+	if (r->nr_recent) {
+		fputs("\nfindings (latest last):\n", out);
+		for (i = 0; i < r->nr_recent; i++)
+			fprintf(out, "  %s\n", r->recent[i]);
+	}
 }

@@ -95,8 +95,9 @@ const char *symtab__format(const struct symtab *st, __u64 pc, char *buf, size_t 
 	const struct sym *s = symtab__find(st, pc);
 
 	if (!s || !s->found || !s->func[0]) {
+		/* Where in its module, which stays the same from run to run. */
 		if (s && s->module[0])
-			snprintf(buf, len, "0x%llx (%s)", (unsigned long long)pc, s->module);
+			snprintf(buf, len, "%s+0x%llx", s->module, (unsigned long long)s->offset);
 		else
 			snprintf(buf, len, "0x%llx", (unsigned long long)pc);
 	} else if (s->file[0] && s->line) {

@@ -32,7 +32,7 @@ void symtab__clear(struct symtab *st);
 
 /*
  * @pc as people read it: "func (file:line)", "func (module)", or
- * "0x7f... (module)" / "0x7f..." when nothing is known.
+ * "module+0x1f2e" / "0x7f..." when the function is not known.
  */
 const char *symtab__format(const struct symtab *st, __u64 pc, char *buf, size_t len);
 

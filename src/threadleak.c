@@ -19,6 +19,7 @@
 #include "decode.h"
 #include "detector.h"
 #include "env.h"
+#include "inspector.h"
 #include "libc_layout.h"
 #include "proc_info.h"
 #include "report.h"
@@ -148,7 +149,11 @@ static int cmd_trace(struct env *env, int argc, char **argv)
 		.sort = env->sort,
 		.clear_screen = !env->json && isatty(STDOUT_FILENO),
 	};
-	struct detector_opts dopts = { .keep_exited = env->nr_pids > 0 };
+	struct detector_opts dopts = {
+		.keep_exited = env->nr_pids > 0,
+		.list_waits = env->list_waits && env->nr_pids > 0,
+		.wait_threshold_ns = env->wait_threshold_ns,
+	};
 	struct tracer_opts topts = {
 		.pids = env->pids,
 		.ringbuf_bytes = env->ringbuf_bytes,
@@ -160,11 +165,17 @@ static int cmd_trace(struct env *env, int argc, char **argv)
 	struct epoll_event ev = { .events = EPOLLIN }, evs[MAX_EVENTS];
 	struct pipeline pl = {};
 	struct detector_sink sink;
+	struct inspector_opts iopts = {
+		.proc_root = env->proc_root,
+		.unwind_after_ns = 0,
+	};
+	struct inspector *inspector = NULL;
 	struct tracer *tracer = NULL;
 	struct report *report = NULL;
 	__u64 now, next_census, deadline;
 	const char *why = "interrupted";
 	int err, epfd = -1, sfd = -1, i, n;
+	unsigned int leaks = 0;
 	char msg[256];
 	sigset_t mask;
 
@@ -190,6 +201,10 @@ static int cmd_trace(struct env *env, int argc, char **argv)
 	if (!pl.det)
 		goto nomem;
 
+	if (env->leak_window_ns) {
+		leak_params_default(&dopts.leak);
+		dopts.leak.window_ns = env->leak_window_ns;
+	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
@@ -204,7 +219,15 @@ static int cmd_trace(struct env *env, int argc, char **argv)
 
 	topts.nr_pids = env->nr_pids;
 	topts.start_routine_off = start_routine_offset(env);
-	err = tracer__open(&tracer, &topts, on_record, &pl);
+	/* System-wide, only waits long enough for a finding are worth a stack. */
+	if (!env->nr_pids)
+		iopts.unwind_after_ns = dopts.wait_threshold_ns ? dopts.wait_threshold_ns
+								: 10000000000ULL;
+	iopts.bpf_start_routine_off = topts.start_routine_off;
+	inspector = inspector__new(&iopts, on_record, &pl);
+	if (!inspector)
+		goto nomem;
+	err = tracer__open(&tracer, &topts, inspector__record, inspector);
 	if (err) {
 		fprintf(stderr, "threadleak: failed to load and attach the BPF programs: %s%s\n",
 			strerror(-err), env->verbose ? "" : "; run with -v for libbpf's log");
@@ -285,15 +308,19 @@ summary:
 	err = 0;
 	detector__finish(pl.det);
 	report__end(report, why);
+	leaks = detector__leaks(pl.det);
 out:
 	tracer__close(tracer);
+	inspector__free(inspector);
 	detector__free(pl.det);
 	report__free(report);
 	if (epfd >= 0)
 		close(epfd);
 	if (sfd >= 0)
 		close(sfd);
-	return err ? 1 : 0;
+	if (err)
+		return 1;
+	return env->fail_on_leak && leaks ? 3 : 0;
 nomem:
 	fprintf(stderr, "threadleak: out of memory\n");
 	err = -ENOMEM;

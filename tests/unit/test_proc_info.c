@@ -30,6 +30,13 @@ void test_proc_identity(void)
 	}
 	if (test__start_subtest("missing"))
 		ASSERT_EQ(proc_identity(root, 99, &id), -ESRCH, "no such process");
+	if (test__start_subtest("task_in_syscall")) {
+		ASSERT_EQ(proc_task_in_syscall(root, 4242, 4250, 202, 0x7f0c5e7fdd50), 1, "same wait");
+		ASSERT_EQ(proc_task_in_syscall(root, 4242, 4250, 202, 0x7f0c5e7fdd58), 0, "other sp");
+		ASSERT_EQ(proc_task_in_syscall(root, 4242, 4250, 0, 0x7f0c5e7fdd50), 0, "other nr");
+		ASSERT_EQ(proc_task_in_syscall(root, 4242, 4251, 202, 0x7f0c5e7fdd50), 0, "running");
+		ASSERT_EQ(proc_task_in_syscall(root, 4242, 4252, 202, 0), -ESRCH, "gone");
+	}
 }
 
 static void *layout_probe(void *arg)

@@ -1,0 +1,655 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The inspector. Everything here reads the target without stopping it:
+ * process_vm_readv for memory, /proc/PID/maps and the ELF/DWARF files of
+ * the mapped modules (through proc_syms) for symbols and CFI.
+ *
+ * Costs are bounded: a thread's start routine is read once, a waiting
+ * thread's stack and futex word once per wait, a symbol once per process,
+ * at most max_unwinds stacks per census, and at most max_open_procs
+ * processes keep their DWARF open.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "decode.h"
+#include "inspector.h"
+#include "libc_layout.h"
+#include "proc_info.h"
+#include "proc_mem.h"
+#include "proc_syms.h"
+#include "record.h"
+#include "runtime_frames.h"
+#include "wait.h"
+
+#define SYMS_RETRY_CENSUSES 10
+
+struct insp_thread {
+	__u32 tid;
+	__u64 start_ns;
+	bool needs_stack_site; /* its start routine is a runtime's trampoline */
+	bool unwound;	       /* unwound_wait is valid */
+	__u64 unwound_wait;    /* nr_switches of the wait whose stack we took */
+	bool futex_read;
+	__u64 futex_wait;
+};
+
+struct insp_proc {
+	__u32 tgid;
+	struct proc_syms *syms;
+	bool syms_failed;
+	__u64 syms_retry_seq; /* census after which opening is tried again */
+	__u64 used_seq;	      /* census in which it was last used */
+	int layout_state;     /* 0: not read yet, 1: read, -1: not glibc */
+	struct pthread_layout layout;
+	void *threads; /* tsearch tree of struct insp_thread, by tid */
+	void *symbols; /* tsearch tree of addresses (as pointers) already named */
+	bool info_sent;
+};
+
+struct inspector {
+	struct inspector_opts opts;
+	rec_sink_fn sink;
+	void *ctx;
+	void *procs; /* tsearch tree of struct insp_proc, by tgid */
+	__u64 census_seq;
+	unsigned int unwinds_left;
+	unsigned int nr_open;
+	struct inspector_stats stats;
+	char sym_buf[sizeof(struct rec_symbol) + REC_SYMBOL_TEXT_MAX];
+};
+
+static int proc_cmp(const void *a, const void *b)
+{
+	const struct insp_proc *x = a, *y = b;
+
+	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
+}
+
+static int thread_cmp(const void *a, const void *b)
+{
+	const struct insp_thread *x = a, *y = b;
+
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+/* Addresses are the tree's keys themselves. */
+static int addr_cmp(const void *a, const void *b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static void no_free(void *p)
+{
+}
+
+struct inspector *inspector__new(const struct inspector_opts *opts, rec_sink_fn sink, void *ctx)
+{
+	struct inspector *in = calloc(1, sizeof(*in));
+
+	if (!in)
+		return NULL;
+	in->opts = *opts;
+	if (!in->opts.proc_root)
+		in->opts.proc_root = "/proc";
+	if (!in->opts.max_unwinds)
+		in->opts.max_unwinds = 256;
+	if (!in->opts.max_open_procs)
+		in->opts.max_open_procs = 16;
+	in->sink = sink;
+	in->ctx = ctx;
+	in->census_seq = 1;
+	in->unwinds_left = in->opts.max_unwinds;
+	return in;
+}
+
+static void proc_close_syms(struct inspector *in, struct insp_proc *p)
+{
+	if (!p->syms)
+		return;
+	proc_syms__close(p->syms);
+	p->syms = NULL;
+	in->nr_open--;
+}
+
+static void proc_reset(struct inspector *in, struct insp_proc *p)
+{
+	proc_close_syms(in, p);
+	tdestroy(p->threads, free);
+	p->threads = NULL;
+	tdestroy(p->symbols, no_free);
+	p->symbols = NULL;
+	p->syms_failed = false;
+	p->layout_state = 0;
+}
+
+static void proc_free(struct inspector *in, struct insp_proc *p)
+{
+	proc_reset(in, p);
+	free(p);
+}
+
+static void close_proc(const void *node, VISIT which, void *closure)
+{
+	if (which == postorder || which == leaf)
+		proc_reset(closure, *(struct insp_proc *const *)node);
+}
+
+void inspector__free(struct inspector *in)
+{
+	if (!in)
+		return;
+	twalk_r(in->procs, close_proc, in);
+	tdestroy(in->procs, free);
+	free(in);
+}
+
+void inspector__stats(const struct inspector *in, struct inspector_stats *st)
+{
+	*st = in->stats;
+}
+
+static struct insp_proc *proc_find(struct inspector *in, __u32 tgid)
+{
+	struct insp_proc key = { .tgid = tgid };
+	void *node = tfind(&key, &in->procs, proc_cmp);
+
+	return node ? *(struct insp_proc **)node : NULL;
+}
+
+static struct insp_proc *proc_get(struct inspector *in, __u32 tgid)
+{
+	struct insp_proc *p = proc_find(in, tgid), **node;
+
+	if (p)
+		return p;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->tgid = tgid;
+	node = tsearch(p, &in->procs, proc_cmp);
+	if (!node || *node != p) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static void proc_forget(struct inspector *in, struct insp_proc *p)
+{
+	tdelete(p, &in->procs, proc_cmp);
+	proc_free(in, p);
+}
+
+/* The least recently used open process, to close when too many are open. */
+struct lru_walk {
+	struct insp_proc *oldest;
+};
+
+static void find_lru(const void *node, VISIT which, void *closure)
+{
+	struct insp_proc *p = *(struct insp_proc *const *)node;
+	struct lru_walk *w = closure;
+
+	if (which != postorder && which != leaf)
+		return;
+	if (p->syms && (!w->oldest || p->used_seq < w->oldest->used_seq))
+		w->oldest = p;
+}
+
+static struct proc_syms *proc_syms_of(struct inspector *in, struct insp_proc *p)
+{
+	int err;
+
+	p->used_seq = in->census_seq;
+	if (p->syms)
+		return p->syms;
+	if (p->syms_failed && in->census_seq < p->syms_retry_seq)
+		return NULL;
+	while (in->nr_open >= in->opts.max_open_procs) {
+		struct lru_walk w = {};
+
+		twalk_r(in->procs, find_lru, &w);
+		if (!w.oldest)
+			break;
+		proc_close_syms(in, w.oldest);
+	}
+	err = proc_syms__open(&p->syms, in->opts.proc_root, p->tgid);
+	if (err) {
+		p->syms = NULL;
+		p->syms_failed = true;
+		p->syms_retry_seq = in->census_seq + SYMS_RETRY_CENSUSES;
+		return NULL;
+	}
+	p->syms_failed = false;
+	in->nr_open++;
+	return p->syms;
+}
+
+static const struct pthread_layout *layout_of(struct inspector *in, struct insp_proc *p)
+{
+	if (!p->layout_state)
+		p->layout_state = libc_layout_of_pid(in->opts.proc_root, p->tgid, &p->layout) ? -1 : 1;
+	return p->layout_state > 0 ? &p->layout : NULL;
+}
+
+static struct insp_thread *thread_find(struct insp_proc *p, __u32 tid)
+{
+	struct insp_thread key = { .tid = tid };
+	void *node = tfind(&key, &p->threads, thread_cmp);
+
+	return node ? *(struct insp_thread **)node : NULL;
+}
+
+static struct insp_thread *thread_add(struct insp_proc *p, __u32 tid, __u64 start_ns)
+{
+	struct insp_thread *t = thread_find(p, tid), **node;
+
+	if (t) {
+		memset(t, 0, sizeof(*t));
+		t->tid = tid;
+		t->start_ns = start_ns;
+		return t;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->tid = tid;
+	t->start_ns = start_ns;
+	node = tsearch(t, &p->threads, thread_cmp);
+	if (!node || *node != t) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static void thread_del(struct insp_proc *p, __u32 tid)
+{
+	struct insp_thread *t = thread_find(p, tid);
+
+	if (t) {
+		tdelete(t, &p->threads, thread_cmp);
+		free(t);
+	}
+}
+
+static int emit(struct inspector *in, const void *rec, size_t len)
+{
+	return in->sink(in->ctx, rec, len);
+}
+
+static size_t clip(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	return n < max ? n : max;
+}
+
+/*
+ * Name @addr in process @p once: a rec_symbol, unless it was sent before.
+ * @retaddr: a return address, looked up at addr - 1.
+ */
+static int name_addr(struct inspector *in, struct insp_proc *p, __u64 addr, bool retaddr,
+		     __u64 ts, struct sym_info *si)
+{
+	struct rec_symbol *rec = (void *)in->sym_buf;
+	struct proc_syms *syms;
+	void **node;
+	size_t fl, il, ml, used;
+
+	memset(si, 0, sizeof(*si));
+	syms = proc_syms_of(in, p);
+	if (!syms)
+		return -ENOENT;
+	if (proc_syms__lookup(syms, addr, retaddr, si))
+		memset(si, 0, sizeof(*si));
+	if (tfind((void *)(unsigned long)addr, &p->symbols, addr_cmp))
+		return 0;
+	node = tsearch((void *)(unsigned long)addr, &p->symbols, addr_cmp);
+	if (!node)
+		return -ENOMEM;
+	fl = clip(si->func, 2048);
+	il = clip(si->file, 1024);
+	ml = clip(si->module, 512);
+	used = sizeof(*rec) + fl + il + ml;
+	memset(rec, 0, (used + 7) & ~7UL);
+	rec->hdr.type = REC_SYMBOL;
+	rec->hdr.size = (used + 7) & ~7UL;
+	rec->hdr.tgid = p->tgid;
+	rec->hdr.ts_ns = ts;
+	rec->pc = addr;
+	rec->offset = si->found ? si->offset : si->module_offset;
+	rec->line = si->line;
+	rec->flags = (si->found ? RSYM_FOUND : 0) | (retaddr ? RSYM_RETADDR : 0);
+	rec->func_len = fl;
+	rec->file_len = il;
+	rec->module_len = ml;
+	memcpy(rec->text, si->func, fl);
+	memcpy(rec->text + fl, si->file, il);
+	memcpy(rec->text + fl + il, si->module, ml);
+	in->stats.symbols++;
+	return emit(in, rec, rec->hdr.size);
+}
+
+static int emit_site(struct inspector *in, struct insp_proc *p, __u32 tid, __u64 start_ns,
+		     __u64 pc, enum site_source source, __u64 ts)
+{
+	struct rec_site rec = {
+		.hdr = { .type = REC_SITE, .size = sizeof(rec), .tgid = p->tgid, .ts_ns = ts },
+		.id = tid,
+		.start_ns = start_ns,
+		.pc = pc,
+		.kind = CTX_THREAD,
+		.source = source,
+	};
+
+	return emit(in, &rec, sizeof(rec));
+}
+
+/* The start routine in struct pthread at @fsbase, read now. 0 if unknown. */
+static __u64 read_start_routine(struct inspector *in, struct insp_proc *p, __u64 fsbase)
+{
+	const struct pthread_layout *layout = layout_of(in, p);
+	__u64 pc = 0;
+
+	if (!layout || !fsbase)
+		return 0;
+	if (proc_mem_read(p->tgid, fsbase + layout->start_routine_off, &pc, sizeof(pc)) !=
+	    sizeof(pc))
+		return 0;
+	in->stats.sites_read++;
+	return pc;
+}
+
+/*
+ * A thread's site from its start routine @pc. @known: the detector has
+ * @pc already (from rec_thread_start); say so only if it changes.
+ */
+static int site_from_start_routine(struct inspector *in, struct insp_proc *p,
+				   struct insp_thread *t, __u64 pc, bool known, __u64 ts)
+{
+	struct proc_syms *syms = proc_syms_of(in, p);
+	struct sym_info si;
+	int err;
+
+	if (!pc || !syms || !proc_syms__is_exec(syms, pc)) {
+		/* Not a glibc thread, or a start routine we cannot read. */
+		if (known && !pc)
+			return 0;
+		return emit_site(in, p, t->tid, t->start_ns, 0, SITE_UNKNOWN, ts);
+	}
+	err = name_addr(in, p, pc, false, ts, &si);
+	if (err)
+		return err;
+	if (si.found && frame_is_thread_trampoline(si.func))
+		t->needs_stack_site = true;
+	if (known)
+		return 0;
+	return emit_site(in, p, t->tid, t->start_ns, pc, SITE_START_ROUTINE, ts);
+}
+
+static int on_thread_start(struct inspector *in, const struct rec_thread_start *r)
+{
+	struct insp_proc *p;
+	struct insp_thread *t;
+	bool known = true;
+	__u64 pc;
+
+	p = proc_find(in, r->hdr.tgid);
+	if (r->flags & RTS_PROCESS) {
+		if (p)
+			proc_forget(in, p); /* a reused pid */
+		return 0;
+	}
+	p = proc_get(in, r->hdr.tgid);
+	if (!p)
+		return -ENOMEM;
+	t = thread_add(p, r->tid, r->start_ns);
+	if (!t)
+		return -ENOMEM;
+	pc = r->start_routine;
+	/* BPF read with the host's glibc layout; this process may differ. */
+	if (layout_of(in, p) && p->layout.start_routine_off != in->opts.bpf_start_routine_off) {
+		pc = read_start_routine(in, p, r->fsbase);
+		known = false;
+	}
+	return site_from_start_routine(in, p, t, pc, known, r->hdr.ts_ns);
+}
+
+/* The site of a trampoline's thread: its outermost frame of the program's own. */
+static int site_from_stack(struct inspector *in, struct insp_proc *p, struct insp_thread *t,
+			   const __u64 *pcs, int n, __u64 ts)
+{
+	struct sym_info si;
+	int i;
+
+	for (i = n - 1; i >= 0; i--) {
+		__u64 lookup = i ? pcs[i] - 1 : pcs[i], entry;
+
+		if (name_addr(in, p, pcs[i], i > 0, ts, &si) || !si.found)
+			continue;
+		if (frame_is_runtime(si.func, si.module))
+			continue;
+		/* Group by the function, not the call site within it. */
+		entry = lookup - si.offset;
+		t->needs_stack_site = false;
+		name_addr(in, p, entry, false, ts, &si);
+		return emit_site(in, p, t->tid, t->start_ns, entry, SITE_STACK, ts);
+	}
+	return 0;
+}
+
+static int take_stack(struct inspector *in, struct insp_proc *p, struct insp_thread *t,
+		      const struct rec_task *task)
+{
+	struct rec_stack rec = {
+		.hdr = { .type = REC_STACK, .size = sizeof(rec), .tgid = p->tgid,
+			 .ts_ns = task->hdr.ts_ns },
+		.id = task->tid,
+		.start_ns = task->start_ns,
+		.wait_id = task->nr_switches,
+		.kind = CTX_THREAD,
+	};
+	struct proc_syms *syms = proc_syms_of(in, p);
+	struct sym_info si;
+	int n, i, err;
+
+	t->unwound = true;
+	t->unwound_wait = task->nr_switches;
+	if (!syms)
+		return 0;
+	in->unwinds_left--;
+	in->stats.unwinds++;
+	n = proc_syms__unwind(syms, task->tid, &task->regs, rec.pcs, REC_STACK_MAX, &rec.flags);
+	if (n <= 0) {
+		in->stats.unwind_errors++;
+		return 0; /* the process left */
+	}
+	/* The stack was read after the census: is the thread still where the
+	 * census saw it? If not, what we read may be a later stack. */
+	if (proc_task_in_syscall(in->opts.proc_root, p->tgid, task->tid, task->syscall_nr,
+				 task->regs.sp) != 1) {
+		t->unwound = false;
+		in->stats.unwinds_stale++;
+		return 0;
+	}
+	rec.nr_pcs = n;
+	for (i = 0; i < n; i++) {
+		err = name_addr(in, p, rec.pcs[i], i > 0, task->hdr.ts_ns, &si);
+		if (err && err != -ENOENT)
+			return err;
+	}
+	err = emit(in, &rec, sizeof(rec));
+	if (err)
+		return err;
+	if (t->needs_stack_site)
+		return site_from_stack(in, p, t, rec.pcs, n, task->hdr.ts_ns);
+	return 0;
+}
+
+static int read_futex(struct inspector *in, struct insp_proc *p, struct insp_thread *t,
+		      const struct rec_task *task)
+{
+	struct rec_futex rec = {
+		.hdr = { .type = REC_FUTEX, .size = sizeof(rec), .tgid = p->tgid,
+			 .ts_ns = task->hdr.ts_ns },
+		.tid = task->tid,
+		.start_ns = task->start_ns,
+		.wait_id = task->nr_switches,
+		.uaddr = task_futex_addr(task),
+	};
+	struct sym_info si;
+	int err;
+
+	t->futex_read = true;
+	t->futex_wait = task->nr_switches;
+	if (!rec.uaddr)
+		return 0;
+	if (proc_mem_read(p->tgid, rec.uaddr - REC_FUTEX_BEFORE, rec.words, sizeof(rec.words)) ==
+	    sizeof(rec.words))
+		rec.flags = RF_READ_OK;
+	in->stats.futex_reads++;
+	err = emit(in, &rec, sizeof(rec));
+	if (err)
+		return err;
+	/* A lock in the program's data has a name worth showing. */
+	err = name_addr(in, p, rec.uaddr, false, task->hdr.ts_ns, &si);
+	return err == -ENOENT ? 0 : err;
+}
+
+static int on_task(struct inspector *in, const struct rec_task *task, size_t len)
+{
+	struct insp_proc *p = proc_get(in, task->hdr.tgid);
+	enum wait_kind wait = task_wait_kind(task);
+	struct insp_thread *t;
+	__u64 wait_ns;
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	t = thread_find(p, task->tid);
+	if (!t || t->start_ns != task->start_ns) {
+		/* A thread from before we started, or whose start was lost. */
+		t = thread_add(p, task->tid, task->start_ns);
+		if (!t)
+			return -ENOMEM;
+		if (task->tid != task->hdr.tgid) {
+			err = site_from_start_routine(in, p, t,
+						      read_start_routine(in, p, task->fsbase),
+						      false, task->hdr.ts_ns);
+			if (err)
+				return err;
+		}
+	}
+	err = emit(in, task, len);
+	if (err || wait == WAIT_NONE)
+		return err;
+	if (wait == WAIT_FUTEX && (!t->futex_read || t->futex_wait != task->nr_switches)) {
+		err = read_futex(in, p, t, task);
+		if (err)
+			return err;
+	}
+	if (t->unwound && t->unwound_wait == task->nr_switches)
+		return 0;
+	wait_ns = task->flags & RTF_WAIT_START && task->hdr.ts_ns > task->wait_start_ns
+			  ? task->hdr.ts_ns - task->wait_start_ns
+			  : 0;
+	if (!t->needs_stack_site && wait_ns < in->opts.unwind_after_ns)
+		return 0;
+	if (!in->unwinds_left) {
+		in->stats.unwinds_deferred++;
+		return 0;
+	}
+	return take_stack(in, p, t, task);
+}
+
+static int send_proc_info(struct inspector *in, struct insp_proc *p, const struct rec_proc *r)
+{
+	char path[64], exe[1024], cmdline[1024];
+	char buf[sizeof(struct rec_proc_info) + sizeof(exe) + sizeof(cmdline) + 8]
+		__attribute__((aligned(8)));
+	struct rec_proc_info *rec = (void *)buf;
+	ssize_t el, cl = 0;
+	size_t used;
+	int fd;
+
+	p->info_sent = true;
+	snprintf(path, sizeof(path), "%s/%u/exe", in->opts.proc_root, p->tgid);
+	el = readlink(path, exe, sizeof(exe));
+	if (el < 0)
+		el = 0;
+	snprintf(path, sizeof(path), "%s/%u/cmdline", in->opts.proc_root, p->tgid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		cl = read(fd, cmdline, sizeof(cmdline));
+		if (cl < 0)
+			cl = 0;
+		close(fd);
+	}
+	used = sizeof(*rec) + el + cl;
+	memset(buf, 0, (used + 7) & ~7UL);
+	rec->hdr.type = REC_PROC_INFO;
+	rec->hdr.size = (used + 7) & ~7UL;
+	rec->hdr.tgid = p->tgid;
+	rec->hdr.ts_ns = r->hdr.ts_ns;
+	rec->start_ns = r->start_ns;
+	rec->exe_len = el;
+	rec->cmdline_len = cl;
+	memcpy(rec->text, exe, el);
+	memcpy(rec->text + el, cmdline, cl);
+	return emit(in, rec, rec->hdr.size);
+}
+
+int inspector__record(void *arg, const void *rec, size_t len)
+{
+	struct inspector *in = arg;
+	const struct rec_hdr *hdr = rec;
+	struct insp_proc *p;
+	const char *why;
+	int err;
+
+	if (rec_decode(rec, len, &why) < 0)
+		return emit(in, rec, len); /* the decoder downstream will say */
+	switch (hdr->type) {
+	case REC_THREAD_START:
+		err = emit(in, rec, len);
+		return err ? err : on_thread_start(in, rec);
+	case REC_THREAD_EXIT:
+		p = proc_find(in, hdr->tgid);
+		if (p)
+			thread_del(p, ((const struct rec_thread_exit *)rec)->tid);
+		return emit(in, rec, len);
+	case REC_PROC_EXEC:
+		p = proc_find(in, hdr->tgid);
+		if (p)
+			proc_reset(in, p); /* a new program: new maps, new symbols */
+		return emit(in, rec, len);
+	case REC_TASK:
+		return on_task(in, rec, len);
+	case REC_PROC: {
+		const struct rec_proc *r = rec;
+
+		p = proc_find(in, hdr->tgid);
+		if (p && !p->info_sent && !(r->flags & RP_EXITED)) {
+			err = send_proc_info(in, p, r);
+			if (err)
+				return err;
+		}
+		err = emit(in, rec, len);
+		if (p && (r->flags & RP_EXITED))
+			proc_forget(in, p);
+		return err;
+	}
+	case REC_CENSUS:
+		in->census_seq++;
+		in->unwinds_left = in->opts.max_unwinds;
+		return emit(in, rec, len);
+	default:
+		return emit(in, rec, len);
+	}
+}

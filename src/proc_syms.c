@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The modules of another process and the symbols in them. The modules are
+ * the files with an executable mapping in /proc/PID/maps (and the vDSO);
+ * their ELF files are opened through /proc/PID/root, so a process in a
+ * container gets its own files. Debuginfo is looked up only on this machine
+ * (/usr/lib/debug, .gnu_debuglink), never through debuginfod.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <elfutils/libdw.h>
+#include "demangle.h"
+#include "proc_syms_internal.h"
+
+/* A file mapped by the process, from consecutive lines of its maps. */
+struct mapped_file {
+	char *path; /* as the process sees it; "[vdso]" for the vDSO */
+	__u64 low, high;
+	__u64 dev, ino;
+	bool exec;
+};
+
+struct maps_snapshot {
+	struct proc_mapping *mappings;
+	size_t nr_mappings, cap_mappings;
+	struct mapped_file *files;
+	size_t nr_files, cap_files;
+};
+
+struct sym_cache_entry {
+	__u64 pc;
+	bool retaddr;
+	int err;
+	struct sym_info si;
+};
+
+static bool is_deleted_path(const char *path)
+{
+	const char *suffix = strrchr(path, ' ');
+
+	return suffix && !strcmp(suffix, " (deleted)");
+}
+
+/* Open @path only if it is a regular file: a mapped device could block or
+ * act on open. Returns an fd or -1. */
+static int open_regular_file(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st) || !S_ISREG(st.st_mode))
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Dwfl_Callbacks.find_elf: the file as the process sees it, through
+ * @proc_root/PID/root. The vDSO and deleted files are read from the
+ * process's memory by libdwfl's own dwfl_linux_proc_find_elf (which reads
+ * /proc/PID/mem and never attaches: it does only with dwfl_linux_proc_attach
+ * state, and ours is not). A host path is tried only when the process's
+ * root is ours: in a container the same path can be another file.
+ */
+static int find_elf_in_process_root(Dwfl_Module *mod, void **userdata, const char *name,
+				    Dwarf_Addr base, char **file_name, Elf **elfp)
+{
+	struct proc_syms *ps = *userdata;
+	char path[PATH_MAX * 2];
+	int fd;
+
+	if (ps && name[0] == '/' && !is_deleted_path(name)) {
+		snprintf(path, sizeof(path), "%s%s", ps->root_dir, name);
+		fd = open_regular_file(path);
+		if (fd >= 0) {
+			*file_name = strdup(path);
+			if (!*file_name) {
+				close(fd);
+				return -1;
+			}
+			return fd;
+		}
+		if (!ps->shares_our_root)
+			return -1;
+	}
+	return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
+}
+
+#define DEBUGINFO_DIR "/usr/lib/debug"
+
+static bool file_exists(const char *dir, const char *subdir, const char *name)
+{
+	char path[PATH_MAX * 2];
+
+	snprintf(path, sizeof(path), "%s%s%s/%s", dir, subdir ? "/" : "", subdir ?: "", name);
+	return !access(path, F_OK);
+}
+
+/*
+ * Could dwfl_standard_find_debuginfo find a debuginfo file for @file_name
+ * by name, where it looks (its default path ":.debug:/usr/lib/debug")? Next
+ * to the file, in .debug/ there, under /usr/lib/debug by any tail of the
+ * file's directory, and for a dwz file in the .dwz/ directories.
+ * @debuglink: the .gnu_debuglink name, or the dwz file's name, or NULL.
+ */
+static bool has_local_debuglink(const char *file_name, const char *debuglink)
+{
+	const char *slash = file_name ? strrchr(file_name, '/') : NULL, *tail;
+	char dir[PATH_MAX], name[NAME_MAX + 1];
+
+	if (!slash)
+		return false;
+	if (debuglink && debuglink[0] == '/' && !access(debuglink, F_OK))
+		return true;
+	if (debuglink)
+		snprintf(name, sizeof(name), "%s",
+			 strrchr(debuglink, '/') ? strrchr(debuglink, '/') + 1 : debuglink);
+	else
+		snprintf(name, sizeof(name), "%s.debug", slash + 1);
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - file_name), file_name);
+
+	if (file_exists(dir, NULL, name) || file_exists(dir, ".debug", name) ||
+	    file_exists(dir, ".dwz", name) || file_exists(DEBUGINFO_DIR, NULL, name) ||
+	    file_exists(DEBUGINFO_DIR, ".dwz", name))
+		return true;
+	for (tail = strchr(dir, '/'); tail; tail = strchr(tail + 1, '/'))
+		if (tail[1] && file_exists(DEBUGINFO_DIR, tail + 1, name))
+			return true;
+	return false;
+}
+
+/*
+ * Dwfl_Callbacks.find_debuginfo: dwfl_standard_find_debuginfo, asked only
+ * when the file it would find is on this machine. When it finds nothing,
+ * elfutils 0.188 falls back to debuginfod, and before any request it
+ * dlopens libdebuginfod and with it libcurl, GnuTLS, Kerberos, LDAP and
+ * more (29 libraries, ~9 MB, ~4 ms here), even with DEBUGINFOD_URLS unset.
+ * Its build-ID lookup (dwfl_build_id_find_debuginfo) is local only.
+ */
+static int find_local_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+				Dwarf_Addr base, const char *file_name, const char *debuglink,
+				GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	int fd;
+
+	fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name, debuglink,
+					  debuglink_crc, debuginfo_file_name);
+	if (fd >= 0)
+		return fd;
+	if (!has_local_debuglink(file_name, debuglink))
+		return -1;
+	return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink,
+					    debuglink_crc, debuginfo_file_name);
+}
+
+static const Dwfl_Callbacks dwfl_callbacks = {
+	.find_elf = find_elf_in_process_root,
+	.find_debuginfo = find_local_debuginfo,
+	.section_address = dwfl_offline_section_address,
+};
+
+/*
+ * elfutils 0.188's dwfl_standard_find_debuginfo asks debuginfod servers
+ * for a debuginfo file it did not find on this machine, whenever
+ * DEBUGINFOD_URLS is set (Debian's /etc/profile.d snippet can set it). The
+ * client reads the variable at each query and does nothing without it;
+ * 0.188 has no other switch. find_local_debuginfo avoids that path, but a
+ * debuginfo file it found that turns out stale (CRC, build ID) still goes
+ * there: so the variable goes too.
+ */
+static void disable_debuginfod(void)
+{
+	if (getenv("DEBUGINFOD_URLS"))
+		unsetenv("DEBUGINFOD_URLS");
+}
+
+static int grow_array(void **array, size_t *cap, size_t nr, size_t elem_size)
+{
+	size_t new_cap;
+	void *p;
+
+	if (nr < *cap)
+		return 0;
+	new_cap = *cap ? *cap * 2 : 64;
+	p = realloc(*array, new_cap * elem_size);
+	if (!p)
+		return -ENOMEM;
+	*array = p;
+	*cap = new_cap;
+	return 0;
+}
+
+static void maps_snapshot_free(struct maps_snapshot *maps)
+{
+	size_t i;
+
+	for (i = 0; i < maps->nr_files; i++)
+		free(maps->files[i].path);
+	free(maps->files);
+	free(maps->mappings);
+	memset(maps, 0, sizeof(*maps));
+}
+
+/* One line: "start-end perms offset major:minor inode   path". */
+static int maps_snapshot_add_line(struct maps_snapshot *maps, const char *line)
+{
+	unsigned long long start, end, ino;
+	unsigned int major, minor;
+	struct mapped_file *file;
+	struct proc_mapping *m;
+	const char *path;
+	char perms[8];
+	int path_at = 0;
+	bool is_file, is_vdso;
+
+	if (sscanf(line, "%llx-%llx %7s %*x %x:%x %llu %n", &start, &end, perms, &major, &minor,
+		   &ino, &path_at) < 6 ||
+	    !path_at)
+		return -EINVAL;
+	path = line + path_at;
+
+	if (grow_array((void **)&maps->mappings, &maps->cap_mappings, maps->nr_mappings,
+		       sizeof(*maps->mappings)))
+		return -ENOMEM;
+	m = &maps->mappings[maps->nr_mappings++];
+	m->start = start;
+	m->end = end;
+	m->exec = perms[2] == 'x';
+
+	is_vdso = !strcmp(path, "[vdso]");
+	is_file = path[0] == '/' && (ino || major || minor);
+	if (!is_file && !is_vdso)
+		return 0;
+
+	file = maps->nr_files ? &maps->files[maps->nr_files - 1] : NULL;
+	if (file && is_file && file->ino == ino && file->dev == makedev(major, minor) &&
+	    !strcmp(file->path, path) && file->high == start) {
+		/* another segment of the same file */
+		file->high = end;
+		file->exec |= m->exec;
+		return 0;
+	}
+	if (grow_array((void **)&maps->files, &maps->cap_files, maps->nr_files,
+		       sizeof(*maps->files)))
+		return -ENOMEM;
+	file = &maps->files[maps->nr_files];
+	file->path = strdup(path);
+	if (!file->path)
+		return -ENOMEM;
+	file->low = start;
+	file->high = end;
+	file->dev = makedev(major, minor);
+	file->ino = ino;
+	file->exec = m->exec || is_vdso;
+	maps->nr_files++;
+	return 0;
+}
+
+static int maps_snapshot_read(struct proc_syms *ps, struct maps_snapshot *maps)
+{
+	char path[PATH_MAX + 32];
+	char *line = NULL;
+	size_t line_cap = 0;
+	ssize_t len;
+	int err = 0;
+	FILE *f;
+
+	memset(maps, 0, sizeof(*maps));
+	snprintf(path, sizeof(path), "%s/%d/maps", ps->proc_root, ps->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while ((len = getline(&line, &line_cap, f)) > 0) {
+		if (line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		err = maps_snapshot_add_line(maps, line);
+		if (err)
+			break;
+	}
+	if (!err && ferror(f))
+		err = errno == ESRCH ? -ESRCH : -EIO;
+	free(line);
+	fclose(f);
+	if (err)
+		maps_snapshot_free(maps);
+	return err;
+}
+
+static int report_mapped_file(struct proc_syms *ps, const struct mapped_file *file)
+{
+	char vdso_name[32];
+	const char *name = file->path;
+	Dwfl_Module *mod;
+	void **userdata;
+
+	if (!strcmp(file->path, "[vdso]")) {
+		/* the name dwfl_linux_proc_find_elf reads from memory */
+		snprintf(vdso_name, sizeof(vdso_name), "[vdso: %d]", ps->pid);
+		name = vdso_name;
+	}
+	mod = dwfl_report_module(ps->dwfl, name, file->low, file->high);
+	if (!mod)
+		return -EINVAL;
+	dwfl_module_info(mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
+	*userdata = ps;
+	return 0;
+}
+
+static int sym_cache_compare(const void *a, const void *b)
+{
+	const struct sym_cache_entry *x = a, *y = b;
+
+	if (x->pc != y->pc)
+		return x->pc < y->pc ? -1 : 1;
+	return (int)x->retaddr - (int)y->retaddr;
+}
+
+static void sym_cache_clear(struct proc_syms *ps)
+{
+	tdestroy(ps->sym_cache, free);
+	ps->sym_cache = NULL;
+}
+
+int proc_syms__refresh(struct proc_syms *ps)
+{
+	struct maps_snapshot maps;
+	size_t i;
+	int err;
+
+	err = maps_snapshot_read(ps, &maps);
+	if (err)
+		return err;
+
+	/*
+	 * Modules reported again unchanged keep their loaded ELF and DWARF.
+	 * Highest address first: elfutils 0.188's segment table (reify_segments)
+	 * drops the end of a module that starts exactly where the previously
+	 * reported one ends, so in ascending order the gap after it (a library
+	 * dlopened since, JIT code) would resolve to it.
+	 */
+	dwfl_report_begin(ps->dwfl);
+	for (i = maps.nr_files; i-- > 0;) {
+		/* data files (locale archive, fonts) have no code to name */
+		if (!maps.files[i].exec)
+			continue;
+		/* a mapping libdwfl refuses (odd overlap) only loses its names */
+		report_mapped_file(ps, &maps.files[i]);
+	}
+	if (dwfl_report_end(ps->dwfl, NULL, NULL)) {
+		maps_snapshot_free(&maps);
+		return -EINVAL;
+	}
+
+	free(ps->mappings);
+	ps->mappings = maps.mappings;
+	ps->nr_mappings = maps.nr_mappings;
+	maps.mappings = NULL;
+	maps_snapshot_free(&maps);
+	sym_cache_clear(ps);
+	return 0;
+}
+
+int proc_syms__open(struct proc_syms **psp, const char *proc_root, int pid)
+{
+	struct stat our_root, its_root;
+	struct proc_syms *ps;
+	int err;
+
+	*psp = NULL;
+	if (pid <= 0)
+		return -ESRCH;
+	disable_debuginfod();
+
+	ps = calloc(1, sizeof(*ps));
+	if (!ps)
+		return -ENOMEM;
+	ps->pid = pid;
+	snprintf(ps->proc_root, sizeof(ps->proc_root), "%s", proc_root);
+	snprintf(ps->root_dir, sizeof(ps->root_dir), "%s/%d/root", proc_root, pid);
+	ps->shares_our_root = !stat("/", &our_root) && !stat(ps->root_dir, &its_root) &&
+			      our_root.st_dev == its_root.st_dev &&
+			      our_root.st_ino == its_root.st_ino;
+
+	ps->dwfl = dwfl_begin(&dwfl_callbacks);
+	if (!ps->dwfl) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	err = proc_syms__refresh(ps);
+	if (err)
+		goto fail;
+	*psp = ps;
+	return 0;
+fail:
+	proc_syms__close(ps);
+	return err;
+}
+
+void proc_syms__close(struct proc_syms *ps)
+{
+	if (!ps)
+		return;
+	sym_cache_clear(ps);
+	if (ps->dwfl)
+		dwfl_end(ps->dwfl);
+	free(ps->request.stack);
+	free(ps->mappings);
+	free(ps);
+}
+
+const struct proc_mapping *proc_syms__mapping_of(const struct proc_syms *ps, __u64 addr)
+{
+	size_t lo = 0, hi = ps->nr_mappings, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (addr < ps->mappings[mid].start)
+			hi = mid;
+		else if (addr >= ps->mappings[mid].end)
+			lo = mid + 1;
+		else
+			return &ps->mappings[mid];
+	}
+	return NULL;
+}
+
+bool proc_syms__is_exec(struct proc_syms *ps, __u64 pc)
+{
+	const struct proc_mapping *m = proc_syms__mapping_of(ps, pc);
+
+	return m && m->exec;
+}
+
+static void copy_basename(char *dst, size_t size, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	snprintf(dst, size, "%s", slash ? slash + 1 : path);
+}
+
+static int symbolize(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_info *si)
+{
+	Dwarf_Addr addr = retaddr ? pc - 1 : pc, bias, mod_low, mod_high;
+	const char *mod_name, *sym_name, *src;
+	Dwfl_Module *mod;
+	Dwfl_Line *line;
+	Dwarf_Line *dwarf_line;
+	GElf_Off offset;
+	GElf_Sym sym;
+	int lineno;
+
+	memset(si, 0, sizeof(*si));
+	mod = dwfl_addrmodule(ps->dwfl, addr);
+	if (!mod)
+		return -ENOENT;
+	/* not only trusting libdwfl's segment table (see proc_syms__refresh) */
+	mod_name = dwfl_module_info(mod, NULL, &mod_low, &mod_high, NULL, NULL, NULL, NULL);
+	if (addr < mod_low || addr >= mod_high)
+		return -ENOENT;
+	si->module_offset = pc - mod_low;
+	if (mod_name && !strncmp(mod_name, "[vdso", 5))
+		snprintf(si->module, sizeof(si->module), "[vdso]");
+	else if (mod_name)
+		copy_basename(si->module, sizeof(si->module), mod_name);
+
+	sym_name = dwfl_module_addrinfo(mod, addr, &offset, &sym, NULL, NULL, NULL);
+	if (sym_name && sym_name[0]) {
+		demangle_symbol(sym_name, si->func, sizeof(si->func));
+		si->offset = offset + (pc - addr);
+		si->found = true;
+	}
+
+	line = dwfl_module_getsrc(mod, addr);
+	dwarf_line = line ? dwfl_dwarf_line(line, &bias) : NULL;
+	if (dwarf_line) {
+		if (!dwarf_lineno(dwarf_line, &lineno) && lineno > 0)
+			si->line = lineno;
+		src = dwarf_linesrc(dwarf_line, NULL, NULL);
+		if (src)
+			copy_basename(si->file, sizeof(si->file), src);
+	}
+	return 0;
+}
+
+int proc_syms__lookup(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_info *si)
+{
+	struct sym_cache_entry key = { .pc = pc, .retaddr = retaddr }, *entry;
+	void *node;
+	int err;
+
+	node = tfind(&key, &ps->sym_cache, sym_cache_compare);
+	if (node) {
+		entry = *(struct sym_cache_entry **)node;
+		*si = entry->si;
+		return entry->err;
+	}
+
+	entry = malloc(sizeof(*entry));
+	if (!entry)
+		return symbolize(ps, pc, retaddr, si);
+	entry->pc = pc;
+	entry->retaddr = retaddr;
+	entry->err = err = symbolize(ps, pc, retaddr, &entry->si);
+	*si = entry->si;
+	if (!tsearch(entry, &ps->sym_cache, sym_cache_compare))
+		free(entry); /* out of memory: answered, not cached */
+	return err;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Symbols and stacks of another process, read without stopping it: the
+ * modules come from /proc/PID/maps, symbols, lines and CFI from their ELF
+ * and DWARF through elfutils' libdwfl, memory through process_vm_readv.
+ * Nothing here attaches to, signals or stops the target. A proc_syms is
+ * used by one thread at a time.
+ *
+ * proc_syms__open() unsets DEBUGINFOD_URLS in this process: elfutils would
+ * otherwise ask the network for every module without local debuginfo.
+ */
+#ifndef __THREADLEAK_PROC_SYMS_H
+#define __THREADLEAK_PROC_SYMS_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "record.h"
+
+struct sym_info {
+	char func[512];	  /* demangled; "" if unknown */
+	char file[256];	  /* source file basename, "" if no debug info */
+	char module[128]; /* module basename, e.g. "libc.so.6"; "" if none */
+	__u64 offset;	  /* pc - start of func */
+	__u64 module_offset; /* pc - start of module: stable across runs */
+	__u32 line;	  /* 0 if unknown */
+	bool found;	  /* func is known */
+};
+
+struct proc_syms;
+
+/* Report the modules process @pid maps (from @proc_root/PID/maps; files opened through
+ * @proc_root/PID/root so containers work). Returns 0, -ESRCH (no such process), or -errno. */
+int proc_syms__open(struct proc_syms **ps, const char *proc_root, int pid);
+void proc_syms__close(struct proc_syms *ps);
+/* Re-read the maps (after dlopen). */
+int proc_syms__refresh(struct proc_syms *ps);
+/* Is @pc in an executable mapping of the process? */
+bool proc_syms__is_exec(struct proc_syms *ps, __u64 pc);
+/* Symbolize @pc; @retaddr: pc is a return address, look up pc - 1. 0 or -ENOENT. Cached. */
+/* -ENOENT: @pc is in no module (si has nothing); 0: si->module is set, and
+ * si->found tells whether the function is known too. file and line come from
+ * the innermost inlined code at @pc, func from the ELF symbol containing it. */
+int proc_syms__lookup(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_info *si);
+/* Unwind thread @tid from @regs, innermost first: pcs[0] = regs->ip, then return addresses.
+ * Returns the number of frames or -errno; *flags gets RS_TRUNCATED / RS_INCOMPLETE (record.h). */
+/* A frame interrupted by a signal (after a signal trampoline) is stored as
+ * is: it is the interrupted pc, not a return address. -ESRCH: the process is
+ * gone. The target's stack is read once ([sp, sp + 64 KiB), clipped to its
+ * mapping), so a stack changing under the unwind gives a consistent view. */
+int proc_syms__unwind(struct proc_syms *ps, int tid, const struct rec_regs *regs, __u64 *pcs,
+		      int max, __u16 *flags);
+
+#endif /* __THREADLEAK_PROC_SYMS_H */

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What proc_syms.c (modules, symbols) and unwind.c (stacks) share about one
+ * process. Not for other files: they use proc_syms.h.
+ */
+#ifndef __THREADLEAK_PROC_SYMS_INTERNAL_H
+#define __THREADLEAK_PROC_SYMS_INTERNAL_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <elfutils/libdwfl.h>
+#include "proc_syms.h"
+
+/* One line of /proc/PID/maps, as far as we need it. */
+struct proc_mapping {
+	__u64 start, end;
+	bool exec;
+};
+
+/*
+ * The one thread being unwound. libdwfl allows a single dwfl_attach_state
+ * per Dwfl, so its callbacks find the thread, its registers and its stack
+ * here rather than in arguments.
+ */
+struct unwind_request {
+	int tid; /* 0 between unwinds */
+	const struct rec_regs *regs;
+	__u64 stack_start;    /* target address of stack[0] */
+	size_t stack_len;     /* bytes of stack[] read */
+	unsigned char *stack; /* UNWIND_STACK_BYTES, allocated on the first unwind */
+	bool read_failed;     /* a memory read failed since the last frame */
+};
+
+struct proc_syms {
+	Dwfl *dwfl;
+	int pid;
+	char proc_root[PATH_MAX];
+	char root_dir[PATH_MAX];       /* @proc_root/PID/root: the process's view of "/" */
+	bool shares_our_root;	       /* its "/" is ours: host paths name the same files */
+	struct proc_mapping *mappings; /* sorted by start, as maps lists them */
+	size_t nr_mappings;
+	void *sym_cache; /* tsearch tree of struct sym_cache_entry */
+	bool unwinder_attached;
+	struct unwind_request request;
+};
+
+/* The mapping holding @addr, or NULL. */
+const struct proc_mapping *proc_syms__mapping_of(const struct proc_syms *ps, __u64 addr);
+
+#endif /* __THREADLEAK_PROC_SYMS_INTERNAL_H */
