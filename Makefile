@@ -60,7 +60,8 @@ APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
 CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
-TEST_PROGS := $(patsubst tests/progs/%.c,$(OUTPUT)/tests/%,$(wildcard tests/progs/*.c))
+TEST_PROGS := $(patsubst tests/progs/%.c,$(OUTPUT)/tests/%,$(wildcard tests/progs/*.c)) \
+	      $(patsubst tests/progs/%.cpp,$(OUTPUT)/tests/%,$(wildcard tests/progs/*.cpp))
 
 .PHONY: all
 all: $(OUTPUT)/threadleak
@@ -101,6 +102,10 @@ $(OUTPUT)/threadleak: $(APP_OBJS)
 $(OUTPUT)/tests/%: tests/progs/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) -g -O2 -Wall -Werror -pthread $< -o $@
+
+$(OUTPUT)/tests/%: tests/progs/%.cpp | $(OUTPUT)/tests
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) -g -O2 -Wall -Werror -pthread $< -o $@
 
 # The list of unit tests: every `void test_<name>(void)` in tests/unit.
 $(OUTPUT)/tests/unit_list.h: $(UNIT_SRCS) | $(OUTPUT)/tests

@@ -386,7 +386,10 @@ static int site_from_start_routine(struct inspector *in, struct insp_proc *p,
 	err = name_addr(in, p, pc, false, ts, &si);
 	if (err)
 		return err;
-	if (si.found && frame_is_thread_trampoline(si.func))
+	/* A runtime's trampoline (std::thread, Rust), which may be nameless
+	 * in the runtime's library: the site is on the thread's stack. */
+	if ((si.found && frame_is_thread_trampoline(si.func)) ||
+	    frame_is_runtime(si.found ? si.func : NULL, si.module))
 		t->needs_stack_site = true;
 	if (known)
 		return 0;
@@ -429,14 +432,14 @@ static int site_from_stack(struct inspector *in, struct insp_proc *p, struct ins
 	int i;
 
 	for (i = n - 1; i >= 0; i--) {
-		__u64 lookup = i ? pcs[i] - 1 : pcs[i], entry;
+		__u64 entry;
 
 		if (name_addr(in, p, pcs[i], i > 0, ts, &si) || !si.found)
 			continue;
 		if (frame_is_runtime(si.func, si.module))
 			continue;
 		/* Group by the function, not the call site within it. */
-		entry = lookup - si.offset;
+		entry = pcs[i] - si.offset;
 		t->needs_stack_site = false;
 		name_addr(in, p, entry, false, ts, &si);
 		return emit_site(in, p, t->tid, t->start_ns, entry, SITE_STACK, ts);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <dwarf.h>
 #include <elfutils/libdw.h>
 #include "demangle.h"
 #include "proc_syms_internal.h"
@@ -452,6 +453,46 @@ static void copy_basename(char *dst, size_t size, const char *path)
 	snprintf(dst, size, "%s", slash ? slash + 1 : path);
 }
 
+/*
+ * At a pc inside code inlined into func, the line table gives the inlined
+ * code's line ("condition_variable:102"). Say instead where func itself is:
+ * the call site of the outermost inlined call, in func's own source.
+ */
+static void enclosing_line(Dwfl_Module *mod, Dwarf_Addr addr, struct sym_info *si)
+{
+	Dwarf_Die *cudie, *scopes = NULL, *outer = NULL;
+	Dwarf_Attribute attr;
+	Dwarf_Word file, line;
+	Dwarf_Files *files;
+	Dwarf_Addr bias;
+	const char *src;
+	size_t nfiles;
+	int i, n;
+
+	cudie = dwfl_module_addrdie(mod, addr, &bias);
+	if (!cudie)
+		return;
+	n = dwarf_getscopes(cudie, addr - bias, &scopes);
+	for (i = 0; i < n; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+
+		if (tag == DW_TAG_subprogram)
+			break;
+		if (tag == DW_TAG_inlined_subroutine)
+			outer = &scopes[i];
+	}
+	if (outer && dwarf_formudata(dwarf_attr(outer, DW_AT_call_line, &attr), &line) == 0 &&
+	    dwarf_formudata(dwarf_attr(outer, DW_AT_call_file, &attr), &file) == 0 &&
+	    dwarf_getsrcfiles(cudie, &files, &nfiles) == 0 && file < nfiles) {
+		src = dwarf_filesrc(files, file, NULL, NULL);
+		if (src && line) {
+			copy_basename(si->file, sizeof(si->file), src);
+			si->line = line;
+		}
+	}
+	free(scopes);
+}
+
 static int symbolize(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_info *si)
 {
 	Dwarf_Addr addr = retaddr ? pc - 1 : pc, bias, mod_low, mod_high;
@@ -493,6 +534,7 @@ static int symbolize(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_in
 		if (src)
 			copy_basename(si->file, sizeof(si->file), src);
 	}
+	enclosing_line(mod, addr, si);
 	return 0;
 }
 

@@ -184,6 +184,8 @@ void json_finding(struct report *r, const struct finding *f)
 		if (f->sample.id)
 			fprintf(out, ",\"%s\":%llu", f->kind == FINDING_THREAD_LEAK ? "tid" : "goid",
 				(unsigned long long)f->sample.id);
+		if (f->sample.owner_tid >= 0)
+			fprintf(out, ",\"owner_tid\":%lld", (long long)f->sample.owner_tid);
 		json_stack(out, &f->sample);
 		break;
 	case FINDING_LONG_WAIT:

@@ -9,8 +9,9 @@
 /*
  * A site is leaking when, over the last minute, its count grew with a
  * Mann-Kendall Z of at least 3 (one-sided p ~ 0.001), for at least 8 s, by at
- * least 5, in at least 4 separate rises, is still growing over the last third
- * of the window and is still at its top. A leak of one thread per 100 ms is
+ * least 5, in at least 4 separate rises, is still growing (over the last third
+ * of the window, and its last rise is recent for its pace) and is still at
+ * its top. A leak of one thread per 100 ms is
  * flagged after 8 s, one every 2 s after about 12 s; a pool that ramps up in
  * less than 8 s, churn, and bursts are not.
  */
@@ -130,8 +131,16 @@ static double mann_kendall_z(const struct trend_series *s)
 	return 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 void trend_stats(const struct trend_series *s, struct trend_stats *st)
 {
+	__u64 rise_t[TREND_MAX_POINTS], gaps[TREND_MAX_POINTS];
 	unsigned int i, recent;
 	__u32 top = 0;
 
@@ -145,9 +154,18 @@ void trend_stats(const struct trend_series *s, struct trend_stats *st)
 		if (s->v[i] > st->max)
 			st->max = s->v[i];
 		if (i && s->v[i] > top)
-			st->rises++;
+			rise_t[st->rises++] = s->t_ns[i];
 		if (s->v[i] > top || !i)
 			top = s->v[i];
+	}
+	if (st->rises) {
+		st->since_rise_ns = s->t_ns[s->n - 1] - rise_t[st->rises - 1];
+		for (i = 1; i < st->rises; i++)
+			gaps[i - 1] = rise_t[i] - rise_t[i - 1];
+		if (st->rises > 1) {
+			qsort(gaps, st->rises - 1, sizeof(gaps[0]), cmp_u64);
+			st->rise_gap_ns = gaps[(st->rises - 1) / 2];
+		}
 	}
 	st->z = mann_kendall_z(s);
 	st->slope = theil_sen(s, 0, s->n);
@@ -159,9 +177,19 @@ void trend_stats(const struct trend_series *s, struct trend_stats *st)
 		     (__s64)median3(s->v, s->n);
 }
 
+/*
+ * Still growing: the last rise is more recent than twice the usual time
+ * between rises. A pool whose ramp ended a couple of samples ago has stopped;
+ * a leak of one thread every 5 s has not.
+ */
+static bool still_growing(const struct trend_stats *st)
+{
+	return st->recent_slope > 0 && st->since_rise_ns < 2 * st->rise_gap_ns;
+}
+
 bool trend_is_leak(const struct trend_stats *st, const struct leak_params *p)
 {
 	return st->n >= 5 && st->span_ns >= p->min_span_ns && st->z >= p->min_z &&
-	       st->slope > 0 && st->recent_slope > 0 && st->growth >= (__s64)p->min_growth &&
+	       st->slope > 0 && still_growing(st) && st->growth >= (__s64)p->min_growth &&
 	       st->rises >= 4 && st->last * 10 >= st->max * 9;
 }
