@@ -949,7 +949,7 @@ static void leak_finding(struct detector *d, struct proc_state *p, struct site *
 		f->function = obstack_copy0(ob, buf, strlen(buf));
 	}
 	f->live = s->live;
-	f->growth = s->stats.growth;
+	f->growth = s->stats.net;
 	f->window_ns = s->stats.span_ns;
 	f->created = s->created;
 	f->exited = s->exited;

@@ -110,7 +110,7 @@ struct finding {
 	const char *site;     /* threads: the start routine; goroutines: created by */
 	const char *function; /* goroutines: the function they run */
 	__u32 live;	      /* contexts alive at the site now */
-	__s64 growth;	      /* over the window */
+	__s64 growth;	      /* over the window: last count - first count */
 	__u64 window_ns;
 	__u64 created, exited; /* at the site since tracing began */
 	__u32 blocked;	       /* of the live ones, how many wait */

@@ -31,10 +31,13 @@ void text_sample(struct report *r, const struct sample *s)
 	char t[16];
 
 	if (!r->header_done) {
+		if (r->rows_done)
+			fputc('\n', out);
 		fprintf(out, "%-8s %7s %-16s %7s %6s %6s %6s %6s %8s\n", "TIME", "PID", "COMM",
 			"THREADS", "FUTEX", "OTHER", "NEW", "EXIT", "MAXWAIT");
 		r->header_done = true;
 	}
+	r->rows_done = true;
 	report_fmt_time(r, s->ts_ns, t, sizeof(t));
 	fprintf(out, "%-8s %7u %-16s %7u %6u %6u %6llu %6llu %7.1fs%s\n", t, s->pid, s->comm,
 		s->threads, s->blocked, s->other_blocked, (unsigned long long)s->created,
@@ -157,6 +160,9 @@ void text_finding(struct report *r, const struct finding *f)
 	FILE *out = r->opts.out;
 	unsigned int i;
 
+	/* Rows go on after it: give them their header again. */
+	if (!f->summary)
+		r->header_done = false;
 	if (f->summary && !r->findings_header_done) {
 		fprintf(out, "\nfindings:\n");
 		r->findings_header_done = true;

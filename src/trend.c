@@ -173,6 +173,7 @@ void trend_stats(const struct trend_series *s, struct trend_stats *st)
 	if (recent > s->n)
 		recent = s->n;
 	st->recent_slope = theil_sen(s, s->n - recent, s->n);
+	st->net = (__s64)s->v[s->n - 1] - (__s64)s->v[0];
 	st->growth = (__s64)median3(s->v + (s->n > 3 ? s->n - 3 : 0), s->n) -
 		     (__s64)median3(s->v, s->n);
 }

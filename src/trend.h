@@ -37,6 +37,7 @@ struct trend_stats {
 	double slope;	  /* Theil-Sen, per second */
 	double recent_slope; /* Theil-Sen over the last third of the window */
 	__s64 growth;	  /* median of the last 3 points - median of the first 3 */
+	__s64 net;	  /* last point - first point */
 	unsigned int rises; /* points above every earlier one */
 	__u64 rise_gap_ns;  /* median time between rises */
 	__u64 since_rise_ns; /* from the last rise to the last point */
