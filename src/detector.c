@@ -1363,6 +1363,14 @@ unsigned int detector__live_procs(const struct detector *d)
 	return d->nr_live;
 }
 
+bool detector__saw_proc(const struct detector *d, __u32 tgid)
+{
+	struct proc_state key = { .tgid = tgid };
+	void *node = tfind(&key, (void **)&d->procs, proc_cmp);
+
+	return node && (*(struct proc_state **)node)->sampled;
+}
+
 unsigned int detector__leaks(const struct detector *d)
 {
 	return d->nr_leaks;

@@ -164,6 +164,9 @@ int detector__feed(struct detector *d, const struct rec_hdr *rec);
 /* Processes seen and not yet exited. */
 unsigned int detector__live_procs(const struct detector *d);
 
+/* Has a census seen process @tgid? */
+bool detector__saw_proc(const struct detector *d, __u32 tgid);
+
 /* Leak and deadlock findings so far (for --fail-on-leak). */
 unsigned int detector__leaks(const struct detector *d);
 

@@ -48,7 +48,7 @@ int proc_identity(const char *proc_root, int pid, struct proc_identity *id)
 	if (err < 0)
 		return err;
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", &id->state, &flags) != 2)
 		return -EINVAL;
 	id->kthread = flags & PF_KTHREAD;
 	return 0;

@@ -12,6 +12,7 @@
 struct proc_identity {
 	int tgid;     /* the process @pid belongs to */
 	bool kthread; /* a kernel thread */
+	char state;   /* R, S, D, Z, ... as in /proc/PID/stat */
 	char comm[REC_COMM_LEN];
 };
 

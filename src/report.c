@@ -56,6 +56,10 @@ static void on_census_end(void *ctx, const struct census_stats *cs)
 	struct report *r = ctx;
 
 	r->events = cs->events;
+	r->censuses++;
+	r->census_ns_total += cs->duration_ns;
+	if (cs->duration_ns > r->census_ns_max)
+		r->census_ns_max = cs->duration_ns;
 	if (r->opts.top) {
 		top_table(r, cs);
 		r->nr_samples = 0;

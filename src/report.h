@@ -39,6 +39,7 @@ struct report {
 	__u64 first_ns, last_ns;
 	__u64 lost_events, lost_threads; /* as last reported */
 	__u64 events;			 /* ring buffer records delivered */
+	__u64 censuses, census_ns_total, census_ns_max;
 	struct sample *samples;		 /* this census's, with top */
 	size_t nr_samples, cap_samples;
 	bool findings_header_done;

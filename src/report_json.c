@@ -84,9 +84,12 @@ void json_end(struct report *r, const char *why)
 	fprintf(r->opts.out, "{\"type\":\"end\",\"reason\":");
 	json_write_str(r->opts.out, why, 256);
 	fprintf(r->opts.out,
-		",\"duration_s\":%.3f,\"events\":%llu,\"lost_events\":%llu,\"lost_threads\":%llu}\n",
+		",\"duration_s\":%.3f,\"events\":%llu,\"lost_events\":%llu,\"lost_threads\":%llu,"
+		"\"censuses\":%llu,\"census_avg_ms\":%.3f,\"census_max_ms\":%.3f}\n",
 		ns_to_s(r->last_ns - r->first_ns), (unsigned long long)r->events,
-		(unsigned long long)r->lost_events, (unsigned long long)r->lost_threads);
+		(unsigned long long)r->lost_events, (unsigned long long)r->lost_threads,
+		(unsigned long long)r->censuses,
+		r->censuses ? r->census_ns_total / 1e6 / r->censuses : 0.0, r->census_ns_max / 1e6);
 }
 
 static void json_str_field(FILE *out, const char *key, const char *val)

@@ -123,6 +123,30 @@ static __u32 start_routine_offset(const struct env *env)
 	return layout.start_routine_off;
 }
 
+/*
+ * A target alive after the first census that the census did not see: the
+ * kernel hides it from BPF task iterators (a security module can).
+ */
+static bool missing_target(const struct env *env, const struct detector *det)
+{
+	int i;
+
+	struct proc_identity id;
+
+	for (i = 0; i < env->nr_pids; i++) {
+		if (detector__saw_proc(det, env->pids[i]))
+			continue;
+		if (proc_identity(env->proc_root, env->pids[i], &id) || id.state == 'Z')
+			continue; /* it exited */
+		fprintf(stderr,
+			"threadleak: process %d is alive but hidden from BPF task iterators "
+			"(a security module or sandbox hides it); cannot trace it\n",
+			env->pids[i]);
+		return true;
+	}
+	return false;
+}
+
 static int watch_exits(int epfd, const struct env *env)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -175,7 +199,7 @@ static int cmd_trace(struct env *env, int argc, char **argv)
 	__u64 now, next_census, deadline;
 	const char *why = "interrupted";
 	int err, epfd = -1, sfd = -1, i, n;
-	unsigned int leaks = 0;
+	unsigned int leaks = 0, censuses = 0;
 	char msg[256];
 	sigset_t mask;
 
@@ -257,6 +281,10 @@ static int cmd_trace(struct env *env, int argc, char **argv)
 			next_census += env->interval_ns;
 			if (next_census <= now)
 				next_census = now + env->interval_ns;
+			if (!censuses++ && missing_target(env, pl.det)) {
+				err = -ENOENT;
+				goto out;
+			}
 			if (env->nr_pids && !detector__live_procs(pl.det)) {
 				why = env->nr_pids > 1 ? "all targets exited" : "target exited";
 				break;

@@ -19,6 +19,7 @@ void test_proc_identity(void)
 		ASSERT_EQ(id.tgid, 4242, "tgid");
 		ASSERT_FALSE(id.kthread, "kthread");
 		ASSERT_STREQ(id.comm, "web server", "comm with a space");
+		ASSERT_EQ(id.state, 'S', "state");
 	}
 	if (test__start_subtest("thread")) {
 		ASSERT_OK(proc_identity(root, 4243, &id), "read");
