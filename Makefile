@@ -53,8 +53,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 CORE_SRCS := src/decode.c src/detector.c src/wait.c src/json.c src/trend.c src/symtab.c \
 	     src/report.c src/report_text.c src/report_json.c src/report_top.c src/proc_info.c \
 	     src/libc_layout.c src/runtime_frames.c src/proc_syms.c src/unwind.c src/proc_mem.c \
-	     src/demangle.c src/inspector.c
-APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c \
+	     src/demangle.c src/inspector.c src/trace_file.c
+APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c src/live.c src/recorder.c \
 	    src/threadleak.c
 APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
 CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))

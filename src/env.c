@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The command line. Each command has its own help and option table, built
+ * from shared option groups; one parser handles every option.
+ */
 #include <argp.h>
 #include <errno.h>
 #include <limits.h>
@@ -15,6 +19,7 @@ static const char trace_doc[] =
 	"Find threads that start and never finish, in running processes.\n"
 	"\n"
 	"USAGE: threadleak [-p PID ...] [-i SECONDS] [-d SECONDS] [--json]\n"
+	"       threadleak record|replay|monitor|goroutines ... (see threadleak COMMAND --help)\n"
 	"\n"
 	"With -p, one row per process per interval: live threads, threads in futex\n"
 	"waits (mutex, condvar, join, semaphore), threads in other blocking\n"
@@ -36,6 +41,68 @@ static const char trace_doc[] =
 	"exited), 1 on errors, 2 on bad usage, 3 with --fail-on-leak when a leak or a\n"
 	"deadlock was found.\n";
 
+static const char record_doc[] =
+	"Record what threadleak sees, for `threadleak replay` on any machine.\n"
+	"\n"
+	"USAGE: threadleak record [-p PID ...] -o FILE [-d SECONDS] [--max-size SIZE]\n"
+	"\n"
+	"Writes thread lifecycle records, censuses, and the stacks and symbols the\n"
+	"inspector read: everything replay needs, without the host. Without -p,\n"
+	"every process. Chunks are flushed and synced every second: a recorder that\n"
+	"is killed, or a host that crashes, loses at most the last second. It prints\n"
+	"what threadleak with the same options prints; replay prints it again.\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    sudo threadleak record -p 4242 -o api.tl -d 600   # ten minutes of one process\n"
+	"    sudo threadleak record -o host.tl --max-size 100M --keep 5  # everything, rotated\n"
+	"    threadleak replay api.tl                           # later, anywhere, no root\n";
+
+static const char replay_doc[] =
+	"Replay a trace recorded by `threadleak record`: the rows and findings a live\n"
+	"run with the same options would have printed. No root, no BPF.\n"
+	"\n"
+	"USAGE: threadleak replay [--json] [-t] [--wait-threshold S] ... FILE\n"
+	"       threadleak replay --info FILE\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    threadleak replay api.tl\n"
+	"    threadleak replay --json --fail-on-leak api.tl\n"
+	"    threadleak replay --info api.tl     # host, duration, processes, counts\n"
+	"\v"
+	"Exit status: 0, 1 on errors (a corrupt or foreign file: the offset and the\n"
+	"reason), 2 on bad usage, 3 with --fail-on-leak when a leak or a deadlock was\n"
+	"found. A file cut short replays up to its last complete chunk and says where.\n";
+
+static const char monitor_doc[] =
+	"Watch every process on the host, continuously, for Prometheus and\n"
+	"Alertmanager: findings as JSON lines on stdout (when established, and again\n"
+	"only when they change), metrics on --metrics-addr and/or in a\n"
+	"node_exporter textfile directory.\n"
+	"\n"
+	"USAGE: threadleak monitor [--metrics-addr ADDR] [--textfile DIR] [--max-series N]\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    sudo threadleak monitor                    # metrics on http://127.0.0.1:9464/metrics\n"
+	"    sudo threadleak monitor --metrics-addr none \\\n"
+	"         --textfile /var/lib/prometheus/node-exporter\n"
+	"\v"
+	"SIGTERM and SIGINT stop it cleanly; SIGHUP reopens its outputs.\n";
+
+static const char goroutines_doc[] =
+	"Dump the goroutines of a running Go program from outside, without\n"
+	"stopping it or its cooperation: no pprof endpoint needed.\n"
+	"\n"
+	"USAGE: threadleak goroutines -p PID [--debug 1|2] [--pprof FILE]\n"
+	"\n"
+	"--debug 1 groups goroutines by stack with counts, like pprof's debug=1;\n"
+	"--debug 2 prints each one like a Go traceback (\"goroutine 18 [chan send,\n"
+	"3 minutes]:\" ... \"created by\").\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    sudo threadleak goroutines -p 4242\n"
+	"    sudo threadleak goroutines -p 4242 --debug 2\n"
+	"    sudo threadleak goroutines -p 4242 --pprof g.pb.gz && go tool pprof -top g.pb.gz\n";
+
 enum {
 	OPT_RINGBUF = 0x100,
 	OPT_PROC_ROOT,
@@ -43,14 +110,33 @@ enum {
 	OPT_WAIT_THRESHOLD,
 	OPT_FAIL_ON_LEAK,
 	OPT_LEAK_WINDOW,
+	OPT_MAX_SIZE,
+	OPT_KEEP,
+	OPT_INFO,
+	OPT_METRICS_ADDR,
+	OPT_TEXTFILE,
+	OPT_MAX_SERIES,
+	OPT_DEBUG,
+	OPT_PPROF,
+	OPT_UPROBES,
 };
 
-static const struct argp_option trace_options[] = {
+/* Option groups, shared by the commands that take them. */
+
+static const struct argp_option opt_targets[] = {
 	{ NULL, 0, NULL, 0, "Targets:", 1 },
 	{ "pid", 'p', "PID", 0, "Trace this process (repeat, or PID,PID,...)", 1 },
+	{},
+};
+
+static const struct argp_option opt_timing[] = {
 	{ NULL, 0, NULL, 0, "Timing:", 2 },
-	{ "interval", 'i', "SECONDS", 0, "Seconds between rows (default 1)", 2 },
+	{ "interval", 'i', "SECONDS", 0, "Seconds between censuses (default 1)", 2 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after this long (default: until Ctrl-C)", 2 },
+	{},
+};
+
+static const struct argp_option opt_findings[] = {
 	{ NULL, 0, NULL, 0, "Findings:", 3 },
 	{ "wait-threshold", OPT_WAIT_THRESHOLD, "SECONDS", 0,
 	  "A wait longer than this is a long wait (default 10)", 3 },
@@ -58,17 +144,69 @@ static const struct argp_option trace_options[] = {
 	  "How far back the leak test looks (default 60)", 3 },
 	{ "fail-on-leak", OPT_FAIL_ON_LEAK, NULL, 0,
 	  "Exit with status 3 if a leak or a deadlock was found", 3 },
-	{ NULL, 0, NULL, 0, "Output:", 3 },
-	{ "threads", 't', NULL, 0, "With -p: list each waiting thread under its row", 3 },
-	{ "json", 'j', NULL, 0, "One JSON object per line", 3 },
-	{ "top", 'n', "N", 0, "System-wide: show the top N processes (default 20, 0: all)", 3 },
-	{ "sort", 's', "KEY", 0, "System-wide: order by threads (default) or growth", 3 },
-	{ NULL, 0, NULL, 0, "Tuning:", 4 },
+	{},
+};
+
+static const struct argp_option opt_output[] = {
+	{ NULL, 0, NULL, 0, "Output:", 4 },
+	{ "json", 'j', NULL, 0, "One JSON object per line", 4 },
+	{ "threads", 't', NULL, 0, "With -p: list each waiting thread under its row", 4 },
+	{},
+};
+
+static const struct argp_option opt_top[] = {
+	{ "top", 'n', "N", 0, "System-wide: show the top N processes (default 20, 0: all)", 4 },
+	{ "sort", 's', "KEY", 0, "System-wide: order by threads (default) or growth", 4 },
+	{},
+};
+
+static const struct argp_option opt_tuning[] = {
+	{ NULL, 0, NULL, 0, "Tuning:", 6 },
 	{ "ringbuf-size", OPT_RINGBUF, "SIZE", 0, "BPF ring buffer size, e.g. 16M (default), 64K",
-	  4 },
-	{ "proc-root", OPT_PROC_ROOT, "DIR", OPTION_HIDDEN, "Where procfs is (tests)", 4 },
-	{ "compat", OPT_COMPAT, NULL, OPTION_HIDDEN, "Use the older-kernel fallbacks (tests)", 4 },
-	{ "verbose", 'v', NULL, 0, "Show libbpf's messages (verifier log on failure)", 4 },
+	  6 },
+	{ "proc-root", OPT_PROC_ROOT, "DIR", OPTION_HIDDEN, "Where procfs is (tests)", 6 },
+	{ "compat", OPT_COMPAT, NULL, OPTION_HIDDEN, "Use the older-kernel fallbacks (tests)", 6 },
+	{ "verbose", 'v', NULL, 0, "Show libbpf's messages (verifier log on failure)", 6 },
+	{},
+};
+
+static const struct argp_option opt_record[] = {
+	{ NULL, 0, NULL, 0, "Recording:", 5 },
+	{ "output", 'o', "FILE", 0, "Write the trace to FILE (required)", 5 },
+	{ "max-size", OPT_MAX_SIZE, "SIZE", 0, "Rotate FILE at this size, e.g. 100M", 5 },
+	{ "keep", OPT_KEEP, "N", 0, "Rotated files kept: FILE.1 .. FILE.N (default 3)", 5 },
+	{},
+};
+
+static const struct argp_option opt_replay[] = {
+	{ NULL, 0, NULL, 0, "Replay:", 5 },
+	{ "info", OPT_INFO, NULL, 0, "Say what is in the file instead of replaying it", 5 },
+	{},
+};
+
+static const struct argp_option opt_monitor[] = {
+	{ NULL, 0, NULL, 0, "Monitoring:", 5 },
+	{ "metrics-addr", OPT_METRICS_ADDR, "ADDR", 0,
+	  "Serve Prometheus metrics here (default 127.0.0.1:9464; none: do not)", 5 },
+	{ "textfile", OPT_TEXTFILE, "DIR", 0,
+	  "Also write DIR/threadleak.prom for node_exporter's textfile collector", 5 },
+	{ "max-series", OPT_MAX_SERIES, "N", 0,
+	  "Processes with series of their own; the rest are summed (default 100)", 5 },
+	{},
+};
+
+static const struct argp_option opt_goroutines[] = {
+	{ NULL, 0, NULL, 0, "Goroutines:", 5 },
+	{ "debug", OPT_DEBUG, "N", 0, "1: grouped by stack (default); 2: each goroutine", 5 },
+	{ "pprof", OPT_PPROF, "FILE", 0, "Write a goroutine profile (pprof, gzip) to FILE", 5 },
+	{},
+};
+
+static const struct argp_option opt_go_exact[] = {
+	{ "go-uprobes", OPT_UPROBES, NULL, 0,
+	  "Go programs: exact goroutine lifecycle with uprobes on newproc1 and goexit1 "
+	  "(costs the target; off by default)",
+	  3 },
 	{},
 };
 
@@ -85,26 +223,28 @@ static int parse_seconds(const char *arg, __u64 *ns)
 	return *ns ? 0 : -EINVAL;
 }
 
-/* A power of two of at least a page, with an optional K or M suffix. */
-static int parse_size(const char *arg, size_t *bytes)
+/* A byte count with an optional K, M or G suffix. */
+static int parse_bytes(const char *arg, unsigned long long *bytes)
 {
 	unsigned long long val;
 	char *end;
+	int shift = 0;
 
 	errno = 0;
 	val = strtoull(arg, &end, 10);
 	if (errno || end == arg || arg[0] == '-')
 		return -EINVAL;
-	if (*end == 'K' || *end == 'k') {
-		val <<= 10;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift)
 		end++;
-	} else if (*end == 'M' || *end == 'm') {
-		val <<= 20;
-		end++;
-	}
-	if (*end || val < 4096 || val > (1ULL << 30) || (val & (val - 1)))
+	if (*end || val > (~0ULL >> shift))
 		return -EINVAL;
-	*bytes = val;
+	*bytes = val << shift;
 	return 0;
 }
 
@@ -119,9 +259,10 @@ static int parse_uint(const char *arg, long max, long *val)
 	return 0;
 }
 
-static error_t parse_trace_opt(int key, char *arg, struct argp_state *state)
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct env *env = state->input;
+	unsigned long long bytes;
 	char *tok, *save = NULL;
 	long val;
 
@@ -149,17 +290,6 @@ static error_t parse_trace_opt(int key, char *arg, struct argp_state *state)
 	case 't':
 		env->list_waits = true;
 		break;
-	case OPT_WAIT_THRESHOLD:
-		if (parse_seconds(arg, &env->wait_threshold_ns))
-			argp_error(state, "invalid wait threshold: '%s' (seconds, > 0)", arg);
-		break;
-	case OPT_LEAK_WINDOW:
-		if (parse_seconds(arg, &env->leak_window_ns) || env->leak_window_ns < 10000000000ULL)
-			argp_error(state, "invalid leak window: '%s' (seconds, at least 10)", arg);
-		break;
-	case OPT_FAIL_ON_LEAK:
-		env->fail_on_leak = true;
-		break;
 	case 'n':
 		if (parse_uint(arg, 1000000, &val))
 			argp_error(state, "invalid row count: '%s'", arg);
@@ -173,23 +303,85 @@ static error_t parse_trace_opt(int key, char *arg, struct argp_state *state)
 		else
 			argp_error(state, "invalid sort key: '%s' (threads or growth)", arg);
 		break;
-	case OPT_RINGBUF:
-		if (parse_size(arg, &env->ringbuf_bytes))
-			argp_error(state,
-				   "invalid ring buffer size: '%s' (a power of 2, 4K to 1024M)",
-				   arg);
+	case OPT_WAIT_THRESHOLD:
+		if (parse_seconds(arg, &env->wait_threshold_ns))
+			argp_error(state, "invalid wait threshold: '%s' (seconds, > 0)", arg);
 		break;
-	case OPT_COMPAT:
-		env->compat = true;
+	case OPT_LEAK_WINDOW:
+		if (parse_seconds(arg, &env->leak_window_ns) || env->leak_window_ns < 10000000000ULL)
+			argp_error(state, "invalid leak window: '%s' (seconds, at least 10)", arg);
+		break;
+	case OPT_FAIL_ON_LEAK:
+		env->fail_on_leak = true;
+		break;
+	case OPT_RINGBUF:
+		if (parse_bytes(arg, &bytes) || bytes < 4096 || bytes > (1ULL << 30) ||
+		    (bytes & (bytes - 1)))
+			argp_error(state, "invalid ring buffer size: '%s' (a power of 2, 4K to 1024M)",
+				   arg);
+		env->ringbuf_bytes = bytes;
 		break;
 	case OPT_PROC_ROOT:
 		env->proc_root = arg;
 		break;
+	case OPT_COMPAT:
+		env->compat = true;
+		break;
 	case 'v':
 		env->verbose = true;
 		break;
+	case 'o':
+		env->output = arg;
+		break;
+	case OPT_MAX_SIZE:
+		if (parse_bytes(arg, &bytes) || bytes < (1ULL << 20))
+			argp_error(state, "invalid size: '%s' (at least 1M)", arg);
+		env->max_size = bytes;
+		break;
+	case OPT_KEEP:
+		if (parse_uint(arg, 1000, &val))
+			argp_error(state, "invalid count: '%s'", arg);
+		env->keep = val;
+		break;
+	case OPT_INFO:
+		env->info = true;
+		break;
+	case OPT_METRICS_ADDR:
+		env->metrics_addr = strcmp(arg, "none") ? arg : NULL;
+		break;
+	case OPT_TEXTFILE:
+		env->textfile_dir = arg;
+		break;
+	case OPT_MAX_SERIES:
+		if (parse_uint(arg, 100000, &val) || !val)
+			argp_error(state, "invalid series count: '%s'", arg);
+		env->max_series = val;
+		break;
+	case OPT_DEBUG:
+		if (parse_uint(arg, 2, &val) || val < 1)
+			argp_error(state, "invalid debug level: '%s' (1 or 2)", arg);
+		env->debug_level = val;
+		break;
+	case OPT_PPROF:
+		env->pprof_path = arg;
+		break;
+	case OPT_UPROBES:
+		env->go_uprobes = true;
+		break;
 	case ARGP_KEY_ARG:
+		if (env->cmd == CMD_REPLAY && !env->input) {
+			env->input = arg;
+			break;
+		}
 		argp_error(state, "unexpected argument: '%s'", arg);
+		break;
+	case ARGP_KEY_END:
+		if (env->cmd == CMD_RECORD && !env->output)
+			argp_error(state, "no output file: -o FILE");
+		if (env->cmd == CMD_REPLAY && !env->input)
+			argp_error(state, "no trace file to replay");
+		if (env->cmd == CMD_GOROUTINES && env->nr_pids != 1)
+			argp_error(state, "goroutines needs one process: -p PID");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -197,27 +389,79 @@ static error_t parse_trace_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp trace_argp = {
-	.options = trace_options,
-	.parser = parse_trace_opt,
-	.doc = trace_doc,
+/* The option table of a command: its groups, one after the other. */
+static struct argp_option *join_options(const struct argp_option *const *groups)
+{
+	static struct argp_option table[64];
+	size_t n = 0, i;
+
+	for (; *groups; groups++)
+		for (i = 0; (*groups)[i].name || (*groups)[i].doc; i++)
+			if (n < sizeof(table) / sizeof(table[0]) - 1)
+				table[n++] = (*groups)[i];
+	memset(&table[n], 0, sizeof(table[n]));
+	return table;
+}
+
+static const struct {
+	const char *name;
+	enum command cmd;
+	const char *doc;
+	const char *args;
+	const struct argp_option *groups[8];
+} commands[] = {
+	{ "threadleak", CMD_TRACE, trace_doc, NULL,
+	  { opt_targets, opt_timing, opt_findings, opt_output, opt_top, opt_tuning } },
+	{ "record", CMD_RECORD, record_doc, NULL,
+	  { opt_targets, opt_timing, opt_record, opt_findings, opt_output, opt_top, opt_tuning } },
+	{ "replay", CMD_REPLAY, replay_doc, "FILE",
+	  { opt_replay, opt_findings, opt_output, opt_top } },
+	{ "monitor", CMD_MONITOR, monitor_doc, NULL,
+	  { opt_monitor, opt_timing, opt_findings, opt_output, opt_tuning } },
+	{ "goroutines", CMD_GOROUTINES, goroutines_doc, NULL,
+	  { opt_targets, opt_goroutines, opt_go_exact, opt_tuning } },
 };
 
 void env_parse(struct env *env, int argc, char **argv)
 {
-	char *argv0 = argv[0];
+	char *argv0 = argv[0], name[64];
+	struct argp argp = { .parser = parse_opt };
+	size_t c = 0, i;
 
 	memset(env, 0, sizeof(*env));
-	env->cmd = CMD_TRACE;
 	env->interval_ns = 1000000000ULL;
 	env->top_n = 20;
 	env->sort = SORT_THREADS;
 	env->ringbuf_bytes = 16 << 20;
 	env->proc_root = "/proc";
+	env->keep = 3;
+	env->metrics_addr = "127.0.0.1:9464";
+	env->max_series = 100;
+	env->debug_level = 1;
+
+	if (argc > 1) {
+		for (i = 1; i < sizeof(commands) / sizeof(commands[0]); i++) {
+			if (!strcmp(argv[1], commands[i].name)) {
+				c = i;
+				argc--;
+				argv++;
+				break;
+			}
+		}
+	}
+	env->cmd = commands[c].cmd;
+	argp.options = join_options(commands[c].groups);
+	argp.doc = commands[c].doc;
+	argp.args_doc = commands[c].args;
+	if (c)
+		snprintf(name, sizeof(name), "threadleak %s", commands[c].name);
+	else
+		snprintf(name, sizeof(name), "threadleak");
+	env->cmd_name = commands[c].name;
 
 	/* getopt names the program after argv[0] in its messages. */
-	argv[0] = program_invocation_short_name;
+	argv[0] = name;
 	argp_err_exit_status = EXIT_USAGE;
-	argp_parse(&trace_argp, argc, argv, 0, NULL, env);
+	argp_parse(&argp, argc, argv, 0, NULL, env);
 	argv[0] = argv0;
 }

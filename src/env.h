@@ -4,32 +4,65 @@
 #define __THREADLEAK_ENV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <linux/types.h>
 #include "report.h"
 
 #define MAX_PIDS 64
 
 enum command {
-	CMD_TRACE, /* threadleak [-p PID ...] */
+	CMD_TRACE,	/* threadleak [-p PID ...] */
+	CMD_RECORD,	/* threadleak record -o FILE */
+	CMD_REPLAY,	/* threadleak replay FILE */
+	CMD_MONITOR,	/* threadleak monitor */
+	CMD_GOROUTINES, /* threadleak goroutines -p PID */
 };
 
 struct env {
 	enum command cmd;
+	const char *cmd_name; /* "threadleak", "threadleak record", ... */
+
+	/* Targets and timing. */
 	int pids[MAX_PIDS];
 	int nr_pids;
 	__u64 interval_ns;
 	__u64 duration_ns; /* 0: until Ctrl-C or the targets exit */
+
+	/* Output. */
 	bool json;
 	bool verbose;
+	bool list_waits;
 	unsigned int top_n;
 	enum top_sort sort;
-	size_t ringbuf_bytes;
-	bool compat;
-	bool list_waits;
-	bool fail_on_leak;
+
+	/* Findings. */
 	__u64 wait_threshold_ns;
 	__u64 leak_window_ns;
+	bool fail_on_leak;
+
+	/* Tuning. */
+	size_t ringbuf_bytes;
+	bool compat;
 	const char *proc_root;
+
+	/* record */
+	const char *output;
+	__u64 max_size;
+	unsigned int keep;
+
+	/* replay */
+	const char *input;
+	bool info;
+
+	/* monitor */
+	const char *metrics_addr;
+	const char *textfile_dir;
+	unsigned int max_series;
+
+	/* goroutines */
+	int debug_level;
+	const char *pprof_path;
+	bool go_uprobes;
 };
 
 /*

@@ -35,6 +35,7 @@ enum rec_type {
 	REC_PROC_INFO = 11,   /* inspector: a process's executable and command line */
 	REC_GOROUTINE = 12,   /* Go census: one goroutine's state */
 	REC_GO_CENSUS = 13,   /* Go census of one process complete */
+	REC_SESSION = 14,     /* recorder: how the trace was taken */
 	REC_TYPE_MAX,
 };
 
@@ -138,7 +139,7 @@ struct rec_census {
 	struct rec_hdr hdr; /* ts_ns: when the census began */
 	__u32 nr_tasks;	    /* rec_task records in this census */
 	__u32 nr_procs;	    /* rec_proc records in this census */
-	__u64 duration_ns;  /* how long the census took */
+	__u64 duration_ns;  /* how long the kernel's iteration took, read included */
 	__u64 events;	    /* ring buffer records delivered so far */
 	__u64 lost_events;  /* ring buffer records lost so far (full buffer) */
 	__u64 lost_threads; /* threads not counted so far (full map) */
@@ -276,6 +277,17 @@ struct rec_go_census {
 	__u32 flags; /* RGC_* */
 	__u64 duration_ns;
 	char go_version[16]; /* "go1.22.2" */
+};
+
+#define REC_SESSION_MAX_TARGETS 64
+
+/* How a trace was taken: the first record of each trace file. */
+struct rec_session {
+	struct rec_hdr hdr;
+	__u32 nr_targets; /* 0: every process */
+	__u32 flags;
+	__u64 interval_ns;
+	__u32 targets[REC_SESSION_MAX_TARGETS];
 };
 
 /*

@@ -3,356 +3,310 @@
  * threadleak: find threads that start and never finish, in running
  * processes, without stopping them.
  *
- * Records flow one way: tracer (BPF ring buffer, census) -> decode ->
- * detector -> report.
+ * Records flow one way: tracer (BPF ring buffer, census) -> inspector ->
+ * decode -> detector -> report. Recording adds a sink on that path (the
+ * trace file); replay is a source in place of the tracer.
  */
 #include <errno.h>
-#include <signal.h>
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include "decode.h"
 #include "detector.h"
 #include "env.h"
-#include "inspector.h"
-#include "libc_layout.h"
-#include "proc_info.h"
+#include "live.h"
+#include "recorder.h"
 #include "report.h"
-#include "tracer.h"
+#include "trace_file.h"
 
-#define MAX_EVENTS 16
-
+/* decode -> (trace file) -> detector -> report */
 struct pipeline {
 	struct detector *det;
+	struct report *report;
+	struct recorder *rec;
 	__u64 bad_records;
+	int rec_err;
 };
 
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static __s64 realtime_offset_ns(void)
-{
-	struct timespec rt, mono;
-
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	return (rt.tv_sec - mono.tv_sec) * 1000000000LL + (rt.tv_nsec - mono.tv_nsec);
-}
-
-/* decode -> detector */
 static int on_record(void *ctx, const void *rec, size_t len)
 {
 	struct pipeline *pl = ctx;
 	const char *why;
-	int n;
+	int err;
 
-	n = rec_decode(rec, len, &why);
-	if (n < 0) {
+	if (rec_decode(rec, len, &why) < 0) {
 		if (!pl->bad_records++)
 			fprintf(stderr, "threadleak: skipping a malformed %s record: %s\n",
 				rec_type_name(((const struct rec_hdr *)rec)->type), why);
 		return 0;
 	}
+	if (pl->rec) {
+		err = recorder__write(pl->rec, rec, len, mono_ns());
+		if (err) {
+			pl->rec_err = err;
+			return err;
+		}
+	}
 	return detector__feed(pl->det, rec);
 }
 
-/* Check the -p targets, turning thread ids into their process. */
-static int check_targets(struct env *env)
+static int on_tick(void *ctx, __u64 now_ns)
 {
-	struct proc_identity id;
-	int i, j, err;
+	struct pipeline *pl = ctx;
 
-	for (i = 0; i < env->nr_pids; i++) {
-		err = proc_identity(env->proc_root, env->pids[i], &id);
-		if (err == -ESRCH) {
-			fprintf(stderr, "threadleak: no such process: %d\n", env->pids[i]);
-			return err;
-		}
-		if (err) {
-			fprintf(stderr, "threadleak: cannot read %s/%d: %s\n", env->proc_root,
-				env->pids[i], strerror(-err));
-			return err;
-		}
-		if (id.kthread) {
-			fprintf(stderr, "threadleak: %d (%s) is a kernel thread, not a process\n",
-				env->pids[i], id.comm);
-			return -EINVAL;
-		}
-		if (id.tgid != env->pids[i]) {
-			fprintf(stderr, "threadleak: %d is a thread of process %d; tracing %d\n",
-				env->pids[i], id.tgid, id.tgid);
-			env->pids[i] = id.tgid;
-		}
-		for (j = 0; j < i; j++) {
-			if (env->pids[j] == env->pids[i]) {
-				env->pids[i--] = env->pids[--env->nr_pids];
-				break;
-			}
-		}
-	}
-	return 0;
-}
-
-static void print_sudo_hint(int argc, char **argv)
-{
-	int i;
-
-	fputs("; try: sudo", stderr);
-	for (i = 0; i < argc; i++)
-		fprintf(stderr, " %s", argv[i]);
-	fputc('\n', stderr);
-}
-
-static __u32 start_routine_offset(const struct env *env)
-{
-	struct pthread_layout layout;
-
-	if (env->nr_pids ? libc_layout_of_pid(env->proc_root, env->pids[0], &layout) :
-			   libc_layout_of_pid(env->proc_root, getpid(), &layout))
-		return 0;
-	return layout.start_routine_off;
+	return pl->rec ? recorder__tick(pl->rec, now_ns) : 0;
 }
 
 /*
- * A target alive after the first census that the census did not see: the
- * kernel hides it from BPF task iterators (a security module can).
+ * The detector and the report for @env: rows per process for -p (@top
+ * false), the top table system-wide.
  */
-static bool missing_target(const struct env *env, const struct detector *det)
-{
-	int i;
-
-	struct proc_identity id;
-
-	for (i = 0; i < env->nr_pids; i++) {
-		if (detector__saw_proc(det, env->pids[i]))
-			continue;
-		if (proc_identity(env->proc_root, env->pids[i], &id) || id.state == 'Z')
-			continue; /* it exited */
-		fprintf(stderr,
-			"threadleak: process %d is alive but hidden from BPF task iterators "
-			"(a security module or sandbox hides it); cannot trace it\n",
-			env->pids[i]);
-		return true;
-	}
-	return false;
-}
-
-static int watch_exits(int epfd, const struct env *env)
-{
-	struct epoll_event ev = { .events = EPOLLIN };
-	int i, fd;
-
-	for (i = 0; i < env->nr_pids; i++) {
-		fd = syscall(SYS_pidfd_open, env->pids[i], 0);
-		if (fd < 0)
-			continue; /* the census still sees the exit */
-		ev.data.fd = fd;
-		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev))
-			close(fd);
-	}
-	return 0;
-}
-
-static int cmd_trace(struct env *env, int argc, char **argv)
+static int pipeline_init(struct pipeline *pl, const struct env *env, bool top,
+			 __s64 realtime_offset_ns)
 {
 	struct report_opts ropts = {
 		.out = stdout,
 		.format = env->json ? REPORT_JSON : REPORT_TEXT,
-		.top = env->nr_pids == 0,
+		.top = top,
 		.top_n = env->top_n,
 		.sort = env->sort,
-		.clear_screen = !env->json && isatty(STDOUT_FILENO),
+		.clear_screen = top && !env->json && isatty(STDOUT_FILENO),
+		.realtime_offset_ns = realtime_offset_ns,
 	};
 	struct detector_opts dopts = {
-		.keep_exited = env->nr_pids > 0,
-		.list_waits = env->list_waits && env->nr_pids > 0,
+		.keep_exited = !top,
+		.list_waits = env->list_waits && !top,
 		.wait_threshold_ns = env->wait_threshold_ns,
 	};
-	struct tracer_opts topts = {
-		.pids = env->pids,
-		.ringbuf_bytes = env->ringbuf_bytes,
-		.max_threads = 1 << 20,
-		.max_procs = env->nr_pids ? 1024 : 1 << 16,
-		.verbose = env->verbose,
-		.compat = env->compat,
-	};
-	struct epoll_event ev = { .events = EPOLLIN }, evs[MAX_EVENTS];
-	struct pipeline pl = {};
 	struct detector_sink sink;
-	struct inspector_opts iopts = {
-		.proc_root = env->proc_root,
-		.unwind_after_ns = 0,
-	};
-	struct inspector *inspector = NULL;
-	struct tracer *tracer = NULL;
-	struct report *report = NULL;
-	__u64 now, next_census, deadline;
-	const char *why = "interrupted";
-	int err, epfd = -1, sfd = -1, i, n;
-	unsigned int leaks = 0, censuses = 0;
-	char msg[256];
-	sigset_t mask;
-
-	err = check_targets(env);
-	if (err)
-		return 1;
-	err = tracer__check(msg, sizeof(msg));
-	if (err) {
-		fprintf(stderr, "threadleak: %s", msg);
-		if (err == -EPERM)
-			print_sudo_hint(argc, argv);
-		else
-			fputc('\n', stderr);
-		return 1;
-	}
-
-	ropts.realtime_offset_ns = realtime_offset_ns();
-	report = report__new(&ropts);
-	if (!report)
-		goto nomem;
-	report__sink(report, &sink);
-	pl.det = detector__new(&dopts, &sink);
-	if (!pl.det)
-		goto nomem;
 
 	if (env->leak_window_ns) {
 		leak_params_default(&dopts.leak);
 		dopts.leak.window_ns = env->leak_window_ns;
 	}
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || epfd < 0) {
-		err = -errno;
-		fprintf(stderr, "threadleak: %s\n", strerror(errno));
-		goto out;
-	}
+	memset(pl, 0, sizeof(*pl));
+	pl->report = report__new(&ropts);
+	if (!pl->report)
+		return -ENOMEM;
+	report__sink(pl->report, &sink);
+	pl->det = detector__new(&dopts, &sink);
+	return pl->det ? 0 : -ENOMEM;
+}
 
-	topts.nr_pids = env->nr_pids;
-	topts.start_routine_off = start_routine_offset(env);
-	/* System-wide, only waits long enough for a finding are worth a stack. */
-	if (!env->nr_pids)
-		iopts.unwind_after_ns = dopts.wait_threshold_ns ? dopts.wait_threshold_ns
-								: 10000000000ULL;
-	iopts.bpf_start_routine_off = topts.start_routine_off;
-	inspector = inspector__new(&iopts, on_record, &pl);
-	if (!inspector)
-		goto nomem;
-	err = tracer__open(&tracer, &topts, inspector__record, inspector);
-	if (err) {
-		fprintf(stderr, "threadleak: failed to load and attach the BPF programs: %s%s\n",
-			strerror(-err), env->verbose ? "" : "; run with -v for libbpf's log");
-		goto out;
-	}
+static void pipeline_free(struct pipeline *pl)
+{
+	detector__free(pl->det);
+	report__free(pl->report);
+}
 
-	ev.data.fd = tracer__fd(tracer);
-	epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
-	ev.data.fd = sfd;
-	epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
-	watch_exits(epfd, env);
+/* The end of a run: findings restated, summaries, the last line. */
+static int pipeline_finish(struct pipeline *pl, const struct env *env, const char *why)
+{
+	detector__finish(pl->det);
+	report__end(pl->report, why);
+	return env->fail_on_leak && detector__leaks(pl->det) ? 3 : 0;
+}
 
-	now = mono_ns();
-	next_census = now;
-	deadline = env->duration_ns ? now + env->duration_ns : 0;
-	for (;;) {
-		int timeout_ms;
-		__u64 wake;
+/* threadleak [-p PID ...] and threadleak record: a live run. */
+static int cmd_live(struct env *env, int argc, char **argv)
+{
+	struct rec_session session = {
+		.hdr = { .type = REC_SESSION, .size = sizeof(session) },
+	};
+	struct live_opts lopts = { .sink = on_record, .tick = on_tick };
+	__s64 offset = realtime_offset_ns();
+	struct trace_writer_stats st;
+	struct pipeline pl;
+	const char *why;
+	int err, i, status;
 
-		now = mono_ns();
-		if (now >= next_census) {
-			err = tracer__census(tracer);
-			if (err) {
-				fprintf(stderr, "threadleak: census failed: %s\n", strerror(-err));
-				goto out;
-			}
-			next_census += env->interval_ns;
-			if (next_census <= now)
-				next_census = now + env->interval_ns;
-			if (!censuses++ && missing_target(env, pl.det)) {
-				err = -ENOENT;
-				goto out;
-			}
-			if (env->nr_pids && !detector__live_procs(pl.det)) {
-				why = env->nr_pids > 1 ? "all targets exited" : "target exited";
-				break;
-			}
-		}
-		if (deadline && now >= deadline) {
-			why = "duration elapsed";
-			break;
-		}
-		wake = deadline && deadline < next_census ? deadline : next_census;
-		timeout_ms = wake > now ? (wake - now + 999999) / 1000000 : 0;
-		n = epoll_wait(epfd, evs, MAX_EVENTS, timeout_ms);
-		if (n < 0 && errno != EINTR) {
-			err = -errno;
-			fprintf(stderr, "threadleak: epoll: %s\n", strerror(errno));
-			goto out;
-		}
-		for (i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
-
-			if (fd == sfd) {
-				struct signalfd_siginfo si;
-
-				if (read(sfd, &si, sizeof(si)) < 0)
-					continue;
-				goto finish;
-			} else if (fd == tracer__fd(tracer)) {
-				err = tracer__drain(tracer);
-				if (err < 0) {
-					fprintf(stderr, "threadleak: reading events: %s\n",
-						strerror(-err));
-					goto out;
-				}
-			} else {
-				/* A target exited: census now to report it. */
-				epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
-				close(fd);
-				next_census = mono_ns();
-			}
-		}
-	}
-	goto summary;
-finish:
-	/* Interrupted: one last census so the summary is current. */
-	err = tracer__census(tracer);
-	if (err)
-		fprintf(stderr, "threadleak: census failed: %s\n", strerror(-err));
-summary:
-	err = 0;
-	detector__finish(pl.det);
-	report__end(report, why);
-	leaks = detector__leaks(pl.det);
-out:
-	tracer__close(tracer);
-	inspector__free(inspector);
-	detector__free(pl.det);
-	report__free(report);
-	if (epfd >= 0)
-		close(epfd);
-	if (sfd >= 0)
-		close(sfd);
-	if (err)
+	if (live_check(env, argc, argv))
 		return 1;
-	return env->fail_on_leak && leaks ? 3 : 0;
-nomem:
-	fprintf(stderr, "threadleak: out of memory\n");
-	err = -ENOMEM;
-	goto out;
+	if (pipeline_init(&pl, env, env->nr_pids == 0, offset)) {
+		fprintf(stderr, "threadleak: out of memory\n");
+		return 1;
+	}
+	lopts.ctx = &pl;
+	if (env->cmd == CMD_RECORD) {
+		struct recorder_opts ropts = {
+			.path = env->output,
+			.max_bytes = env->max_size,
+			.keep = env->keep,
+			.session = &session,
+			.realtime_offset_ns = offset,
+			.start_ns = mono_ns(),
+		};
+
+		session.nr_targets = env->nr_pids;
+		session.interval_ns = env->interval_ns;
+		for (i = 0; i < env->nr_pids; i++)
+			session.targets[i] = env->pids[i];
+		err = recorder__open(&pl.rec, &ropts);
+		if (err) {
+			fprintf(stderr, "threadleak: cannot write %s: %s\n", env->output,
+				err == -ELOOP ? "it is a symbolic link" : strerror(-err));
+			pipeline_free(&pl);
+			return 1;
+		}
+	}
+	err = live_run(env, &lopts, &why);
+	status = err ? 1 : pipeline_finish(&pl, env, why);
+	if (pl.rec_err)
+		fprintf(stderr, "threadleak: writing %s: %s\n", env->output, strerror(-pl.rec_err));
+	if (pl.rec) {
+		err = recorder__close(pl.rec, &st);
+		if (err && !pl.rec_err)
+			fprintf(stderr, "threadleak: closing %s: %s\n", env->output, strerror(-err));
+		if (err || pl.rec_err)
+			status = 1;
+		else
+			fprintf(stderr,
+				"threadleak: recorded %llu records, %llu bytes (%llu raw) to %s%s\n",
+				(unsigned long long)st.records, (unsigned long long)st.file_bytes,
+				(unsigned long long)st.raw_bytes, env->output,
+				st.rotations ? " and its rotated files" : "");
+	}
+	pipeline_free(&pl);
+	return status;
+}
+
+/* --info: what is in a trace file. */
+struct trace_contents {
+	__u64 counts[REC_TYPE_MAX];
+	__u64 first_ns, last_ns;
+	__u64 lost_events, lost_threads, events;
+	void *procs; /* tree of pids (as pointers) */
+	unsigned int nr_procs;
+};
+
+static int pid_cmp(const void *a, const void *b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static void count_record(struct trace_contents *c, const struct rec_hdr *hdr)
+{
+	const struct rec_census *cs = (const void *)hdr;
+	void **node;
+
+	c->counts[hdr->type]++;
+	if (hdr->ts_ns && (!c->first_ns || hdr->ts_ns < c->first_ns))
+		c->first_ns = hdr->ts_ns;
+	if (hdr->ts_ns > c->last_ns)
+		c->last_ns = hdr->ts_ns;
+	if (hdr->type == REC_CENSUS) {
+		c->events = cs->events;
+		c->lost_events = cs->lost_events;
+		c->lost_threads = cs->lost_threads;
+	}
+	if (hdr->type == REC_PROC && !tfind((void *)(unsigned long)hdr->tgid, &c->procs, pid_cmp)) {
+		node = tsearch((void *)(unsigned long)hdr->tgid, &c->procs, pid_cmp);
+		if (node)
+			c->nr_procs++;
+	}
+}
+
+static void no_free(void *p)
+{
+}
+
+static void print_info(const char *path, const struct trace_info *info,
+		       struct trace_contents *c, __u64 file_bytes)
+{
+	__u64 records = 0;
+	unsigned int t;
+
+	for (t = 0; t < REC_TYPE_MAX; t++)
+		records += c->counts[t];
+	printf("file: %s\n", path);
+	printf("format: %u, records version %u, segment %u\n", info->format_version,
+	       info->rec_version, info->segment);
+	printf("host: %s %s %s %s\n", info->hostname, info->sysname, info->release, info->machine);
+	printf("duration: %.3f s\n", c->last_ns > c->first_ns ? (c->last_ns - c->first_ns) / 1e9 : 0);
+	printf("processes: %u\n", c->nr_procs);
+	printf("records: %llu\n", (unsigned long long)records);
+	printf("bytes: %llu\n", (unsigned long long)file_bytes);
+	for (t = 1; t < REC_TYPE_MAX; t++)
+		if (c->counts[t])
+			printf("  %-13s %llu\n", rec_type_name(t), (unsigned long long)c->counts[t]);
+	printf("events: %llu delivered, %llu lost (full ring buffer), %llu threads not counted\n",
+	       (unsigned long long)c->events, (unsigned long long)c->lost_events,
+	       (unsigned long long)c->lost_threads);
+}
+
+/* threadleak replay FILE: the trace file as the source. */
+static int cmd_replay(struct env *env)
+{
+	struct trace_contents contents = {};
+	struct pipeline pl = {};
+	struct trace_reader *r = NULL;
+	struct trace_info info;
+	bool started = false;
+	const void *rec;
+	char why[512];
+	__u64 offset;
+	size_t len;
+	int err, status = 0;
+
+	err = trace_reader__open(&r, env->input, &info);
+	if (err) {
+		fprintf(stderr, "threadleak: %s\n",
+			r && trace_reader__error(r, NULL) ? trace_reader__error(r, NULL)
+							   : strerror(-err));
+		trace_reader__close(r);
+		return 1;
+	}
+	while ((err = trace_reader__next(r, &rec, &len)) > 0) {
+		const struct rec_hdr *hdr = rec;
+
+		if (env->info) {
+			count_record(&contents, hdr);
+			continue;
+		}
+		if (!started) {
+			/* The session record says how it was taken: -p or all. */
+			bool top = !(hdr->type == REC_SESSION &&
+				     ((const struct rec_session *)rec)->nr_targets);
+
+			if (pipeline_init(&pl, env, top, info.realtime_offset_ns)) {
+				fprintf(stderr, "threadleak: out of memory\n");
+				trace_reader__close(r);
+				return 1;
+			}
+			started = true;
+		}
+		err = detector__feed(pl.det, rec);
+		if (err)
+			break;
+	}
+	if (err < 0) {
+		/* Corrupt: say where, but show what came before it. */
+		fprintf(stderr, "threadleak: %s\n", trace_reader__error(r, &offset));
+		status = 1;
+	}
+	if (env->info) {
+		print_info(env->input, &info, &contents, trace_reader__offset(r));
+		tdestroy(contents.procs, no_free);
+	} else if (started) {
+		if (trace_reader__truncated(r, &offset)) {
+			snprintf(why, sizeof(why), "trace cut short at offset %llu",
+				 (unsigned long long)offset);
+			fprintf(stderr, "threadleak: %s: replayed up to its last complete chunk\n",
+				trace_reader__error(r, NULL));
+		} else if (status) {
+			snprintf(why, sizeof(why), "corrupt trace");
+		} else {
+			snprintf(why, sizeof(why), "end of trace");
+		}
+		err = pipeline_finish(&pl, env, why);
+		if (!status)
+			status = err;
+		pipeline_free(&pl);
+	}
+	trace_reader__close(r);
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -361,8 +315,15 @@ int main(int argc, char **argv)
 
 	env_parse(&env, argc, argv);
 	switch (env.cmd) {
+	case CMD_REPLAY:
+		return cmd_replay(&env);
+	case CMD_MONITOR:
+	case CMD_GOROUTINES:
+		fprintf(stderr, "threadleak %s: not built yet\n", env.cmd_name);
+		return 1;
 	case CMD_TRACE:
+	case CMD_RECORD:
 	default:
-		return cmd_trace(&env, argc, argv);
+		return cmd_live(&env, argc, argv);
 	}
 }

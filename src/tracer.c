@@ -21,7 +21,8 @@
 #include "tracer.h"
 #include "threadleak.skel.h"
 
-#define CENSUS_BUF (256 << 10)
+#define CENSUS_BUF (256 << 10) /* grows as the census needs */
+#define CENSUS_READ (64 << 10)
 
 struct tracer {
 	struct threadleak_bpf *skel;
@@ -32,6 +33,7 @@ struct tracer {
 	int sink_err;
 	__u64 events; /* ring buffer records delivered */
 	char *buf; /* census read buffer */
+	size_t cap;
 };
 
 static bool verbose;
@@ -137,9 +139,15 @@ static int on_event(void *ctx, void *data, size_t len)
 	return deliver(t, data, len) ? -ECANCELED : 0;
 }
 
-static int run_iter(struct bpf_link *link, struct tracer *t, __u32 *nr)
+/*
+ * Run an iterator: read everything it writes, then hand the records to the
+ * sink, so the time the census takes is the kernel's alone. *duration_ns
+ * gets that time.
+ */
+static int run_iter(struct bpf_link *link, struct tracer *t, __u32 *nr, __u64 *duration_ns)
 {
-	size_t have = 0, off;
+	size_t have = 0, off = 0;
+	__u64 start = now_ns();
 	ssize_t n;
 	int fd, err = 0;
 
@@ -147,7 +155,17 @@ static int run_iter(struct bpf_link *link, struct tracer *t, __u32 *nr)
 	if (fd < 0)
 		return -errno;
 	for (;;) {
-		n = read(fd, t->buf + have, CENSUS_BUF - have);
+		if (t->cap - have < CENSUS_READ) {
+			char *nb = realloc(t->buf, t->cap * 2);
+
+			if (!nb) {
+				err = -ENOMEM;
+				break;
+			}
+			t->buf = nb;
+			t->cap *= 2;
+		}
+		n = read(fd, t->buf + have, t->cap - have);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -157,30 +175,24 @@ static int run_iter(struct bpf_link *link, struct tracer *t, __u32 *nr)
 		if (n == 0)
 			break;
 		have += n;
-		off = 0;
-		while (have - off >= sizeof(struct rec_hdr)) {
-			const struct rec_hdr *hdr = (void *)(t->buf + off);
-
-			if (hdr->size < sizeof(*hdr)) {
-				err = -EPROTO;
-				goto out;
-			}
-			if (hdr->size > have - off)
-				break;
-			err = deliver(t, hdr, hdr->size);
-			if (err)
-				goto out;
-			if (nr)
-				(*nr)++;
-			off += hdr->size;
-		}
-		memmove(t->buf, t->buf + off, have - off);
-		have -= off;
 	}
-	if (!err && have)
-		err = -EPROTO; /* a record cut short */
-out:
 	close(fd);
+	if (duration_ns)
+		*duration_ns = now_ns() - start;
+	while (!err && have - off >= sizeof(struct rec_hdr)) {
+		const struct rec_hdr *hdr = (void *)(t->buf + off);
+
+		if (hdr->size < sizeof(*hdr) || hdr->size > have - off) {
+			err = -EPROTO; /* a record cut short */
+			break;
+		}
+		err = deliver(t, hdr, hdr->size);
+		if (nr)
+			(*nr)++;
+		off += hdr->size;
+	}
+	if (!err && off != have)
+		err = -EPROTO;
 	return err;
 }
 
@@ -199,7 +211,8 @@ int tracer__open(struct tracer **tp, const struct tracer_opts *opts, rec_sink_fn
 		return -ENOMEM;
 	t->sink = sink;
 	t->ctx = ctx;
-	t->buf = malloc(CENSUS_BUF);
+	t->cap = CENSUS_BUF;
+	t->buf = malloc(t->cap);
 	if (!t->buf) {
 		err = -ENOMEM;
 		goto cleanup;
@@ -242,7 +255,7 @@ int tracer__open(struct tracer **tp, const struct tracer_opts *opts, rec_sink_fn
 	err = threadleak_bpf__attach(skel);
 	if (err)
 		goto cleanup;
-	err = run_iter(skel->links.seed, t, NULL);
+	err = run_iter(skel->links.seed, t, NULL, NULL);
 	if (err)
 		goto cleanup;
 	t->rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, t, NULL);
@@ -271,6 +284,21 @@ void tracer__close(struct tracer *t)
 int tracer__fd(const struct tracer *t)
 {
 	return ring_buffer__epoll_fd(t->rb);
+}
+
+bool tracer__has_proc(const struct tracer *t, __u32 tgid)
+{
+	int fd = bpf_map__fd(t->skel->maps.procs);
+	struct proc_key key, next;
+	bool first = true;
+
+	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+		first = false;
+		key = next;
+		if (key.tgid == tgid)
+			return true;
+	}
+	return false;
 }
 
 bool tracer__uses_tp_btf(const struct tracer *t)
@@ -353,7 +381,7 @@ int tracer__census(struct tracer *t)
 	if (err < 0)
 		return err;
 	start = now_ns();
-	err = run_iter(t->skel->links.census, t, &rec.nr_tasks);
+	err = run_iter(t->skel->links.census, t, &rec.nr_tasks, &rec.duration_ns);
 	if (err)
 		return err;
 	err = census_procs(t, now_ns(), &rec.nr_procs);
@@ -362,7 +390,6 @@ int tracer__census(struct tracer *t)
 	rec.hdr.type = REC_CENSUS;
 	rec.hdr.size = sizeof(rec);
 	rec.hdr.ts_ns = start;
-	rec.duration_ns = now_ns() - start;
 	rec.events = t->events;
 	rec.lost_events = __atomic_load_n(&t->skel->bss->lost_events, __ATOMIC_RELAXED);
 	rec.lost_threads = __atomic_load_n(&t->skel->bss->lost_threads, __ATOMIC_RELAXED);

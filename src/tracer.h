@@ -45,6 +45,9 @@ int tracer__drain(struct tracer *t);
  * process, then rec_census. Returns 0 or -errno. */
 int tracer__census(struct tracer *t);
 
+/* Does the tracer count a process with this tgid? */
+bool tracer__has_proc(const struct tracer *t, __u32 tgid);
+
 /* Whether lifecycle programs attached as tp_btf (else raw_tp). */
 bool tracer__uses_tp_btf(const struct tracer *t);
 

@@ -62,7 +62,7 @@ wait_exit() {
 		fi
 		sleep 0.05
 	done
-	wait "$pid" 2>/dev/null
+	{ wait "$pid"; } 2>/dev/null
 }
 
 # start_threads NAME COMMAND...: run tests/progs/threads with its stdin on a

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A live session: the checks before tracing, and the event loop around the
+ * tracer and the inspector that trace, record and monitor share. Records go
+ * to the session's sink; what each command does with them is its own.
+ */
+#ifndef __THREADLEAK_LIVE_H
+#define __THREADLEAK_LIVE_H
+
+#include "env.h"
+#include "tracer.h"
+
+struct live_opts {
+	rec_sink_fn sink; /* where records go, after the inspector */
+	void *ctx;
+	/* Called after every census, and at least every second; < 0 stops. */
+	int (*tick)(void *ctx, __u64 now_ns);
+	/* SIGHUP: reopen outputs. */
+	void (*reopen)(void *ctx);
+	__u64 unwind_after_ns; /* see inspector_opts */
+};
+
+/*
+ * Check the targets (turning thread ids into their processes), the
+ * privileges and the kernel. Prints one line and returns -errno if tracing
+ * cannot start.
+ */
+int live_check(struct env *env, int argc, char **argv);
+
+/*
+ * Trace until the duration elapses, a signal comes, or every target exits.
+ * Returns 0 with *why saying which, or -errno after printing what failed.
+ */
+int live_run(const struct env *env, const struct live_opts *opts, const char **why);
+
+/* CLOCK_REALTIME - CLOCK_MONOTONIC, for wall-clock times. */
+__s64 realtime_offset_ns(void);
+
+__u64 mono_ns(void);
+
+#endif /* __THREADLEAK_LIVE_H */
