@@ -135,6 +135,11 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/tests/leaky_demo
 	$(Q)scripts/demo.sh $(OUTPUT)
 
+# The trace reader's fuzzer: make fuzz FUZZ_SECONDS=600
+.PHONY: fuzz
+fuzz:
+	$(Q)tests/fuzz/run.sh $(or $(FUZZ_SECONDS),60) $(OUTPUT)
+
 .PHONY: install
 install: $(OUTPUT)/threadleak
 	$(Q)install -D -m 0755 $< $(DESTDIR)$(PREFIX)/sbin/threadleak

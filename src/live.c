@@ -212,9 +212,10 @@ static int loop_run(struct loop *l, const char **why)
 			*why = "duration elapsed";
 			return 0;
 		}
-		/* Wake for the census, the end, and at least every second for
-		 * the tick (a trace file flushes its chunk then). */
-		next_tick = now + 1000 * NSEC_PER_MSEC;
+		/* Wake for the census, the end, and every 200 ms for the tick:
+		 * a trace file flushes what is 800 ms old, so a recorder killed
+		 * loses at most the last second. */
+		next_tick = now + 200 * NSEC_PER_MSEC;
 		wake = next_census;
 		if (deadline && deadline < wake)
 			wake = deadline;

@@ -13,7 +13,7 @@
 struct live_opts {
 	rec_sink_fn sink; /* where records go, after the inspector */
 	void *ctx;
-	/* Called after every census, and at least every second; < 0 stops. */
+	/* Called after every census, and at least every 200 ms; < 0 stops. */
 	int (*tick)(void *ctx, __u64 now_ns);
 	/* SIGHUP: reopen outputs. */
 	void (*reopen)(void *ctx);

@@ -289,9 +289,11 @@ static int on_rotate(void *ctx, struct trace_writer *w)
 
 int recorder__open(struct recorder **rp, const struct recorder_opts *opts)
 {
+	/* Ticked every 200 ms: flushing what is 800 ms old loses at most 1 s. */
 	struct trace_writer_opts wopts = {
 		.max_bytes = opts->max_bytes,
 		.keep = opts->keep,
+		.flush_ns = 800000000ULL,
 		.on_rotate = on_rotate,
 	};
 	struct trace_info info;

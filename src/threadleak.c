@@ -291,12 +291,18 @@ static int cmd_replay(struct env *env)
 		tdestroy(contents.procs, no_free);
 	} else if (started) {
 		if (trace_reader__truncated(r, &offset)) {
+			/* Cut in the middle of a chunk: a copy stopped short. */
 			snprintf(why, sizeof(why), "trace cut short at offset %llu",
 				 (unsigned long long)offset);
-			fprintf(stderr, "threadleak: %s: replayed up to its last complete chunk\n",
-				trace_reader__error(r, NULL));
+			fprintf(stderr, "threadleak: %s\n", trace_reader__error(r, NULL));
 		} else if (status) {
 			snprintf(why, sizeof(why), "corrupt trace");
+		} else if (!trace_reader__complete(r)) {
+			/* Cut between chunks: a recorder killed, or still running. */
+			trace_reader__error(r, &offset);
+			snprintf(why, sizeof(why), "trace ends at offset %llu without its last chunk",
+				 (unsigned long long)offset);
+			fprintf(stderr, "threadleak: %s\n", trace_reader__error(r, NULL));
 		} else {
 			snprintf(why, sizeof(why), "end of trace");
 		}

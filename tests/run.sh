@@ -22,6 +22,7 @@ run() {
 }
 
 run unit "$build/tests/unit_tests"
+run fuzz/trace_reader tests/fuzz/run.sh 10 "$build"
 for t in tests/live/*.sh; do
 	[ "$(basename "$t")" = lib.sh ] && continue
 	run "live/$(basename "$t" .sh)" bash "$t" "$build"
