@@ -48,12 +48,16 @@ endif
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ivmlinux/$(ARCH) -Isrc $(CLANG_BPF_SYS_INCLUDES)
 
+# Reading Go programs from outside: pclntab, runtime layout, goroutines.
+GO_SRCS := src/go_binary.c src/go_pclntab.c src/go_layout.c src/go_riprel.c src/go_unwind.c \
+	   src/go_thread_wait.c src/go_runtime.c
+
 # The detector and everything it feeds on or into: pure code, no BPF, no
 # root. Unit tests link these.
 CORE_SRCS := src/decode.c src/detector.c src/wait.c src/json.c src/trend.c src/symtab.c \
 	     src/report.c src/report_text.c src/report_json.c src/report_top.c src/proc_info.c \
 	     src/libc_layout.c src/runtime_frames.c src/proc_syms.c src/unwind.c src/proc_mem.c \
-	     src/demangle.c src/inspector.c src/trace_file.c
+	     src/demangle.c src/inspector.c src/trace_file.c $(GO_SRCS)
 APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c src/live.c src/recorder.c \
 	    src/threadleak.c
 APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
@@ -99,6 +103,12 @@ $(OUTPUT)/threadleak: $(APP_OBJS)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # Programs the live tests and the demo trace.
+# The Go census driver of the Go live tests links the Go reader.
+$(OUTPUT)/tests/gocensus: tests/progs/gocensus.c $(patsubst src/%.c,$(OUTPUT)/%.o,$(GO_SRCS)) \
+			  $(OUTPUT)/proc_mem.o | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
 $(OUTPUT)/tests/%: tests/progs/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) -g -O2 -Wall -Werror -pthread $< -o $@
@@ -139,6 +149,13 @@ demo: deps
 .PHONY: fuzz
 fuzz:
 	$(Q)tests/fuzz/run.sh $(or $(FUZZ_SECONDS),60) $(OUTPUT)
+
+# Offsets of the Go runtime's structures for stripped binaries, per Go
+# version, from the DWARF of a probe built with each installed toolchain.
+.PHONY: go-offsets
+go-offsets:
+	$(Q)scripts/gen-go-offsets.sh > src/go_offsets_table.h.tmp
+	$(Q)mv src/go_offsets_table.h.tmp src/go_offsets_table.h
 
 .PHONY: install
 install: $(OUTPUT)/threadleak

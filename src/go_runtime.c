@@ -1,0 +1,768 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include "go_binary.h"
+#include "go_layout.h"
+#include "go_riprel.h"
+#include "go_runtime.h"
+#include "go_unwind.h"
+
+#define G_BATCH 4096		  /* gs per process_vm_readv */
+#define IOV_BATCH 1024		  /* iovecs per process_vm_readv (UIO_MAXIOV) */
+#define G_MAX_STRIDE 2048	  /* gs this close are read as one range */
+#define MAX_GOROUTINES (1u << 26) /* more in allgs is a misread */
+#define ALLGS_TRIES 3		  /* reads of allgs before calling it incomplete */
+#define STACK_WINDOW (64 * 1024)  /* stack bytes read at once */
+#define THREAD_WINDOW (8 * 1024)  /* enough for the frames that say why a thread sleeps */
+#define MAX_WAIT_REASONS 256
+#define THREAD_MAX_FRAMES 16
+#define THREAD_MAX_NAMES 32
+#define FOR_EACH_G_RACE "runtime.forEachGRace"
+
+/* A piece of the target's stack, read once and walked locally. */
+struct stack_window {
+	__u64 base;
+	size_t len;
+	size_t chunk; /* bytes to read on a miss */
+	__u8 buf[STACK_WINDOW];
+};
+
+struct go_proc {
+	int pid;
+	struct go_binary *bin;
+	const struct go_pclntab *tab;
+	__u64 bias;
+	struct go_runtime_layout layout;
+	char layout_source[48];
+	const char *allgs_source;
+	__u64 allglen_addr, allgptr_addr;	   /* runtime addresses */
+	char (*wait_reasons)[REC_WAIT_REASON_LEN]; /* read from the process, or NULL */
+	__u32 nr_wait_reasons;
+	__u32 g_read_size;
+	__u64 *gptrs;
+	size_t gptrs_cap;
+	__u8 *gbuf; /* G_BATCH gs, and the gaps between those read as one range */
+	size_t gbuf_size;
+	__u64 last_start_pc; /* most goroutines share a few start functions */
+	bool last_system;
+	bool g_ok[G_BATCH];    /* read_gs(): g i was read */
+	size_t g_off[G_BATCH]; /* read_gs(): where in gbuf */
+	__u8 *stack_g;	       /* one g, for go_proc__stack() (called from a census too) */
+	struct stack_window *window;
+};
+
+static int mem_read(const struct go_proc *gp, __u64 addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len }, remote = { (void *)addr, len };
+	ssize_t n;
+
+	n = process_vm_readv(gp->pid, &local, 1, &remote, 1, 0);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EFAULT;
+}
+
+static int window_read(void *ctx, __u64 addr, void *buf, size_t len)
+{
+	struct go_proc *gp = ctx;
+	struct stack_window *w = gp->window;
+	struct iovec local, remote;
+	ssize_t n;
+
+	if (addr < w->base || addr + len > w->base + w->len) {
+		/* a new window from @addr; it may end early at an unmapped page */
+		local.iov_base = w->buf;
+		local.iov_len = w->chunk;
+		remote.iov_base = (void *)addr;
+		remote.iov_len = w->chunk;
+		n = process_vm_readv(gp->pid, &local, 1, &remote, 1, 0);
+		if (n < 0) {
+			w->len = 0;
+			return -errno;
+		}
+		w->base = addr;
+		w->len = n;
+		if (len > w->len)
+			return -EFAULT;
+	}
+	memcpy(buf, w->buf + (addr - w->base), len);
+	return 0;
+}
+
+/* Fill the window with [lo, hi) in one read (a goroutine's whole stack, usually). */
+static void window_preload(struct go_proc *gp, __u64 lo, __u64 hi)
+{
+	struct stack_window *w = gp->window;
+	struct iovec local, remote;
+	size_t len = hi - lo < sizeof(w->buf) ? hi - lo : sizeof(w->buf);
+	ssize_t n;
+
+	local.iov_base = w->buf;
+	local.iov_len = len;
+	remote.iov_base = (void *)lo;
+	remote.iov_len = len;
+	n = process_vm_readv(gp->pid, &local, 1, &remote, 1, 0);
+	w->base = lo;
+	w->len = n < 0 ? 0 : n;
+}
+
+const char *go_g_status_name(__u32 status)
+{
+	static const char *const names[] = {
+		"idle", "runnable",	  "running",   "syscall",   "waiting", "moribund_unused",
+		"dead", "enqueue_unused", "copystack", "preempted",
+	};
+
+	status &= ~GO_G_SCAN;
+	return status < sizeof(names) / sizeof(names[0]) ? names[status] : "???";
+}
+
+bool go_is_system_goroutine(const char *start_func)
+{
+	if (!start_func || strncmp(start_func, "runtime.", 8))
+		return false;
+	return strcmp(start_func, "runtime.main") &&
+	       strcmp(start_func, "runtime.handleAsyncEvent") &&
+	       strcmp(start_func, "runtime.corostart");
+}
+
+static const char *func_name_at(const struct go_proc *gp, __u64 pc)
+{
+	struct go_func fn;
+
+	if (pc < gp->bias || go_pclntab__find_func(gp->tab, pc - gp->bias, &fn))
+		return NULL;
+	return go_pclntab__func_name(gp->tab, &fn);
+}
+
+/* The load bias of a PIE: where the process mapped the executable. */
+static int find_bias(struct go_proc *gp, const char *proc_root, const char *exe)
+{
+	char path[4096], line[4096 + 256], mapped[4096];
+	unsigned long long start, end, pgoff, inode;
+	struct stat st;
+	ssize_t exe_len;
+	FILE *maps;
+	int err = -ENOENT;
+
+	if (!go_binary__is_pie(gp->bin)) {
+		gp->bias = 0;
+		return 0;
+	}
+	if (stat(exe, &st))
+		return -errno;
+	exe_len = readlink(exe, mapped, sizeof(mapped) - 1);
+	mapped[exe_len > 0 ? exe_len : 0] = '\0';
+	snprintf(path, sizeof(path), "%s/%d/maps", proc_root, gp->pid);
+	maps = fopen(path, "re");
+	if (!maps)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), maps)) {
+		char perms[8], dev[16], *file;
+		int pos = 0;
+
+		if (sscanf(line, "%llx-%llx %7s %llx %15s %llu %n", &start, &end, perms, &pgoff,
+			   dev, &inode, &pos) < 6)
+			continue;
+		file = line + pos;
+		file[strcspn(file, "\n")] = '\0';
+		/* the same file: by inode, or by name (overlayfs may differ) */
+		if (inode != st.st_ino && (!mapped[0] || strcmp(file, mapped)))
+			continue;
+		err = go_binary__load_bias(gp->bin, start, pgoff, &gp->bias);
+		if (!err)
+			break;
+	}
+	fclose(maps);
+	return err;
+}
+
+static int find_layout(struct go_proc *gp)
+{
+	const struct go_runtime_layout *table = NULL;
+	int major, minor, err = -ENOENT;
+
+	if (go_binary__version_number(gp->bin, &major, &minor))
+		table = go_layout__for_version(major, minor);
+	if (go_binary__has_dwarf(gp->bin))
+		err = go_layout__from_dwarf(go_binary__elf(gp->bin), &gp->layout);
+	if (!err) {
+		snprintf(gp->layout_source, sizeof(gp->layout_source), "dwarf");
+		/* the table's wait reasons stay usable if the symbol is gone */
+		if (table) {
+			gp->layout.wait_reasons = table->wait_reasons;
+			gp->layout.nr_wait_reasons = table->nr_wait_reasons;
+		}
+		return 0;
+	}
+	if (!table)
+		return -ENOTSUP;
+	gp->layout = *table;
+	snprintf(gp->layout_source, sizeof(gp->layout_source), "table %s", table->built_with);
+	return 0;
+}
+
+/*
+ * runtime.allglen and runtime.allgptr: from the symbol table, else from
+ * the first two RIP-relative loads of runtime.forEachGRace, which are
+ * allglen (in .noptrbss: no pointers) then allgptr (in .bss).
+ */
+static int find_allgs(struct go_proc *gp)
+{
+	struct go_riprel_load loads[8];
+	const char *len_sec, *ptr_sec;
+	__u8 code[256];
+	struct go_func fn;
+	size_t code_len;
+	int n, err;
+
+	if (!go_binary__symbol(gp->bin, "runtime.allglen", &gp->allglen_addr, NULL) &&
+	    !go_binary__symbol(gp->bin, "runtime.allgptr", &gp->allgptr_addr, NULL)) {
+		gp->allgs_source = "symbols";
+		goto found;
+	}
+	err = go_pclntab__func_by_name(gp->tab, FOR_EACH_G_RACE, &fn);
+	if (err)
+		return -ENOTSUP;
+	code_len = fn.end - fn.entry < sizeof(code) ? fn.end - fn.entry : sizeof(code);
+	err = go_binary__read(gp->bin, fn.entry, code, code_len);
+	if (err)
+		return -EPROTO;
+	n = go_riprel_loads(code, code_len, fn.entry, loads, 2);
+	if (n < 2)
+		return -EPROTO;
+	len_sec = go_binary__section_of(gp->bin, loads[0].target);
+	ptr_sec = go_binary__section_of(gp->bin, loads[1].target);
+	if (!len_sec || !ptr_sec || strcmp(len_sec, ".noptrbss") || strcmp(ptr_sec, ".bss"))
+		return -EPROTO;
+	gp->allglen_addr = loads[0].target;
+	gp->allgptr_addr = loads[1].target;
+	gp->allgs_source = FOR_EACH_G_RACE;
+found:
+	gp->allglen_addr += gp->bias;
+	gp->allgptr_addr += gp->bias;
+	return 0;
+}
+
+/* runtime.waitReasonStrings, read from the process: the strings it prints. */
+static void read_wait_reasons(struct go_proc *gp)
+{
+	struct iovec local[MAX_WAIT_REASONS], remote[MAX_WAIT_REASONS];
+	__u64 addr, size, (*strs)[2] = NULL;
+	__u32 n, i;
+
+	if (go_binary__symbol(gp->bin, "runtime.waitReasonStrings", &addr, &size))
+		return;
+	n = size / 16;
+	if (!n || n > MAX_WAIT_REASONS)
+		return;
+	strs = calloc(n, sizeof(*strs));
+	gp->wait_reasons = calloc(n, sizeof(*gp->wait_reasons));
+	if (!strs || !gp->wait_reasons)
+		goto fail;
+	if (mem_read(gp, addr + gp->bias, strs, n * sizeof(*strs)))
+		goto fail;
+	for (i = 0; i < n; i++) {
+		size_t len = strs[i][1] < REC_WAIT_REASON_LEN - 1 ? strs[i][1] :
+								    REC_WAIT_REASON_LEN - 1;
+
+		local[i].iov_base = gp->wait_reasons[i];
+		local[i].iov_len = len;
+		remote[i].iov_base = (void *)strs[i][0];
+		remote[i].iov_len = len;
+	}
+	if (process_vm_readv(gp->pid, local, n, remote, n, 0) < 0)
+		goto fail;
+	gp->nr_wait_reasons = n;
+	free(strs);
+	return;
+fail:
+	free(strs);
+	free(gp->wait_reasons);
+	gp->wait_reasons = NULL;
+}
+
+static const char *wait_reason(const struct go_proc *gp, __u32 index)
+{
+	if (gp->wait_reasons)
+		return index < gp->nr_wait_reasons ? gp->wait_reasons[index] : NULL;
+	return go_layout__wait_reason(&gp->layout, index);
+}
+
+/*
+ * allglen, then allgptr, in one call (iovecs are read in order): allgadd
+ * stores allgptr before allglen, so the array holds at least allglen gs.
+ */
+static int read_allgs_header(const struct go_proc *gp, __u64 *len, __u64 *ptr)
+{
+	struct iovec local[2] = { { len, 8 }, { ptr, 8 } };
+	struct iovec remote[2] = { { (void *)gp->allglen_addr, 8 },
+				   { (void *)gp->allgptr_addr, 8 } };
+	ssize_t n;
+
+	n = process_vm_readv(gp->pid, local, 2, remote, 2, 0);
+	if (n < 0)
+		return -errno;
+	return n == 16 ? 0 : -EFAULT;
+}
+
+static __u64 get_u64(const __u8 *g, __u16 off)
+{
+	__u64 v;
+
+	memcpy(&v, g + off, sizeof(v));
+	return v;
+}
+
+static __u32 get_u32(const __u8 *g, __u16 off)
+{
+	__u32 v;
+
+	memcpy(&v, g + off, sizeof(v));
+	return v;
+}
+
+/* The main goroutine is the first in allgs, with goid 1: a layout check. */
+static int check_runtime(struct go_proc *gp)
+{
+	__u64 len, ptr, g0;
+	__u8 *g;
+	int err;
+
+	err = read_allgs_header(gp, &len, &ptr);
+	if (err)
+		return err == -EFAULT ? -EPROTO : err;
+	if (!len)
+		return 0; /* the runtime is not up yet */
+	if (len > MAX_GOROUTINES || !ptr)
+		return -EPROTO;
+	g = malloc(gp->g_read_size);
+	if (!g)
+		return -ENOMEM;
+	err = mem_read(gp, ptr, &g0, sizeof(g0));
+	if (!err)
+		err = mem_read(gp, g0, g, gp->g_read_size);
+	if (!err && get_u64(g, gp->layout.g_goid) != 1)
+		err = -EPROTO;
+	free(g);
+	return err == -EFAULT ? -EPROTO : err;
+}
+
+int go_proc__open(struct go_proc **gpp, const char *proc_root, int pid)
+{
+	char exe[4096];
+	struct go_proc *gp;
+	int err;
+
+	*gpp = NULL;
+	gp = calloc(1, sizeof(*gp));
+	if (!gp)
+		return -ENOMEM;
+	gp->pid = pid;
+	snprintf(exe, sizeof(exe), "%s/%d/exe", proc_root, pid);
+	err = go_binary__open(&gp->bin, exe);
+	if (err == -ENOENT) {
+		char dir[4096];
+
+		snprintf(dir, sizeof(dir), "%s/%d", proc_root, pid);
+		err = access(dir, F_OK) ? -ESRCH : -ENOEXEC; /* a kernel thread has no exe */
+	}
+	if (err)
+		goto fail;
+	gp->tab = go_binary__pclntab(gp->bin);
+	err = find_layout(gp);
+	if (err)
+		goto fail;
+	gp->g_read_size = go_layout__g_read_size(&gp->layout);
+	/* no module data: symbolization works, without inlined frames */
+	go_binary__setup_inlining(gp->bin, gp->layout.md_gofunc);
+	err = find_bias(gp, proc_root, exe);
+	if (err)
+		goto fail;
+	err = find_allgs(gp);
+	if (err)
+		goto fail;
+	gp->gbuf_size = (size_t)G_BATCH *
+				(gp->g_read_size > G_MAX_STRIDE ? gp->g_read_size : G_MAX_STRIDE) +
+			gp->g_read_size;
+	gp->gbuf = malloc(gp->gbuf_size);
+	gp->window = malloc(sizeof(*gp->window));
+	gp->stack_g = malloc(gp->g_read_size);
+	if (!gp->gbuf || !gp->window || !gp->stack_g) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	gp->window->len = 0;
+	gp->window->chunk = STACK_WINDOW;
+	read_wait_reasons(gp);
+	err = check_runtime(gp);
+	if (err)
+		goto fail;
+	*gpp = gp;
+	return 0;
+fail:
+	go_proc__close(gp);
+	return err;
+}
+
+void go_proc__close(struct go_proc *gp)
+{
+	if (!gp)
+		return;
+	go_binary__close(gp->bin);
+	free(gp->wait_reasons);
+	free(gp->gptrs);
+	free(gp->gbuf);
+	free(gp->window);
+	free(gp->stack_g);
+	free(gp);
+}
+
+const char *go_proc__version(const struct go_proc *gp)
+{
+	return go_binary__version(gp->bin);
+}
+
+const char *go_proc__layout_source(const struct go_proc *gp)
+{
+	return gp->layout_source;
+}
+
+const char *go_proc__allgs_source(const struct go_proc *gp)
+{
+	return gp->allgs_source;
+}
+
+/*
+ * Read the array of g pointers: allglen first, then allgptr, then the
+ * array; if allgptr moved meanwhile (allgs grew into a new array, and the
+ * old one may be freed), read again.
+ */
+static int read_allgs(struct go_proc *gp, __u64 *nr, bool *incomplete)
+{
+	__u64 len, ptr, ptr_after, len_after;
+	int tries, err;
+
+	for (tries = 0; tries < ALLGS_TRIES; tries++) {
+		err = read_allgs_header(gp, &len, &ptr);
+		if (err)
+			return err;
+		if (!len) {
+			*nr = 0;
+			return 0;
+		}
+		if (len > MAX_GOROUTINES || !ptr)
+			return -EPROTO;
+		if (len > gp->gptrs_cap) {
+			size_t cap = len + len / 4;
+			__u64 *more = realloc(gp->gptrs, cap * sizeof(*more));
+
+			if (!more)
+				return -ENOMEM;
+			gp->gptrs = more;
+			gp->gptrs_cap = cap;
+		}
+		err = mem_read(gp, ptr, gp->gptrs, len * sizeof(*gp->gptrs));
+		if (err && err != -EFAULT)
+			return err;
+		if (read_allgs_header(gp, &len_after, &ptr_after))
+			return -ESRCH;
+		if (!err && ptr_after == ptr) {
+			*nr = len;
+			return 0;
+		}
+	}
+	*incomplete = true;
+	return -EAGAIN;
+}
+
+/*
+ * Read the first g_read_size bytes of gs from @addrs into gp->gbuf, g i at
+ * offset off[i] if ok[i]. gs are allocated next to each other, mostly in
+ * the order allgs lists them: gs at increasing addresses close together
+ * are read as one range, so a batch of thousands of gs is one
+ * process_vm_readv of a few hundred iovecs. A bad address stops the call
+ * at its range: skip that range and go on with the next. Returns how many
+ * gs of @addrs it covered, or -errno.
+ */
+static int read_gs(struct go_proc *gp, const __u64 *addrs, int n, bool *ok, size_t *off)
+{
+	struct iovec local[IOV_BATCH], remote[IOV_BATCH];
+	size_t size = gp->g_read_size, pos = 0;
+	int i, nr_iov = 0, done = 0;
+	__u64 prev = 0;
+	ssize_t r;
+
+	for (i = 0; i < n && i < G_BATCH; i++) {
+		__u64 addr = addrs[i];
+
+		ok[i] = false;
+		off[i] = 0;
+		if (!addr || (addr & 7))
+			continue;
+		if (nr_iov && addr > prev && addr - prev <= G_MAX_STRIDE) {
+			/* extend the range to the end of this g */
+			struct iovec *rv = &remote[nr_iov - 1];
+			size_t grow = addr + size - ((__u64)rv->iov_base + rv->iov_len);
+
+			rv->iov_len += grow;
+			local[nr_iov - 1].iov_len += grow;
+			pos += grow;
+			off[i] = pos - size;
+		} else {
+			if (nr_iov == IOV_BATCH)
+				break;
+			local[nr_iov].iov_base = gp->gbuf + pos;
+			local[nr_iov].iov_len = size;
+			remote[nr_iov].iov_base = (void *)addr;
+			remote[nr_iov].iov_len = size;
+			nr_iov++;
+			off[i] = pos;
+			pos += size;
+		}
+		prev = addr;
+	}
+	n = i;
+
+	/* local ranges are consecutive in gbuf: gs below the bytes read are whole */
+	while (done < nr_iov) {
+		size_t base = (__u8 *)local[done].iov_base - gp->gbuf, failed_end;
+		int j;
+
+		r = process_vm_readv(gp->pid, local + done, nr_iov - done, remote + done,
+				     nr_iov - done, 0);
+		if (r < 0 && errno != EFAULT)
+			return -errno;
+		if (r < 0)
+			r = 0;
+		for (j = done; j < nr_iov; j++) {
+			size_t end = (__u8 *)local[j].iov_base - gp->gbuf + local[j].iov_len;
+
+			if (end > base + r)
+				break;
+		}
+		if (j == nr_iov) {
+			failed_end = pos;
+			done = nr_iov;
+		} else {
+			/* range j is bad: its gs stay unread */
+			failed_end = (__u8 *)local[j].iov_base - gp->gbuf;
+			done = j + 1;
+		}
+		for (i = 0; i < n; i++)
+			if (addrs[i] && !(addrs[i] & 7) && off[i] >= base &&
+			    off[i] + size <= failed_end)
+				ok[i] = true;
+	}
+	return n;
+}
+
+static void parse_g(struct go_proc *gp, const __u8 *raw, __u64 addr, struct go_goroutine *g)
+{
+	const struct go_runtime_layout *l = &gp->layout;
+	const char *reason = NULL;
+
+	memset(g, 0, sizeof(*g));
+	g->g_addr = addr;
+	g->goid = get_u64(raw, l->g_goid);
+	if (l->g_parent_goid != GO_FIELD_ABSENT)
+		g->parent_goid = get_u64(raw, l->g_parent_goid);
+	g->wait_since_ns = get_u64(raw, l->g_waitsince);
+	g->start_pc = get_u64(raw, l->g_startpc);
+	g->go_pc = get_u64(raw, l->g_gopc);
+	g->sched_pc = get_u64(raw, l->g_sched_pc);
+	g->sched_sp = get_u64(raw, l->g_sched_sp);
+	g->sched_bp = get_u64(raw, l->g_sched_bp);
+	g->stack_lo = get_u64(raw, l->g_stack_lo);
+	g->stack_hi = get_u64(raw, l->g_stack_hi);
+	g->status = get_u32(raw, l->g_atomicstatus) & ~GO_G_SCAN;
+	g->wait_reason_index = raw[l->g_waitreason];
+	if (g->start_pc != gp->last_start_pc) {
+		gp->last_start_pc = g->start_pc;
+		gp->last_system = go_is_system_goroutine(func_name_at(gp, g->start_pc));
+	}
+	g->system = gp->last_system;
+	/* as Go prints it: the wait reason of a waiting goroutine, else its status */
+	if (g->status == GO_G_WAITING) {
+		reason = wait_reason(gp, g->wait_reason_index);
+		if (!reason)
+			snprintf(g->wait_reason, sizeof(g->wait_reason), "waitreason %u",
+				 g->wait_reason_index);
+		else if (!reason[0])
+			reason = "waiting";
+	} else {
+		reason = go_g_status_name(g->status);
+	}
+	if (reason)
+		snprintf(g->wait_reason, sizeof(g->wait_reason), "%s", reason);
+}
+
+static bool g_is_live(__u32 status)
+{
+	return status != GO_G_IDLE && status != GO_G_DEAD && status != GO_G_MORIBUND_UNUSED &&
+	       status != GO_G_ENQUEUE_UNUSED && status <= GO_G_PREEMPTED;
+}
+
+int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomplete)
+{
+	bool *ok = gp->g_ok;
+	size_t *off = gp->g_off;
+	struct go_goroutine g;
+	__u64 nr, i;
+	int err, j, batch, count = 0;
+
+	*incomplete = false;
+	err = read_allgs(gp, &nr, incomplete);
+	if (err)
+		return err;
+	for (i = 0; i < nr; i += batch) {
+		batch = read_gs(gp, gp->gptrs + i, nr - i < G_BATCH ? nr - i : G_BATCH, ok, off);
+		if (batch < 0)
+			return batch;
+		for (j = 0; j < batch; j++) {
+			if (!ok[j]) {
+				*incomplete = true;
+				continue;
+			}
+			parse_g(gp, gp->gbuf + off[j], gp->gptrs[i + j], &g);
+			if (!g_is_live(g.status))
+				continue;
+			count++;
+			if (cb) {
+				err = cb(ctx, &g);
+				if (err < 0)
+					return err;
+			}
+		}
+	}
+	return count;
+}
+
+int go_proc__stack(struct go_proc *gp, const struct go_goroutine *g, __u64 *pcs, int max,
+		   __u16 *flags)
+{
+	struct go_goroutine now, after;
+	struct go_unwind_start start;
+	__u8 *raw = gp->stack_g;
+	__u32 uflags;
+	int n, err;
+
+	*flags = 0;
+	err = mem_read(gp, g->g_addr, raw, gp->g_read_size);
+	if (err)
+		return err == -EFAULT ? -ESRCH : err;
+	parse_g(gp, raw, g->g_addr, &now);
+	if (now.goid != g->goid || !g_is_live(now.status))
+		return -ESRCH;
+	if (now.status == GO_G_RUNNING)
+		return -EBUSY;
+	if (now.status == GO_G_COPYSTACK)
+		return -EAGAIN;
+	if (now.sched_sp < now.stack_lo || now.sched_sp >= now.stack_hi || !now.sched_pc)
+		return -EAGAIN;
+
+	gp->window->chunk = STACK_WINDOW;
+	window_preload(gp, now.sched_sp, now.stack_hi);
+	start.pc = now.sched_pc;
+	start.sp = now.sched_sp;
+	start.stack_lo = now.stack_lo;
+	start.stack_hi = now.stack_hi;
+	start.bias = gp->bias;
+	n = go_unwind(gp->tab, &start, window_read, gp, pcs, max, &uflags);
+	gp->window->len = 0;
+
+	/* it must not have run meanwhile, or the stack may be another one */
+	err = mem_read(gp, g->g_addr, raw, gp->g_read_size);
+	if (err)
+		return err == -EFAULT ? -ESRCH : err;
+	parse_g(gp, raw, g->g_addr, &after);
+	if (after.goid != now.goid || after.sched_sp != now.sched_sp ||
+	    after.sched_pc != now.sched_pc || after.status != now.status)
+		return -EAGAIN;
+	if (uflags & GO_UNWIND_TRUNCATED)
+		*flags |= RS_TRUNCATED;
+	if (uflags & GO_UNWIND_INCOMPLETE)
+		*flags |= RS_INCOMPLETE;
+	return n;
+}
+
+static void fill_sym(const struct go_proc *gp, const struct go_func *fn, __u64 pc,
+		     const struct go_frame *frame, struct go_sym *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->func, sizeof(out->func), "%s", frame->func);
+	snprintf(out->file, sizeof(out->file), "%s", frame->file ? frame->file : "?");
+	out->line = frame->line;
+	out->entry = fn->entry + gp->bias;
+	out->offset = pc - out->entry;
+	out->inlined = frame->inlined;
+	out->found = true;
+}
+
+int go_proc__symbolize_frames(struct go_proc *gp, __u64 pc, bool retaddr, struct go_sym *frames,
+			      int max)
+{
+	struct go_frame tab_frames[32];
+	struct go_func fn;
+	__u64 lookup;
+	int n, i;
+
+	if (max < 1 || pc < gp->bias || go_pclntab__find_func(gp->tab, pc - gp->bias, &fn))
+		return 0;
+	lookup = pc - gp->bias;
+	/* a return address: the call is the instruction before (Go's symPC) */
+	if (retaddr && lookup > fn.entry)
+		lookup--;
+	if (max > (int)(sizeof(tab_frames) / sizeof(tab_frames[0])))
+		max = sizeof(tab_frames) / sizeof(tab_frames[0]);
+	n = go_pclntab__frames(gp->tab, &fn, lookup, tab_frames, max);
+	for (i = 0; i < n; i++)
+		fill_sym(gp, &fn, pc, &tab_frames[i], &frames[i]);
+	return n;
+}
+
+int go_proc__symbolize(struct go_proc *gp, __u64 pc, bool retaddr, struct go_sym *out)
+{
+	if (go_proc__symbolize_frames(gp, pc, retaddr, out, 1) == 1)
+		return 0;
+	memset(out, 0, sizeof(*out));
+	return -ENOENT;
+}
+
+enum go_thread_wait go_proc__thread_wait(struct go_proc *gp, __u64 ip, __u64 sp, __u64 bp)
+{
+	struct go_sym frames[THREAD_MAX_NAMES];
+	const char *names[THREAD_MAX_NAMES];
+	__u64 pcs[THREAD_MAX_FRAMES];
+	struct go_unwind_start start = { .pc = ip, .sp = sp, .bias = gp->bias };
+	int n, i, j, nr_names = 0;
+	__u32 uflags;
+
+	(void)bp;
+	gp->window->len = 0;
+	gp->window->chunk = THREAD_WINDOW;
+	n = go_unwind(gp->tab, &start, window_read, gp, pcs, THREAD_MAX_FRAMES, &uflags);
+	gp->window->len = 0;
+	for (i = 0; i < n && nr_names < THREAD_MAX_NAMES; i++) {
+		int nf = go_proc__symbolize_frames(gp, pcs[i], i > 0, frames + nr_names,
+						   THREAD_MAX_NAMES - nr_names);
+
+		if (!nf) {
+			names[nr_names++] = NULL;
+			break;
+		}
+		for (j = 0; j < nf; j++, nr_names++)
+			names[nr_names] = frames[nr_names].func;
+	}
+	return go_thread_wait_classify(names, nr_names);
+}
+
+bool go_proc__is_idle_m(struct go_proc *gp, __u64 ip, __u64 sp, __u64 bp)
+{
+	return go_thread_wait_is_idle(go_proc__thread_wait(gp, ip, sp, bp));
+}

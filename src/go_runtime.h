@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The goroutines of a running Go program, read from its memory without
+ * stopping it: no ptrace, no probes, no help from the program.
+ *
+ * The runtime keeps every goroutine's g in runtime.allgs and never frees
+ * one (a finished goroutine's g becomes _Gdead and waits for reuse), and
+ * publishes the array through runtime.allglen and runtime.allgptr for
+ * lock-free readers. A census reads those two words, the array, then every
+ * g in batches, all with process_vm_readv. Field offsets come from the
+ * binary's DWARF, or from a table per Go version for stripped binaries,
+ * where allglen and allgptr are found by decoding runtime.forEachGRace.
+ *
+ * Addresses here are runtime addresses (with a PIE's load bias). A go_proc
+ * is used by one thread at a time.
+ */
+#ifndef __THREADLEAK_GO_RUNTIME_H
+#define __THREADLEAK_GO_RUNTIME_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include "go_thread_wait.h"
+#include "record.h"
+
+/* g.atomicstatus (runtime/runtime2.go) */
+enum go_g_status {
+	GO_G_IDLE = 0,
+	GO_G_RUNNABLE = 1,
+	GO_G_RUNNING = 2,
+	GO_G_SYSCALL = 3,
+	GO_G_WAITING = 4,
+	GO_G_MORIBUND_UNUSED = 5,
+	GO_G_DEAD = 6,
+	GO_G_ENQUEUE_UNUSED = 7,
+	GO_G_COPYSTACK = 8,
+	GO_G_PREEMPTED = 9,
+};
+#define GO_G_SCAN 0x1000 /* the GC is scanning its stack; cleared in go_goroutine.status */
+
+struct go_goroutine {
+	__u64 g_addr; /* address of its g */
+	__u64 goid;
+	__u64 parent_goid; /* 0 if this Go version does not record it (before 1.21) */
+	/*
+	 * g.waitsince, runtime nanotime (CLOCK_MONOTONIC ns), what Go prints
+	 * "[chan send, 3 minutes]" from: the first GC whose stack scan sees
+	 * the goroutine blocked sets it to work.tstart, the start of the
+	 * previous GC's mark termination. So it is 0 until a GC other than
+	 * the program's first has run since the goroutine blocked, and can
+	 * be up to one GC cycle before the wait began.
+	 */
+	__u64 wait_since_ns;
+	__u64 start_pc; /* the function it runs */
+	__u64 go_pc;	/* return address of the go statement's call that created it */
+	__u64 sched_pc, sched_sp, sched_bp; /* where it resumes; not valid while running */
+	__u64 stack_lo, stack_hi;
+	__u32 status;		 /* enum go_g_status, GO_G_SCAN cleared */
+	__u32 wait_reason_index; /* g.waitreason */
+	bool system;		 /* a runtime goroutine, as Go's isSystemGoroutine says */
+	/* what Go prints in "goroutine N [...]": the wait reason, or the status */
+	char wait_reason[REC_WAIT_REASON_LEN];
+};
+
+struct go_sym {
+	char func[256];
+	char file[256];
+	__u32 line;   /* 0 if unknown */
+	__u64 entry;  /* runtime address of the (outermost) function */
+	__u64 offset; /* pc - entry */
+	bool found;
+	bool inlined; /* this frame was inlined into the next one */
+};
+
+struct go_proc;
+
+typedef int (*go_census_cb)(void *ctx, const struct go_goroutine *g);
+
+/*
+ * Open process @pid (through @proc_root, "/proc" or a test's directory).
+ * -ESRCH: no such process; -ENOEXEC: not a Go program; -ENOTSUP: a Go this
+ * reader cannot read (before 1.18, or stripped and not in the table: see
+ * scripts/gen-go-offsets.sh); -EPROTO: the runtime does not look as
+ * expected; -EPERM: not allowed to read its memory.
+ */
+int go_proc__open(struct go_proc **gp, const char *proc_root, int pid);
+void go_proc__close(struct go_proc *gp);
+
+/* "go1.22.2"; "" if the binary does not say. */
+const char *go_proc__version(const struct go_proc *gp);
+
+/* Where the field offsets came from: "dwarf" or "table go1.22.12". */
+const char *go_proc__layout_source(const struct go_proc *gp);
+
+/* How allgs was found: "symbols" or "forEachGRace". */
+const char *go_proc__allgs_source(const struct go_proc *gp);
+
+/*
+ * Call @cb for each live goroutine (not _Gdead). Returns how many, or a
+ * negative errno (-ESRCH if the process is gone); a negative return of
+ * @cb stops the census and is returned. *incomplete is set when some gs
+ * could not be read, or allgs kept moving while it was read: the counts
+ * are then a lower bound.
+ */
+int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomplete);
+
+/*
+ * The stack of goroutine @g, innermost first, as Go's traceback walks it.
+ * pcs[0] is where it resumes, the others return addresses; the last is
+ * runtime.goexit+1 when the walk reached the goroutine's base. *flags gets
+ * RS_TRUNCATED and RS_INCOMPLETE (record.h). May be called from a census
+ * callback. Returns the number of pcs;
+ * -EBUSY if it is running (its saved registers are stale), -EAGAIN if it
+ * ran while being read, -ESRCH if its g was reused.
+ */
+int go_proc__stack(struct go_proc *gp, const struct go_goroutine *g, __u64 *pcs, int max,
+		   __u16 *flags);
+
+/*
+ * Symbolize @pc: the innermost function (an inlined one if @pc is in
+ * inlined code), its file and line. @retaddr: @pc is a return address, so
+ * the line is that of the call (pc - 1), as Go does. Returns 0, or -ENOENT
+ * if @pc is not Go code (out->found is false).
+ */
+int go_proc__symbolize(struct go_proc *gp, __u64 pc, bool retaddr, struct go_sym *out);
+
+/*
+ * All frames of @pc, innermost first: the inlined functions, then the
+ * physical one (the last has inlined == false). Returns how many (0 if not
+ * Go code).
+ */
+int go_proc__symbolize_frames(struct go_proc *gp, __u64 pc, bool retaddr, struct go_sym *frames,
+			      int max);
+
+/*
+ * What an OS thread waits for, from its user registers at the syscall
+ * (rec_task.regs). Walks its stack with the function table; @bp is unused
+ * (the walk does not need frame pointers).
+ */
+enum go_thread_wait go_proc__thread_wait(struct go_proc *gp, __u64 ip, __u64 sp, __u64 bp);
+
+/* A thread the runtime parked (idle M, sysmon, note sleep): no leak. */
+bool go_proc__is_idle_m(struct go_proc *gp, __u64 ip, __u64 sp, __u64 bp);
+
+/* Go's name for a status: "runnable", "waiting", ... */
+const char *go_g_status_name(__u32 status);
+
+/*
+ * isSystemGoroutine, from the name of the start function: runtime.*
+ * except runtime.main, runtime.handleAsyncEvent and runtime.corostart.
+ * The finalizer goroutine (runtime.runfinq) counts as a system one even
+ * while it runs a finalizer, which Go counts as user code.
+ */
+bool go_is_system_goroutine(const char *start_func);
+
+#endif /* __THREADLEAK_GO_RUNTIME_H */
