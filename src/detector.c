@@ -635,6 +635,7 @@ static int feed_goroutine(struct detector *d, const struct rec_goroutine *r)
 {
 	struct proc_state *p = proc_find(d, r->hdr.tgid);
 	struct site *site;
+	bool was_waiting;
 	struct ctx *c;
 
 	if (!p) {
@@ -657,17 +658,19 @@ static int feed_goroutine(struct detector *d, const struct rec_goroutine *r)
 	c->seen_seq = p->go_seq + 1;
 	c->u.g = *r;
 	c->have_state = true;
+	was_waiting = c->waiting;
 	c->waiting = r->status == GO_STATUS_WAITING;
-	if (c->waiting) {
-		if (c->wait_id != r->wait_since_ns || !c->wait_seen_ns) {
-			c->wait_id = r->wait_since_ns;
-			c->wait_seen_ns = r->hdr.ts_ns;
-		}
-		if ((r->flags & RG_WAIT_SINCE) && r->wait_since_ns && r->hdr.ts_ns > r->wait_since_ns)
-			c->wait_ns = r->hdr.ts_ns - r->wait_since_ns;
-		else
-			c->wait_ns = r->hdr.ts_ns - c->wait_seen_ns;
-	}
+	/* A goroutine's stack is taken again each census: one wait id. */
+	c->wait_id = 0;
+	if (!c->waiting)
+		return 0;
+	if (!was_waiting || !c->wait_seen_ns)
+		c->wait_seen_ns = r->hdr.ts_ns;
+	/* The runtime's waitsince, else since we first saw it wait. */
+	if ((r->flags & RG_WAIT_SINCE) && r->hdr.ts_ns > r->wait_since_ns)
+		c->wait_ns = r->hdr.ts_ns - r->wait_since_ns;
+	else
+		c->wait_ns = r->hdr.ts_ns - c->wait_seen_ns;
 	return 0;
 }
 
@@ -901,6 +904,8 @@ static bool idle_by_design(struct proc_state *p, const struct ctx *c)
 
 	if (c->kind != CTX_THREAD)
 		return true; /* goroutines: leaks only */
+	if (c->stack_flags & RS_IDLE && c->stack_wait_id == c->wait_id)
+		return true; /* its runtime parked it */
 	if (c->wc.prim == PRIM_SYSCALL)
 		return syscall_is_idle_wait(c->u.task.syscall_nr);
 	if (!p->is_go)

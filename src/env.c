@@ -118,7 +118,6 @@ enum {
 	OPT_MAX_SERIES,
 	OPT_DEBUG,
 	OPT_PPROF,
-	OPT_UPROBES,
 };
 
 /* Option groups, shared by the commands that take them. */
@@ -199,14 +198,6 @@ static const struct argp_option opt_goroutines[] = {
 	{ NULL, 0, NULL, 0, "Goroutines:", 5 },
 	{ "debug", OPT_DEBUG, "N", 0, "1: grouped by stack (default); 2: each goroutine", 5 },
 	{ "pprof", OPT_PPROF, "FILE", 0, "Write a goroutine profile (pprof, gzip) to FILE", 5 },
-	{},
-};
-
-static const struct argp_option opt_go_exact[] = {
-	{ "go-uprobes", OPT_UPROBES, NULL, 0,
-	  "Go programs: exact goroutine lifecycle with uprobes on newproc1 and goexit1 "
-	  "(costs the target; off by default)",
-	  3 },
 	{},
 };
 
@@ -365,9 +356,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_PPROF:
 		env->pprof_path = arg;
 		break;
-	case OPT_UPROBES:
-		env->go_uprobes = true;
-		break;
 	case ARGP_KEY_ARG:
 		if (env->cmd == CMD_REPLAY && !env->input) {
 			env->input = arg;
@@ -419,7 +407,7 @@ static const struct {
 	{ "monitor", CMD_MONITOR, monitor_doc, NULL,
 	  { opt_monitor, opt_timing, opt_findings, opt_output, opt_tuning } },
 	{ "goroutines", CMD_GOROUTINES, goroutines_doc, NULL,
-	  { opt_targets, opt_goroutines, opt_go_exact, opt_tuning } },
+	  { opt_targets, opt_goroutines, opt_tuning } },
 };
 
 void env_parse(struct env *env, int argc, char **argv)

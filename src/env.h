@@ -62,7 +62,6 @@ struct env {
 	/* goroutines */
 	int debug_level;
 	const char *pprof_path;
-	bool go_uprobes;
 };
 
 /*

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "decode.h"
+#include "go_inspect.h"
+#include "go_runtime.h"
 #include "inspector.h"
 #include "libc_layout.h"
 #include "proc_info.h"
@@ -24,6 +26,7 @@
 #include "proc_syms.h"
 #include "record.h"
 #include "runtime_frames.h"
+#include "symtab.h"
 #include "wait.h"
 
 #define SYMS_RETRY_CENSUSES 10
@@ -36,6 +39,8 @@ struct insp_thread {
 	__u64 unwound_wait;    /* nr_switches of the wait whose stack we took */
 	bool futex_read;
 	__u64 futex_wait;
+	bool go_checked; /* go_wait is the Go runtime's verdict on this wait */
+	__u64 go_wait;
 };
 
 struct insp_proc {
@@ -49,6 +54,10 @@ struct insp_proc {
 	void *threads; /* tsearch tree of struct insp_thread, by tid */
 	void *symbols; /* tsearch tree of addresses (as pointers) already named */
 	bool info_sent;
+	__u64 census_seq; /* census in which its rec_proc passed */
+	int go_state;	  /* 0: not looked at, 1: a Go program, -1: not one we read */
+	struct go_proc *go;
+	struct go_inspect *go_inspect;
 };
 
 struct inspector {
@@ -59,6 +68,8 @@ struct inspector {
 	__u64 census_seq;
 	unsigned int unwinds_left;
 	unsigned int nr_open;
+	__u64 census_ts;
+	int go_err;
 	struct inspector_stats stats;
 	char sym_buf[sizeof(struct rec_symbol) + REC_SYMBOL_TEXT_MAX];
 };
@@ -118,6 +129,11 @@ static void proc_close_syms(struct inspector *in, struct insp_proc *p)
 
 static void proc_reset(struct inspector *in, struct insp_proc *p)
 {
+	go_inspect__free(p->go_inspect);
+	p->go_inspect = NULL;
+	go_proc__close(p->go);
+	p->go = NULL;
+	p->go_state = 0;
 	proc_close_syms(in, p);
 	tdestroy(p->threads, free);
 	p->threads = NULL;
@@ -283,13 +299,6 @@ static int emit(struct inspector *in, const void *rec, size_t len)
 	return in->sink(in->ctx, rec, len);
 }
 
-static size_t clip(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	return n < max ? n : max;
-}
-
 /*
  * Name @addr in process @p once: a rec_symbol, unless it was sent before.
  * @retaddr: a return address, looked up at addr - 1.
@@ -297,10 +306,9 @@ static size_t clip(const char *s, size_t max)
 static int name_addr(struct inspector *in, struct insp_proc *p, __u64 addr, bool retaddr,
 		     __u64 ts, struct sym_info *si)
 {
-	struct rec_symbol *rec = (void *)in->sym_buf;
 	struct proc_syms *syms;
+	size_t size;
 	void **node;
-	size_t fl, il, ml, used;
 
 	memset(si, 0, sizeof(*si));
 	syms = proc_syms_of(in, p);
@@ -313,27 +321,71 @@ static int name_addr(struct inspector *in, struct insp_proc *p, __u64 addr, bool
 	node = tsearch((void *)(unsigned long)addr, &p->symbols, addr_cmp);
 	if (!node)
 		return -ENOMEM;
-	fl = clip(si->func, 2048);
-	il = clip(si->file, 1024);
-	ml = clip(si->module, 512);
-	used = sizeof(*rec) + fl + il + ml;
-	memset(rec, 0, (used + 7) & ~7UL);
-	rec->hdr.type = REC_SYMBOL;
-	rec->hdr.size = (used + 7) & ~7UL;
-	rec->hdr.tgid = p->tgid;
-	rec->hdr.ts_ns = ts;
-	rec->pc = addr;
-	rec->offset = si->found ? si->offset : si->module_offset;
-	rec->line = si->line;
-	rec->flags = (si->found ? RSYM_FOUND : 0) | (retaddr ? RSYM_RETADDR : 0);
-	rec->func_len = fl;
-	rec->file_len = il;
-	rec->module_len = ml;
-	memcpy(rec->text, si->func, fl);
-	memcpy(rec->text + fl, si->file, il);
-	memcpy(rec->text + fl + il, si->module, ml);
+	size = rec_symbol_make(in->sym_buf, sizeof(in->sym_buf), p->tgid, ts, addr,
+			       si->found ? si->offset : si->module_offset, si->line,
+			       (si->found ? RSYM_FOUND : 0) | (retaddr ? RSYM_RETADDR : 0), si->func,
+			       si->file, si->module);
 	in->stats.symbols++;
-	return emit(in, rec, rec->hdr.size);
+	return emit(in, in->sym_buf, size);
+}
+
+/* For go_inspect: emit, and the set of named addresses of the process. */
+struct go_ops_ctx {
+	struct inspector *in;
+	struct insp_proc *p;
+};
+
+static int go_emit(void *ctx, const void *rec, size_t len)
+{
+	return emit(((struct go_ops_ctx *)ctx)->in, rec, len);
+}
+
+static bool go_named(void *ctx, __u64 addr)
+{
+	struct insp_proc *p = ((struct go_ops_ctx *)ctx)->p;
+	void **node;
+
+	if (tfind((void *)(unsigned long)addr, &p->symbols, addr_cmp))
+		return true;
+	node = tsearch((void *)(unsigned long)addr, &p->symbols, addr_cmp);
+	return !node; /* out of memory: say named, and skip it */
+}
+
+/* Is @p a Go program we can read? Looked at once. */
+static struct go_inspect *go_of(struct inspector *in, struct insp_proc *p)
+{
+	if (p->go_state)
+		return p->go_inspect;
+	p->go_state = -1;
+	if (go_proc__open(&p->go, in->opts.proc_root, p->tgid)) {
+		p->go = NULL;
+		return NULL;
+	}
+	p->go_inspect = go_inspect__new(p->go, p->tgid);
+	if (!p->go_inspect) {
+		go_proc__close(p->go);
+		p->go = NULL;
+		return NULL;
+	}
+	p->go_state = 1;
+	return p->go_inspect;
+}
+
+/* The goroutine census of every Go process this census saw. */
+static void go_census_one(const void *node, VISIT which, void *closure)
+{
+	struct insp_proc *p = *(struct insp_proc *const *)node;
+	struct inspector *in = closure;
+	struct go_ops_ctx ctx = { in, p };
+	struct go_inspect_ops ops = { go_emit, go_named, &ctx };
+
+	if (which != postorder && which != leaf)
+		return;
+	if (p->census_seq != in->census_seq || p->go_state != 1 || in->go_err)
+		return;
+	in->go_err = go_inspect__census(p->go_inspect, in->census_ts, &ops);
+	if (in->go_err == -ESRCH || in->go_err == -EPERM)
+		in->go_err = 0; /* it exited, or hides: its rec_proc will tell */
 }
 
 static int emit_site(struct inspector *in, struct insp_proc *p, __u32 tid, __u64 start_ns,
@@ -559,6 +611,27 @@ static int on_task(struct inspector *in, const struct rec_task *task, size_t len
 	}
 	if (t->unwound && t->unwound_wait == task->nr_switches)
 		return 0;
+	if (p->go_state == 1 && (!t->go_checked || t->go_wait != task->nr_switches)) {
+		/* An M the Go runtime parked is idle, not stuck: say so, and
+		 * skip its unwind. */
+		t->go_checked = true;
+		t->go_wait = task->nr_switches;
+		if (go_proc__is_idle_m(p->go, task->regs.ip, task->regs.sp, task->regs.bp)) {
+			struct rec_stack idle = {
+				.hdr = { .type = REC_STACK, .size = sizeof(idle), .tgid = p->tgid,
+					 .ts_ns = task->hdr.ts_ns },
+				.id = task->tid,
+				.start_ns = task->start_ns,
+				.wait_id = task->nr_switches,
+				.kind = CTX_THREAD,
+				.flags = RS_IDLE,
+			};
+
+			t->unwound = true;
+			t->unwound_wait = task->nr_switches;
+			return emit(in, &idle, sizeof(idle));
+		}
+	}
 	wait_ns = task->flags & RTF_WAIT_START && task->hdr.ts_ns > task->wait_start_ns
 			  ? task->hdr.ts_ns - task->wait_start_ns
 			  : 0;
@@ -638,6 +711,12 @@ int inspector__record(void *arg, const void *rec, size_t len)
 		const struct rec_proc *r = rec;
 
 		p = proc_find(in, hdr->tgid);
+		if (!p && !(r->flags & RP_EXITED))
+			p = proc_get(in, hdr->tgid);
+		if (p && !(r->flags & RP_EXITED)) {
+			p->census_seq = in->census_seq;
+			go_of(in, p);
+		}
 		if (p && !p->info_sent && !(r->flags & RP_EXITED)) {
 			err = send_proc_info(in, p, r);
 			if (err)
@@ -649,6 +728,12 @@ int inspector__record(void *arg, const void *rec, size_t len)
 		return err;
 	}
 	case REC_CENSUS:
+		/* Goroutines belong to this census: before it closes. */
+		in->census_ts = hdr->ts_ns;
+		in->go_err = 0;
+		twalk_r(in->procs, go_census_one, in);
+		if (in->go_err)
+			return in->go_err;
 		in->census_seq++;
 		in->unwinds_left = in->opts.max_unwinds;
 		return emit(in, rec, len);

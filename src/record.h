@@ -174,6 +174,7 @@ struct rec_site {
 /* rec_stack.flags */
 #define RS_TRUNCATED 0x1 /* more frames than REC_STACK_MAX */
 #define RS_INCOMPLETE 0x2 /* the unwind stopped on an error */
+#define RS_IDLE 0x4	  /* a thread its language runtime parked (an idle Go M): no wait */
 
 /*
  * The stack of a waiting thread or goroutine, innermost frame first. pcs[0]

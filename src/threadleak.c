@@ -16,6 +16,7 @@
 #include "decode.h"
 #include "detector.h"
 #include "env.h"
+#include "goroutine_dump.h"
 #include "live.h"
 #include "recorder.h"
 #include "report.h"
@@ -323,8 +324,18 @@ int main(int argc, char **argv)
 	switch (env.cmd) {
 	case CMD_REPLAY:
 		return cmd_replay(&env);
+	case CMD_GOROUTINES: {
+		struct goroutine_dump_opts gopts = {
+			.proc_root = env.proc_root,
+			.pid = env.pids[0],
+			.debug = env.debug_level,
+			.pprof_path = env.pprof_path,
+			.out = stdout,
+		};
+
+		return goroutine_dump(&gopts) ? 1 : 0;
+	}
 	case CMD_MONITOR:
-	case CMD_GOROUTINES:
 		fprintf(stderr, "threadleak %s: not built yet\n", env.cmd_name);
 		return 1;
 	case CMD_TRACE:

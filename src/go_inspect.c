@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "go_inspect.h"
+#include "symtab.h"
+
+#define GO_STACK_MAX REC_STACK_MAX
+
+/* A creation site: which census last took a stack there. */
+struct go_site {
+	__u64 go_pc, start_pc;
+	__u64 stacked_seq;
+};
+
+struct go_inspect {
+	struct go_proc *gp;
+	__u32 tgid;
+	void *sites; /* tree of struct go_site */
+	__u64 seq;   /* census number */
+	char module[128];
+	char sym_buf[sizeof(struct rec_symbol) + REC_SYMBOL_TEXT_MAX];
+};
+
+struct census_ctx {
+	struct go_inspect *gi;
+	const struct go_inspect_ops *ops;
+	__u64 ts;
+	__u32 nr;
+	int err;
+};
+
+static int site_cmp(const void *a, const void *b)
+{
+	const struct go_site *x = a, *y = b;
+
+	if (x->go_pc != y->go_pc)
+		return x->go_pc < y->go_pc ? -1 : 1;
+	return x->start_pc < y->start_pc ? -1 : x->start_pc > y->start_pc;
+}
+
+struct go_inspect *go_inspect__new(struct go_proc *gp, __u32 tgid)
+{
+	struct go_inspect *gi = calloc(1, sizeof(*gi));
+
+	if (!gi)
+		return NULL;
+	gi->gp = gp;
+	gi->tgid = tgid;
+	/* Frames of Go code are in the program's own binary. */
+	snprintf(gi->module, sizeof(gi->module), "go");
+	return gi;
+}
+
+void go_inspect__free(struct go_inspect *gi)
+{
+	if (!gi)
+		return;
+	tdestroy(gi->sites, free);
+	free(gi);
+}
+
+int go_inspect__symbol(struct go_inspect *gi, __u64 pc, bool retaddr, __u64 ts,
+		       const struct go_inspect_ops *ops)
+{
+	struct go_sym frames[8];
+	const struct go_sym *inner, *outer;
+	const char *file;
+	size_t size;
+	int n;
+
+	if (ops->named(ops->ctx, pc))
+		return 0;
+	n = go_proc__symbolize_frames(gi->gp, pc, retaddr, frames, 8);
+	if (n <= 0)
+		return -ENOENT;
+	/*
+	 * As Go prints a frame: the function it is in (the physical one when
+	 * code was inlined), at the line of the innermost code.
+	 */
+	inner = &frames[0];
+	outer = &frames[n - 1];
+	file = strrchr(inner->file, '/');
+	size = rec_symbol_make(gi->sym_buf, sizeof(gi->sym_buf), gi->tgid, ts, pc, outer->offset,
+			       inner->line, RSYM_FOUND | (retaddr ? RSYM_RETADDR : 0), outer->func,
+			       file ? file + 1 : inner->file, gi->module);
+	return ops->emit(ops->ctx, gi->sym_buf, size);
+}
+
+/* One stack per creation site per census: the first goroutine waiting there. */
+static int site_stack(struct census_ctx *cc, const struct go_goroutine *g)
+{
+	struct go_site key = { .go_pc = g->go_pc, .start_pc = g->start_pc }, *s, **node;
+	struct go_inspect *gi = cc->gi;
+	struct rec_stack rec = {
+		.hdr = { .type = REC_STACK, .size = sizeof(rec), .tgid = gi->tgid,
+			 .ts_ns = cc->ts },
+		.id = g->goid,
+		.kind = CTX_GOROUTINE,
+	};
+	int n, i, err;
+
+	node = tfind(&key, &gi->sites, site_cmp);
+	if (!node) {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		*s = key;
+		node = tsearch(s, &gi->sites, site_cmp);
+		if (!node) {
+			free(s);
+			return -ENOMEM;
+		}
+	}
+	s = *node;
+	if (s->stacked_seq == gi->seq)
+		return 0;
+	n = go_proc__stack(gi->gp, g, rec.pcs, GO_STACK_MAX, &rec.flags);
+	if (n <= 0)
+		return 0; /* it runs, or ran while read: the next one may do */
+	s->stacked_seq = gi->seq;
+	rec.nr_pcs = n;
+	for (i = 0; i < n; i++) {
+		err = go_inspect__symbol(gi, rec.pcs[i], i > 0, cc->ts, cc->ops);
+		if (err && err != -ENOENT)
+			return err;
+	}
+	return cc->ops->emit(cc->ops->ctx, &rec, sizeof(rec));
+}
+
+static int on_goroutine(void *arg, const struct go_goroutine *g)
+{
+	struct census_ctx *cc = arg;
+	struct rec_goroutine rec = {
+		.hdr = { .type = REC_GOROUTINE, .size = sizeof(rec), .tgid = cc->gi->tgid,
+			 .ts_ns = cc->ts },
+		.goid = g->goid,
+		.parent_goid = g->parent_goid,
+		.status = g->status,
+		.wait_since_ns = g->wait_since_ns,
+		.start_pc = g->start_pc,
+		.go_pc = g->go_pc,
+	};
+	int err;
+
+	/* As NumGoroutine and Go's own dumps: the program's goroutines only. */
+	if (g->system)
+		return 0;
+	if (g->wait_since_ns)
+		rec.flags |= RG_WAIT_SINCE;
+	memcpy(rec.wait_reason, g->wait_reason, REC_WAIT_REASON_LEN);
+	rec.wait_reason[REC_WAIT_REASON_LEN - 1] = '\0';
+	err = go_inspect__symbol(cc->gi, g->start_pc, false, cc->ts, cc->ops);
+	if (err && err != -ENOENT)
+		return err;
+	if (g->go_pc) {
+		err = go_inspect__symbol(cc->gi, g->go_pc, true, cc->ts, cc->ops);
+		if (err && err != -ENOENT)
+			return err;
+	}
+	err = cc->ops->emit(cc->ops->ctx, &rec, sizeof(rec));
+	if (err)
+		return err;
+	cc->nr++;
+	if (g->status == GO_G_WAITING)
+		return site_stack(cc, g);
+	return 0;
+}
+
+int go_inspect__census(struct go_inspect *gi, __u64 ts, const struct go_inspect_ops *ops)
+{
+	struct census_ctx cc = { .gi = gi, .ops = ops, .ts = ts };
+	struct rec_go_census rec = {
+		.hdr = { .type = REC_GO_CENSUS, .size = sizeof(rec), .tgid = gi->tgid },
+	};
+	bool incomplete = false;
+	struct timespec t0, t1;
+	int n;
+
+	gi->seq++;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n = go_proc__census(gi->gp, on_goroutine, &cc, &incomplete);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (n < 0 && n != -EAGAIN)
+		return n;
+	rec.hdr.ts_ns = ts;
+	rec.nr_goroutines = cc.nr;
+	rec.flags = incomplete || n < 0 ? RGC_INCOMPLETE : 0;
+	rec.duration_ns = (t1.tv_sec - t0.tv_sec) * 1000000000ULL + t1.tv_nsec - t0.tv_nsec;
+	snprintf(rec.go_version, sizeof(rec.go_version), "%s", go_proc__version(gi->gp));
+	return ops->emit(ops->ctx, &rec, sizeof(rec));
+}
