@@ -38,7 +38,8 @@ WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initi
 # what the build needs is added on top.
 CFLAGS ?= -g -O2
 ALL_CFLAGS = $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -I$(OUTPUT) -Isrc $(DEMANGLE_CFLAGS)
-LDLIBS += $(shell pkg-config --libs libbpf libelf libdw zlib 2>/dev/null) -lm -lstdc++
+LDLIBS += $(shell pkg-config --libs libbpf libelf libdw zlib libmicrohttpd 2>/dev/null) -lm -lstdc++ \
+	  -pthread
 # Rust v0 symbol names: LLVM's demangler, where llvm-14-dev provides it.
 LLVM_DEMANGLE := $(wildcard $(shell llvm-config-14 --libdir 2>/dev/null)/libLLVMDemangle.a)
 ifneq ($(LLVM_DEMANGLE),)
@@ -58,9 +59,9 @@ CORE_SRCS := src/decode.c src/detector.c src/wait.c src/json.c src/trend.c src/s
 	     src/report.c src/report_text.c src/report_json.c src/report_top.c src/proc_info.c \
 	     src/libc_layout.c src/runtime_frames.c src/proc_syms.c src/unwind.c src/proc_mem.c \
 	     src/demangle.c src/inspector.c src/trace_file.c $(GO_SRCS) src/go_inspect.c \
-	     src/pprof.c
+	     src/pprof.c src/metrics.c src/metrics_http.c src/proc_cgroup.c src/utf8.c
 APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c src/live.c src/recorder.c \
-	    src/goroutine_dump.c src/threadleak.c
+	    src/goroutine_dump.c src/monitor.c src/threadleak.c
 APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
 CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
 
@@ -93,6 +94,7 @@ $(OUTPUT)/syscall_names.h: scripts/gen-syscall-names.sh | $(OUTPUT)
 	$(Q)scripts/gen-syscall-names.sh > $@
 
 $(OUTPUT)/tracer.o: $(OUTPUT)/threadleak.skel.h
+$(OUTPUT)/metrics_http.o: ALL_CFLAGS += $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
 $(OUTPUT)/wait.o: $(OUTPUT)/syscall_names.h
 
 $(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) | $(OUTPUT)
@@ -107,6 +109,13 @@ $(OUTPUT)/threadleak: $(APP_OBJS)
 # The Go census driver of the Go live tests links the Go reader.
 $(OUTPUT)/tests/gocensus: tests/progs/gocensus.c $(patsubst src/%.c,$(OUTPUT)/%.o,$(GO_SRCS)) \
 			  $(OUTPUT)/proc_mem.o | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# A small server of fixed metrics, to test the Prometheus harness itself.
+$(OUTPUT)/tests/metrics_demo: tests/monitor/metrics_demo.c \
+			      $(patsubst %,$(OUTPUT)/%.o,metrics metrics_http proc_cgroup utf8) | \
+			      $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -138,7 +147,8 @@ endif
 
 .PHONY: test
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/tests/unit_tests $(TEST_PROGS)
+	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/tests/unit_tests $(TEST_PROGS) \
+		$(OUTPUT)/tests/metrics_demo
 	$(Q)tests/run.sh $(OUTPUT)
 
 .PHONY: demo

@@ -24,6 +24,7 @@
 #define MAX_LONG_WAITS_PER_PROC 20
 #define SYM_LEN 640
 #define GO_STATUS_WAITING 4 /* runtime._Gwaiting */
+#define STALE_CENSUSES 3
 
 /* Site keys that are not addresses. */
 #define SITE_KEY_UNKNOWN 0
@@ -40,6 +41,7 @@ struct site {
 	struct trend_series series;
 	struct trend_stats stats;
 	bool leaking;	 /* a leak finding was established */
+	__u32 reported_live; /* live when the leak was last reported */
 	bool growing;	 /* might be a leak: long waits wait for the verdict */
 	/* This census. */
 	__u32 blocked;
@@ -111,6 +113,7 @@ struct proc_state {
 	void *sites; /* tsearch tree of struct site, by (kind, key, func_pc) */
 	struct symtab syms;
 	__u64 go_seq; /* Go censuses of this process */
+	__u64 born_seq; /* the census during which it appeared */
 	unsigned int nr_long_waits;
 	unsigned int long_waits_dropped;
 	struct kept_finding *findings, **findings_tail;
@@ -361,6 +364,7 @@ static struct proc_state *proc_add(struct detector *d, __u32 tgid)
 		return NULL;
 	p->tgid = tgid;
 	p->findings_tail = &p->findings;
+	p->born_seq = d->census_seq;
 	node = tsearch(p, &d->procs, proc_cmp);
 	if (!node || *(struct proc_state **)node != p) {
 		free(p);
@@ -921,6 +925,62 @@ static bool idle_by_design(struct proc_state *p, const struct ctx *c)
 	return true;
 }
 
+/*
+ * Threads of one site waiting, with no owner, on the same condvar,
+ * semaphore or futex: a pool waiting for work, not stuck threads. Waiters
+ * are counted per (site, lock) once per analysis.
+ */
+struct pool_key {
+	const struct site *site;
+	__u64 lock;
+	unsigned int waiters;
+};
+
+static int pool_cmp(const void *a, const void *b)
+{
+	const struct pool_key *x = a, *y = b;
+
+	if (x->site != y->site)
+		return x->site < y->site ? -1 : 1;
+	return x->lock < y->lock ? -1 : x->lock > y->lock;
+}
+
+static bool pool_wait(const struct ctx *c)
+{
+	return c->waiting && c->wc.owner_tid < 0 && c->wc.lock_addr &&
+	       c->wc.prim != PRIM_MUTEX && c->wc.prim != PRIM_RWLOCK && c->wc.prim != PRIM_JOIN;
+}
+
+static void pool_count(void **pools, const struct ctx *c)
+{
+	struct pool_key key = { c->site, c->wc.lock_addr }, *k, **node;
+
+	if (!pool_wait(c))
+		return;
+	node = tfind(&key, pools, pool_cmp);
+	if (node) {
+		(*node)->waiters++;
+		return;
+	}
+	k = malloc(sizeof(*k));
+	if (!k)
+		return;
+	*k = key;
+	k->waiters = 1;
+	if (!tsearch(k, pools, pool_cmp))
+		free(k);
+}
+
+static bool idle_pool(void **pools, const struct ctx *c)
+{
+	struct pool_key key = { c->site, c->wc.lock_addr }, **node;
+
+	if (!pool_wait(c))
+		return false;
+	node = tfind(&key, pools, pool_cmp);
+	return node && (*node)->waiters > 1;
+}
+
 /* Findings */
 
 static struct kept_finding *keep_finding(struct proc_state *p)
@@ -992,6 +1052,7 @@ static void establish_leak(struct detector *d, struct proc_state *p, struct site
 	struct kept_finding *k;
 
 	s->leaking = true;
+	s->reported_live = s->live;
 	d->nr_leaks++;
 	k = keep_finding(p);
 	if (!k)
@@ -999,6 +1060,43 @@ static void establish_leak(struct detector *d, struct proc_state *p, struct site
 	k->site = s;
 	leak_finding(d, p, s, ts, &k->ob, &k->f);
 	finding_emit(d, &k->f);
+}
+
+/* With updates: a leak that doubled since it was last reported, again. */
+static void update_leak(struct detector *d, struct proc_state *p, struct site *s, __u64 ts)
+{
+	struct finding f;
+
+	if (!d->opts.updates || s->live < 2 * (__u64)s->reported_live)
+		return;
+	s->reported_live = s->live;
+	leak_finding(d, p, s, ts, &d->scratch, &f);
+	f.update = true;
+	finding_emit(d, &f);
+	obstack_free(&d->scratch, NULL);
+	obstack_init(&d->scratch);
+}
+
+/* With updates: every finding of a process that exited, as resolved. */
+static void resolve_findings(struct detector *d, struct proc_state *p, __u64 ts)
+{
+	struct kept_finding *k;
+	struct finding f;
+
+	if (!d->opts.updates)
+		return;
+	for (k = p->findings; k; k = k->next) {
+		if (k->site) {
+			leak_finding(d, p, k->site, ts, &d->scratch, &f);
+			f.ts_ns = k->f.ts_ns;
+		} else {
+			f = k->f;
+		}
+		f.resolved = true;
+		finding_emit(d, &f);
+		obstack_free(&d->scratch, NULL);
+		obstack_init(&d->scratch);
+	}
 }
 
 static void establish_long_wait(struct detector *d, struct proc_state *p, struct ctx *c, __u64 ts)
@@ -1141,6 +1239,7 @@ static void find_deadlocks(struct detector *d, struct proc_state *p, struct node
 static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 {
 	struct node_list ctxs, sites;
+	void *pools = NULL;
 	size_t i;
 
 	if (node_list(p->ctxs, &ctxs) || node_list(p->sites, &sites)) {
@@ -1196,11 +1295,23 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 	for (i = 0; i < sites.n; i++) {
 		struct site *s = sites.v[i];
 
+		/* Nothing alive there for a whole window: forget it. */
+		if (!s->live && !s->leaking && s->kind == CTX_THREAD && !s->stats.max &&
+		    s->stats.span_ns >= d->opts.leak.window_ns / 2 && s->key != SITE_KEY_MAIN) {
+			tdelete(s, &p->sites, site_cmp);
+			free(s);
+			continue;
+		}
 		s->growing = s->stats.n >= 2 && s->stats.growth >= 2 && s->stats.recent_slope > 0;
-		if (!s->leaking && s->key != SITE_KEY_MAIN && trend_is_leak(&s->stats, &d->opts.leak))
+		if (s->leaking)
+			update_leak(d, p, s, ts);
+		else if (s->key != SITE_KEY_MAIN && trend_is_leak(&s->stats, &d->opts.leak))
 			establish_leak(d, p, s, ts);
 	}
 	find_deadlocks(d, p, &ctxs, ts);
+	for (i = 0; i < ctxs.n; i++)
+		if (ctxs.v[i])
+			pool_count(&pools, ctxs.v[i]);
 	for (i = 0; i < ctxs.n; i++) {
 		struct ctx *c = ctxs.v[i];
 
@@ -1210,8 +1321,13 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 			continue;
 		if (in_deadlock(c) || c->site->leaking || c->site->growing || idle_by_design(p, c))
 			continue;
+		if (d->opts.owned_waits_only && c->wc.owner_tid < 0)
+			continue;
+		if (idle_pool(&pools, c))
+			continue;
 		establish_long_wait(d, p, c, ts);
 	}
+	tdestroy(pools, free);
 	free(ctxs.v);
 	free(sites.v);
 }
@@ -1309,14 +1425,20 @@ static int feed_census(struct detector *d, const struct rec_census *c)
 		if (p->exited)
 			continue;
 		if (p->proc_seq != d->census_seq) {
-			/* Seen in the census but not in the counters: it was
-			 * created after the counters were read. Wait. */
+			/* Not in this census's counters: created after they were
+			 * read (wait), or gone, its last records late (forget it
+			 * once a few censuses have not counted it). */
+			if (p->born_seq + STALE_CENSUSES < d->census_seq &&
+			    p->proc_seq + STALE_CENSUSES < d->census_seq && !d->opts.keep_exited)
+				proc_remove(d, p);
 			continue;
 		}
 		tally_reset(d, p);
 		if (!p->proc_exited)
 			analyze_proc(d, p, c->hdr.ts_ns);
 		proc_sample(d, p, c->hdr.ts_ns);
+		if (p->proc_exited)
+			resolve_findings(d, p, c->hdr.ts_ns);
 		if (p->proc_exited) {
 			p->exited = true;
 			d->nr_live--;

@@ -103,6 +103,8 @@ struct finding {
 	enum finding_kind kind;
 	__u64 ts_ns;  /* when established, or the last census in a summary */
 	bool summary; /* restated at the end, with the final numbers */
+	bool update;  /* restated because it changed (detector_opts.updates) */
+	bool resolved; /* restated because its process exited (updates) */
 	__u32 pid;
 	char comm[REC_COMM_LEN];
 
@@ -151,6 +153,12 @@ struct detector_opts {
 	__u64 wait_threshold_ns;
 	/* Leak test parameters; zeroes: leak_params_default(). */
 	struct leak_params leak;
+	/* Restate a leak when it doubles, and every finding of a process when
+	 * it exits (monitor: changes, not a stream). */
+	bool updates;
+	/* Long waits only where a thread waits for another one (a lock it
+	 * holds, a join): a whole host is full of threads waiting for work. */
+	bool owned_waits_only;
 };
 
 struct detector;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "decode.h"
 #include "go_inspect.h"
 #include "go_runtime.h"
@@ -34,6 +35,8 @@
 struct insp_thread {
 	__u32 tid;
 	__u64 start_ns;
+	__u64 site_pc;	       /* its start routine, named at its first census */
+	bool site_named;
 	bool needs_stack_site; /* its start routine is a runtime's trampoline */
 	bool unwound;	       /* unwound_wait is valid */
 	__u64 unwound_wait;    /* nr_switches of the wait whose stack we took */
@@ -60,8 +63,20 @@ struct insp_proc {
 	struct go_inspect *go_inspect;
 };
 
+/* glibc layouts by the identity of the libc file: most processes share one. */
+#define LAYOUT_CACHE 8
+
+struct layout_cache {
+	dev_t dev;
+	ino_t ino;
+	int state; /* 1: read, -1: not a glibc we can read */
+	struct pthread_layout layout;
+};
+
 struct inspector {
 	struct inspector_opts opts;
+	struct layout_cache layouts[LAYOUT_CACHE];
+	unsigned int next_layout;
 	rec_sink_fn sink;
 	void *ctx;
 	void *procs; /* tsearch tree of struct insp_proc, by tgid */
@@ -187,6 +202,7 @@ static struct insp_proc *proc_get(struct inspector *in, __u32 tgid)
 	if (!p)
 		return NULL;
 	p->tgid = tgid;
+	p->census_seq = in->census_seq; /* new: not stale yet */
 	node = tsearch(p, &in->procs, proc_cmp);
 	if (!node || *node != p) {
 		free(p);
@@ -199,6 +215,42 @@ static void proc_forget(struct inspector *in, struct insp_proc *p)
 {
 	tdelete(p, &in->procs, proc_cmp);
 	proc_free(in, p);
+}
+
+/*
+ * Processes no census counted for a while: gone, with records of theirs
+ * arriving after their last census. Forget them, or memory grows with churn.
+ */
+#define STALE_CENSUSES 3
+
+struct stale_walk {
+	struct inspector *in;
+	struct insp_proc *v[64];
+	unsigned int n;
+};
+
+static void find_stale(const void *node, VISIT which, void *closure)
+{
+	struct insp_proc *p = *(struct insp_proc *const *)node;
+	struct stale_walk *w = closure;
+
+	if (which != postorder && which != leaf)
+		return;
+	if (p->census_seq + STALE_CENSUSES < w->in->census_seq && w->n < 64)
+		w->v[w->n++] = p;
+}
+
+static void forget_stale(struct inspector *in)
+{
+	struct stale_walk w = { .in = in };
+	unsigned int i;
+
+	do {
+		w.n = 0;
+		twalk_r(in->procs, find_stale, &w);
+		for (i = 0; i < w.n; i++)
+			proc_forget(in, w.v[i]);
+	} while (w.n == 64);
 }
 
 /* The least recently used open process, to close when too many are open. */
@@ -248,8 +300,28 @@ static struct proc_syms *proc_syms_of(struct inspector *in, struct insp_proc *p)
 
 static const struct pthread_layout *layout_of(struct inspector *in, struct insp_proc *p)
 {
-	if (!p->layout_state)
-		p->layout_state = libc_layout_of_pid(in->opts.proc_root, p->tgid, &p->layout) ? -1 : 1;
+	struct layout_cache *lc;
+	char path[4096];
+	struct stat st;
+	unsigned int i;
+
+	if (p->layout_state)
+		return p->layout_state > 0 ? &p->layout : NULL;
+	p->layout_state = -1;
+	if (libc_path_of_pid(in->opts.proc_root, p->tgid, path, sizeof(path)) || stat(path, &st))
+		return NULL;
+	for (i = 0; i < LAYOUT_CACHE; i++) {
+		lc = &in->layouts[i];
+		if (lc->state && lc->dev == st.st_dev && lc->ino == st.st_ino)
+			goto found;
+	}
+	lc = &in->layouts[in->next_layout++ % LAYOUT_CACHE];
+	lc->dev = st.st_dev;
+	lc->ino = st.st_ino;
+	lc->state = libc_layout_read(path, &lc->layout) ? -1 : 1;
+found:
+	p->layout_state = lc->state;
+	p->layout = lc->layout;
 	return p->layout_state > 0 ? &p->layout : NULL;
 }
 
@@ -419,33 +491,49 @@ static __u64 read_start_routine(struct inspector *in, struct insp_proc *p, __u64
 }
 
 /*
- * A thread's site from its start routine @pc. @known: the detector has
- * @pc already (from rec_thread_start); say so only if it changes.
+ * A thread's site from its start routine @pc, checked against the
+ * process's executable mappings. @known: the detector has @pc already (from
+ * rec_thread_start); say so only if it changes. Naming it waits for the
+ * thread's first census: most threads do not live that long.
  */
 static int site_from_start_routine(struct inspector *in, struct insp_proc *p,
 				   struct insp_thread *t, __u64 pc, bool known, __u64 ts)
 {
-	struct proc_syms *syms = proc_syms_of(in, p);
-	struct sym_info si;
-	int err;
+	struct proc_syms *syms = pc ? proc_syms_of(in, p) : NULL;
 
 	if (!pc || !syms || !proc_syms__is_exec(syms, pc)) {
 		/* Not a glibc thread, or a start routine we cannot read. */
+		t->site_named = true;
 		if (known && !pc)
 			return 0;
 		return emit_site(in, p, t->tid, t->start_ns, 0, SITE_UNKNOWN, ts);
 	}
-	err = name_addr(in, p, pc, false, ts, &si);
-	if (err)
-		return err;
-	/* A runtime's trampoline (std::thread, Rust), which may be nameless
-	 * in the runtime's library: the site is on the thread's stack. */
-	if ((si.found && frame_is_thread_trampoline(si.func)) ||
-	    frame_is_runtime(si.found ? si.func : NULL, si.module))
-		t->needs_stack_site = true;
+	t->site_pc = pc;
 	if (known)
 		return 0;
 	return emit_site(in, p, t->tid, t->start_ns, pc, SITE_START_ROUTINE, ts);
+}
+
+/*
+ * Name a living thread's start routine, once. A runtime's trampoline
+ * (std::thread, Rust), which may be nameless in the runtime's library,
+ * means the site is on the thread's stack.
+ */
+static int name_site(struct inspector *in, struct insp_proc *p, struct insp_thread *t, __u64 ts)
+{
+	struct sym_info si;
+	int err;
+
+	t->site_named = true;
+	if (!t->site_pc)
+		return 0;
+	err = name_addr(in, p, t->site_pc, false, ts, &si);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	if ((si.found && frame_is_thread_trampoline(si.func)) ||
+	    frame_is_runtime(si.found ? si.func : NULL, si.module))
+		t->needs_stack_site = true;
+	return 0;
 }
 
 static int on_thread_start(struct inspector *in, const struct rec_thread_start *r)
@@ -601,6 +689,11 @@ static int on_task(struct inspector *in, const struct rec_task *task, size_t len
 				return err;
 		}
 	}
+	if (!t->site_named) {
+		err = name_site(in, p, t, task->hdr.ts_ns);
+		if (err)
+			return err;
+	}
 	err = emit(in, task, len);
 	if (err || wait == WAIT_NONE)
 		return err;
@@ -734,6 +827,7 @@ int inspector__record(void *arg, const void *rec, size_t len)
 		twalk_r(in->procs, go_census_one, in);
 		if (in->go_err)
 			return in->go_err;
+		forget_stale(in);
 		in->census_seq++;
 		in->unwinds_left = in->opts.max_unwinds;
 		return emit(in, rec, len);

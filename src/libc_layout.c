@@ -96,14 +96,14 @@ out:
 	return err;
 }
 
-int libc_layout_of_pid(const char *proc_root, int pid, struct pthread_layout *layout)
+int libc_path_of_pid(const char *proc_root, int pid, char *path, size_t len)
 {
-	char path[4096], line[4096], *lib;
+	char maps_path[256], line[4096], *lib;
 	FILE *maps;
 	int err = -ENOENT;
 
-	snprintf(path, sizeof(path), "%s/%d/maps", proc_root, pid);
-	maps = fopen(path, "re");
+	snprintf(maps_path, sizeof(maps_path), "%s/%d/maps", proc_root, pid);
+	maps = fopen(maps_path, "re");
 	if (!maps)
 		return errno == ENOENT ? -ESRCH : -errno;
 	while (fgets(line, sizeof(line), maps)) {
@@ -113,10 +113,18 @@ int libc_layout_of_pid(const char *proc_root, int pid, struct pthread_layout *la
 			continue;
 		if (!strstr(lib, "/libc.so.6") && !strstr(lib, "/libc-2."))
 			continue;
-		snprintf(path, sizeof(path), "%s/%d/root%s", proc_root, pid, lib);
-		err = libc_layout_read(path, layout);
+		snprintf(path, len, "%s/%d/root%s", proc_root, pid, lib);
+		err = 0;
 		break;
 	}
 	fclose(maps);
 	return err;
+}
+
+int libc_layout_of_pid(const char *proc_root, int pid, struct pthread_layout *layout)
+{
+	char path[4096];
+	int err = libc_path_of_pid(proc_root, pid, path, sizeof(path));
+
+	return err ? err : libc_layout_read(path, layout);
 }

@@ -23,4 +23,7 @@ int libc_layout_read(const char *path, struct pthread_layout *layout);
  */
 int libc_layout_of_pid(const char *proc_root, int pid, struct pthread_layout *layout);
 
+/* The path (through @proc_root/PID/root) of the glibc process @pid maps. */
+int libc_path_of_pid(const char *proc_root, int pid, char *path, size_t len);
+
 #endif /* __THREADLEAK_LIBC_LAYOUT_H */

@@ -265,6 +265,22 @@ static int loop_run(struct loop *l, const char **why)
 	}
 }
 
+static void live_signals(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGHUP);
+}
+
+void live_block_signals(void)
+{
+	sigset_t mask;
+
+	live_signals(&mask);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+}
+
 int live_run(const struct env *env, const struct live_opts *opts, const char **why)
 {
 	struct tracer_opts topts = {
@@ -286,10 +302,7 @@ int live_run(const struct env *env, const struct live_opts *opts, const char **w
 	sigset_t mask;
 	int err;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
+	live_signals(&mask);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	l.sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	l.epfd = epoll_create1(EPOLL_CLOEXEC);

@@ -33,6 +33,13 @@ int live_check(struct env *env, int argc, char **argv);
  */
 int live_run(const struct env *env, const struct live_opts *opts, const char **why);
 
+/*
+ * Block the signals live_run() reads through a signalfd. Call before
+ * starting any thread (threads inherit the mask; a signal is delivered to
+ * any thread that does not block it).
+ */
+void live_block_signals(void);
+
 /* CLOCK_REALTIME - CLOCK_MONOTONIC, for wall-clock times. */
 __s64 realtime_offset_ns(void);
 

@@ -225,5 +225,9 @@ void json_finding(struct report *r, const struct finding *f)
 	}
 	if (f->summary)
 		fputs(",\"summary\":true", out);
+	if (f->update)
+		fputs(",\"update\":true", out);
+	if (f->resolved)
+		fputs(",\"resolved\":true", out);
 	fputs("}\n", out);
 }

@@ -18,6 +18,7 @@
 #include "env.h"
 #include "goroutine_dump.h"
 #include "live.h"
+#include "monitor.h"
 #include "recorder.h"
 #include "report.h"
 #include "trace_file.h"
@@ -336,8 +337,7 @@ int main(int argc, char **argv)
 		return goroutine_dump(&gopts) ? 1 : 0;
 	}
 	case CMD_MONITOR:
-		fprintf(stderr, "threadleak %s: not built yet\n", env.cmd_name);
-		return 1;
+		return monitor_run(&env, argc, argv);
 	case CMD_TRACE:
 	case CMD_RECORD:
 	default:

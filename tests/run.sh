@@ -24,10 +24,15 @@ run() {
 run unit "$build/tests/unit_tests"
 run fuzz/trace_reader tests/fuzz/run.sh 10 "$build"
 for t in tests/live/*.sh; do
-	[ "$(basename "$t")" = lib.sh ] && continue
+	case $(basename "$t") in lib*.sh) continue ;; esac
 	run "live/$(basename "$t" .sh)" bash "$t" "$build"
 done
 
+if grep -q '^FAIL: ' "$log"; then
+	echo
+	echo "failures:"
+	grep '^FAIL: ' "$log"
+fi
 passed=$(grep -c '^PASS: ' "$log")
 failed=$(grep -c '^FAIL: ' "$log")
 skipped=$(grep -c '^SKIP: ' "$log")

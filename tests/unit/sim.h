@@ -31,7 +31,7 @@ struct sim_thread {
 struct sim_finding {
 	enum finding_kind kind;
 	__u64 ts_ns;
-	bool summary;
+	bool summary, update, resolved;
 	char site[256];
 	__u32 live;
 	__s64 growth;
@@ -81,6 +81,8 @@ static inline void sim_on_finding(void *ctx, const struct finding *f)
 	sf->kind = f->kind;
 	sf->ts_ns = f->ts_ns;
 	sf->summary = f->summary;
+	sf->update = f->update;
+	sf->resolved = f->resolved;
 	if (f->site)
 		snprintf(sf->site, sizeof(sf->site), "%s", f->site);
 	sf->live = f->live;
@@ -128,9 +130,15 @@ static inline void sim_init(struct sim *s, __u32 tgid, const struct detector_opt
 		.sample = sim_on_sample,
 	};
 	struct detector_opts def = { .keep_exited = true };
+	struct detector_opts mine;
 
 	memset(s, 0, sizeof(*s));
 	sink.ctx = s;
+	if (opts) {
+		mine = *opts;
+		mine.keep_exited = opts->keep_exited || !opts->updates;
+		opts = &mine;
+	}
 	s->d = detector__new(opts ? opts : &def, &sink);
 	s->tgid = tgid;
 	s->start_ns = 1;

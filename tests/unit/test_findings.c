@@ -379,3 +379,94 @@ void test_tid_reuse(void)
 	ASSERT_EQ(s.nr_findings, 0, "no finding");
 	sim_free(&s);
 }
+
+/* A pool waiting for work on one condvar is not a set of stuck threads. */
+void test_long_wait_idle_pool(void)
+{
+	const struct sim_finding *f;
+	struct sim s;
+	int i;
+
+	sim_init(&s, 1300, NULL);
+	symbols(&s);
+	for (i = 0; i < 5; i++) {
+		__u32 t = sim_spawn(&s, T0, PC_WORKER);
+
+		sim_wait(&s, t, T0, NR_FUTEX, 0x6000, FUTEX_WAIT_BITSET_PRIVATE_OP);
+		sim_stack(&s, t, cond_stack, 4);
+	}
+	/* One thread of another site, alone on its condvar: stuck. */
+	i = sim_spawn(&s, T0, PC_MAIN);
+	sim_wait(&s, i, T0, NR_FUTEX, 0x7000, FUTEX_WAIT_BITSET_PRIVATE_OP);
+	sim_stack(&s, i, cond_stack, 4);
+	censuses(&s, 11);
+	ASSERT_EQ(sim_count(&s, FINDING_LONG_WAIT), 1, "only the lone waiter");
+	f = sim_first(&s, FINDING_LONG_WAIT);
+	if (f)
+		ASSERT_EQ(f->waiter_id, (__u64)i, "the lone waiter");
+	sim_free(&s);
+}
+
+/* The monitor's policy: only waits for another thread. */
+void test_long_wait_owned_only(void)
+{
+	struct detector_opts opts = { .owned_waits_only = true };
+	const struct sim_finding *f;
+	struct sim s;
+	__u32 m, c;
+
+	sim_init(&s, 1400, &opts);
+	symbols(&s);
+	m = sim_spawn(&s, T0, PC_WORKER);
+	sim_wait(&s, m, T0, NR_FUTEX, LOCK_A, FUTEX_WAIT_PRIVATE_OP);
+	sim_stack(&s, m, mutex_stack, 4);
+	sim_futex_word(&s, m, 0, 2);
+	sim_futex_word(&s, m, 8, 1400);
+	c = sim_spawn(&s, T0, PC_MAIN);
+	sim_wait(&s, c, T0, NR_FUTEX, 0x7000, FUTEX_WAIT_BITSET_PRIVATE_OP);
+	sim_stack(&s, c, cond_stack, 4);
+	censuses(&s, 11);
+	ASSERT_EQ(sim_count(&s, FINDING_LONG_WAIT), 1, "the mutex wait only");
+	f = sim_first(&s, FINDING_LONG_WAIT);
+	if (f)
+		ASSERT_EQ(f->owner_tid, 1400, "held by main");
+	sim_free(&s);
+}
+
+/* With updates: a leak is said again when it doubles, and when its process exits. */
+void test_findings_updates(void)
+{
+	struct detector_opts opts = { .keep_exited = false, .updates = true };
+	struct rec_proc p;
+	int updates = 0, resolved = 0, established = 0, i;
+	struct sim s;
+
+	sim_init(&s, 1500, &opts);
+	for (i = 0; i < 400; i++) {
+		__u32 t = sim_spawn(&s, T0 + i * SEC_NS / 10, PC_WORKER);
+
+		sim_wait(&s, t, T0 + i * SEC_NS / 10, NR_FUTEX, 0x3000,
+			 FUTEX_WAIT_BITSET_PRIVATE_OP);
+		if (i % 10 == 9)
+			sim_census(&s, T0 + (i / 10) * SEC_NS + SEC_NS - 1);
+	}
+	p = rec_proc(1500, 1, T0 + 41 * SEC_NS, 0, 400, 401, "sim");
+	p.flags = RP_EXITED;
+	sim_feed(&s, &p);
+	{
+		struct rec_census c = rec_census(T0 + 41 * SEC_NS, 0);
+
+		sim_feed(&s, &c);
+	}
+	for (i = 0; i < s.nr_findings; i++) {
+		established += !s.findings[i].summary && !s.findings[i].update &&
+			       !s.findings[i].resolved;
+		updates += s.findings[i].update;
+		resolved += s.findings[i].resolved;
+	}
+	ASSERT_EQ(established, 1, "one leak");
+	/* Found at ~80 threads: said again at 160 and 320, not every census. */
+	ASSERT_EQ(updates, 2, "updates when it doubled");
+	ASSERT_EQ(resolved, 1, "resolved when the process exited");
+	sim_free(&s);
+}

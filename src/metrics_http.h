@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The Prometheus endpoint of `threadleak monitor`: libmicrohttpd serving
+ * GET /metrics (the last published snapshot of struct metrics) and GET / (a
+ * pointer to it) from a thread of its own, on one address only.
+ *
+ *   200  GET or HEAD /metrics, Content-Type METRICS_CONTENT_TYPE
+ *   404  any other path
+ *   405  any other method (Allow: GET, HEAD)
+ *
+ * At most 16 connections, 8 per client address, closed after 10 s idle.
+ */
+#ifndef __THREADLEAK_METRICS_HTTP_H
+#define __THREADLEAK_METRICS_HTTP_H
+
+#include <stddef.h>
+#include "metrics.h"
+
+#define METRICS_HTTP_DEFAULT_ADDR "127.0.0.1:9464"
+
+struct metrics_http;
+
+/*
+ * Listen on @addr, "IPV4:PORT" or "[IPV6]:PORT" (numeric; port 0 picks a
+ * free one), and serve @m until metrics_http__stop(). Returns 0, or -errno
+ * with a one-line explanation in @msg: -EINVAL for an address that does not
+ * parse, -EADDRINUSE, -EADDRNOTAVAIL (not an address of this host), -EACCES
+ * (a port below 1024 without CAP_NET_BIND_SERVICE).
+ */
+int metrics_http__start(struct metrics_http **hp, const char *addr, struct metrics *m, char *msg,
+			size_t msg_len);
+
+/* Where it listens, with the port it got: "127.0.0.1:9464", "[::1]:9464". */
+const char *metrics_http__address(const struct metrics_http *h);
+
+/* Stop serving (waits for the server thread), close the socket, free @h. */
+void metrics_http__stop(struct metrics_http *h);
+
+#endif /* __THREADLEAK_METRICS_HTTP_H */
