@@ -8,7 +8,7 @@
 #include <linux/types.h>
 #include "report.h"
 
-#define MAX_PIDS 64
+#define MAX_PIDS 256
 
 enum command {
 	CMD_TRACE,	/* threadleak [-p PID ...] */

@@ -14,6 +14,7 @@
 struct go_site {
 	__u64 go_pc, start_pc;
 	__u64 stacked_seq;
+	bool function_named; /* start_pc named as the function it runs */
 };
 
 struct go_inspect {
@@ -90,6 +91,38 @@ int go_inspect__symbol(struct go_inspect *gi, __u64 pc, bool retaddr, __u64 ts,
 	return ops->emit(ops->ctx, gi->sym_buf, size);
 }
 
+/*
+ * Since Go 1.22, `go f(x)` starts a compiler-made wrapper (main.g.gowrap1)
+ * that calls f: name the goroutine's function after what the wrapper calls,
+ * the frame just inside it on the stack, as people wrote it.
+ */
+static int name_wrapped(struct census_ctx *cc, struct go_site *s, const __u64 *pcs, int n)
+{
+	struct go_inspect *gi = cc->gi;
+	struct go_sym start, frame, entry;
+	const char *file;
+	size_t size;
+	int i;
+
+	s->function_named = true;
+	if (go_proc__symbolize(gi->gp, s->start_pc, false, &start) || !strstr(start.func, ".gowrap"))
+		return 0;
+	for (i = 1; i < n; i++) {
+		if (go_proc__symbolize(gi->gp, pcs[i], true, &frame) || frame.entry != start.entry)
+			continue;
+		/* pcs[i - 1] is in the function the wrapper calls. */
+		if (go_proc__symbolize(gi->gp, pcs[i - 1], i > 1, &frame) ||
+		    go_proc__symbolize(gi->gp, frame.entry, false, &entry))
+			return 0;
+		file = strrchr(entry.file, '/');
+		size = rec_symbol_make(gi->sym_buf, sizeof(gi->sym_buf), gi->tgid, cc->ts,
+				       s->start_pc, 0, entry.line, RSYM_FOUND, entry.func,
+				       file ? file + 1 : entry.file, gi->module);
+		return cc->ops->emit(cc->ops->ctx, gi->sym_buf, size);
+	}
+	return 0;
+}
+
 /* One stack per creation site per census: the first goroutine waiting there. */
 static int site_stack(struct census_ctx *cc, const struct go_goroutine *g)
 {
@@ -126,6 +159,11 @@ static int site_stack(struct census_ctx *cc, const struct go_goroutine *g)
 	for (i = 0; i < n; i++) {
 		err = go_inspect__symbol(gi, rec.pcs[i], i > 0, cc->ts, cc->ops);
 		if (err && err != -ENOENT)
+			return err;
+	}
+	if (!s->function_named) {
+		err = name_wrapped(cc, s, rec.pcs, n);
+		if (err)
 			return err;
 	}
 	return cc->ops->emit(cc->ops->ctx, &rec, sizeof(rec));

@@ -371,36 +371,6 @@ static int emit(struct inspector *in, const void *rec, size_t len)
 	return in->sink(in->ctx, rec, len);
 }
 
-/*
- * Name @addr in process @p once: a rec_symbol, unless it was sent before.
- * @retaddr: a return address, looked up at addr - 1.
- */
-static int name_addr(struct inspector *in, struct insp_proc *p, __u64 addr, bool retaddr,
-		     __u64 ts, struct sym_info *si)
-{
-	struct proc_syms *syms;
-	size_t size;
-	void **node;
-
-	memset(si, 0, sizeof(*si));
-	syms = proc_syms_of(in, p);
-	if (!syms)
-		return -ENOENT;
-	if (proc_syms__lookup(syms, addr, retaddr, si))
-		memset(si, 0, sizeof(*si));
-	if (tfind((void *)(unsigned long)addr, &p->symbols, addr_cmp))
-		return 0;
-	node = tsearch((void *)(unsigned long)addr, &p->symbols, addr_cmp);
-	if (!node)
-		return -ENOMEM;
-	size = rec_symbol_make(in->sym_buf, sizeof(in->sym_buf), p->tgid, ts, addr,
-			       si->found ? si->offset : si->module_offset, si->line,
-			       (si->found ? RSYM_FOUND : 0) | (retaddr ? RSYM_RETADDR : 0), si->func,
-			       si->file, si->module);
-	in->stats.symbols++;
-	return emit(in, in->sym_buf, size);
-}
-
 /* For go_inspect: emit, and the set of named addresses of the process. */
 struct go_ops_ctx {
 	struct inspector *in;
@@ -443,6 +413,26 @@ static struct go_inspect *go_of(struct inspector *in, struct insp_proc *p)
 	return p->go_inspect;
 }
 
+/*
+ * Name @addr of Go process @p from .gopclntab. -ENOENT: not Go code. @si
+ * gets the function, as name_addr() callers expect.
+ */
+static int name_go_addr(struct inspector *in, struct insp_proc *p, __u64 addr, bool retaddr,
+			__u64 ts, struct sym_info *si)
+{
+	struct go_ops_ctx ctx = { in, p };
+	struct go_inspect_ops ops = { go_emit, go_named, &ctx };
+	struct go_sym gs;
+
+	if (go_proc__symbolize(p->go, addr, retaddr, &gs))
+		return -ENOENT;
+	snprintf(si->func, sizeof(si->func), "%s", gs.func);
+	snprintf(si->module, sizeof(si->module), "go");
+	si->found = true;
+	si->offset = gs.offset;
+	return go_inspect__symbol(p->go_inspect, addr, retaddr, ts, &ops);
+}
+
 /* The goroutine census of every Go process this census saw. */
 static void go_census_one(const void *node, VISIT which, void *closure)
 {
@@ -458,6 +448,39 @@ static void go_census_one(const void *node, VISIT which, void *closure)
 	in->go_err = go_inspect__census(p->go_inspect, in->census_ts, &ops);
 	if (in->go_err == -ESRCH || in->go_err == -EPERM)
 		in->go_err = 0; /* it exited, or hides: its rec_proc will tell */
+}
+
+/*
+ * Name @addr in process @p once: a rec_symbol, unless it was sent before.
+ * @retaddr: a return address, looked up at addr - 1.
+ */
+static int name_addr(struct inspector *in, struct insp_proc *p, __u64 addr, bool retaddr,
+		     __u64 ts, struct sym_info *si)
+{
+	struct proc_syms *syms;
+	size_t size;
+	void **node;
+
+	memset(si, 0, sizeof(*si));
+	/* Go code is named by its own function table: stripped binaries too. */
+	if (go_of(in, p) && !name_go_addr(in, p, addr, retaddr, ts, si))
+		return 0;
+	syms = proc_syms_of(in, p);
+	if (!syms)
+		return -ENOENT;
+	if (proc_syms__lookup(syms, addr, retaddr, si))
+		memset(si, 0, sizeof(*si));
+	if (tfind((void *)(unsigned long)addr, &p->symbols, addr_cmp))
+		return 0;
+	node = tsearch((void *)(unsigned long)addr, &p->symbols, addr_cmp);
+	if (!node)
+		return -ENOMEM;
+	size = rec_symbol_make(in->sym_buf, sizeof(in->sym_buf), p->tgid, ts, addr,
+			       si->found ? si->offset : si->module_offset, si->line,
+			       (si->found ? RSYM_FOUND : 0) | (retaddr ? RSYM_RETADDR : 0), si->func,
+			       si->file, si->module);
+	in->stats.symbols++;
+	return emit(in, in->sym_buf, size);
 }
 
 static int emit_site(struct inspector *in, struct insp_proc *p, __u32 tid, __u64 start_ns,

@@ -141,9 +141,10 @@ static int cmd_live(struct env *env, int argc, char **argv)
 			.start_ns = mono_ns(),
 		};
 
+		/* All targets are counted; the first REC_SESSION_MAX_TARGETS named. */
 		session.nr_targets = env->nr_pids;
 		session.interval_ns = env->interval_ns;
-		for (i = 0; i < env->nr_pids; i++)
+		for (i = 0; i < env->nr_pids && i < REC_SESSION_MAX_TARGETS; i++)
 			session.targets[i] = env->pids[i];
 		err = recorder__open(&pl.rec, &ropts);
 		if (err) {

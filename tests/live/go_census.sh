@@ -22,12 +22,9 @@ SRC=$here/../go
 [ -f "$SRC/parked.go" ] || SRC=$here/../../go
 SRC=$(cd "$SRC" && pwd)
 GOCENSUS=$PROGS/gocensus
-GO_VERSIONS=${GO_VERSIONS:-1.19 1.21 1.22 1.23}
 GO_MODES=${GO_MODES:-normal stripped pie pie-stripped cgo cgo-stripped cgo-pie-stripped}
-# Go's build cache is content-addressed: sharing it between runs is safe and
-# saves rebuilding the standard library for every mode.
-export GOCACHE=${THREADLEAK_GOCACHE:-/var/tmp/threadleak-gocache-$(id -u)} GOPATH=$TMP/gopath
-export GO111MODULE=off GOFLAGS='' GOTOOLCHAIN=local
+# shellcheck source=tests/live/lib_go.sh
+. "$here/lib_go.sh"
 
 if [ "$(id -u)" != 0 ]; then
 	skip "" "needs root to read another process's memory (run: sudo make test)"
@@ -46,18 +43,12 @@ stop() {
 
 # build_go VERSION MODE OUT: build tests/go/parked.go (and cgo.go for cgo modes).
 build_go() {
-	local go=/usr/lib/go-$1/bin/go mode=$2 out=$3 files=("$SRC/parked.go") flags=()
-	case $mode in
-	*stripped*) flags+=("-ldflags=-s -w") ;;
+	local files=("$SRC/parked.go")
+
+	case $2 in
+	cgo*) files+=("$SRC/cgo.go") ;;
 	esac
-	case $mode in
-	*pie*) flags+=(-buildmode=pie) ;;
-	esac
-	case $mode in
-	cgo*) files+=("$SRC/cgo.go"); export CGO_ENABLED=1 ;;
-	*) export CGO_ENABLED=0 ;;
-	esac
-	"$go" build "${flags[@]}" -o "$out" "${files[@]}" 2> "$out.build"
+	go_build "$1" "$2" "$3" "${files[@]}"
 }
 
 # go_block DUMP GOID: goroutine GOID's block of Go's own traceback.

@@ -19,10 +19,9 @@ SRC=$here/../go
 [ -f "$SRC/parked.go" ] || SRC=$here/../../go
 SRC=$(cd "$SRC" && pwd)
 GOCENSUS=$PROGS/gocensus
-GO_VERSIONS=${GO_VERSIONS:-1.19 1.21 1.22 1.23}
 MAX_MS=${GO_CENSUS_MAX_MS:-1000}
-export GOCACHE=${THREADLEAK_GOCACHE:-/var/tmp/threadleak-gocache-$(id -u)} GOPATH=$TMP/gopath
-export GO111MODULE=off GOFLAGS='' GOTOOLCHAIN=local CGO_ENABLED=0
+# shellcheck source=tests/live/lib_go.sh
+. "$here/lib_go.sh"
 
 if [ "$(id -u)" != 0 ]; then
 	skip "" "needs root to read another process's memory (run: sudo make test)"
@@ -95,10 +94,9 @@ for v in $GO_VERSIONS; do
 		skip "go$v" "Go $v is not installed (scripts/install-deps.sh installs it)"
 		continue
 	fi
-	if ! "$go" build -o "$TMP/parked-$v" "$SRC/parked.go" 2> "$TMP/build-$v" ||
-		! "$go" build -ldflags='-s -w' -o "$TMP/parked-stripped-$v" "$SRC/parked.go" \
-			2>> "$TMP/build-$v"; then
-		fail "go$v" "go build: $(head -c 500 "$TMP/build-$v")"
+	if ! go_build "$v" normal "$TMP/parked-$v" "$SRC/parked.go" ||
+		! go_build "$v" stripped "$TMP/parked-stripped-$v" "$SRC/parked.go"; then
+		fail "go$v" "go build: $(cat "$TMP"/parked*-"$v".build | head -c 500)"
 		continue
 	fi
 	scale "$v" "$TMP/parked-$v"

@@ -17,7 +17,18 @@ for shape in leak-cond deadlock; do
 	eval "PID_${shape/-/_}=$!"
 	wait_for "$TMP/$shape.out" '^ready' 30 || { fail "$CASE" "$shape did not start"; exit 0; }
 done
+# And a Go program leaking goroutines: goroutine censuses are records too.
+. "$(dirname "$0")/lib_go.sh"
+GO_VER=$(for v in $GO_VERSIONS; do [ -x "/usr/lib/go-$v/bin/go" ] && echo "$v"; done | tail -n 1)
 targets=$PID_leak_cond,$PID_deadlock
+nr_findings=2
+if [ -n "$GO_VER" ] && go_build "$GO_VER" normal "$TMP/goleaks" "$(dirname "$0")/../go/leaks.go"; then
+	"$TMP/goleaks" forgotten-sender > "$TMP/goleaks.out" 2>&1 &
+	PIDS+=($!)
+	targets=$targets,$!
+	nr_findings=3
+	wait_for "$TMP/goleaks.out" '^ready' 30 || { fail "$CASE" "Go program did not start"; exit 0; }
+fi
 trace=$TMP/trace.tl
 "$TL" record -p "$targets" -o "$trace" -d 20 --json > "$TMP/recorded.json" 2> "$TMP/record.err" &
 rec=$!
@@ -47,7 +58,7 @@ findings_of() {
 		[.pid, .kind, .site, (.blocked_on // {} | keys), .primitive, ([.threads[]?.tid] | sort)]' "$1" | sort
 }
 expect "findings" "$(findings_of "$TMP/replay.json")" "$(findings_of "$TMP/live.json")" || exit 0
-expect "two findings" "$(findings_of "$TMP/replay.json" | wc -l)" 2 || exit 0
+expect "findings" "$(findings_of "$TMP/replay.json" | wc -l)" $nr_findings || exit 0
 pass "$CASE"
 
 CASE=deterministic
@@ -60,7 +71,7 @@ pass "$CASE"
 
 CASE=info
 info=$(as_nobody "$TL" replay --info "$trace")
-expect "processes" "$(echo "$info" | awk '/^processes:/ { print $2 }')" 2 || exit 0
+expect "processes" "$(echo "$info" | awk '/^processes:/ { print $2 }')" $nr_findings || exit 0
 expect "lost" "$(echo "$info" | grep -c '^events: [0-9]* delivered, 0 lost')" 1 || exit 0
 echo "$info" | grep -q "^host: $(uname -n) Linux $(uname -r) $(uname -m)$" || { fail "$CASE" "host: $info"; exit 0; }
 pass "$CASE"

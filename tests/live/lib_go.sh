@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# Building the Go test programs (tests/go) with every installed Go, for the
+# live tests. Source after lib.sh.
+#
+#   go_build VERSION MODE OUT FILE...   MODE: normal, stripped, pie,
+#                                       pie-stripped, cgo, cgo-stripped, ...
+GO_VERSIONS=${GO_VERSIONS:-1.19 1.21 1.22 1.23}
+# Go's build cache is content-addressed: sharing it between runs is safe and
+# saves rebuilding the standard library for every mode.
+export GOCACHE=${THREADLEAK_GOCACHE:-/var/tmp/threadleak-gocache-$(id -u)} GOPATH=$TMP/gopath
+export GO111MODULE=off GOFLAGS='' GOTOOLCHAIN=local
+
+go_build() {
+	local go=/usr/lib/go-$1/bin/go mode=$2 out=$3 flags=()
+	shift 3
+	case $mode in
+	*stripped*) flags+=("-ldflags=-s -w") ;; # one argument: the last -ldflags wins
+	esac
+	case $mode in
+	*pie*) flags+=(-buildmode=pie) ;;
+	esac
+	case $mode in
+	cgo*) export CGO_ENABLED=1 ;;
+	*) export CGO_ENABLED=0 ;;
+	esac
+	"$go" build "${flags[@]}" -o "$out" "$@" 2> "$out.build"
+}
