@@ -19,11 +19,14 @@ pass "$CASE"
 
 CASE=top_table
 out=$TMP/tl.txt
-start_tl "$out" -n 3 -i 0.5 -d 0.7
+start_tl "$out" -n 0 -i 0.5 -d 0.7
 wait_exit "$TL_PID" 30
 expect "threadleak exit status" $? 0 || exit 0
-# The first table's first row is the process with the most threads: ours.
-row=$(grep -m1 -A1 '^ *PID COMM' "$out" | tail -n 1)
-expect "first row" "$(echo "$row" | awk '{ print $1, $2, $3 }')" "$pid threads 321" || exit 0
-expect "rows per table" "$(awk '/^ *PID COMM/ { n = 0; next } /^ *[0-9]+ / { n++ } END { print n }' "$out")" 3 || exit 0
+# The first table: our process's row, and rows ordered by threads.
+first=$(awk '/^ *PID COMM/ { t++; next } t == 1 && /^ *[0-9]+ / { print } t == 2 { exit }' "$out")
+expect "our row" "$(echo "$first" | awk -v p="$pid" '$1 == p { print $2, $3 }')" "threads 321" || exit 0
+echo "$first" | awk '{ print $3 }' | sort -c -n -r 2>/dev/null || { fail "$CASE" "not ordered by threads"; exit 0; }
+start_tl "$out.3" -n 3 -i 0.5 -d 0.7
+wait_exit "$TL_PID" 30
+expect "rows per table with -n 3" "$(awk '/^ *PID COMM/ { n = 0; next } /^ *[0-9]+ / { n++ } END { print n }' "$out.3")" 3 || exit 0
 pass "$CASE"
