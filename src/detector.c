@@ -63,7 +63,8 @@ struct ctx {
 	} u;
 	struct rec_futex futex;
 	bool have_futex;
-	__u64 *stack;
+	struct istack *stack_obj; /* shared with the contexts whose stack is the same */
+	const __u64 *stack;
 	__u8 nr_stack;
 	__u16 stack_flags;
 	__u64 stack_wait_id;
@@ -77,6 +78,16 @@ struct ctx {
 	bool reported;
 	__u64 deadlock_wait_id; /* the wait a deadlock finding was made for */
 	bool deadlocked;
+};
+
+/*
+ * A stack, stored once per process however many contexts have it: the
+ * threads of a pool, the goroutines of a leak, wait in the same place.
+ */
+struct istack {
+	unsigned int refs;
+	__u8 nr;
+	__u64 pcs[];
 };
 
 /* A finding kept for the end summary, owning its strings. */
@@ -111,6 +122,7 @@ struct proc_state {
 
 	void *ctxs;  /* tsearch tree of struct ctx, by (kind, id) */
 	void *sites; /* tsearch tree of struct site, by (kind, key, func_pc) */
+	void *stacks; /* tsearch tree of struct istack, by content */
 	struct symtab syms;
 	__u64 go_seq; /* Go censuses of this process */
 	__u64 born_seq; /* the census during which it appeared */
@@ -217,12 +229,19 @@ struct detector *detector__new(const struct detector_opts *opts, const struct de
 
 /* Contexts and sites */
 
+/* Frees the context, not its stack: the process's stacks go with it. */
 static void ctx_free(void *p)
 {
-	struct ctx *c = p;
+	free(p);
+}
 
-	free(c->stack);
-	free(c);
+static int istack_cmp(const void *a, const void *b)
+{
+	const struct istack *x = a, *y = b;
+
+	if (x->nr != y->nr)
+		return x->nr < y->nr ? -1 : 1;
+	return memcmp(x->pcs, y->pcs, x->nr * sizeof(x->pcs[0]));
 }
 
 static void kept_findings_free(struct proc_state *p)
@@ -244,9 +263,42 @@ static void proc_free(void *ptr)
 
 	tdestroy(p->ctxs, ctx_free);
 	tdestroy(p->sites, free);
+	tdestroy(p->stacks, free);
 	symtab__clear(&p->syms);
 	kept_findings_free(p);
 	free(p);
+}
+
+static void stack_release(struct proc_state *p, struct istack *is)
+{
+	if (!is || --is->refs)
+		return;
+	tdelete(is, &p->stacks, istack_cmp);
+	free(is);
+}
+
+/* The process's copy of this stack, one more reference to it. */
+static struct istack *stack_intern(struct proc_state *p, const __u64 *pcs, __u8 nr)
+{
+	struct istack *is, **node;
+
+	is = malloc(sizeof(*is) + nr * sizeof(is->pcs[0]));
+	if (!is)
+		return NULL;
+	is->refs = 0;
+	is->nr = nr;
+	memcpy(is->pcs, pcs, nr * sizeof(is->pcs[0]));
+	node = tsearch(is, &p->stacks, istack_cmp);
+	if (!node) {
+		free(is);
+		return NULL;
+	}
+	if (*node != is) {
+		free(is);
+		is = *node;
+	}
+	is->refs++;
+	return is;
 }
 
 void detector__free(struct detector *d)
@@ -322,6 +374,7 @@ static void ctx_remove(struct proc_state *p, struct ctx *c, bool exited)
 {
 	if (c->site->rep == c)
 		c->site->rep = NULL;
+	stack_release(p, c->stack_obj);
 	site_leave(c->site, exited);
 	tdelete(c, &p->ctxs, ctx_cmp);
 	ctx_free(c);
@@ -486,6 +539,8 @@ static int feed_exec(struct detector *d, const struct rec_proc_exec *e)
 	p->ctxs = NULL;
 	tdestroy(p->sites, free);
 	p->sites = NULL;
+	tdestroy(p->stacks, free);
+	p->stacks = NULL;
 	symtab__clear(&p->syms);
 	/* The next census brings the thread back, as the main thread. */
 	return 0;
@@ -588,20 +643,20 @@ static int feed_site(struct detector *d, const struct rec_site *r)
 static int feed_stack(struct detector *d, const struct rec_stack *r)
 {
 	struct proc_state *p = proc_find(d, r->hdr.tgid);
+	struct istack *is;
 	struct ctx *c;
-	__u64 *pcs;
 
 	if (!p || p->exited)
 		return 0;
 	c = ctx_find(p, r->kind, r->id);
 	if (!c || (r->kind == CTX_THREAD && c->start_ns != r->start_ns))
 		return 0;
-	pcs = malloc(r->nr_pcs * sizeof(*pcs) + 1);
-	if (!pcs)
+	is = stack_intern(p, r->pcs, r->nr_pcs);
+	if (!is)
 		return -ENOMEM;
-	memcpy(pcs, r->pcs, r->nr_pcs * sizeof(*pcs));
-	free(c->stack);
-	c->stack = pcs;
+	stack_release(p, c->stack_obj);
+	c->stack_obj = is;
+	c->stack = is->pcs;
 	c->nr_stack = r->nr_pcs;
 	c->stack_flags = r->flags;
 	c->stack_wait_id = r->wait_id;

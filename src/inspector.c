@@ -31,6 +31,7 @@
 #include "wait.h"
 
 #define SYMS_RETRY_CENSUSES 10
+#define UNWINDS_PER_PROC 32
 
 struct insp_thread {
 	__u32 tid;
@@ -58,6 +59,8 @@ struct insp_proc {
 	void *symbols; /* tsearch tree of addresses (as pointers) already named */
 	bool info_sent;
 	__u64 census_seq; /* census in which its rec_proc passed */
+	__u64 unwind_seq; /* census its unwinds_left is for */
+	unsigned int unwinds_left;
 	int go_state;	  /* 0: not looked at, 1: a Go program, -1: not one we read */
 	struct go_proc *go;
 	struct go_inspect *go_inspect;
@@ -753,10 +756,17 @@ static int on_task(struct inspector *in, const struct rec_task *task, size_t len
 			  : 0;
 	if (!t->needs_stack_site && wait_ns < in->opts.unwind_after_ns)
 		return 0;
-	if (!in->unwinds_left) {
+	/* A budget per census, shared fairly: a process with thousands of
+	 * new waits does not hold up the others' for minutes. */
+	if (p->unwind_seq != in->census_seq) {
+		p->unwind_seq = in->census_seq;
+		p->unwinds_left = UNWINDS_PER_PROC;
+	}
+	if (!in->unwinds_left || !p->unwinds_left) {
 		in->stats.unwinds_deferred++;
 		return 0;
 	}
+	p->unwinds_left--;
 	return take_stack(in, p, t, task);
 }
 

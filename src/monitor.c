@@ -186,8 +186,9 @@ int monitor_run(struct env *env, int argc, char **argv)
 			metrics_http__address(mon.http));
 	}
 	lopts.ctx = &mon;
-	/* Stacks only for waits long enough for a finding. */
-	lopts.unwind_after_ns = env->wait_threshold_ns ? env->wait_threshold_ns : 10000000000ULL;
+	/* Stacks for waits that last (each wait once, a budget per census):
+	 * a leak's threads have theirs by the time it is found. */
+	lopts.unwind_after_ns = 2000000000ULL;
 	err = live_run(env, &lopts, &why);
 	if (!err) {
 		detector__finish(mon.det);
