@@ -79,16 +79,32 @@ void text_end(struct report *r, const char *why)
 		(unsigned long long)r->lost_events, (unsigned long long)r->lost_threads);
 }
 
+/* How long, as people say it: "8.0 s", "72 minutes", "5.5 hours". */
+static const char *duration(__u64 ns, char *buf, size_t len)
+{
+	double s = ns_to_s(ns);
+
+	if (s < 120)
+		snprintf(buf, len, "%.1f s", s);
+	else if (s < 2 * 3600)
+		snprintf(buf, len, "%.0f minutes", s / 60);
+	else
+		snprintf(buf, len, "%.1f hours", s / 3600);
+	return buf;
+}
+
 /* "condvar wait" or "read", and how long. */
 static void text_ctx_line(FILE *out, const char *indent, const char *what,
 			  const struct finding_ctx *fc)
 {
+	char buf[32];
+
 	fprintf(out, "%s%s %llu", indent, what, (unsigned long long)fc->id);
 	if (fc->site)
 		fprintf(out, " (%s)", fc->site);
 	fprintf(out, " [%s", fc->state);
 	if (fc->wait_ns)
-		fprintf(out, ", %.1f s", ns_to_s(fc->wait_ns));
+		fprintf(out, ", %s", duration(fc->wait_ns, buf, sizeof(buf)));
 	fprintf(out, "]%s\n", fc->nr_stack ? ":" : "");
 }
 
@@ -104,6 +120,7 @@ static void text_blocked(FILE *out, const struct finding *f)
 {
 	unsigned int p, kinds = 0, last = 0;
 	const char *sep = "";
+	char buf[32];
 
 	if (!f->blocked) {
 		fprintf(out, "  none blocked\n");
@@ -115,11 +132,11 @@ static void text_blocked(FILE *out, const struct finding *f)
 			last = p;
 		}
 	if (kinds == 1) {
-		fprintf(out, "  %s%u blocked in %s waits, up to %.1f s\n",
+		fprintf(out, "  %s%u blocked in %s waits, up to %s\n",
 			f->blocked == f->live ? "all " : "", f->blocked,
 			last == PRIM_SYSCALL && f->sample.syscall ? f->sample.syscall
 								  : primitive_name(last),
-			ns_to_s(f->max_wait_ns));
+			duration(f->max_wait_ns, buf, sizeof(buf)));
 		return;
 	}
 	fprintf(out, "  %u blocked (", f->blocked);
@@ -129,7 +146,7 @@ static void text_blocked(FILE *out, const struct finding *f)
 		fprintf(out, "%s%u %s", sep, f->by_prim[p], primitive_name(p));
 		sep = ", ";
 	}
-	fprintf(out, "), up to %.1f s\n", ns_to_s(f->max_wait_ns));
+	fprintf(out, "), up to %s\n", duration(f->max_wait_ns, buf, sizeof(buf)));
 }
 
 void text_finding_line(const struct finding *f, char *buf, size_t len)
@@ -159,6 +176,7 @@ void text_finding(struct report *r, const struct finding *f)
 {
 	FILE *out = r->opts.out;
 	unsigned int i;
+	char buf[32];
 
 	/* Rows go on after it: give them their header again. */
 	if (!f->summary)
@@ -170,9 +188,9 @@ void text_finding(struct report *r, const struct finding *f)
 	fputc('\n', out);
 	switch (f->kind) {
 	case FINDING_THREAD_LEAK:
-		fprintf(out, "thread leak: pid %u (%s): %u threads started by %s, %+lld in %.1f s, ",
+		fprintf(out, "thread leak: pid %u (%s): %u threads started by %s, %+lld in %s, ",
 			f->pid, f->comm, f->live, f->site, (long long)f->growth,
-			ns_to_s(f->window_ns));
+			duration(f->window_ns, buf, sizeof(buf)));
 		if (f->exited)
 			fprintf(out, "%llu exited\n", (unsigned long long)f->exited);
 		else
@@ -184,13 +202,13 @@ void text_finding(struct report *r, const struct finding *f)
 		}
 		break;
 	case FINDING_GOROUTINE_LEAK:
-		fprintf(out, "goroutine leak: pid %u (%s): %+lld goroutines in %.1f s created by %s, "
+		fprintf(out, "goroutine leak: pid %u (%s): %+lld goroutines in %s created by %s, "
 			     "%u live, %llu exited\n",
-			f->pid, f->comm, (long long)f->growth, ns_to_s(f->window_ns), f->site, f->live,
-			(unsigned long long)f->exited);
+			f->pid, f->comm, (long long)f->growth, duration(f->window_ns, buf, sizeof(buf)),
+			f->site, f->live, (unsigned long long)f->exited);
 		for (i = 0; i < f->nr_reasons; i++)
-			fprintf(out, "  %u [%s, up to %.1f s] in %s\n", f->reasons[i].count,
-				f->reasons[i].reason, ns_to_s(f->max_wait_ns),
+			fprintf(out, "  %u [%s, up to %s] in %s\n", f->reasons[i].count,
+				f->reasons[i].reason, duration(f->max_wait_ns, buf, sizeof(buf)),
 				f->function ? f->function : "?");
 		if (f->sample.id) {
 			text_ctx_line(out, "  ", "goroutine", &f->sample);
@@ -204,7 +222,7 @@ void text_finding(struct report *r, const struct finding *f)
 			fprintf(out, "%s", f->waiter.syscall ? f->waiter.syscall : "a syscall");
 		else
 			fprintf(out, "a %s wait", primitive_name(f->waiter.prim));
-		fprintf(out, " for %.1f s", ns_to_s(f->waiter.wait_ns));
+		fprintf(out, " for %s", duration(f->waiter.wait_ns, buf, sizeof(buf)));
 		if (f->waiter.lock)
 			fprintf(out, " on %s", f->waiter.lock);
 		if (f->has_owner)
