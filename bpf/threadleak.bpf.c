@@ -390,17 +390,22 @@ int seed(struct bpf_iter__task *ctx)
 	return 0;
 }
 
+/*
+ * The census runs for every task on the host once per interval, so it reads
+ * the task with plain loads, which the verifier allows on the iterator's
+ * trusted task pointer, not with one probe-read helper call per field.
+ */
 static __always_inline __u32 task_run_state(struct task_struct *task)
 {
 	struct task_struct___pre514 *old = (void *)task;
 	unsigned int state;
 
-	if (task_exiting(task))
+	if ((task->flags & PF_EXITING) || task->exit_state)
 		return TRS_DEAD;
 	if (bpf_core_field_exists(task->__state))
-		state = BPF_CORE_READ(task, __state);
+		state = task->__state;
 	else
-		state = BPF_CORE_READ(old, state);
+		state = old->state;
 	if (state & (__TASK_STOPPED | __TASK_TRACED))
 		return TRS_STOPPED;
 	if ((state & TASK_UNINTERRUPTIBLE) && !(state & TASK_NOLOAD))
@@ -410,13 +415,20 @@ static __always_inline __u32 task_run_state(struct task_struct *task)
 	return TRS_RUNNING;
 }
 
-/* The user registers saved at kernel entry: bpf_task_pt_regs from 5.15 on. */
-static __always_inline struct pt_regs *user_regs(struct task_struct *task)
+/*
+ * The user registers saved at kernel entry, copied with one read: found with
+ * bpf_task_pt_regs from 5.15 on, and at the top of the kernel stack before
+ * (x86-64, THREAD_SIZE 16K).
+ */
+static __always_inline long user_regs(struct task_struct *task, struct pt_regs *regs)
 {
+	void *at;
+
 	if (!no_task_pt_regs && bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
-		return (struct pt_regs *)bpf_task_pt_regs(task);
-	/* x86-64: they sit at the top of the kernel stack (THREAD_SIZE 16K). */
-	return (struct pt_regs *)((long)BPF_CORE_READ(task, stack) + (16 << 10)) - 1;
+		at = (void *)bpf_task_pt_regs(task);
+	else
+		at = (struct pt_regs *)((long)task->stack + (16 << 10)) - 1;
+	return bpf_probe_read_kernel(regs, sizeof(*regs), at);
 }
 
 /*
@@ -438,6 +450,27 @@ static __always_inline bool rq_clock_now(__u64 *clock)
 }
 
 /*
+ * Both clocks at the first task of a census. The rq clock is read once per
+ * census and carried forward with the monotonic clock, which runs at the
+ * same rate: the census is over in milliseconds, the drift takes days.
+ */
+__u64 census_ktime0 = 0;
+__u64 census_rq0 = 0;
+
+static __always_inline __u64 rq_clock_at(struct bpf_iter_meta *meta, __u64 now)
+{
+	if (meta->seq_num == 0) {
+		census_ktime0 = now;
+		/* Without the rq clock, take sched_clock as CLOCK_MONOTONIC:
+		 * they start equal at boot and drift apart by the NTP
+		 * correction only. */
+		if (!rq_clock_now(&census_rq0))
+			census_rq0 = now;
+	}
+	return census_rq0 + (now - census_ktime0);
+}
+
+/*
  * When @task last stopped running, in bpf_ktime_get_ns() time. The scheduler
  * records when the task last got a CPU (sched_info.last_arrival, rq clock)
  * and how long it has run since (sum - prev_sum exec runtime). The rq clock is
@@ -451,11 +484,10 @@ static __always_inline bool wait_start(struct task_struct *task, __u64 now, __u6
 
 	if (!bpf_core_field_exists(task->sched_info.last_arrival))
 		return false;
-	arrival = BPF_CORE_READ(task, sched_info.last_arrival);
+	arrival = task->sched_info.last_arrival;
 	if (!arrival)
 		return false;
-	slice = BPF_CORE_READ(task, se.sum_exec_runtime) -
-		BPF_CORE_READ(task, se.prev_sum_exec_runtime);
+	slice = task->se.sum_exec_runtime - task->se.prev_sum_exec_runtime;
 	left = arrival + slice;
 	if (left > rq_now)
 		left = rq_now;
@@ -469,14 +501,14 @@ int census(struct bpf_iter__task *ctx)
 	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *task = ctx->task;
 	struct rec_task rec = {};
-	struct pt_regs *regs;
+	struct pt_regs regs;
 	__u64 rq_now;
 	__u32 tgid;
 	long nr;
 
-	if (!task || (BPF_CORE_READ(task, flags) & PF_KTHREAD))
+	if (!task || (task->flags & PF_KTHREAD))
 		return 0;
-	tgid = BPF_CORE_READ(task, tgid);
+	tgid = task->tgid;
 	if (!traced_tgid(tgid))
 		return 0;
 
@@ -484,16 +516,13 @@ int census(struct bpf_iter__task *ctx)
 	rec.hdr.size = sizeof(rec);
 	rec.hdr.tgid = tgid;
 	rec.hdr.ts_ns = bpf_ktime_get_ns();
-	rec.tid = BPF_CORE_READ(task, pid);
+	rec.tid = task->pid;
 	rec.state = task_run_state(task);
-	rec.fsbase = BPF_CORE_READ(task, thread.fsbase);
-	rec.start_ns = BPF_CORE_READ(task, start_time);
-	rec.nr_switches = BPF_CORE_READ(task, nvcsw) + BPF_CORE_READ(task, nivcsw);
-	BPF_CORE_READ_STR_INTO(&rec.comm, task, comm);
-	/* Without the rq clock, take sched_clock as CLOCK_MONOTONIC: they
-	 * start equal at boot and drift apart by the NTP correction only. */
-	if (!rq_clock_now(&rq_now))
-		rq_now = rec.hdr.ts_ns;
+	rec.fsbase = task->thread.fsbase;
+	rec.start_ns = task->start_time;
+	rec.nr_switches = task->nvcsw + task->nivcsw;
+	__builtin_memcpy(rec.comm, task->comm, sizeof(rec.comm));
+	rq_now = rq_clock_at(ctx->meta, rec.hdr.ts_ns);
 	if (wait_start(task, rec.hdr.ts_ns, rq_now, &rec.wait_start_ns))
 		rec.flags |= RTF_WAIT_START;
 
@@ -502,31 +531,28 @@ int census(struct bpf_iter__task *ctx)
 	 * off the CPU. A syscall in progress has its number in orig_ax and
 	 * -ENOSYS in ax; a page fault has its error code in orig_ax instead.
 	 */
-	if (rec.state == TRS_SLEEPING || rec.state == TRS_DISK || rec.state == TRS_STOPPED) {
-		regs = user_regs(task);
-		nr = BPF_CORE_READ(regs, orig_ax);
-		if (nr >= 0 && BPF_CORE_READ(regs, ax) == -ENOSYS) {
+	rec.syscall_nr = -1;
+	if ((rec.state == TRS_SLEEPING || rec.state == TRS_DISK || rec.state == TRS_STOPPED) &&
+	    !user_regs(task, &regs)) {
+		nr = regs.orig_ax;
+		if (nr >= 0 && regs.ax == -ENOSYS) {
 			rec.flags |= RTF_IN_SYSCALL;
 			rec.syscall_nr = nr;
-			rec.args[0] = BPF_CORE_READ(regs, di);
-			rec.args[1] = BPF_CORE_READ(regs, si);
-			rec.args[2] = BPF_CORE_READ(regs, dx);
-			rec.args[3] = BPF_CORE_READ(regs, r10);
-			rec.args[4] = BPF_CORE_READ(regs, r8);
-			rec.args[5] = BPF_CORE_READ(regs, r9);
-		} else {
-			rec.syscall_nr = -1;
+			rec.args[0] = regs.di;
+			rec.args[1] = regs.si;
+			rec.args[2] = regs.dx;
+			rec.args[3] = regs.r10;
+			rec.args[4] = regs.r8;
+			rec.args[5] = regs.r9;
 		}
-		rec.regs.ip = BPF_CORE_READ(regs, ip);
-		rec.regs.sp = BPF_CORE_READ(regs, sp);
-		rec.regs.bp = BPF_CORE_READ(regs, bp);
-		rec.regs.bx = BPF_CORE_READ(regs, bx);
-		rec.regs.r12 = BPF_CORE_READ(regs, r12);
-		rec.regs.r13 = BPF_CORE_READ(regs, r13);
-		rec.regs.r14 = BPF_CORE_READ(regs, r14);
-		rec.regs.r15 = BPF_CORE_READ(regs, r15);
-	} else {
-		rec.syscall_nr = -1;
+		rec.regs.ip = regs.ip;
+		rec.regs.sp = regs.sp;
+		rec.regs.bp = regs.bp;
+		rec.regs.bx = regs.bx;
+		rec.regs.r12 = regs.r12;
+		rec.regs.r13 = regs.r13;
+		rec.regs.r14 = regs.r14;
+		rec.regs.r15 = regs.r15;
 	}
 	bpf_seq_write(seq, &rec, sizeof(rec));
 	return 0;
