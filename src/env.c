@@ -161,7 +161,7 @@ static const struct argp_option opt_top[] = {
 
 static const struct argp_option opt_tuning[] = {
 	{ NULL, 0, NULL, 0, "Tuning:", 6 },
-	{ "ringbuf-size", OPT_RINGBUF, "SIZE", 0, "BPF ring buffer size, e.g. 4M (default), 64K",
+	{ "ringbuf-size", OPT_RINGBUF, "SIZE", 0, "BPF ring buffer size, e.g. 1M (default), 64K",
 	  6 },
 	{ "proc-root", OPT_PROC_ROOT, "DIR", OPTION_HIDDEN, "Where procfs is (tests)", 6 },
 	{ "compat", OPT_COMPAT, NULL, OPTION_HIDDEN, "Use the older-kernel fallbacks (tests)", 6 },
@@ -422,7 +422,7 @@ void env_parse(struct env *env, int argc, char **argv)
 	env->interval_ns = 1000000000ULL;
 	env->top_n = 20;
 	env->sort = SORT_THREADS;
-	env->ringbuf_bytes = 4 << 20;
+	env->ringbuf_bytes = 1 << 20;
 	env->proc_root = "/proc";
 	env->keep = 3;
 	env->metrics_addr = "127.0.0.1:9464";

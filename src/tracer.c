@@ -21,8 +21,7 @@
 #include "tracer.h"
 #include "threadleak.skel.h"
 
-#define CENSUS_BUF (256 << 10) /* grows as the census needs */
-#define CENSUS_READ (64 << 10)
+#define CENSUS_BUF (256 << 10) /* iterator records, a read at a time */
 
 struct tracer {
 	struct threadleak_bpf *skel;
@@ -32,8 +31,7 @@ struct tracer {
 	bool tp_btf;
 	int sink_err;
 	__u64 events; /* ring buffer records delivered */
-	char *buf; /* census read buffer */
-	size_t cap;
+	char *buf; /* census read buffer, CENSUS_BUF bytes */
 };
 
 static bool verbose;
@@ -139,33 +137,48 @@ static int on_event(void *ctx, void *data, size_t len)
 	return deliver(t, data, len) ? -ECANCELED : 0;
 }
 
+/* Hand the whole records in buf[0, len) to the sink; returns the bytes used. */
+static ssize_t deliver_records(struct tracer *t, const char *buf, size_t len, __u32 *nr)
+{
+	size_t off = 0;
+	int err;
+
+	while (len - off >= sizeof(struct rec_hdr)) {
+		const struct rec_hdr *hdr = (const void *)(buf + off);
+
+		if (hdr->size < sizeof(*hdr))
+			return -EPROTO;
+		if (hdr->size > len - off)
+			break; /* the rest comes with the next read */
+		err = deliver(t, hdr, hdr->size);
+		if (err)
+			return err;
+		if (nr)
+			(*nr)++;
+		off += hdr->size;
+	}
+	return off;
+}
+
 /*
- * Run an iterator: read everything it writes, then hand the records to the
- * sink, so the time the census takes is the kernel's alone. *duration_ns
- * gets that time.
+ * Run an iterator: read what it writes a buffer at a time and hand the
+ * records to the sink as they come, so memory does not grow with the number
+ * of threads. *duration_ns gets the time spent in read(), the kernel's alone.
  */
 static int run_iter(struct bpf_link *link, struct tracer *t, __u32 *nr, __u64 *duration_ns)
 {
-	size_t have = 0, off = 0;
-	__u64 start = now_ns();
-	ssize_t n;
+	__u64 start, spent = 0;
+	size_t have = 0;
+	ssize_t n, used;
 	int fd, err = 0;
 
 	fd = bpf_iter_create(bpf_link__fd(link));
 	if (fd < 0)
 		return -errno;
 	for (;;) {
-		if (t->cap - have < CENSUS_READ) {
-			char *nb = realloc(t->buf, t->cap * 2);
-
-			if (!nb) {
-				err = -ENOMEM;
-				break;
-			}
-			t->buf = nb;
-			t->cap *= 2;
-		}
-		n = read(fd, t->buf + have, t->cap - have);
+		start = now_ns();
+		n = read(fd, t->buf + have, CENSUS_BUF - have);
+		spent += now_ns() - start;
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -175,24 +188,19 @@ static int run_iter(struct bpf_link *link, struct tracer *t, __u32 *nr, __u64 *d
 		if (n == 0)
 			break;
 		have += n;
+		used = deliver_records(t, t->buf, have, nr);
+		if (used < 0) {
+			err = used;
+			break;
+		}
+		have -= used;
+		memmove(t->buf, t->buf + used, have);
 	}
 	close(fd);
 	if (duration_ns)
-		*duration_ns = now_ns() - start;
-	while (!err && have - off >= sizeof(struct rec_hdr)) {
-		const struct rec_hdr *hdr = (void *)(t->buf + off);
-
-		if (hdr->size < sizeof(*hdr) || hdr->size > have - off) {
-			err = -EPROTO; /* a record cut short */
-			break;
-		}
-		err = deliver(t, hdr, hdr->size);
-		if (nr)
-			(*nr)++;
-		off += hdr->size;
-	}
-	if (!err && off != have)
-		err = -EPROTO;
+		*duration_ns = spent;
+	if (!err && have)
+		err = -EPROTO; /* a record cut short */
 	return err;
 }
 
@@ -211,8 +219,7 @@ int tracer__open(struct tracer **tp, const struct tracer_opts *opts, rec_sink_fn
 		return -ENOMEM;
 	t->sink = sink;
 	t->ctx = ctx;
-	t->cap = CENSUS_BUF;
-	t->buf = malloc(t->cap);
+	t->buf = malloc(CENSUS_BUF);
 	if (!t->buf) {
 		err = -ENOMEM;
 		goto cleanup;
