@@ -149,6 +149,10 @@ static const struct argp_option opt_findings[] = {
 static const struct argp_option opt_output[] = {
 	{ NULL, 0, NULL, 0, "Output:", 4 },
 	{ "json", 'j', NULL, 0, "One JSON object per line", 4 },
+	{},
+};
+
+static const struct argp_option opt_threads[] = {
 	{ "threads", 't', NULL, 0, "With -p: list each waiting thread under its row", 4 },
 	{},
 };
@@ -398,18 +402,19 @@ static const struct {
 	enum command cmd;
 	const char *doc;
 	const char *args;
-	const struct argp_option *groups[8];
+	const struct argp_option *groups[10];
 } commands[] = {
 	{ "threadleak", CMD_TRACE, trace_doc, NULL,
-	  { opt_targets, opt_timing, opt_findings, opt_output, opt_top, opt_tuning } },
+	  { opt_targets, opt_timing, opt_findings, opt_output, opt_threads, opt_top, opt_tuning } },
 	{ "record", CMD_RECORD, record_doc, NULL,
-	  { opt_targets, opt_timing, opt_record, opt_findings, opt_output, opt_top, opt_tuning } },
+	  { opt_targets, opt_timing, opt_record, opt_findings, opt_output, opt_threads, opt_top,
+	    opt_tuning } },
 	{ "replay", CMD_REPLAY, replay_doc, "FILE",
-	  { opt_replay, opt_findings, opt_output, opt_top } },
+	  { opt_replay, opt_findings, opt_output, opt_threads, opt_top } },
 	{ "monitor", CMD_MONITOR, monitor_doc, NULL,
 	  { opt_monitor, opt_timing, opt_findings, opt_output, opt_tuning } },
 	{ "goroutines", CMD_GOROUTINES, goroutines_doc, NULL,
-	  { opt_targets, opt_goroutines, opt_tuning } },
+	  { opt_targets, opt_goroutines } },
 };
 
 void env_parse(struct env *env, int argc, char **argv)
