@@ -3,6 +3,7 @@
 # make            build build/threadleak
 # make test       unit tests, then live tests (as root)
 # make demo       run threadleak on a bundled leaking program
+# make bench      what threadleak costs the programs it watches (as root)
 # make install    install to $(PREFIX)/sbin
 #
 # Both `test` and `demo` first run scripts/install-deps.sh when a tool or
@@ -65,6 +66,8 @@ APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c src/live.c src/recorder.c \
 APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
 CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
 
+BENCH_PROGS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(wildcard bench/*.c))
+
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 TEST_PROGS := $(patsubst tests/progs/%.c,$(OUTPUT)/tests/%,$(wildcard tests/progs/*.c)) \
 	      $(patsubst tests/progs/%.cpp,$(OUTPUT)/tests/%,$(wildcard tests/progs/*.cpp))
@@ -75,7 +78,7 @@ all: $(OUTPUT)/threadleak
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-$(OUTPUT) $(OUTPUT)/tests:
+$(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c src/record.h vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)
@@ -127,6 +130,11 @@ $(OUTPUT)/tests/%: tests/progs/%.cpp | $(OUTPUT)/tests
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) -g -O2 -Wall -Werror -pthread $< -o $@
 
+# The benchmark's workloads.
+$(OUTPUT)/bench/%: bench/%.c bench/workload.h | $(OUTPUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) -g -O2 -Wall -Wextra -Werror -pthread $< -o $@
+
 # The list of unit tests: every `void test_<name>(void)` in tests/unit.
 $(OUTPUT)/tests/unit_list.h: $(UNIT_SRCS) | $(OUTPUT)/tests
 	$(call msg,GEN,$@)
@@ -155,6 +163,12 @@ test: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/tests/leaky_demo
 	$(Q)scripts/demo.sh $(OUTPUT)
+
+# Writes bench/results.md; takes under 10 minutes.
+.PHONY: bench
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_PROGS)
+	$(Q)bench/run.sh $(OUTPUT)
 
 # The trace reader's fuzzer: make fuzz FUZZ_SECONDS=600
 .PHONY: fuzz
