@@ -349,6 +349,7 @@ static struct ctx *ctx_add(struct proc_state *p, __u8 kind, __u64 id, __u64 star
 	c->id = id;
 	c->start_ns = start_ns;
 	c->site = site;
+	c->wc.owner_tid = -1; /* not classified yet; goroutines never are */
 	node = tsearch(c, &p->ctxs, ctx_cmp);
 	if (!node || *node != c) {
 		free(c);
@@ -933,12 +934,13 @@ static bool is_live_thread(void *arg, __u32 tid)
 	return ctx_find(ol->p, CTX_THREAD, tid) != NULL;
 }
 
-static void classify(struct proc_state *p, struct ctx *c)
+static void classify(struct proc_state *p, struct ctx *c, enum primitive same_word)
 {
 	const char *funcs[REC_STACK_MAX];
 	struct owner_lookup ol = { p };
 	struct wait_evidence ev = {
 		.task = &c->u.task,
+		.same_word = same_word,
 		.is_thread = is_live_thread,
 		.ctx = &ol,
 	};
@@ -953,6 +955,58 @@ static void classify(struct proc_state *p, struct ctx *c)
 	if (c->have_futex && c->futex.wait_id == c->wait_id)
 		ev.futex = &c->futex;
 	classify_wait(&ev, &c->wc);
+}
+
+struct word_prim {
+	__u64 addr;
+	enum primitive prim;
+};
+
+static int word_prim_cmp(const void *a, const void *b)
+{
+	const struct word_prim *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/*
+ * Classify every waiting thread. A thread whose stack is not known yet
+ * (the monitor unwinds waits only once they are 2 s old) but which sleeps on
+ * the futex word of a thread whose stack told its primitive waits on the same
+ * object: it gets the same primitive, not the futex op's guess.
+ */
+static void classify_all(struct proc_state *p, struct node_list *ctxs)
+{
+	struct word_prim *known, key, *hit;
+	size_t i, n = 0;
+
+	for (i = 0; i < ctxs->n; i++) {
+		struct ctx *c = ctxs->v[i];
+
+		if (c && c->kind == CTX_THREAD && c->waiting)
+			classify(p, c, PRIM_NONE);
+	}
+	known = malloc(ctxs->n * sizeof(*known));
+	if (!known)
+		return;
+	for (i = 0; i < ctxs->n; i++) {
+		struct ctx *c = ctxs->v[i];
+
+		if (c && c->kind == CTX_THREAD && c->waiting && c->wc.via && c->wc.lock_addr)
+			known[n++] = (struct word_prim){ c->wc.lock_addr, c->wc.prim };
+	}
+	qsort(known, n, sizeof(*known), word_prim_cmp);
+	for (i = 0; n && i < ctxs->n; i++) {
+		struct ctx *c = ctxs->v[i];
+
+		if (!c || c->kind != CTX_THREAD || !c->waiting || c->wc.via || !c->wc.lock_addr)
+			continue;
+		key.addr = c->wc.lock_addr;
+		hit = bsearch(&key, known, n, sizeof(*known), word_prim_cmp);
+		if (hit)
+			classify(p, c, hit->prim);
+	}
+	free(known);
 }
 
 /* Waits a long wait finding is not made for: waiting is their job. */
@@ -1320,6 +1374,7 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 		if (s->kind == CTX_THREAD)
 			site_point(d, s, ts);
 	}
+	classify_all(p, &ctxs);
 	for (i = 0; i < ctxs.n; i++) {
 		struct ctx *c = ctxs.v[i];
 		struct site *s;
@@ -1332,9 +1387,7 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 				s->rep = c;
 			continue;
 		}
-		if (c->kind == CTX_THREAD)
-			classify(p, c);
-		else
+		if (c->kind != CTX_THREAD)
 			c->wc.prim = PRIM_NONE;
 		s->blocked++;
 		s->by_prim[c->wc.prim]++;

@@ -274,6 +274,8 @@ void classify_wait(const struct wait_evidence *ev, struct wait_class *wc)
 		if (ev->funcs[i] && (wc->prim = api_primitive(ev->funcs[i])))
 			wc->via = ev->funcs[i];
 	}
+	if (!wc->prim && ev->same_word != PRIM_NONE)
+		wc->prim = ev->same_word;
 	if (!wc->prim) {
 		/* No stack, or none we know: what the futex op tells. glibc's
 		 * contended mutexes use FUTEX_WAIT, its condvars, semaphores,

@@ -45,6 +45,10 @@ struct wait_evidence {
 	const char *const *funcs;	/* its stack's functions, innermost first; NULL: unknown */
 	unsigned int nr_funcs;
 	const struct rec_futex *futex;	/* the memory around its futex word, or NULL */
+	/* What another thread waiting on the same futex word waits in, told
+	 * by its stack; PRIM_NONE if none is known. Used when this one's own
+	 * stack does not tell (not unwound yet, or unwinding failed). */
+	enum primitive same_word;
 	/* Is @tid a live thread of the same process? For guessing owners. */
 	bool (*is_thread)(void *ctx, __u32 tid);
 	void *ctx;

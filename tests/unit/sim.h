@@ -50,6 +50,7 @@ struct sim_finding {
 	char member_waits[8][128];
 	unsigned int sample_nr_stack;
 	char sample_stack0[256];
+	__s64 sample_owner_tid;
 	char reason0[32];
 	__u32 reason0_count;
 };
@@ -66,6 +67,7 @@ struct sim {
 	struct sim_finding findings[SIM_MAX_FINDINGS];
 	int nr_findings;
 	struct sample last_sample;
+	unsigned int last_waits_by_prim[PRIM_MAX]; /* with opts.list_waits */
 };
 
 static inline void sim_on_finding(void *ctx, const struct finding *f)
@@ -107,6 +109,7 @@ static inline void sim_on_finding(void *ctx, const struct finding *f)
 			 f->members[i].waits_for);
 	}
 	sf->sample_nr_stack = f->sample.nr_stack;
+	sf->sample_owner_tid = f->sample.owner_tid;
 	if (f->sample.nr_stack)
 		snprintf(sf->sample_stack0, sizeof(sf->sample_stack0), "%s", f->sample.stack[0]);
 	if (f->nr_reasons) {
@@ -118,9 +121,13 @@ static inline void sim_on_finding(void *ctx, const struct finding *f)
 static inline void sim_on_sample(void *ctx, const struct sample *smp)
 {
 	struct sim *s = ctx;
+	unsigned int i;
 
 	s->last_sample = *smp;
 	s->last_sample.waits = NULL;
+	memset(s->last_waits_by_prim, 0, sizeof(s->last_waits_by_prim));
+	for (i = 0; i < smp->nr_waits; i++)
+		s->last_waits_by_prim[smp->waits[i].prim]++;
 }
 
 static inline void sim_init(struct sim *s, __u32 tgid, const struct detector_opts *opts)

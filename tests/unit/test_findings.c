@@ -237,6 +237,21 @@ void test_classify_wait(void)
 		classify_wait(&ev, &wc);
 		ASSERT_EQ(wc.prim, PRIM_FUTEX, "FUTEX_WAIT_BITSET: unknown");
 	}
+	if (test__start_subtest("same_word")) {
+		classify_wait(&ev, &wc);
+		ASSERT_EQ(wc.prim, PRIM_FUTEX, "no stack, no sibling: unknown");
+		ev.same_word = PRIM_CONDVAR;
+		classify_wait(&ev, &wc);
+		ASSERT_EQ(wc.prim, PRIM_CONDVAR, "a sibling on the word waits in a condvar");
+		ASSERT_TRUE(wc.via == NULL, "not told by its own stack");
+		funcs[0] = "__new_sem_wait_slow64";
+		ev.funcs = funcs;
+		ev.nr_funcs = 1;
+		classify_wait(&ev, &wc);
+		ASSERT_EQ(wc.prim, PRIM_SEMAPHORE, "its own stack wins");
+		ev.nr_funcs = 0;
+		ev.same_word = PRIM_NONE;
+	}
 	if (test__start_subtest("pi_owner")) {
 		t.args[1] = 6 | 128; /* FUTEX_LOCK_PI_PRIVATE */
 		fx.words[REC_FUTEX_BEFORE / 4] = 0x80000000 | 4321; /* FUTEX_WAITERS | owner */
@@ -354,6 +369,7 @@ void test_goroutine_leak(void)
 		ASSERT_STREQ(f->site, "main.startWorkers (job.go:18)", "created by");
 		ASSERT_STREQ(f->reason0, "chan receive", "wait reason");
 		ASSERT_EQ(f->reason0_count, f->live, "all on chan receive");
+		ASSERT_EQ(f->sample_owner_tid, -1, "a goroutine has no owner thread");
 		ASSERT_TRUE(f->ts_ns - T0 <= 10 * SEC_NS, "within 10 s");
 	}
 	ASSERT_EQ(s.last_sample.goroutines, 105, "goroutines in the sample");
@@ -404,6 +420,41 @@ void test_long_wait_idle_pool(void)
 	f = sim_first(&s, FINDING_LONG_WAIT);
 	if (f)
 		ASSERT_EQ(f->waiter_id, (__u64)i, "the lone waiter");
+	sim_free(&s);
+}
+
+/*
+ * Threads on one condvar, one unwound and the rest not (yet): they all count
+ * as condvar waits, not as waits on an unknown futex.
+ */
+void test_classify_same_word(void)
+{
+	struct detector_opts opts = { .list_waits = true };
+	const struct sim_finding *f;
+	struct sim s;
+	__u32 t[4], other;
+	int i;
+
+	sim_init(&s, 1500, &opts);
+	symbols(&s);
+	for (i = 0; i < 4; i++) {
+		t[i] = sim_spawn(&s, T0, PC_WORKER);
+		sim_wait(&s, t[i], T0, NR_FUTEX, 0x6000, FUTEX_WAIT_BITSET_PRIVATE_OP);
+	}
+	sim_stack(&s, t[0], cond_stack, 4);
+	/* Not unwound either, on another word: stays unknown. */
+	other = sim_spawn(&s, T0, PC_MAIN);
+	sim_wait(&s, other, T0, NR_FUTEX, 0x7000, FUTEX_WAIT_BITSET_PRIVATE_OP);
+	censuses(&s, 11);
+	f = sim_first(&s, FINDING_LONG_WAIT);
+	if (ASSERT_TRUE(f != NULL, "the lone waiter's long wait")) {
+		ASSERT_EQ(f->waiter_id, (__u64)other, "on the other word");
+		ASSERT_EQ(f->waiter_prim, PRIM_FUTEX, "nothing tells its primitive");
+	}
+	ASSERT_EQ(s.last_sample.blocked, 5, "five futex waits");
+	ASSERT_EQ(s.last_waits_by_prim[PRIM_CONDVAR], 4, "four condvar waits");
+	ASSERT_EQ(s.last_waits_by_prim[PRIM_FUTEX], 1, "one unknown");
+	ASSERT_EQ(sim_count(&s, FINDING_LONG_WAIT), 1, "the four are an idle pool");
 	sim_free(&s);
 }
 
