@@ -35,6 +35,7 @@ struct report_opts {
 struct report {
 	struct report_opts opts;
 	bool header_done;
+	bool goroutine_column; /* a Go process was seen: rows show goroutines */
 	bool rows_done;
 	__u64 first_ns, last_ns;
 	__u64 lost_events, lost_threads; /* as last reported */

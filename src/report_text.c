@@ -30,19 +30,29 @@ void text_sample(struct report *r, const struct sample *s)
 	FILE *out = r->opts.out;
 	char t[16];
 
+	/* Goroutines get a column from the first Go process on. */
+	if (s->goroutines >= 0 && !r->goroutine_column) {
+		r->goroutine_column = true;
+		r->header_done = false;
+	}
 	if (!r->header_done) {
 		if (r->rows_done)
 			fputc('\n', out);
-		fprintf(out, "%-8s %7s %-16s %7s %6s %6s %6s %6s %8s\n", "TIME", "PID", "COMM",
-			"THREADS", "FUTEX", "OTHER", "NEW", "EXIT", "MAXWAIT");
+		fprintf(out, "%-8s %7s %-16s %7s %6s %6s %6s %6s %8s%s\n", "TIME", "PID", "COMM",
+			"THREADS", "FUTEX", "OTHER", "NEW", "EXIT", "MAXWAIT",
+			r->goroutine_column ? " GOROUTINES" : "");
 		r->header_done = true;
 	}
 	r->rows_done = true;
 	report_fmt_time(r, s->ts_ns, t, sizeof(t));
-	fprintf(out, "%-8s %7u %-16s %7u %6u %6u %6llu %6llu %7.1fs%s\n", t, s->pid, s->comm,
+	fprintf(out, "%-8s %7u %-16s %7u %6u %6u %6llu %6llu %7.1fs", t, s->pid, s->comm,
 		s->threads, s->blocked, s->other_blocked, (unsigned long long)s->created,
-		(unsigned long long)s->exited, ns_to_s(s->max_wait_ns),
-		s->final ? "  (exited)" : "");
+		(unsigned long long)s->exited, ns_to_s(s->max_wait_ns));
+	if (s->goroutines >= 0)
+		fprintf(out, " %10lld", (long long)s->goroutines);
+	else if (r->goroutine_column)
+		fprintf(out, " %10s", "-");
+	fprintf(out, "%s\n", s->final ? "  (exited)" : "");
 	text_waits(r, s);
 }
 
