@@ -1,28 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "json.h"
-
-/* Length of the valid UTF-8 sequence at @s (at most @left bytes), or 0. */
-static size_t utf8_seq_len(const unsigned char *s, size_t left)
-{
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
+#include "utf8.h"
 
 void json_write_str(FILE *out, const char *s, size_t len)
 {
