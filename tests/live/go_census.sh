@@ -26,20 +26,7 @@ GO_MODES=${GO_MODES:-normal stripped pie pie-stripped cgo cgo-stripped cgo-pie-s
 # shellcheck source=tests/live/lib_go.sh
 . "$here/lib_go.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	skip "" "needs root to read another process's memory (run: sudo make test)"
-	exit 0
-fi
-if [ ! -x "$GOCENSUS" ]; then
-	fail "" "$GOCENSUS is missing: build it first"
-	exit 0
-fi
-
-# stop PID: kill a program we started, quietly.
-stop() {
-	kill -9 "$1" 2> /dev/null
-	wait "$1" 2> /dev/null
-}
+need_gocensus
 
 # build_go VERSION MODE OUT: build tests/go/parked.go (and cgo.go for cgo modes).
 build_go() {

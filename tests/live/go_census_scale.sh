@@ -23,19 +23,7 @@ MAX_MS=${GO_CENSUS_MAX_MS:-1000}
 # shellcheck source=tests/live/lib_go.sh
 . "$here/lib_go.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	skip "" "needs root to read another process's memory (run: sudo make test)"
-	exit 0
-fi
-if [ ! -x "$GOCENSUS" ]; then
-	fail "" "$GOCENSUS is missing: build it first"
-	exit 0
-fi
-
-stop() {
-	kill -9 "$1" 2> /dev/null
-	wait "$1" 2> /dev/null
-}
+need_gocensus
 
 # start_prog BIN OUT ARGS...: run the program until it says "ready"; sets pid.
 start_prog() {

@@ -34,6 +34,12 @@ need_root() {
 	fi
 }
 
+# stop PID: kill a program we started, quietly.
+stop() {
+	kill -9 "$1" 2> /dev/null
+	wait "$1" 2> /dev/null
+}
+
 # wait_for FILE REGEX [SECONDS]: until a line of FILE matches.
 wait_for() {
 	local file=$1 re=$2 end=$((SECONDS + ${3:-30}))

@@ -26,3 +26,16 @@ go_build() {
 	esac
 	"$go" build "${flags[@]}" -o "$out" "$@" 2> "$out.build"
 }
+
+# need_gocensus: the census driver reads another process's memory: without
+# root, or without the driver, say so and stop.
+need_gocensus() {
+	if [ "$(id -u)" != 0 ]; then
+		skip "" "needs root to read another process's memory (run: sudo make test)"
+		exit 0
+	fi
+	if [ ! -x "$GOCENSUS" ]; then
+		fail "" "$GOCENSUS is missing: build it first"
+		exit 0
+	fi
+}

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "metrics.h"
+#include "fake_proc.h"
 #include "test.h"
 
 static struct sample make_sample(__u32 pid, const char *comm, __u32 threads, __u32 blocked,
@@ -547,21 +548,6 @@ void test_metrics_self_read(void)
 	ASSERT_TRUE(self.rss_bytes > 4096, "rss");
 }
 
-static int write_proc_cgroup(const char *root, int pid, const char *content)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%d", root, pid);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/%d/cgroup", root, pid);
-	f = fopen(path, "we");
-	if (!f)
-		return -errno;
-	fputs(content, f);
-	return fclose(f) ? -errno : 0;
-}
-
 /* Samples without a cgroup: read from proc_root once, only for processes
  * with series of their own. */
 void test_metrics_cgroup_lookup(void)
@@ -578,8 +564,8 @@ void test_metrics_cgroup_lookup(void)
 		return;
 	m = metrics__new(&opts);
 	if (!ASSERT_TRUE(m, "new") ||
-	    !ASSERT_OK(write_proc_cgroup(root, 42, "0::/system.slice/big.service\n"), "fixture") ||
-	    !ASSERT_OK(write_proc_cgroup(root, 43, "0::/user.slice\n"), "fixture"))
+	    !ASSERT_OK(fake_proc_cgroup(root, 42, "0::/system.slice/big.service\n"), "fixture") ||
+	    !ASSERT_OK(fake_proc_cgroup(root, 43, "0::/user.slice\n"), "fixture"))
 		goto out;
 	metrics__sample(m, &big, NULL);
 	metrics__sample(m, &gone, NULL);
@@ -595,7 +581,7 @@ void test_metrics_cgroup_lookup(void)
 
 	/* Read once: a later change of the file is not seen; a cgroup handed
 	 * in is. */
-	write_proc_cgroup(root, 42, "0::/moved\n");
+	fake_proc_cgroup(root, 42, "0::/moved\n");
 	metrics__sample(m, &big, NULL);
 	metrics__end(m, &census, NULL);
 	text = render(m);

@@ -4,23 +4,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "proc_cgroup.h"
+#include "fake_proc.h"
 #include "test.h"
-
-static int write_cgroup_file(const char *root, int pid, const char *content)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%d", root, pid);
-	if (mkdir(path, 0755) && errno != EEXIST)
-		return -errno;
-	snprintf(path, sizeof(path), "%s/%d/cgroup", root, pid);
-	f = fopen(path, "we");
-	if (!f)
-		return -errno;
-	fputs(content, f);
-	return fclose(f) ? -errno : 0;
-}
 
 static void remove_cgroup_file(const char *root, int pid)
 {
@@ -60,7 +45,7 @@ void test_proc_cgroup(void)
 		return;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		test__start_subtest(cases[i].name);
-		if (!ASSERT_OK(write_cgroup_file(root, 100 + i, cases[i].content), "fixture"))
+		if (!ASSERT_OK(fake_proc_cgroup(root, 100 + i, cases[i].content), "fixture"))
 			continue;
 		buf[0] = '\0';
 		ASSERT_EQ(proc_cgroup(root, 100 + i, buf, sizeof(buf)), cases[i].err, "result");
@@ -69,7 +54,7 @@ void test_proc_cgroup(void)
 		remove_cgroup_file(root, 100 + i);
 	}
 	if (test__start_subtest("too_long") &&
-	    ASSERT_OK(write_cgroup_file(root, 99, "0::/a/very/long/path/that/does/not/fit\n"),
+	    ASSERT_OK(fake_proc_cgroup(root, 99, "0::/a/very/long/path/that/does/not/fit\n"),
 		      "fixture")) {
 		ASSERT_EQ(proc_cgroup(root, 99, buf, 16), -ENAMETOOLONG, "result");
 		remove_cgroup_file(root, 99);
