@@ -139,6 +139,7 @@ struct detector {
 	struct detector_sink sink;
 	void *procs;	  /* tsearch tree of struct proc_state, by tgid */
 	__u64 census_seq; /* the census in progress */
+	struct census_stats go_stats; /* the goroutine censuses in it */
 	unsigned int nr_live;
 	unsigned int nr_leaks;
 	struct obstack scratch; /* strings of the finding being emitted */
@@ -749,6 +750,10 @@ static int feed_go_census(struct detector *d, const struct rec_go_census *r)
 	size_t i;
 	int err;
 
+	d->go_stats.go_censuses++;
+	d->go_stats.go_duration_ns += r->duration_ns;
+	if (r->duration_ns > d->go_stats.go_duration_max_ns)
+		d->go_stats.go_duration_max_ns = r->duration_ns;
 	if (!p || p->exited)
 		return 0;
 	p->go_seq++;
@@ -1521,11 +1526,15 @@ static int feed_census(struct detector *d, const struct rec_census *c)
 		.events = c->events,
 		.lost_events = c->lost_events,
 		.lost_threads = c->lost_threads,
+		.go_censuses = d->go_stats.go_censuses,
+		.go_duration_ns = d->go_stats.go_duration_ns,
+		.go_duration_max_ns = d->go_stats.go_duration_max_ns,
 	};
 	struct node_list l;
 	size_t i;
 	int err;
 
+	memset(&d->go_stats, 0, sizeof(d->go_stats));
 	err = node_list(d->procs, &l);
 	for (i = 0; i < l.n; i++) {
 		struct proc_state *p = l.v[i];

@@ -68,6 +68,10 @@ struct census_stats {
 	__u64 ts_ns;
 	__u64 duration_ns;
 	__u32 nr_procs, nr_tasks;
+	/* Goroutine censuses of this census: how many (one per Go process),
+	 * their total and longest time. */
+	__u32 go_censuses;
+	__u64 go_duration_ns, go_duration_max_ns;
 	__u64 events;	    /* ring buffer records delivered, cumulative */
 	__u64 lost_events;  /* cumulative */
 	__u64 lost_threads; /* cumulative */

@@ -60,6 +60,10 @@ static void on_census_end(void *ctx, const struct census_stats *cs)
 	r->census_ns_total += cs->duration_ns;
 	if (cs->duration_ns > r->census_ns_max)
 		r->census_ns_max = cs->duration_ns;
+	r->go_censuses += cs->go_censuses;
+	r->go_census_ns_total += cs->go_duration_ns;
+	if (cs->go_duration_max_ns > r->go_census_ns_max)
+		r->go_census_ns_max = cs->go_duration_max_ns;
 	if (r->opts.top) {
 		top_table(r, cs);
 		r->nr_samples = 0;

@@ -41,6 +41,7 @@ struct report {
 	__u64 lost_events, lost_threads; /* as last reported */
 	__u64 events;			 /* ring buffer records delivered */
 	__u64 censuses, census_ns_total, census_ns_max;
+	__u64 go_censuses, go_census_ns_total, go_census_ns_max;
 	struct sample *samples;		 /* this census's, with top */
 	size_t nr_samples, cap_samples;
 	bool findings_header_done;

@@ -85,11 +85,18 @@ void json_end(struct report *r, const char *why)
 	json_write_str(r->opts.out, why, 256);
 	fprintf(r->opts.out,
 		",\"duration_s\":%.3f,\"events\":%llu,\"lost_events\":%llu,\"lost_threads\":%llu,"
-		"\"censuses\":%llu,\"census_avg_ms\":%.3f,\"census_max_ms\":%.3f}\n",
+		"\"censuses\":%llu,\"census_avg_ms\":%.3f,\"census_max_ms\":%.3f",
 		ns_to_s(r->last_ns - r->first_ns), (unsigned long long)r->events,
 		(unsigned long long)r->lost_events, (unsigned long long)r->lost_threads,
 		(unsigned long long)r->censuses,
 		r->censuses ? r->census_ns_total / 1e6 / r->censuses : 0.0, r->census_ns_max / 1e6);
+	if (r->go_censuses)
+		fprintf(r->opts.out,
+			",\"goroutine_censuses\":%llu,\"goroutine_census_avg_ms\":%.3f,"
+			"\"goroutine_census_max_ms\":%.3f",
+			(unsigned long long)r->go_censuses,
+			r->go_census_ns_total / 1e6 / r->go_censuses, r->go_census_ns_max / 1e6);
+	fputs("}\n", r->opts.out);
 }
 
 static void json_str_field(FILE *out, const char *key, const char *val)

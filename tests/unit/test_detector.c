@@ -115,6 +115,33 @@ out:
 	detector__free(d);
 }
 
+/* Goroutine census times reach the census stats, per census. */
+void test_detector_go_census_stats(void)
+{
+	struct rec_go_census gc = { .hdr = { .type = REC_GO_CENSUS, .size = sizeof(gc) } };
+	struct capture c;
+	struct detector *d = new_detector(&c, true);
+
+	if (!ASSERT_TRUE(d != NULL, "new"))
+		return;
+	gc.hdr.tgid = 100;
+	gc.hdr.ts_ns = 10 * SEC_NS;
+	gc.duration_ns = 3000000;
+	FEED(d, gc);
+	gc.hdr.tgid = 101;
+	gc.duration_ns = 5000000;
+	FEED(d, gc);
+	census_100(d, 10 * SEC_NS, 1, 0, 0, 0, 0, 9 * SEC_NS);
+	census_100(d, 11 * SEC_NS, 1, 0, 0, 0, 0, 9 * SEC_NS);
+	if (ASSERT_EQ(c.nr_censuses, 2, "census ends")) {
+		ASSERT_EQ(c.censuses[0].go_censuses, 2, "two Go censuses");
+		ASSERT_EQ(c.censuses[0].go_duration_ns, 8000000, "their total");
+		ASSERT_EQ(c.censuses[0].go_duration_max_ns, 5000000, "the longest");
+		ASSERT_EQ(c.censuses[1].go_censuses, 0, "none in the next census");
+	}
+	detector__free(d);
+}
+
 void test_detector_process_exit(void)
 {
 	struct capture c;
