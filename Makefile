@@ -66,7 +66,10 @@ APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c src/live.c src/recorder.c \
 APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
 CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
 
-BENCH_PROGS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(wildcard bench/*.c))
+BENCH_PROGS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(wildcard bench/*.c)) \
+	       $(patsubst bench/%.go,$(OUTPUT)/bench/%,$(wildcard bench/*.go))
+# The newest Go toolchain installed, for the Go workload.
+GO ?= $(lastword $(sort $(wildcard /usr/lib/go-1.*/bin/go)))
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 TEST_PROGS := $(patsubst tests/progs/%.c,$(OUTPUT)/tests/%,$(wildcard tests/progs/*.c)) \
@@ -134,6 +137,11 @@ $(OUTPUT)/tests/%: tests/progs/%.cpp | $(OUTPUT)/tests
 $(OUTPUT)/bench/%: bench/%.c bench/workload.h | $(OUTPUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) -g -O2 -Wall -Wextra -Werror -pthread $< -o $@
+
+$(OUTPUT)/bench/%: bench/%.go | $(OUTPUT)/bench
+	$(if $(GO),,$(error no Go toolchain in /usr/lib/go-1.*; run scripts/install-deps.sh))
+	$(call msg,GO,$@)
+	$(Q)GO111MODULE=off GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0 $(GO) build -o $@ $<
 
 # The list of unit tests: every `void test_<name>(void)` in tests/unit.
 $(OUTPUT)/tests/unit_list.h: $(UNIT_SRCS) | $(OUTPUT)/tests

@@ -47,15 +47,16 @@ BPFTRACE_SCRIPT=$BENCH_DIR/threadleak.bt
 # The workloads: name, program (default: the name), arguments, what the
 # timed work is. Sized for about a second of work each on a 2-CPU VM, so that
 # at least one census (one a second) falls inside the timed work.
-WORKLOADS=(churn pingpong pingpong-1cpu mutex idle10k forkexec)
+WORKLOADS=(churn pingpong pingpong-1cpu mutex idle10k forkexec goroutines)
 declare -A WORKLOAD_BIN=([pingpong-1cpu]=pingpong)
 declare -A WORKLOAD_ARGS=(
 	[churn]="20000"
-	[pingpong]="250000"
+	[pingpong]="100000"
 	[pingpong-1cpu]="250000"
 	[mutex]="20000000 4"
 	[idle10k]="10000 600000000 2"
 	[forkexec]="600"
+	[goroutines]="100000 5000000"
 )
 # The one pinned workload. Unpinned, the ping-pong's two threads land on one
 # CPU (a wake-up is a direct switch, about 3.5 us a round trip) or on two
@@ -66,11 +67,12 @@ declare -A WORKLOAD_ARGS=(
 declare -A WORKLOAD_PREFIX=([pingpong-1cpu]="taskset -c 0")
 declare -A WORKLOAD_WORK=(
 	[churn]="20,000 pthread create + join, one at a time"
-	[pingpong]="250,000 sem_post/sem_wait round trips between 2 threads"
-	[pingpong-1cpu]="the same, both threads on CPU 0 (taskset)"
+	[pingpong]="100,000 sem_post/sem_wait round trips between 2 threads"
+	[pingpong-1cpu]="250,000 round trips, both threads on CPU 0 (taskset)"
 	[mutex]="4 threads x 20,000,000 lock/unlock of one mutex"
 	[idle10k]="2 threads x 600,000,000 xorshift steps, next to 10,000 idle threads in pthread_cond_wait"
 	[forkexec]="600 fork + exec /bin/true + waitpid"
+	[goroutines]="Go: 5,000,000 channel round trips between 2 goroutines, next to 100,000 parked goroutines (a goroutine census of all of them each second)"
 )
 
 MODES=(none pid system record bpftrace)
@@ -104,7 +106,7 @@ die() {
 
 [[ $EUID -eq 0 ]] || die "needs root (BPF); try: sudo $0 $OUTPUT"
 [[ -x $THREADLEAK ]] || die "$THREADLEAK missing; run make first"
-for name in churn pingpong mutex idle10k forkexec thread_rate; do
+for name in churn pingpong mutex idle10k forkexec thread_rate goroutines; do
 	[[ -x $BENCH_BIN/$name ]] || die "$BENCH_BIN/$name missing; build the workloads (make bench)"
 done
 for tool in jq zcat awk taskset; do
@@ -395,6 +397,7 @@ measure_overhead() {
 	local rep workload mode elapsed lost foreign start=$SECONDS per_rep
 
 	: >"$TMP/runs.tsv"
+	: >"$TMP/gocensus.tsv"
 	for ((rep = 1; rep <= REPS; rep++)); do
 		per_rep=$(((SECONDS - start) / (rep > 1 ? rep - 1 : 1)))
 		if ((rep > MIN_REPS && SECONDS + per_rep + EXTRAS_SECONDS > BUDGET)); then
@@ -417,6 +420,12 @@ measure_overhead() {
 				lost=-
 				[[ $mode == pid || $mode == system || $mode == record ]] &&
 					lost=$(end_field "$T_OUT" lost_events)
+				[[ $workload == goroutines && $mode == pid ]] &&
+					printf '%s\t%s\t%s\n' \
+						"$(end_field "$T_OUT" goroutine_censuses)" \
+						"$(end_field "$T_OUT" goroutine_census_avg_ms)" \
+						"$(end_field "$T_OUT" goroutine_census_max_ms)" \
+						>>"$TMP/gocensus.tsv"
 				[[ $mode == record && $HAVE_INFO == 1 ]] &&
 					"$TL" replay --info "$TMP/$workload.tl" >"$TMP/$workload.info" 2>/dev/null
 				rm -f "$TMP/$workload.tl"
@@ -873,6 +882,30 @@ census_section() {
 	[[ -n $row ]] || GOAL_RSS="- | $rss_verdict"
 }
 
+# The goroutine censuses of the goroutines workload's `threadleak -p` runs.
+gocensus_section() {
+	local n avg max slow base
+
+	read -r n <<<"$(awk -F'\t' '$1 ~ /^[0-9]+$/ { n += $1 } END { print n + 0 }' \
+		"$TMP/gocensus.tsv")"
+	read -r avg _ _ _ <<<"$(awk -F'\t' '$2 ~ /^[0-9.]+$/ { print $2 }' "$TMP/gocensus.tsv" | stats)"
+	read -r _ _ max _ <<<"$(awk -F'\t' '$3 ~ /^[0-9.]+$/ { print $3 }' "$TMP/gocensus.tsv" | stats)"
+	read -r base _ _ _ <<<"$(run_stats goroutines none 4)"
+	slow=$(overhead_cell goroutines pid 4 "$base")
+	echo "## 100,000 goroutines: the goroutine census"
+	echo
+	echo "The goroutines workload under \`threadleak -p\`: each second, besides the thread"
+	echo "census, threadleak reads all 100,000 parked goroutines from the program's memory"
+	echo "(\`goroutine_census_avg_ms\`, \`goroutine_census_max_ms\` of the \`end\` line; the"
+	echo "median of the runs' averages, and the largest of their maxima). The program is"
+	echo "never stopped; its slowdown is the overhead table's."
+	echo
+	echo "| goroutine censuses | census avg, ms | census max, ms | slowdown of the workload (\`-p\`) |"
+	echo "| ---: | ---: | ---: | ---: |"
+	echo "| $n | $avg | $max | $slow |"
+	echo
+}
+
 replay_section() {
 	local workload records bytes replay zcat speed verdict
 
@@ -983,6 +1016,7 @@ measure_replay
 	overhead_section
 	rates_section
 	census_section
+	gocensus_section
 	replay_section
 } >"$TMP/sections.md"
 {
