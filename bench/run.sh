@@ -896,9 +896,10 @@ gocensus_section() {
 	echo
 	echo "The goroutines workload under \`threadleak -p\`: each second, besides the thread"
 	echo "census, threadleak reads all 100,000 parked goroutines from the program's memory"
+	echo "and hands each one to the detector as a record; the time is both, end to end"
 	echo "(\`goroutine_census_avg_ms\`, \`goroutine_census_max_ms\` of the \`end\` line; the"
-	echo "median of the runs' averages, and the largest of their maxima). The program is"
-	echo "never stopped; its slowdown is the overhead table's."
+	echo "median of the runs' averages, and the largest of their maxima), spent in threadleak,"
+	echo "not in the program, which is never stopped; its slowdown is the overhead table's."
 	echo
 	echo "| goroutine censuses | census avg, ms | census max, ms | slowdown of the workload (\`-p\`) |"
 	echo "| ---: | ---: | ---: | ---: |"
