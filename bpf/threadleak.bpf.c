@@ -475,23 +475,25 @@ static __always_inline bool rq_clock_now(__u64 *clock)
 }
 
 /*
- * Both clocks at the first task of a census. The rq clock is read once per
- * census and carried forward with the monotonic clock, which runs at the
- * same rate: the census is over in milliseconds, the drift takes days.
+ * Both clocks, taken at the first task of a census (whichever task that is:
+ * usually a kernel thread). The rq clock is read once per census and carried
+ * forward with the monotonic clock, which runs at the same rate: the census
+ * is over in milliseconds, the drift takes days.
  */
 __u64 census_ktime0 = 0;
 __u64 census_rq0 = 0;
 
-static __always_inline __u64 rq_clock_at(struct bpf_iter_meta *meta, __u64 now)
+static __always_inline void census_clocks(void)
 {
-	if (meta->seq_num == 0) {
-		census_ktime0 = now;
-		/* Without the rq clock, take sched_clock as CLOCK_MONOTONIC:
-		 * they start equal at boot and drift apart by the NTP
-		 * correction only. */
-		if (!rq_clock_now(&census_rq0))
-			census_rq0 = now;
-	}
+	census_ktime0 = bpf_ktime_get_ns();
+	/* Without the rq clock, take sched_clock as CLOCK_MONOTONIC: they
+	 * start equal at boot and drift apart by the NTP correction only. */
+	if (!rq_clock_now(&census_rq0))
+		census_rq0 = census_ktime0;
+}
+
+static __always_inline __u64 rq_clock_at(__u64 now)
+{
 	return census_rq0 + (now - census_ktime0);
 }
 
@@ -531,6 +533,8 @@ int census(struct bpf_iter__task *ctx)
 	__u32 tgid;
 	long nr;
 
+	if (ctx->meta->seq_num == 0)
+		census_clocks();
 	if (!task || (task->flags & PF_KTHREAD))
 		return 0;
 	tgid = task->tgid;
@@ -547,7 +551,7 @@ int census(struct bpf_iter__task *ctx)
 	rec.start_ns = task->start_time;
 	rec.nr_switches = task->nvcsw + task->nivcsw;
 	__builtin_memcpy(rec.comm, task->comm, sizeof(rec.comm));
-	rq_now = rq_clock_at(ctx->meta, rec.hdr.ts_ns);
+	rq_now = rq_clock_at(rec.hdr.ts_ns);
 	if (wait_start(task, rec.hdr.ts_ns, rq_now, &rec.wait_start_ns))
 		rec.flags |= RTF_WAIT_START;
 

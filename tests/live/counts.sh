@@ -32,6 +32,21 @@ created=$(samples "$out" "$pid" | jq -s 'map(.created) | add')
 exited=$(samples "$out" "$pid" | jq -s 'map(.exited) | add')
 expect "created" "$created" 40 || exit 0
 expect "exited" "$exited" 15 || exit 0
+pass "$CASE"
+
+# Waits are measured on the scheduler's clock: each census must have taken
+# it (and the monotonic clock) at its first task, whatever task that was.
+CASE=census_clocks
+clocks=$(bpftool -j map dump name threadle.bss 2>/dev/null |
+	jq -r '.[0].formatted.value[".bss"] | add | "\(.census_ktime0) \(.census_rq0)"')
+read -r kt rq <<< "$clocks"
+if [ "${kt:-0}" -gt 0 ] 2>/dev/null && [ "${rq:-0}" -gt 0 ] 2>/dev/null; then
+	pass "$CASE"
+else
+	fail "$CASE" "census clocks not taken: ktime0=$kt rq0=$rq"
+fi
+
+CASE=summary
 kill -INT "$TL_PID"
 wait_exit "$TL_PID" 30
 expect "threadleak exit status" $? 0 || exit 0
