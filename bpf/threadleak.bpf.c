@@ -10,8 +10,9 @@
  * iterator races with forks and exits.
  *
  * The state of every traced thread (sleeping in which syscall, with which
- * arguments, since when) is read by the `census` task iterator, which
- * userspace runs once per interval and which costs nothing in between.
+ * arguments, since when) is read by the census, which userspace runs once
+ * per interval and which costs nothing in between: `census_walk`, one run
+ * over the thread lists, or on kernels before 6.7 the `census` task iterator.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -475,10 +476,10 @@ static __always_inline bool rq_clock_now(__u64 *clock)
 }
 
 /*
- * Both clocks, taken at the first task of a census (whichever task that is:
- * usually a kernel thread). The rq clock is read once per census and carried
- * forward with the monotonic clock, which runs at the same rate: the census
- * is over in milliseconds, the drift takes days.
+ * Both clocks, read once when a census begins (at its first task, whichever
+ * task that is: usually a kernel thread). A census is a snapshot at that
+ * time: it is over in milliseconds, and reading the clocks for every task
+ * would cost more than the rest of the work.
  */
 __u64 census_ktime0 = 0;
 __u64 census_rq0 = 0;
@@ -490,11 +491,6 @@ static __always_inline void census_clocks(void)
 	 * start equal at boot and drift apart by the NTP correction only. */
 	if (!rq_clock_now(&census_rq0))
 		census_rq0 = census_ktime0;
-}
-
-static __always_inline __u64 rq_clock_at(__u64 now)
-{
-	return census_rq0 + (now - census_ktime0);
 }
 
 /*
@@ -522,16 +518,67 @@ static __always_inline bool wait_start(struct task_struct *task, __u64 now, __u6
 	return true;
 }
 
+/* A traced task's state, as one census record, into @rec (zeroed). */
+static __always_inline void census_task(struct task_struct *task, __u32 tgid,
+					struct rec_task *rec)
+{
+	struct pt_regs regs;
+	long nr;
+
+	rec->hdr.type = REC_TASK;
+	rec->hdr.size = sizeof(*rec);
+	rec->hdr.tgid = tgid;
+	rec->hdr.ts_ns = census_ktime0;
+	rec->tid = task->pid;
+	rec->state = task_run_state(task);
+	rec->fsbase = task->thread.fsbase;
+	rec->start_ns = task->start_time;
+	rec->nr_switches = task->nvcsw + task->nivcsw;
+	__builtin_memcpy(rec->comm, task->comm, sizeof(rec->comm));
+	if (wait_start(task, census_ktime0, census_rq0, &rec->wait_start_ns))
+		rec->flags |= RTF_WAIT_START;
+
+	/*
+	 * Registers saved at kernel entry are only stable while the task is
+	 * off the CPU. A syscall in progress has its number in orig_ax and
+	 * -ENOSYS in ax; a page fault has its error code in orig_ax instead.
+	 */
+	rec->syscall_nr = -1;
+	if ((rec->state == TRS_SLEEPING || rec->state == TRS_DISK || rec->state == TRS_STOPPED) &&
+	    !user_regs(task, &regs)) {
+		nr = regs.orig_ax;
+		if (nr >= 0 && regs.ax == -ENOSYS) {
+			rec->flags |= RTF_IN_SYSCALL;
+			rec->syscall_nr = nr;
+			rec->args[0] = regs.di;
+			rec->args[1] = regs.si;
+			rec->args[2] = regs.dx;
+			rec->args[3] = regs.r10;
+			rec->args[4] = regs.r8;
+			rec->args[5] = regs.r9;
+		}
+		rec->regs.ip = regs.ip;
+		rec->regs.sp = regs.sp;
+		rec->regs.bp = regs.bp;
+		rec->regs.bx = regs.bx;
+		rec->regs.r12 = regs.r12;
+		rec->regs.r13 = regs.r13;
+		rec->regs.r14 = regs.r14;
+		rec->regs.r15 = regs.r15;
+	}
+}
+
+/*
+ * The census as a task iterator, for kernels before 6.7: the kernel looks up
+ * every task on the host by pid, about 400 ns each here, for one program run
+ * per task.
+ */
 SEC("iter/task")
 int census(struct bpf_iter__task *ctx)
 {
-	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *task = ctx->task;
 	struct rec_task rec = {};
-	struct pt_regs regs;
-	__u64 rq_now;
 	__u32 tgid;
-	long nr;
 
 	if (ctx->meta->seq_num == 0)
 		census_clocks();
@@ -540,49 +587,86 @@ int census(struct bpf_iter__task *ctx)
 	tgid = task->tgid;
 	if (!traced_tgid(tgid))
 		return 0;
+	census_task(task, tgid, &rec);
+	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
+	return 0;
+}
 
-	rec.hdr.type = REC_TASK;
-	rec.hdr.size = sizeof(rec);
-	rec.hdr.tgid = tgid;
-	rec.hdr.ts_ns = bpf_ktime_get_ns();
-	rec.tid = task->pid;
-	rec.state = task_run_state(task);
-	rec.fsbase = task->thread.fsbase;
-	rec.start_ns = task->start_time;
-	rec.nr_switches = task->nvcsw + task->nivcsw;
-	__builtin_memcpy(rec.comm, task->comm, sizeof(rec.comm));
-	rq_now = rq_clock_at(rec.hdr.ts_ns);
-	if (wait_start(task, rec.hdr.ts_ns, rq_now, &rec.wait_start_ns))
-		rec.flags |= RTF_WAIT_START;
+/*
+ * The census as one program run (6.7+: open-coded task iterator), walking
+ * the thread list of one process, or every thread on the host, into the
+ * census_slots array, which userspace reads in place. About twice as fast as
+ * the iterator: no pid lookups, no program run per task.
+ */
+extern int bpf_iter_task_new(struct bpf_iter_task *it, struct task_struct *task,
+			     unsigned int flags) __weak __ksym;
+extern struct task_struct *bpf_iter_task_next(struct bpf_iter_task *it) __weak __ksym;
+extern void bpf_iter_task_destroy(struct bpf_iter_task *it) __weak __ksym;
+extern struct task_struct *bpf_task_from_pid(s32 pid) __weak __ksym;
+extern void bpf_task_release(struct task_struct *p) __weak __ksym;
+extern void bpf_rcu_read_lock(void) __weak __ksym;
+extern void bpf_rcu_read_unlock(void) __weak __ksym;
 
-	/*
-	 * Registers saved at kernel entry are only stable while the task is
-	 * off the CPU. A syscall in progress has its number in orig_ax and
-	 * -ENOSYS in ax; a page fault has its error code in orig_ax instead.
-	 */
-	rec.syscall_nr = -1;
-	if ((rec.state == TRS_SLEEPING || rec.state == TRS_DISK || rec.state == TRS_STOPPED) &&
-	    !user_regs(task, &regs)) {
-		nr = regs.orig_ax;
-		if (nr >= 0 && regs.ax == -ENOSYS) {
-			rec.flags |= RTF_IN_SYSCALL;
-			rec.syscall_nr = nr;
-			rec.args[0] = regs.di;
-			rec.args[1] = regs.si;
-			rec.args[2] = regs.dx;
-			rec.args[3] = regs.r10;
-			rec.args[4] = regs.r8;
-			rec.args[5] = regs.r9;
-		}
-		rec.regs.ip = regs.ip;
-		rec.regs.sp = regs.sp;
-		rec.regs.bp = regs.bp;
-		rec.regs.bx = regs.bx;
-		rec.regs.r12 = regs.r12;
-		rec.regs.r13 = regs.r13;
-		rec.regs.r14 = regs.r14;
-		rec.regs.r15 = regs.r15;
+/*
+ * census_slots[0] is the array the walk writes to. Userspace creates it, and
+ * replaces it with a bigger one when a census does not fit.
+ */
+struct census_slot_array {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* any size: BPF_F_INNER_MAP */
+	__uint(map_flags, BPF_F_MMAPABLE | BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct rec_task));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct census_slot_array);
+} census_slots SEC(".maps");
+
+SEC("syscall")
+int census_walk(struct census_walk_args *args)
+{
+	struct task_struct *leader = NULL, *task;
+	__u32 n = 0, seen = 0, slot, zero = 0;
+	struct bpf_iter_task it;
+	struct rec_task *rec;
+	void *slots;
+
+	args->nr = args->seen = 0;
+	slots = bpf_map_lookup_elem(&census_slots, &zero);
+	if (!slots)
+		return -2; /* -ENOENT: userspace has not set them */
+	census_clocks();
+	if (args->tgid) {
+		leader = bpf_task_from_pid(args->tgid);
+		if (!leader)
+			return 0; /* gone: its exit record says so */
 	}
-	bpf_seq_write(seq, &rec, sizeof(rec));
+	bpf_rcu_read_lock();
+	bpf_iter_task_new(&it, leader,
+			  leader ? BPF_TASK_ITER_PROC_THREADS : BPF_TASK_ITER_ALL_THREADS);
+	while ((task = bpf_iter_task_next(&it))) {
+		if (task->flags & PF_KTHREAD)
+			continue;
+		if (!leader && !traced_tgid(task->tgid))
+			continue;
+		seen++;
+		slot = args->first + n;
+		rec = bpf_map_lookup_elem(slots, &slot);
+		if (!rec)
+			continue; /* full: count the rest, for a bigger array */
+		__builtin_memset(rec, 0, sizeof(*rec));
+		census_task(task, task->tgid, rec);
+		n++;
+	}
+	bpf_iter_task_destroy(&it);
+	bpf_rcu_read_unlock();
+	if (leader)
+		bpf_task_release(leader);
+	args->nr = n;
+	args->seen = seen;
 	return 0;
 }

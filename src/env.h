@@ -43,6 +43,8 @@ struct env {
 	/* Tuning. */
 	size_t ringbuf_bytes;
 	bool compat;
+	__u32 census_slots;	/* 0: chosen by the tracer */
+	__u32 census_slots_max; /* 0: as many as threads can be counted */
 	const char *proc_root;
 
 	/* record */

@@ -291,6 +291,8 @@ int live_run(const struct env *env, const struct live_opts *opts, const char **w
 		.max_procs = env->nr_pids ? 1024 : 1 << 16,
 		.verbose = env->verbose,
 		.compat = env->compat,
+		.census_slots = env->census_slots,
+		.census_slots_max = env->census_slots_max,
 	};
 	struct inspector_opts iopts = {
 		.proc_root = env->proc_root,

@@ -139,7 +139,7 @@ struct rec_census {
 	struct rec_hdr hdr; /* ts_ns: when the census began */
 	__u32 nr_tasks;	    /* rec_task records in this census */
 	__u32 nr_procs;	    /* rec_proc records in this census */
-	__u64 duration_ns;  /* how long the kernel's iteration took, read included */
+	__u64 duration_ns;  /* how long the kernel's walk took, read included */
 	__u64 events;	    /* ring buffer records delivered so far */
 	__u64 lost_events;  /* ring buffer records lost so far (full buffer) */
 	__u64 lost_threads; /* threads not counted so far (full map) */
@@ -307,6 +307,18 @@ struct proc_counts {
 	__u64 exited;
 	__u64 exit_ns; /* when the last thread exited, 0 while alive */
 	char comm[REC_COMM_LEN];
+};
+
+/*
+ * The context of the census_walk program (BPF_PROG_RUN): in, the process to
+ * walk and where to write; out, how many rec_task it wrote to the census
+ * slots, and how many it would have written with room for all.
+ */
+struct census_walk_args {
+	__u32 tgid;  /* in: the process; 0: every traced thread on the host */
+	__u32 first; /* in: the first slot to write */
+	__u32 nr;    /* out: rec_task records in slots [first, first + nr) */
+	__u32 seen;  /* out: traced threads walked; more than nr: slots full */
 };
 
 #endif /* __THREADLEAK_RECORD_H */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The tracer: the one file that knows the BPF skeleton. Lifecycle: check,
- * open, set rodata and map sizes, choose tp_btf or raw_tp, load, fill the
- * targets, attach, seed the counters, then drain and census on demand.
+ * open, set rodata and map sizes, choose tp_btf or raw_tp and the census
+ * program, load, fill the targets, attach, seed the counters, then drain and
+ * census on demand.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <linux/capability.h>
@@ -32,6 +34,11 @@ struct tracer {
 	int sink_err;
 	__u64 events; /* ring buffer records delivered */
 	char *buf; /* census read buffer, CENSUS_BUF bytes */
+	/* The census_walk program's output array, mmaped; NULL: census by
+	 * iterator. It holds nr_slots records, and grows when a census needs. */
+	struct rec_task *slots;
+	__u32 nr_slots, max_slots;
+	int slots_fd;
 };
 
 static bool verbose;
@@ -117,6 +124,89 @@ static bool probe_tp_btf(const char *tp)
 		return false;
 	close(lfd);
 	return true;
+}
+
+/*
+ * The census walks thread lists with an open-coded task iterator (6.7) from
+ * a syscall program that takes RCU (6.2): are the kernel functions there?
+ */
+static bool probe_census_walk(void)
+{
+	static const char *const kfuncs[] = {
+		"bpf_iter_task_new", "bpf_task_from_pid", "bpf_rcu_read_lock",
+	};
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool ok = btf != NULL;
+	size_t i;
+
+	for (i = 0; ok && i < sizeof(kfuncs) / sizeof(kfuncs[0]); i++)
+		ok = btf__find_by_name_kind(btf, kfuncs[i], BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+	return ok;
+}
+
+/*
+ * Census slots to begin with: room for twice the threads the host has now,
+ * and 4096 more; they grow when a census needs more.
+ */
+static __u32 census_slots(const struct tracer_opts *opts)
+{
+	unsigned long long slots, running, total = 0;
+	FILE *f;
+
+	if (opts->census_slots)
+		return opts->census_slots;
+	f = fopen("/proc/loadavg", "re");
+	if (f) {
+		if (fscanf(f, "%*s %*s %*s %llu/%llu", &running, &total) != 2)
+			total = 0;
+		fclose(f);
+	}
+	slots = 2 * total + 4096;
+	return slots < opts->max_threads ? slots : opts->max_threads;
+}
+
+static void slots_unmap(struct tracer *t)
+{
+	if (t->slots)
+		munmap(t->slots, (size_t)t->nr_slots * sizeof(*t->slots));
+	if (t->slots_fd >= 0)
+		close(t->slots_fd);
+	t->slots = NULL;
+	t->slots_fd = -1;
+}
+
+/* A new census slot array of @n records, in place of the old one. */
+static int slots_resize(struct tracer *t, __u32 n)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE | BPF_F_INNER_MAP);
+	struct rec_task *slots;
+	__u32 zero = 0;
+	int fd, err;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "census_slots", sizeof(zero), sizeof(*slots), n,
+			    &opts);
+	if (fd < 0)
+		return -errno;
+	slots = mmap(NULL, (size_t)n * sizeof(*slots), PROT_READ, MAP_SHARED, fd, 0);
+	if (slots == MAP_FAILED) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.census_slots), &zero, &fd, BPF_ANY)) {
+		err = -errno;
+		munmap(slots, (size_t)n * sizeof(*slots));
+		close(fd);
+		return err;
+	}
+	if (verbose && t->slots)
+		fprintf(stderr, "threadleak: census slots %u -> %u\n", t->nr_slots, n);
+	slots_unmap(t);
+	t->slots = slots;
+	t->slots_fd = fd;
+	t->nr_slots = n;
+	return 0;
 }
 
 static int deliver(struct tracer *t, const void *rec, size_t len)
@@ -209,6 +299,7 @@ int tracer__open(struct tracer **tp, const struct tracer_opts *opts, rec_sink_fn
 	struct threadleak_bpf *skel;
 	struct tracer *t;
 	__u8 one = 1;
+	bool walk;
 	int i, err;
 
 	verbose = opts->verbose;
@@ -219,6 +310,7 @@ int tracer__open(struct tracer **tp, const struct tracer_opts *opts, rec_sink_fn
 		return -ENOMEM;
 	t->sink = sink;
 	t->ctx = ctx;
+	t->slots_fd = -1;
 	t->buf = malloc(CENSUS_BUF);
 	if (!t->buf) {
 		err = -ENOMEM;
@@ -247,10 +339,24 @@ int tracer__open(struct tracer **tp, const struct tracer_opts *opts, rec_sink_fn
 	bpf_program__set_autoload(skel->progs.fork_raw, !t->tp_btf);
 	bpf_program__set_autoload(skel->progs.exit_raw, !t->tp_btf);
 	bpf_program__set_autoload(skel->progs.exec_raw, !t->tp_btf);
+	walk = !opts->compat && probe_census_walk();
+	bpf_program__set_autoload(skel->progs.census_walk, walk);
+	if (!walk)
+		bpf_map__set_autocreate(skel->maps.census_slots, false);
 
 	err = threadleak_bpf__load(skel);
 	if (err)
 		goto cleanup;
+	if (walk) {
+		t->max_slots = opts->census_slots_max ?: opts->max_threads;
+		err = slots_resize(t, census_slots(opts));
+		if (err)
+			goto cleanup;
+	}
+	if (verbose)
+		fprintf(stderr, "threadleak: lifecycle on %s, census by %s\n",
+			t->tp_btf ? "tp_btf" : "raw_tp",
+			walk ? "thread-list walk (census_walk)" : "task iterator");
 	for (i = 0; i < opts->nr_pids; i++) {
 		__u32 tgid = opts->pids[i];
 
@@ -283,6 +389,7 @@ void tracer__close(struct tracer *t)
 	if (!t)
 		return;
 	ring_buffer__free(t->rb);
+	slots_unmap(t);
 	threadleak_bpf__destroy(t->skel);
 	free(t->buf);
 	free(t);
@@ -306,11 +413,6 @@ bool tracer__has_proc(const struct tracer *t, __u32 tgid)
 			return true;
 	}
 	return false;
-}
-
-bool tracer__uses_tp_btf(const struct tracer *t)
-{
-	return t->tp_btf;
 }
 
 int tracer__drain(struct tracer *t)
@@ -378,6 +480,76 @@ static int census_procs(struct tracer *t, __u64 ts, __u32 *nr)
 	return err;
 }
 
+/* Run census_walk for one process (@tgid), or for all (0), from slot *used on. */
+static int walk_one(struct tracer *t, __u32 tgid, __u32 *used, __u32 *seen, __u64 *duration_ns)
+{
+	struct census_walk_args args = { .tgid = tgid, .first = *used };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
+	__u64 start = now_ns();
+	int err;
+
+	err = bpf_prog_test_run_opts(bpf_program__fd(t->skel->progs.census_walk), &opts);
+	*duration_ns += now_ns() - start;
+	if (err)
+		return -errno;
+	if (opts.retval)
+		return opts.retval;
+	*used += args.nr;
+	*seen += args.seen;
+	return 0;
+}
+
+/* Walk each target's threads, or every thread on the host, into the slots. */
+static int walk_all(struct tracer *t, __u32 *used, __u32 *seen, __u64 *duration_ns)
+{
+	int fd = bpf_map__fd(t->skel->maps.targets);
+	__u32 key, next;
+	bool first = true;
+	int err = 0;
+
+	*used = *seen = 0;
+	if (t->skel->rodata->target_all)
+		return walk_one(t, 0, used, seen, duration_ns);
+	while (!err && !bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+		first = false;
+		key = next;
+		err = walk_one(t, key, used, seen, duration_ns);
+	}
+	return err;
+}
+
+/*
+ * The census by thread-list walks, then the records to the sink. When the
+ * slots are too few, they grow to twice what the census needed and the walk
+ * runs again; -ENOSPC if they cannot grow or it still did not fit, before
+ * anything was delivered.
+ */
+static int census_walk(struct tracer *t, __u32 *nr, __u64 *duration_ns)
+{
+	__u32 used, seen, i;
+	__u64 want;
+	int err;
+
+	err = walk_all(t, &used, &seen, duration_ns);
+	if (!err && seen > used) {
+		want = 2ULL * seen;
+		if (want > t->max_slots)
+			want = t->max_slots;
+		/* No bigger array (at the maximum, or no memory): -ENOSPC. */
+		err = want > t->nr_slots && !slots_resize(t, want) ? 0 : -ENOSPC;
+		if (!err)
+			err = walk_all(t, &used, &seen, duration_ns);
+		if (!err && seen > used)
+			err = -ENOSPC;
+	}
+	for (i = 0; !err && i < used; i++) {
+		err = deliver(t, &t->slots[i], sizeof(t->slots[i]));
+		if (!err)
+			(*nr)++;
+	}
+	return err;
+}
+
 int tracer__census(struct tracer *t)
 {
 	struct rec_census rec = {};
@@ -388,7 +560,14 @@ int tracer__census(struct tracer *t)
 	if (err < 0)
 		return err;
 	start = now_ns();
-	err = run_iter(t->skel->links.census, t, &rec.nr_tasks, &rec.duration_ns);
+	if (t->slots)
+		err = census_walk(t, &rec.nr_tasks, &rec.duration_ns);
+	/* No walk, or more threads than it can hold: this census by iterator. */
+	if (!t->slots || err == -ENOSPC) {
+		if (verbose && t->slots)
+			fprintf(stderr, "threadleak: census slots full, census by task iterator\n");
+		err = run_iter(t->skel->links.census, t, &rec.nr_tasks, &rec.duration_ns);
+	}
 	if (err)
 		return err;
 	err = census_procs(t, now_ns(), &rec.nr_procs);

@@ -19,6 +19,8 @@ struct tracer_opts {
 	size_t ringbuf_bytes;	 /* power of two, >= page size */
 	__u32 max_threads;	 /* threads that can be counted at once */
 	__u32 max_procs;	 /* processes that can be counted at once */
+	__u32 census_slots;	 /* threads the census walk holds at first; 0: chosen */
+	__u32 census_slots_max;	 /* and at most; 0: max_threads */
 	__u32 start_routine_off; /* glibc struct pthread layout, 0 if unknown */
 	bool verbose;		 /* libbpf's messages */
 	bool compat;		 /* use every fallback (tests of older-kernel paths) */
@@ -47,8 +49,5 @@ int tracer__census(struct tracer *t);
 
 /* Does the tracer count a process with this tgid? */
 bool tracer__has_proc(const struct tracer *t, __u32 tgid);
-
-/* Whether lifecycle programs attached as tp_btf (else raw_tp). */
-bool tracer__uses_tp_btf(const struct tracer *t);
 
 #endif /* __THREADLEAK_TRACER_H */
