@@ -826,8 +826,15 @@ census_section() {
 	echo "## 10,000 threads: census time, threadleak's own CPU and memory"
 	echo
 	echo "bench/idle10k with 10,000 threads waiting in pthread_cond_wait (and nothing else"
-	echo "running in it), watched for ${CPU_SECONDS} s after attaching. A census is one BPF task"
-	echo "iteration and its reading (\`census_avg_ms\`, \`census_max_ms\` of the \`end\` line)."
+	echo "running in it), watched for ${CPU_SECONDS} s after attaching. A census is, on this kernel,"
+	if bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | grep -q "FUNC 'bpf_iter_task_new'"; then
+		echo "one run of the \`census_walk\` BPF program over the threads (6.7+; before, a task"
+		echo "iterator and its reading)"
+	else
+		echo "one BPF task iteration and its reading (on 6.7+, one run of the \`census_walk\`"
+		echo "program over the threads)"
+	fi
+	echo "(\`census_avg_ms\`, \`census_max_ms\` of the \`end\` line)."
 	echo "CPU is threadleak's user + system time over the window, in % of one CPU; RSS and peak"
 	echo "RSS (VmRSS, VmHWM) at the end. System-wide and monitor modes watch every process"
 	echo "on the host, this one included, so their numbers depend on what else runs there:"

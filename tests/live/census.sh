@@ -30,8 +30,8 @@ census_case() {
 
 if bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | grep -q "FUNC 'bpf_iter_task_new'"; then
 	census_case walk "" "census by thread-list walk"
-	# Room for 8 threads at first: the walk finds 29 (and the census's
-	# own), the slots grow to twice that and the walk runs again.
+	# Room for 8 threads at first: the walk finds 29, the slots grow to
+	# hold a quarter more and the walk runs again.
 	census_case slots_grow "--census-slots 8" "census slots 8 -> [0-9]"
 	# Room for 16 at most: censuses go to the iterator, nothing lost.
 	census_case slots_full "--census-slots 8/16" "census slots full, census by task iterator"
