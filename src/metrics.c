@@ -420,7 +420,7 @@ static void write_daemon_families(FILE *out, const struct metrics *m, size_t nr_
 	write_u64_metric(out, "threadleak_censuses_total", "counter",
 			 "Censuses taken since threadleak started.", m->census);
 	write_seconds_metric(out, "threadleak_census_duration_seconds", "gauge",
-			     "How long the last census took (BPF iteration and reading).",
+			     "How long the last census took (the BPF walk and its reading).",
 			     cs->duration_ns);
 	write_u64_metric(out, "threadleak_events_total", "counter",
 			 "Thread lifecycle records delivered through the BPF ring buffer.",

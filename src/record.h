@@ -3,7 +3,7 @@
  * The threadleak record protocol, shared by the BPF programs and userspace.
  *
  * Everything the detector learns arrives as one of these records: from the
- * BPF ring buffer (thread lifecycle), from the census iterator (the state of
+ * BPF ring buffer (thread lifecycle), from the census (the state of
  * every traced thread), from the tracer itself (per-process counters, the end
  * of a census) and from a trace file on replay. Every record starts with
  * struct rec_hdr; fields have fixed widths and natural alignment, so the same

@@ -130,7 +130,7 @@ static const char expected_exposition[] =
 	"# HELP threadleak_censuses_total Censuses taken since threadleak started.\n"
 	"# TYPE threadleak_censuses_total counter\n"
 	"threadleak_censuses_total 1\n"
-	"# HELP threadleak_census_duration_seconds How long the last census took (BPF iteration and reading).\n"
+	"# HELP threadleak_census_duration_seconds How long the last census took (the BPF walk and its reading).\n"
 	"# TYPE threadleak_census_duration_seconds gauge\n"
 	"threadleak_census_duration_seconds 0.000512\n"
 	"# HELP threadleak_events_total Thread lifecycle records delivered through the BPF ring buffer.\n"
