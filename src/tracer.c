@@ -95,7 +95,7 @@ int tracer__check(char *msg, size_t len)
  * tp_btf needs BTF for the tracepoint and a kernel that attaches tracing
  * programs to raw tracepoints (5.5); try it with a two-instruction program.
  */
-static bool probe_tp_btf(const char *tp)
+static bool probe_tp_btf(const struct btf *vmlinux, const char *tp)
 {
 	struct bpf_insn insns[] = {
 		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
@@ -103,15 +103,12 @@ static bool probe_tp_btf(const char *tp)
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_RAW_TP);
 	char name[128];
-	struct btf *btf;
 	int id, fd, lfd;
 
-	btf = btf__load_vmlinux_btf();
-	if (!btf)
+	if (!vmlinux)
 		return false;
 	snprintf(name, sizeof(name), "btf_trace_%s", tp);
-	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
-	btf__free(btf);
+	id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF);
 	if (id <= 0)
 		return false;
 	opts.attach_btf_id = id;
@@ -130,18 +127,16 @@ static bool probe_tp_btf(const char *tp)
  * The census walks thread lists with an open-coded task iterator (6.7) from
  * a syscall program that takes RCU (6.2): are the kernel functions there?
  */
-static bool probe_census_walk(void)
+static bool probe_census_walk(const struct btf *vmlinux)
 {
 	static const char *const kfuncs[] = {
 		"bpf_iter_task_new", "bpf_task_from_pid", "bpf_rcu_read_lock",
 	};
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool ok = btf != NULL;
+	bool ok = vmlinux != NULL;
 	size_t i;
 
 	for (i = 0; ok && i < sizeof(kfuncs) / sizeof(kfuncs[0]); i++)
-		ok = btf__find_by_name_kind(btf, kfuncs[i], BTF_KIND_FUNC) > 0;
-	btf__free(btf);
+		ok = btf__find_by_name_kind(vmlinux, kfuncs[i], BTF_KIND_FUNC) > 0;
 	return ok;
 }
 
@@ -288,6 +283,7 @@ static int run_iter(struct bpf_link *link, struct tracer *t, __u32 *nr, __u64 *d
 int tracer__open(struct tracer **tp, const struct tracer_opts *opts, rec_sink_fn sink, void *ctx)
 {
 	struct threadleak_bpf *skel;
+	struct btf *vmlinux;
 	struct tracer *t;
 	__u8 one = 1;
 	bool walk;
@@ -323,14 +319,17 @@ int tracer__open(struct tracer **tp, const struct tracer_opts *opts, rec_sink_fn
 	bpf_map__set_max_entries(skel->maps.threads, opts->max_threads);
 	bpf_map__set_max_entries(skel->maps.procs, opts->max_procs);
 
-	t->tp_btf = !opts->compat && probe_tp_btf("sched_process_fork");
+	/* Parsed once for both probes; --compat takes every fallback. */
+	vmlinux = opts->compat ? NULL : btf__load_vmlinux_btf();
+	t->tp_btf = probe_tp_btf(vmlinux, "sched_process_fork");
 	bpf_program__set_autoload(skel->progs.fork_btf, t->tp_btf);
 	bpf_program__set_autoload(skel->progs.exit_btf, t->tp_btf);
 	bpf_program__set_autoload(skel->progs.exec_btf, t->tp_btf);
 	bpf_program__set_autoload(skel->progs.fork_raw, !t->tp_btf);
 	bpf_program__set_autoload(skel->progs.exit_raw, !t->tp_btf);
 	bpf_program__set_autoload(skel->progs.exec_raw, !t->tp_btf);
-	walk = !opts->compat && probe_census_walk();
+	walk = probe_census_walk(vmlinux);
+	btf__free(vmlinux);
 	bpf_program__set_autoload(skel->progs.census_walk, walk);
 	if (!walk)
 		bpf_map__set_autocreate(skel->maps.census_slots, false);
