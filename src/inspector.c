@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,6 +160,7 @@ static void proc_reset(struct inspector *in, struct insp_proc *p)
 	p->symbols = NULL;
 	p->syms_failed = false;
 	p->layout_state = 0;
+	p->info_sent = false; /* a new exe and command line */
 }
 
 static void proc_free(struct inspector *in, struct insp_proc *p)
@@ -291,7 +293,6 @@ static struct proc_syms *proc_syms_of(struct inspector *in, struct insp_proc *p)
 	}
 	err = proc_syms__open(&p->syms, in->opts.proc_root, p->tgid);
 	if (err) {
-		p->syms = NULL;
 		p->syms_failed = true;
 		p->syms_retry_seq = in->census_seq + SYMS_RETRY_CENSUSES;
 		return NULL;
@@ -385,15 +386,20 @@ static int go_emit(void *ctx, const void *rec, size_t len)
 	return emit(((struct go_ops_ctx *)ctx)->in, rec, len);
 }
 
+/* Mark @addr of @p as named: 1 if it was not before, 0 if it was, or -ENOMEM. */
+static int mark_named(struct insp_proc *p, __u64 addr)
+{
+	void *key = (void *)(unsigned long)addr;
+
+	if (tfind(key, &p->symbols, addr_cmp))
+		return 0;
+	return tsearch(key, &p->symbols, addr_cmp) ? 1 : -ENOMEM;
+}
+
 static bool go_named(void *ctx, __u64 addr)
 {
-	struct insp_proc *p = ((struct go_ops_ctx *)ctx)->p;
-	void **node;
-
-	if (tfind((void *)(unsigned long)addr, &p->symbols, addr_cmp))
-		return true;
-	node = tsearch((void *)(unsigned long)addr, &p->symbols, addr_cmp);
-	return !node; /* out of memory: say named, and skip it */
+	/* Out of memory: say named, and skip it. */
+	return mark_named(((struct go_ops_ctx *)ctx)->p, addr) != 1;
 }
 
 /* Is @p a Go program we can read? Looked at once. */
@@ -402,10 +408,8 @@ static struct go_inspect *go_of(struct inspector *in, struct insp_proc *p)
 	if (p->go_state)
 		return p->go_inspect;
 	p->go_state = -1;
-	if (go_proc__open(&p->go, in->opts.proc_root, p->tgid)) {
-		p->go = NULL;
+	if (go_proc__open(&p->go, in->opts.proc_root, p->tgid))
 		return NULL;
-	}
 	p->go_inspect = go_inspect__new(p->go, p->tgid);
 	if (!p->go_inspect) {
 		go_proc__close(p->go);
@@ -462,22 +466,23 @@ static int name_addr(struct inspector *in, struct insp_proc *p, __u64 addr, bool
 {
 	struct proc_syms *syms;
 	size_t size;
-	void **node;
+	int err;
 
 	memset(si, 0, sizeof(*si));
 	/* Go code is named by its own function table: stripped binaries too. */
-	if (go_of(in, p) && !name_go_addr(in, p, addr, retaddr, ts, si))
-		return 0;
+	if (go_of(in, p)) {
+		err = name_go_addr(in, p, addr, retaddr, ts, si);
+		if (err != -ENOENT)
+			return err; /* named, or the sink failed */
+	}
 	syms = proc_syms_of(in, p);
 	if (!syms)
 		return -ENOENT;
 	if (proc_syms__lookup(syms, addr, retaddr, si))
 		memset(si, 0, sizeof(*si));
-	if (tfind((void *)(unsigned long)addr, &p->symbols, addr_cmp))
-		return 0;
-	node = tsearch((void *)(unsigned long)addr, &p->symbols, addr_cmp);
-	if (!node)
-		return -ENOMEM;
+	err = mark_named(p, addr);
+	if (err <= 0)
+		return err;
 	size = rec_symbol_make(in->sym_buf, sizeof(in->sym_buf), p->tgid, ts, addr,
 			       si->found ? si->offset : si->module_offset, si->line,
 			       (si->found ? RSYM_FOUND : 0) | (retaddr ? RSYM_RETADDR : 0), si->func,
@@ -556,8 +561,7 @@ static int name_site(struct inspector *in, struct insp_proc *p, struct insp_thre
 	err = name_addr(in, p, t->site_pc, false, ts, &si);
 	if (err)
 		return err == -ENOENT ? 0 : err;
-	if ((si.found && frame_is_thread_trampoline(si.func)) ||
-	    frame_is_runtime(si.found ? si.func : NULL, si.module))
+	if (frame_is_runtime(si.func, si.module))
 		t->needs_stack_site = true;
 	return 0;
 }
@@ -772,7 +776,7 @@ static int on_task(struct inspector *in, const struct rec_task *task, size_t len
 
 static int send_proc_info(struct inspector *in, struct insp_proc *p, const struct rec_proc *r)
 {
-	char path[64], exe[1024], cmdline[1024];
+	char path[PATH_MAX], exe[1024], cmdline[1024];
 	char buf[sizeof(struct rec_proc_info) + sizeof(exe) + sizeof(cmdline) + 8]
 		__attribute__((aligned(8)));
 	struct rec_proc_info *rec = (void *)buf;
@@ -836,22 +840,22 @@ int inspector__record(void *arg, const void *rec, size_t len)
 	case REC_PROC: {
 		const struct rec_proc *r = rec;
 
-		p = proc_find(in, hdr->tgid);
-		if (!p && !(r->flags & RP_EXITED))
-			p = proc_get(in, hdr->tgid);
-		if (p && !(r->flags & RP_EXITED)) {
+		if (r->flags & RP_EXITED) {
+			p = proc_find(in, hdr->tgid);
+			err = emit(in, rec, len);
+			if (p)
+				proc_forget(in, p);
+			return err;
+		}
+		p = proc_get(in, hdr->tgid);
+		if (p) {
 			p->census_seq = in->census_seq;
 			go_of(in, p);
-		}
-		if (p && !p->info_sent && !(r->flags & RP_EXITED)) {
-			err = send_proc_info(in, p, r);
+			err = p->info_sent ? 0 : send_proc_info(in, p, r);
 			if (err)
 				return err;
 		}
-		err = emit(in, rec, len);
-		if (p && (r->flags & RP_EXITED))
-			proc_forget(in, p);
-		return err;
+		return emit(in, rec, len);
 	}
 	case REC_CENSUS:
 		/* Goroutines belong to this census: before it closes. */
