@@ -9,6 +9,8 @@
 #include "symtab.h"
 
 #define GO_STACK_MAX REC_STACK_MAX
+/* The module of Go code in symbol records: the program's own binary. */
+#define GO_MODULE "go"
 
 /* A creation site: which census last took a stack there. */
 struct go_site {
@@ -22,7 +24,6 @@ struct go_inspect {
 	__u32 tgid;
 	void *sites; /* tree of struct go_site */
 	__u64 seq;   /* census number */
-	char module[128];
 	char sym_buf[sizeof(struct rec_symbol) + REC_SYMBOL_TEXT_MAX];
 };
 
@@ -31,7 +32,6 @@ struct census_ctx {
 	const struct go_inspect_ops *ops;
 	__u64 ts;
 	__u32 nr;
-	int err;
 };
 
 static int site_cmp(const void *a, const void *b)
@@ -51,8 +51,6 @@ struct go_inspect *go_inspect__new(struct go_proc *gp, __u32 tgid)
 		return NULL;
 	gi->gp = gp;
 	gi->tgid = tgid;
-	/* Frames of Go code are in the program's own binary. */
-	snprintf(gi->module, sizeof(gi->module), "go");
 	return gi;
 }
 
@@ -67,27 +65,20 @@ void go_inspect__free(struct go_inspect *gi)
 int go_inspect__symbol(struct go_inspect *gi, __u64 pc, bool retaddr, __u64 ts,
 		       const struct go_inspect_ops *ops)
 {
-	struct go_sym frames[8];
-	const struct go_sym *inner, *outer;
+	struct go_sym s;
 	const char *file;
 	size_t size;
-	int n;
 
 	if (ops->named(ops->ctx, pc))
 		return 0;
-	n = go_proc__symbolize_frames(gi->gp, pc, retaddr, frames, 8);
-	if (n <= 0)
+	/* As Go prints a frame: the function it is in (the physical one when
+	 * code was inlined), at the line of the innermost code. */
+	if (go_proc__symbolize(gi->gp, pc, retaddr, &s))
 		return -ENOENT;
-	/*
-	 * As Go prints a frame: the function it is in (the physical one when
-	 * code was inlined), at the line of the innermost code.
-	 */
-	inner = &frames[0];
-	outer = &frames[n - 1];
-	file = strrchr(inner->file, '/');
-	size = rec_symbol_make(gi->sym_buf, sizeof(gi->sym_buf), gi->tgid, ts, pc, outer->offset,
-			       inner->line, RSYM_FOUND | (retaddr ? RSYM_RETADDR : 0), outer->func,
-			       file ? file + 1 : inner->file, gi->module);
+	file = strrchr(s.file, '/');
+	size = rec_symbol_make(gi->sym_buf, sizeof(gi->sym_buf), gi->tgid, ts, pc, s.offset,
+			       s.line, RSYM_FOUND | (retaddr ? RSYM_RETADDR : 0), s.func,
+			       file ? file + 1 : s.file, GO_MODULE);
 	return ops->emit(ops->ctx, gi->sym_buf, size);
 }
 
@@ -117,7 +108,7 @@ static int name_wrapped(struct census_ctx *cc, struct go_site *s, const __u64 *p
 		file = strrchr(entry.file, '/');
 		size = rec_symbol_make(gi->sym_buf, sizeof(gi->sym_buf), gi->tgid, cc->ts,
 				       s->start_pc, 0, entry.line, RSYM_FOUND, entry.func,
-				       file ? file + 1 : entry.file, gi->module);
+				       file ? file + 1 : entry.file, GO_MODULE);
 		return cc->ops->emit(cc->ops->ctx, gi->sym_buf, size);
 	}
 	return 0;
@@ -128,12 +119,7 @@ static int site_stack(struct census_ctx *cc, const struct go_goroutine *g)
 {
 	struct go_site key = { .go_pc = g->go_pc, .start_pc = g->start_pc }, *s, **node;
 	struct go_inspect *gi = cc->gi;
-	struct rec_stack rec = {
-		.hdr = { .type = REC_STACK, .size = sizeof(rec), .tgid = gi->tgid,
-			 .ts_ns = cc->ts },
-		.id = g->goid,
-		.kind = CTX_GOROUTINE,
-	};
+	struct rec_stack rec;
 	int n, i, err;
 
 	node = tfind(&key, &gi->sites, site_cmp);
@@ -151,6 +137,13 @@ static int site_stack(struct census_ctx *cc, const struct go_goroutine *g)
 	s = *node;
 	if (s->stacked_seq == gi->seq)
 		return 0;
+	/* Set here, not above: most goroutines return just before. */
+	rec = (struct rec_stack){
+		.hdr = { .type = REC_STACK, .size = sizeof(rec), .tgid = gi->tgid,
+			 .ts_ns = cc->ts },
+		.id = g->goid,
+		.kind = CTX_GOROUTINE,
+	};
 	n = go_proc__stack(gi->gp, g, rec.pcs, GO_STACK_MAX, &rec.flags);
 	if (n <= 0)
 		return 0; /* it runs, or ran while read: the next one may do */

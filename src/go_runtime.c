@@ -11,6 +11,7 @@
 #include "go_riprel.h"
 #include "go_runtime.h"
 #include "go_unwind.h"
+#include "proc_mem.h"
 
 #define G_BATCH 4096		  /* gs per process_vm_readv */
 #define IOV_BATCH 1024		  /* iovecs per process_vm_readv (UIO_MAXIOV) */
@@ -58,12 +59,10 @@ struct go_proc {
 
 static int mem_read(const struct go_proc *gp, __u64 addr, void *buf, size_t len)
 {
-	struct iovec local = { buf, len }, remote = { (void *)addr, len };
-	ssize_t n;
+	ssize_t n = proc_mem_read(gp->pid, addr, buf, len);
 
-	n = process_vm_readv(gp->pid, &local, 1, &remote, 1, 0);
 	if (n < 0)
-		return -errno;
+		return n;
 	return (size_t)n == len ? 0 : -EFAULT;
 }
 
@@ -71,19 +70,14 @@ static int window_read(void *ctx, __u64 addr, void *buf, size_t len)
 {
 	struct go_proc *gp = ctx;
 	struct stack_window *w = gp->window;
-	struct iovec local, remote;
 	ssize_t n;
 
 	if (addr < w->base || addr + len > w->base + w->len) {
 		/* a new window from @addr; it may end early at an unmapped page */
-		local.iov_base = w->buf;
-		local.iov_len = w->chunk;
-		remote.iov_base = (void *)addr;
-		remote.iov_len = w->chunk;
-		n = process_vm_readv(gp->pid, &local, 1, &remote, 1, 0);
+		n = proc_mem_read(gp->pid, addr, w->buf, w->chunk);
 		if (n < 0) {
 			w->len = 0;
-			return -errno;
+			return n;
 		}
 		w->base = addr;
 		w->len = n;
@@ -98,15 +92,9 @@ static int window_read(void *ctx, __u64 addr, void *buf, size_t len)
 static void window_preload(struct go_proc *gp, __u64 lo, __u64 hi)
 {
 	struct stack_window *w = gp->window;
-	struct iovec local, remote;
 	size_t len = hi - lo < sizeof(w->buf) ? hi - lo : sizeof(w->buf);
-	ssize_t n;
+	ssize_t n = proc_mem_read(gp->pid, lo, w->buf, len);
 
-	local.iov_base = w->buf;
-	local.iov_len = len;
-	remote.iov_base = (void *)lo;
-	remote.iov_len = len;
-	n = process_vm_readv(gp->pid, &local, 1, &remote, 1, 0);
 	w->base = lo;
 	w->len = n < 0 ? 0 : n;
 }
@@ -331,7 +319,7 @@ static __u32 get_u32(const __u8 *g, __u16 off)
 static int check_runtime(struct go_proc *gp)
 {
 	__u64 len, ptr, g0;
-	__u8 *g;
+	__u8 *g = gp->stack_g; /* free until a census */
 	int err;
 
 	err = read_allgs_header(gp, &len, &ptr);
@@ -341,15 +329,11 @@ static int check_runtime(struct go_proc *gp)
 		return 0; /* the runtime is not up yet */
 	if (len > MAX_GOROUTINES || !ptr)
 		return -EPROTO;
-	g = malloc(gp->g_read_size);
-	if (!g)
-		return -ENOMEM;
 	err = mem_read(gp, ptr, &g0, sizeof(g0));
 	if (!err)
 		err = mem_read(gp, g0, g, gp->g_read_size);
 	if (!err && get_u64(g, gp->layout.g_goid) != 1)
 		err = -EPROTO;
-	free(g);
 	return err == -EFAULT ? -EPROTO : err;
 }
 
@@ -613,6 +597,7 @@ int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomp
 	bool *ok = gp->g_ok;
 	size_t *off = gp->g_off;
 	struct go_goroutine g;
+	const __u8 *raw;
 	__u64 nr, i;
 	int err, j, batch, count = 0;
 
@@ -629,9 +614,12 @@ int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomp
 				*incomplete = true;
 				continue;
 			}
-			parse_g(gp, gp->gbuf + off[j], gp->gptrs[i + j], &g);
-			if (!g_is_live(g.status))
+			/* Most of allgs may be dead (the runtime never frees
+			 * a g): skip those before parsing. */
+			raw = gp->gbuf + off[j];
+			if (!g_is_live(get_u32(raw, gp->layout.g_atomicstatus) & ~GO_G_SCAN))
 				continue;
+			parse_g(gp, raw, gp->gptrs[i + j], &g);
 			count++;
 			if (cb) {
 				err = cb(ctx, &g);

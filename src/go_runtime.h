@@ -116,8 +116,8 @@ int go_proc__stack(struct go_proc *gp, const struct go_goroutine *g, __u64 *pcs,
 		   __u16 *flags);
 
 /*
- * Symbolize @pc: the innermost function (an inlined one if @pc is in
- * inlined code), its file and line. @retaddr: @pc is a return address, so
+ * Symbolize @pc: the function it is in (the physical one where code was
+ * inlined), with the file and line of the innermost code there. @retaddr: @pc is a return address, so
  * the line is that of the call (pc - 1), as Go does. Returns 0, or -ENOENT
  * if @pc is not Go code (out->found is false).
  */

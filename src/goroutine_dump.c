@@ -20,7 +20,6 @@ struct dump {
 	struct go_proc *gp;
 	struct dumped_g *v;
 	size_t n, cap;
-	int err;
 };
 
 static int collect(void *ctx, const struct go_goroutine *g)
