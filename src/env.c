@@ -267,15 +267,22 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	long val;
 
 	switch (key) {
-	case 'p':
-		for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	case 'p': {
+		int nr = env->nr_pids;
+
+		/* On a copy: argv is printed again in the "try: sudo" hint. */
+		for (tok = strtok_r(strdupa(arg), ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 			if (parse_uint(tok, INT_MAX, &val) || val == 0)
 				argp_error(state, "invalid PID: '%s'", tok);
 			if (env->nr_pids == MAX_PIDS)
 				argp_error(state, "at most %d PIDs", MAX_PIDS);
 			env->pids[env->nr_pids++] = val;
 		}
+		/* -p "$(pidof app)" with app gone must not trace everything. */
+		if (env->nr_pids == nr)
+			argp_error(state, "invalid PID: '%s'", arg);
 		break;
+	}
 	case 'i':
 		if (parse_seconds(arg, &env->interval_ns) || env->interval_ns < 10000000ULL)
 			argp_error(state, "invalid interval: '%s' (seconds, at least 0.01)", arg);
@@ -329,6 +336,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_CENSUS_SLOTS:
 		/* N, or N/MAX: the first size and the most it may grow to. */
+		arg = strdupa(arg);
 		tok = strchr(arg, '/');
 		if (tok)
 			*tok++ = '\0';
@@ -434,7 +442,7 @@ static const struct {
 
 void env_parse(struct env *env, int argc, char **argv)
 {
-	char *argv0 = argv[0], name[64];
+	char *argv0, name[64];
 	struct argp argp = { .parser = parse_opt };
 	size_t c = 0, i;
 
@@ -467,9 +475,8 @@ void env_parse(struct env *env, int argc, char **argv)
 		snprintf(name, sizeof(name), "threadleak %s", commands[c].name);
 	else
 		snprintf(name, sizeof(name), "threadleak");
-	env->cmd_name = commands[c].name;
-
 	/* getopt names the program after argv[0] in its messages. */
+	argv0 = argv[0];
 	argv[0] = name;
 	argp_err_exit_status = EXIT_USAGE;
 	argp_parse(&argp, argc, argv, 0, NULL, env);

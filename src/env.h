@@ -20,7 +20,6 @@ enum command {
 
 struct env {
 	enum command cmd;
-	const char *cmd_name; /* "threadleak", "threadleak record", ... */
 
 	/* Targets and timing. */
 	int pids[MAX_PIDS];

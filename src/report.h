@@ -28,7 +28,6 @@ struct report_opts {
 	unsigned int top_n; /* rows per census with top, 0 for all */
 	enum top_sort sort;
 	bool clear_screen;	  /* top text on a terminal: redraw in place */
-	bool list_waits;	  /* -t: the waiting threads under each row */
 	__s64 realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 };
 

@@ -21,6 +21,12 @@ for args in "-i 0" "-i abc" "-d -1" "-p x" "-p 0" "-n -3" "-s size" "--bogus" "e
 	expect "status for '$args'" "$st" 2 || exit 0
 	grep -q "^threadleak: " "$TMP/err" || { fail "$CASE" "no message for '$args'"; exit 0; }
 done
+# An empty -p (pidof found nothing) is an error, not "every process".
+for p in "" ","; do
+	timeout 10 "$TL" -p "$p" > /dev/null 2> "$TMP/err"
+	expect "status for -p '$p'" $? 2 || exit 0
+	expect "message for -p '$p'" "$(head -n 1 "$TMP/err")" "threadleak: invalid PID: '$p'" || exit 0
+done
 pass "$CASE"
 
 CASE=no_such_pid
@@ -35,6 +41,10 @@ CASE=not_root
 msg=$(as_user "$TL" -p 1 2>&1 >/dev/null)
 expect "status" $? 1 || exit 0
 expect "message" "$msg" "threadleak: needs root or CAP_BPF+CAP_PERFMON; try: sudo $TL -p 1" || exit 0
+# The hint repeats the command as typed: subcommand and PID list included.
+msg=$(as_user "$TL" record -p 1,1 -o "$TMP/x.tl" 2>&1 >/dev/null)
+expect "record message" "$msg" \
+	"threadleak: needs root or CAP_BPF+CAP_PERFMON; try: sudo $TL record -p 1,1 -o $TMP/x.tl" || exit 0
 pass "$CASE"
 
 CASE=kernel_thread
