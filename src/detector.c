@@ -258,14 +258,23 @@ static void kept_findings_free(struct proc_state *p)
 	p->findings_tail = &p->findings;
 }
 
+/* Forget @p's threads, goroutines, sites, stacks and symbols. */
+static void proc_clear(struct proc_state *p)
+{
+	tdestroy(p->ctxs, ctx_free);
+	p->ctxs = NULL;
+	tdestroy(p->sites, free);
+	p->sites = NULL;
+	tdestroy(p->stacks, free);
+	p->stacks = NULL;
+	symtab__clear(&p->syms);
+}
+
 static void proc_free(void *ptr)
 {
 	struct proc_state *p = ptr;
 
-	tdestroy(p->ctxs, ctx_free);
-	tdestroy(p->sites, free);
-	tdestroy(p->stacks, free);
-	symtab__clear(&p->syms);
+	proc_clear(p);
 	kept_findings_free(p);
 	free(p);
 }
@@ -443,7 +452,9 @@ static void finding_emit(struct detector *d, const struct finding *f)
 		d->sink.finding(d->sink.ctx, f);
 }
 
-static void restate_findings(struct detector *d, struct proc_state *p);
+static void restate_findings(struct detector *d, struct proc_state *p, __u64 ts, bool resolved);
+static void leak_finding(struct detector *d, struct proc_state *p, struct site *s, __u64 ts,
+			 struct obstack *ob, struct finding *f);
 
 /*
  * A process we never saw exit is gone: its pid now names another one.
@@ -453,7 +464,7 @@ static void proc_retire(struct detector *d, struct proc_state *p)
 {
 	p->sum.exited_proc = true;
 	if (d->opts.keep_exited) {
-		restate_findings(d, p);
+		restate_findings(d, p, p->sum.last_ns, false);
 		if (p->sampled && d->sink.summary)
 			d->sink.summary(d->sink.ctx, &p->sum);
 	}
@@ -532,18 +543,24 @@ static int feed_thread_exit(struct detector *d, const struct rec_thread_exit *r)
 static int feed_exec(struct detector *d, const struct rec_proc_exec *e)
 {
 	struct proc_state *p = proc_find(d, e->hdr.tgid);
+	struct kept_finding *k;
+	__u64 found_ns;
 
 	if (!p || p->exited)
 		return 0;
+	/* Leaks found in the old program keep their numbers as of now: their
+	 * sites go with it. */
+	for (k = p->findings; k; k = k->next) {
+		if (!k->site)
+			continue;
+		found_ns = k->f.ts_ns;
+		leak_finding(d, p, k->site, e->hdr.ts_ns, &k->ob, &k->f);
+		k->f.ts_ns = found_ns;
+		k->site = NULL;
+	}
 	memcpy(p->comm, e->comm, REC_COMM_LEN);
 	p->comm[REC_COMM_LEN - 1] = '\0';
-	tdestroy(p->ctxs, ctx_free);
-	p->ctxs = NULL;
-	tdestroy(p->sites, free);
-	p->sites = NULL;
-	tdestroy(p->stacks, free);
-	p->stacks = NULL;
-	symtab__clear(&p->syms);
+	proc_clear(p);
 	/* The next census brings the thread back, as the main thread. */
 	return 0;
 }
@@ -1192,26 +1209,6 @@ static void update_leak(struct detector *d, struct proc_state *p, struct site *s
 }
 
 /* With updates: every finding of a process that exited, as resolved. */
-static void resolve_findings(struct detector *d, struct proc_state *p, __u64 ts)
-{
-	struct kept_finding *k;
-	struct finding f;
-
-	if (!d->opts.updates)
-		return;
-	for (k = p->findings; k; k = k->next) {
-		if (k->site) {
-			leak_finding(d, p, k->site, ts, &d->scratch, &f);
-			f.ts_ns = k->f.ts_ns;
-		} else {
-			f = k->f;
-		}
-		f.resolved = true;
-		finding_emit(d, &f);
-		obstack_free(&d->scratch, NULL);
-		obstack_init(&d->scratch);
-	}
-}
 
 static void establish_long_wait(struct detector *d, struct proc_state *p, struct ctx *c, __u64 ts)
 {
@@ -1554,9 +1551,9 @@ static int feed_census(struct detector *d, const struct rec_census *c)
 		if (!p->proc_exited)
 			analyze_proc(d, p, c->hdr.ts_ns);
 		proc_sample(d, p, c->hdr.ts_ns);
-		if (p->proc_exited)
-			resolve_findings(d, p, c->hdr.ts_ns);
 		if (p->proc_exited) {
+			if (d->opts.updates)
+				restate_findings(d, p, c->hdr.ts_ns, true);
 			p->exited = true;
 			d->nr_live--;
 			if (!d->opts.keep_exited)
@@ -1620,20 +1617,24 @@ unsigned int detector__leaks(const struct detector *d)
 	return d->nr_leaks;
 }
 
-/* Every finding of @p again, leaks with their final numbers. */
-static void restate_findings(struct detector *d, struct proc_state *p)
+/*
+ * Every finding of @p again, leaks with their numbers at @ts: in the end
+ * summary, or @resolved, when the process exited (the monitor's updates).
+ */
+static void restate_findings(struct detector *d, struct proc_state *p, __u64 ts, bool resolved)
 {
 	struct kept_finding *k;
 	struct finding f;
 
 	for (k = p->findings; k; k = k->next) {
 		if (k->site) {
-			leak_finding(d, p, k->site, p->sum.last_ns, &d->scratch, &f);
+			leak_finding(d, p, k->site, ts, &d->scratch, &f);
 			f.ts_ns = k->f.ts_ns;
 		} else {
-				f = k->f;
+			f = k->f;
 		}
-		f.summary = true;
+		f.summary = !resolved;
+		f.resolved = resolved;
 		finding_emit(d, &f);
 		obstack_free(&d->scratch, NULL);
 		obstack_init(&d->scratch);
@@ -1647,7 +1648,7 @@ void detector__finish(struct detector *d)
 
 	node_list(d->procs, &l);
 	for (i = 0; i < l.n; i++)
-		restate_findings(d, l.v[i]);
+		restate_findings(d, l.v[i], ((struct proc_state *)l.v[i])->sum.last_ns, false);
 	for (i = 0; i < l.n; i++)
 		if (((struct proc_state *)l.v[i])->sampled && d->sink.summary)
 			d->sink.summary(d->sink.ctx, &((struct proc_state *)l.v[i])->sum);

@@ -322,6 +322,48 @@ void test_findings_restated(void)
 	sim_free(&s);
 }
 
+/*
+ * exec replaces the program: its sites go, and a leak found in it is
+ * restated at the end with its numbers as of the exec (this read a freed
+ * site before).
+ */
+void test_findings_after_exec(void)
+{
+	const struct sim_finding *f = NULL, *first;
+	struct rec_proc_exec e = {
+		.hdr = { .type = REC_PROC_EXEC, .size = sizeof(e), .tgid = 1000 },
+		.tid = 1000,
+		.old_tid = 1000,
+		.comm = "next",
+	};
+	struct sim s;
+	int i;
+
+	sim_init(&s, 1000, NULL);
+	for (i = 0; i < 40; i++) {
+		__u32 t = sim_spawn(&s, T0 + i * SEC_NS / 2, PC_WORKER);
+
+		sim_wait(&s, t, T0 + i * SEC_NS / 2, NR_FUTEX, 0x3000, FUTEX_WAIT_BITSET_PRIVATE_OP);
+		if (i % 2)
+			sim_census(&s, T0 + (i / 2) * SEC_NS);
+	}
+	ASSERT_EQ(sim_count(&s, FINDING_THREAD_LEAK), 1, "leak");
+	e.hdr.ts_ns = T0 + 21 * SEC_NS;
+	sim_feed(&s, &e);
+	detector__finish(s.d);
+	for (i = 0; i < s.nr_findings; i++)
+		if (s.findings[i].summary)
+			f = &s.findings[i];
+	first = sim_first(&s, FINDING_THREAD_LEAK);
+	if (ASSERT_TRUE(f && first, "restated")) {
+		ASSERT_EQ(f->kind, FINDING_THREAD_LEAK, "kind");
+		ASSERT_EQ(f->live, 40, "live at the exec");
+		ASSERT_STREQ(f->site, first->site, "the old program's site");
+		ASSERT_EQ(f->ts_ns, first->ts_ns, "established when");
+	}
+	sim_free(&s);
+}
+
 /* Goroutines are one more kind of context: the same leak test applies. */
 void test_goroutine_leak(void)
 {
