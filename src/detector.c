@@ -56,7 +56,6 @@ struct ctx {
 	__u64 start_ns; /* thread start time, 0 for goroutines */
 	struct site *site;
 	__u64 seen_seq; /* last census (or Go census) that saw it */
-	bool have_state;
 	union {
 		struct rec_task task;
 		struct rec_goroutine g;
@@ -615,7 +614,6 @@ static int feed_task(struct detector *d, const struct rec_task *t)
 	}
 	c->seen_seq = d->census_seq;
 	c->u.task = *t;
-	c->have_state = true;
 	c->waiting = kind != WAIT_NONE;
 	if (!c->waiting)
 		return 0;
@@ -735,7 +733,6 @@ static int feed_goroutine(struct detector *d, const struct rec_goroutine *r)
 	}
 	c->seen_seq = p->go_seq + 1;
 	c->u.g = *r;
-	c->have_state = true;
 	was_waiting = c->waiting;
 	c->waiting = r->status == GO_STATUS_WAITING;
 	/* A goroutine's stack is taken again each census: one wait id. */
@@ -775,17 +772,19 @@ static int feed_go_census(struct detector *d, const struct rec_go_census *r)
 		return 0;
 	p->go_seq++;
 	p->goroutines = r->nr_goroutines;
-	err = node_list(p->ctxs, &l);
-	for (i = 0; i < l.n; i++) {
-		struct ctx *c = l.v[i];
+	/* Goroutines it did not see are gone, unless it did not see them all. */
+	if (!(r->flags & RGC_INCOMPLETE)) {
+		err = node_list(p->ctxs, &l);
+		for (i = 0; i < l.n; i++) {
+			struct ctx *c = l.v[i];
 
-		if (c->kind == CTX_GOROUTINE && c->seen_seq != p->go_seq &&
-		    !(r->flags & RGC_INCOMPLETE))
-			ctx_remove(p, c, true);
+			if (c->kind == CTX_GOROUTINE && c->seen_seq != p->go_seq)
+				ctx_remove(p, c, true);
+		}
+		free(l.v);
+		if (err)
+			return err;
 	}
-	free(l.v);
-	if (err)
-		return err;
 	err = node_list(p->sites, &l);
 	for (i = 0; i < l.n; i++) {
 		struct site *s = l.v[i];
@@ -1350,8 +1349,9 @@ static void find_deadlocks(struct detector *d, struct proc_state *p, struct node
 static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 {
 	struct node_list ctxs, sites;
+	bool pools_counted = false;
 	void *pools = NULL;
-	size_t i;
+	size_t i, j;
 
 	if (node_list(p->ctxs, &ctxs) || node_list(p->sites, &sites)) {
 		free(ctxs.v);
@@ -1389,8 +1389,6 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 				s->rep = c;
 			continue;
 		}
-		if (c->kind != CTX_THREAD)
-			c->wc.prim = PRIM_NONE;
 		s->blocked++;
 		s->by_prim[c->wc.prim]++;
 		if (c->wait_ns > s->max_wait_ns)
@@ -1419,9 +1417,6 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 			establish_leak(d, p, s, ts);
 	}
 	find_deadlocks(d, p, &ctxs, ts);
-	for (i = 0; i < ctxs.n; i++)
-		if (ctxs.v[i])
-			pool_count(&pools, ctxs.v[i]);
 	for (i = 0; i < ctxs.n; i++) {
 		struct ctx *c = ctxs.v[i];
 
@@ -1433,6 +1428,13 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 			continue;
 		if (d->opts.owned_waits_only && c->wc.owner_tid < 0)
 			continue;
+		/* Pools, counted for the first wait that needs them. */
+		if (pool_wait(c) && !pools_counted) {
+			for (j = 0; j < ctxs.n; j++)
+				if (ctxs.v[j])
+					pool_count(&pools, ctxs.v[j]);
+			pools_counted = true;
+		}
 		if (idle_pool(&pools, c))
 			continue;
 		establish_long_wait(d, p, c, ts);

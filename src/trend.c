@@ -142,7 +142,7 @@ void trend_stats(const struct trend_series *s, struct trend_stats *st)
 {
 	__u64 rise_t[TREND_MAX_POINTS], gaps[TREND_MAX_POINTS];
 	unsigned int i, recent;
-	__u32 top = 0;
+	__u32 top = 0, min;
 
 	memset(st, 0, sizeof(*st));
 	st->n = s->n;
@@ -150,14 +150,20 @@ void trend_stats(const struct trend_series *s, struct trend_stats *st)
 		return;
 	st->span_ns = s->t_ns[s->n - 1] - s->t_ns[0];
 	st->last = s->v[s->n - 1];
+	min = s->v[0];
 	for (i = 0; i < s->n; i++) {
-		if (s->v[i] > st->max)
-			st->max = s->v[i];
 		if (i && s->v[i] > top)
 			rise_t[st->rises++] = s->t_ns[i];
 		if (s->v[i] > top || !i)
 			top = s->v[i];
+		if (s->v[i] < min)
+			min = s->v[i];
 	}
+	st->max = top;
+	/* Flat, as most sites are at most censuses: no rise, no slope, Z 0.
+	 * Skip the sorts (the rest of this function). */
+	if (min == top)
+		return;
 	if (st->rises) {
 		st->since_rise_ns = s->t_ns[s->n - 1] - rise_t[st->rises - 1];
 		for (i = 1; i < st->rises; i++)
