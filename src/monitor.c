@@ -70,21 +70,11 @@ static void on_census_end(void *ctx, const struct census_stats *cs)
 
 	metrics_self__read(&self);
 	metrics__end(mon->metrics, cs, &self);
-	mon->report->censuses++;
-	mon->report->census_ns_total += cs->duration_ns;
-	if (cs->duration_ns > mon->report->census_ns_max)
-		mon->report->census_ns_max = cs->duration_ns;
 	if (!mon->report->first_ns)
 		mon->report->first_ns = cs->ts_ns;
 	mon->report->last_ns = cs->ts_ns;
-	if (cs->lost_events != mon->report->lost_events ||
-	    cs->lost_threads != mon->report->lost_threads) {
-		json_lost(mon->report, cs);
-		mon->report->lost_events = cs->lost_events;
-		mon->report->lost_threads = cs->lost_threads;
-		fflush(mon->out);
-	}
-	mon->report->events = cs->events;
+	report__census(mon->report, cs);
+	fflush(mon->out);
 	if (!mon->env->textfile_dir)
 		return;
 	err = metrics__write_textfile(mon->metrics, mon->env->textfile_dir);

@@ -51,10 +51,8 @@ static void on_sample(void *ctx, const struct sample *s)
 	r->samples[r->nr_samples++] = *s;
 }
 
-static void on_census_end(void *ctx, const struct census_stats *cs)
+void report__census(struct report *r, const struct census_stats *cs)
 {
-	struct report *r = ctx;
-
 	r->events = cs->events;
 	r->censuses++;
 	r->census_ns_total += cs->duration_ns;
@@ -64,10 +62,6 @@ static void on_census_end(void *ctx, const struct census_stats *cs)
 	r->go_census_ns_total += cs->go_duration_ns;
 	if (cs->go_duration_max_ns > r->go_census_ns_max)
 		r->go_census_ns_max = cs->go_duration_max_ns;
-	if (r->opts.top) {
-		top_table(r, cs);
-		r->nr_samples = 0;
-	}
 	if (cs->lost_events != r->lost_events || cs->lost_threads != r->lost_threads) {
 		if (r->opts.format == REPORT_JSON)
 			json_lost(r, cs);
@@ -76,6 +70,17 @@ static void on_census_end(void *ctx, const struct census_stats *cs)
 		r->lost_events = cs->lost_events;
 		r->lost_threads = cs->lost_threads;
 	}
+}
+
+static void on_census_end(void *ctx, const struct census_stats *cs)
+{
+	struct report *r = ctx;
+
+	if (r->opts.top) {
+		top_table(r, cs);
+		r->nr_samples = 0;
+	}
+	report__census(r, cs);
 	fflush(r->opts.out);
 }
 

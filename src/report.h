@@ -55,6 +55,9 @@ void report__free(struct report *r);
 /* Point @sink at @r. */
 void report__sink(struct report *r, struct detector_sink *sink);
 
+/* A census ended: count it, and say if records were lost since the last. */
+void report__census(struct report *r, const struct census_stats *cs);
+
 /* Close the report: totals of what was lost; @why says why tracing ended. */
 void report__end(struct report *r, const char *why);
 

@@ -57,8 +57,12 @@ static int on_record(void *ctx, const void *rec, size_t len)
 static int on_tick(void *ctx, __u64 now_ns)
 {
 	struct pipeline *pl = ctx;
+	int err = pl->rec ? recorder__tick(pl->rec, now_ns) : 0;
 
-	return pl->rec ? recorder__tick(pl->rec, now_ns) : 0;
+	/* Kept, as on_record keeps its: the run ends saying what failed. */
+	if (err)
+		pl->rec_err = err;
+	return err;
 }
 
 /*
@@ -247,6 +251,7 @@ static int cmd_replay(struct env *env)
 	struct trace_reader *r = NULL;
 	struct trace_info info;
 	bool started = false;
+	const char *msg = NULL;
 	const void *rec;
 	char why[512];
 	__u64 offset;
@@ -285,8 +290,10 @@ static int cmd_replay(struct env *env)
 			break;
 	}
 	if (err < 0) {
-		/* Corrupt: say where, but show what came before it. */
-		fprintf(stderr, "threadleak: %s\n", trace_reader__error(r, &offset));
+		/* Corrupt: say where, but show what came before it. Or the
+		 * detector failed (out of memory): say that. */
+		msg = trace_reader__error(r, &offset);
+		fprintf(stderr, "threadleak: %s\n", msg ? msg : strerror(-err));
 		status = 1;
 	}
 	if (env->info) {
@@ -299,7 +306,7 @@ static int cmd_replay(struct env *env)
 				 (unsigned long long)offset);
 			fprintf(stderr, "threadleak: %s\n", trace_reader__error(r, NULL));
 		} else if (status) {
-			snprintf(why, sizeof(why), "corrupt trace");
+			snprintf(why, sizeof(why), "%s", msg ? "corrupt trace" : strerror(-err));
 		} else if (!trace_reader__complete(r)) {
 			/* Cut between chunks: a recorder killed, or still running. */
 			trace_reader__error(r, &offset);
