@@ -280,7 +280,6 @@ static int on_rotate(void *ctx, struct trace_writer *w)
 	struct recorder *r = ctx;
 	struct rewrite rw = { .r = r, .w = w };
 
-	r->err = 0;
 	r->session.hdr.ts_ns = trace_writer__now(w);
 	r->err = trace_writer__write(w, &r->session, sizeof(r->session), trace_writer__now(w));
 	twalk_r(r->procs, rewrite_proc, &rw);

@@ -62,8 +62,6 @@ int symtab__add(struct symtab *st, const struct rec_symbol *rec)
 
 		*node = s;
 		sym_free(old);
-	} else {
-		st->count++;
 	}
 	return 0;
 }
@@ -80,7 +78,6 @@ void symtab__clear(struct symtab *st)
 {
 	tdestroy(st->root, sym_free);
 	st->root = NULL;
-	st->count = 0;
 }
 
 const char *symtab__func(const struct symtab *st, __u64 pc)

@@ -22,7 +22,6 @@ struct sym {
 
 struct symtab {
 	void *root; /* tsearch tree of struct sym, by pc */
-	size_t count;
 };
 
 /* Add or replace what @rec says. Returns 0 or -ENOMEM. */

@@ -435,9 +435,7 @@ int trace_writer__open(struct trace_writer **wp, const char *path, const struct 
 		w->opts.flush_ns = DEFAULT_FLUSH_NS;
 	if (!w->opts.chunk_bytes)
 		w->opts.chunk_bytes = DEFAULT_CHUNK_BYTES;
-	w->info = *info;
-	w->info.format_version = TRACE_FORMAT_VERSION;
-	w->info.rec_version = REC_VERSION;
+	w->info = *info; /* its versions: encode_file_hdr() writes ours */
 
 	err = -ENOMEM;
 	w->path = strdup(path);

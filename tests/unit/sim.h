@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include "detector.h"
 #include "records.h"
+#include "symtab.h"
 
 #define SIM_MAX_FINDINGS 64
 
@@ -185,24 +186,10 @@ static inline void sim_symbol(struct sim *s, __u64 pc, const char *func, const c
 			      __u32 line)
 {
 	char buf[sizeof(struct rec_symbol) + 512] __attribute__((aligned(8)));
-	struct rec_symbol *r = (void *)buf;
-	size_t fl = strlen(func), il = strlen(file), ml = 9, used;
 
-	memset(buf, 0, sizeof(buf));
-	r->hdr.type = REC_SYMBOL;
-	r->hdr.tgid = s->tgid;
-	r->pc = pc;
-	r->line = line;
-	r->flags = RSYM_FOUND;
-	r->func_len = fl;
-	r->file_len = il;
-	r->module_len = ml;
-	memcpy(r->text, func, fl);
-	memcpy(r->text + fl, file, il);
-	memcpy(r->text + fl + il, "libsim.so", ml);
-	used = sizeof(*r) + fl + il + ml;
-	r->hdr.size = (used + 7) & ~7UL;
-	sim_feed(s, r);
+	rec_symbol_make(buf, sizeof(buf), s->tgid, 0, pc, 0, line, RSYM_FOUND, func, file,
+			"libsim.so");
+	sim_feed(s, buf);
 }
 
 /* Start a thread at @site; it runs until sim_wait or sim_exit. */
