@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "env.h"
+#include "metrics_http.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 #define EXIT_USAGE 2
 
@@ -193,11 +197,12 @@ static const struct argp_option opt_replay[] = {
 static const struct argp_option opt_monitor[] = {
 	{ NULL, 0, NULL, 0, "Monitoring:", 5 },
 	{ "metrics-addr", OPT_METRICS_ADDR, "ADDR", 0,
-	  "Serve Prometheus metrics here (default 127.0.0.1:9464; none: do not)", 5 },
+	  "Serve Prometheus metrics here (default " METRICS_HTTP_DEFAULT_ADDR "; none: do not)", 5 },
 	{ "textfile", OPT_TEXTFILE, "DIR", 0,
 	  "Also write DIR/threadleak.prom for node_exporter's textfile collector", 5 },
 	{ "max-series", OPT_MAX_SERIES, "N", 0,
-	  "Processes with series of their own; the rest are summed (default 100)", 5 },
+	  "Processes with series of their own; the rest are summed (default " STR(METRICS_DEFAULT_MAX_SERIES) ")",
+	  5 },
 	{ "output", 'o', "FILE", 0, "Findings to FILE (appended; reopened on SIGHUP), not stdout",
 	  5 },
 	{},
@@ -453,8 +458,8 @@ void env_parse(struct env *env, int argc, char **argv)
 	env->ringbuf_bytes = 1 << 20;
 	env->proc_root = "/proc";
 	env->keep = 3;
-	env->metrics_addr = "127.0.0.1:9464";
-	env->max_series = 100;
+	env->metrics_addr = METRICS_HTTP_DEFAULT_ADDR;
+	env->max_series = METRICS_DEFAULT_MAX_SERIES;
 	env->debug_level = 1;
 
 	if (argc > 1) {

@@ -109,8 +109,7 @@ static __u32 start_routine_offset(const struct env *env)
 {
 	struct pthread_layout layout;
 
-	if (env->nr_pids ? libc_layout_of_pid(env->proc_root, env->pids[0], &layout)
-			 : libc_layout_of_pid(env->proc_root, getpid(), &layout))
+	if (libc_layout_of_pid(env->proc_root, env->nr_pids ? env->pids[0] : getpid(), &layout))
 		return 0;
 	return layout.start_routine_off;
 }
@@ -304,8 +303,8 @@ int live_run(const struct env *env, const struct live_opts *opts, const char **w
 	sigset_t mask;
 	int err;
 
+	live_block_signals();
 	live_signals(&mask);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
 	l.sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	l.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (l.sfd < 0 || l.epfd < 0) {
