@@ -60,8 +60,9 @@ CORE_SRCS := src/decode.c src/detector.c src/wait.c src/json.c src/trend.c src/s
 	     src/report.c src/report_text.c src/report_json.c src/report_top.c src/proc_info.c \
 	     src/libc_layout.c src/runtime_frames.c src/proc_syms.c src/unwind.c src/proc_mem.c \
 	     src/demangle.c src/inspector.c src/trace_file.c $(GO_SRCS) src/go_inspect.c \
-	     src/pprof.c src/metrics.c src/metrics_http.c src/proc_cgroup.c src/utf8.c
-APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c src/live.c src/recorder.c \
+	     src/pprof.c src/metrics.c src/metrics_http.c src/proc_cgroup.c src/utf8.c \
+	     src/recorder.c
+APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c src/live.c \
 	    src/goroutine_dump.c src/monitor.c src/threadleak.c
 APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
 CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))

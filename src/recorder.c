@@ -3,7 +3,6 @@
 #include <search.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "recorder.h"
 
 /* A copy of a record, kept to be written again. */
@@ -26,7 +25,6 @@ struct kept_proc {
 };
 
 struct recorder {
-	const char *path;
 	struct trace_writer *w;
 	struct rec_session session;
 	void *procs; /* tree of struct kept_proc, by tgid */
@@ -303,7 +301,6 @@ int recorder__open(struct recorder **rp, const struct recorder_opts *opts)
 	if (!r)
 		return -ENOMEM;
 	r->session = *opts->session;
-	r->path = opts->path;
 	wopts.ctx = r;
 	err = trace_info__from_host(&info);
 	if (err)
@@ -344,16 +341,11 @@ int recorder__close(struct recorder *r, struct trace_writer_stats *st)
 {
 	int err;
 
-	struct stat sb;
-
 	if (!r)
 		return 0;
-	err = trace_writer__flush(r->w);
-	trace_writer__stats(r->w, st);
-	err = trace_writer__close(r->w) ?: err;
-	/* Closing adds the end-of-trace chunk: count it too. */
-	if (!err && !st->rotations && !stat(r->path, &sb))
-		st->file_bytes = sb.st_size;
+	/* What is pending goes into the last chunk: no flush before, which
+	 * could rotate the file for nothing on the way out. */
+	err = trace_writer__close_stats(r->w, st);
 	tdestroy(r->procs, proc_free);
 	free(r);
 	return err;

@@ -536,7 +536,7 @@ void trace_writer__stats(const struct trace_writer *w, struct trace_writer_stats
 	*st = w->stats;
 }
 
-int trace_writer__close(struct trace_writer *w)
+int trace_writer__close_stats(struct trace_writer *w, struct trace_writer_stats *st)
 {
 	int err;
 
@@ -550,6 +550,8 @@ int trace_writer__close(struct trace_writer *w)
 	}
 	if (w->fd >= 0 && close(w->fd) && !err)
 		err = -errno;
+	if (st)
+		*st = w->stats;
 	if (w->deflate_ready)
 		deflateEnd(&w->deflate_stream);
 	free(w->frame);
@@ -559,6 +561,11 @@ int trace_writer__close(struct trace_writer *w)
 	free(w->path);
 	free(w);
 	return err;
+}
+
+int trace_writer__close(struct trace_writer *w)
+{
+	return trace_writer__close_stats(w, NULL);
 }
 
 /*

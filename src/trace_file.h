@@ -94,6 +94,8 @@ struct trace_writer_stats {
 	__u64 rotations;
 };
 void trace_writer__stats(const struct trace_writer *w, struct trace_writer_stats *st);
+/* trace_writer__close(), and the totals once the last chunk is written. */
+int trace_writer__close_stats(struct trace_writer *w, struct trace_writer_stats *st);
 
 struct trace_reader;
 

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 #include "decode.h"
+#include "recorder.h"
 #include "records.h"
 #include "test.h"
 #include "trace_file.h"
@@ -1490,5 +1491,61 @@ void test_trace_file_flush_by_time(void)
 	ASSERT_EQ(count_records(path, &complete), 5, "all");
 	ASSERT_TRUE(complete, "complete after close");
 out:
+	remove_test_dir(dir);
+}
+
+/*
+ * Closing a recorder writes what is pending into the last chunk: it does not
+ * rotate on the way out (which pushed out the oldest kept file), and its
+ * totals count that last chunk.
+ */
+void test_recorder_close(void)
+{
+	struct rec_session session = { .hdr = { .type = REC_SESSION, .size = sizeof(session) } };
+	char dir[64], path[128], name[160];
+	struct recorder_opts opts = {
+		.path = path, .max_bytes = 4000, .keep = 8, .session = &session,
+	};
+	struct trace_writer_stats st = {};
+	unsigned int i, files = 0, tasks = 0;
+	struct trace_reader *r = NULL;
+	struct trace_info info;
+	struct recorder *rec;
+	struct rec_task task;
+	__u64 on_disk = 0;
+	const void *p;
+	struct stat sb;
+	size_t len;
+
+	if (!ASSERT_TRUE(make_test_dir(dir, sizeof(dir)), "mkdtemp"))
+		return;
+	snprintf(path, sizeof(path), "%s/%s", dir, TEST_TRACE_NAME);
+	if (!ASSERT_OK(recorder__open(&rec, &opts), "open"))
+		goto out;
+	for (i = 0; i < 201; i++) {
+		task = rec_task_running(42, 1000 + i, SEC_NS + i);
+		task.args[0] = rng_next(); /* not all compressible */
+		if (!ASSERT_OK(recorder__write(rec, &task, sizeof(task), SEC_NS + i), "write"))
+			break;
+	}
+	ASSERT_OK(recorder__close(rec, &st), "close");
+	for (i = 0; i <= opts.keep; i++) {
+		if (i)
+			snprintf(name, sizeof(name), "%s.%u", path, i);
+		if (stat(i ? name : path, &sb))
+			continue;
+		on_disk += sb.st_size;
+		files++;
+	}
+	ASSERT_EQ(st.file_bytes, on_disk, "bytes, the last chunk's too");
+	ASSERT_EQ(st.rotations + 1, files, "a file per rotation, none deleted");
+	/* the current file holds records, not only the session rewritten */
+	if (!ASSERT_OK(trace_reader__open(&r, path, &info), "reopen"))
+		goto out;
+	while (trace_reader__next(r, &p, &len) > 0)
+		tasks += ((const struct rec_hdr *)p)->type == REC_TASK;
+	ASSERT_TRUE(tasks > 0, "tasks in the last file");
+out:
+	trace_reader__close(r);
 	remove_test_dir(dir);
 }
