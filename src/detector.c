@@ -186,7 +186,7 @@ static void collect_node(const void *node, VISIT which, void *closure)
 	struct node_list *l = closure;
 	void **nv;
 
-	if (which != postorder && which != leaf)
+	if ((which != postorder && which != leaf) || l->err)
 		return;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
@@ -202,10 +202,16 @@ static void collect_node(const void *node, VISIT which, void *closure)
 	l->v[l->n++] = *(void *const *)node;
 }
 
+/* Every node of @root in @l (free l->v). Out of memory: an empty list. */
 static int node_list(void *root, struct node_list *l)
 {
 	memset(l, 0, sizeof(*l));
 	twalk_r(root, collect_node, l);
+	if (l->err) {
+		free(l->v);
+		l->v = NULL;
+		l->n = 0;
+	}
 	return l->err;
 }
 
