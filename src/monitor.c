@@ -192,9 +192,14 @@ out:
 	detector__free(mon.det);
 	report__free(mon.report);
 	metrics__free(mon.metrics);
-	if (mon.out && mon.out != stdout)
-		fclose(mon.out);
-	else
-		fflush(stdout);
+	/* Findings lost to a full disk are a failure (stdout: main checks). */
+	if (mon.out && mon.out != stdout) {
+		bool failed = ferror(mon.out);
+
+		if (fclose(mon.out) || failed) {
+			fprintf(stderr, "threadleak: writing %s failed\n", env->output);
+			status = 1;
+		}
+	}
 	return status;
 }

@@ -328,11 +328,13 @@ static int cmd_replay(struct env *env)
 int main(int argc, char **argv)
 {
 	struct env env;
+	int status;
 
 	env_parse(&env, argc, argv);
 	switch (env.cmd) {
 	case CMD_REPLAY:
-		return cmd_replay(&env);
+		status = cmd_replay(&env);
+		break;
 	case CMD_GOROUTINES: {
 		struct goroutine_dump_opts gopts = {
 			.proc_root = env.proc_root,
@@ -342,13 +344,22 @@ int main(int argc, char **argv)
 			.out = stdout,
 		};
 
-		return goroutine_dump(&gopts) ? 1 : 0;
+		status = goroutine_dump(&gopts) ? 1 : 0;
+		break;
 	}
 	case CMD_MONITOR:
-		return monitor_run(&env, argc, argv);
+		status = monitor_run(&env, argc, argv);
+		break;
 	case CMD_TRACE:
 	case CMD_RECORD:
 	default:
-		return cmd_live(&env, argc, argv);
+		status = cmd_live(&env, argc, argv);
+		break;
 	}
+	/* Output lost to a full disk or a closed pipe is a failure, not 0. */
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "threadleak: writing the output failed\n");
+		return status ? status : 1;
+	}
+	return status;
 }

@@ -52,3 +52,10 @@ msg=$("$TL" -p 2 2>&1 >/dev/null)
 expect "status" $? 1 || exit 0
 expect "message" "$msg" "threadleak: 2 (kthreadd) is a kernel thread, not a process" || exit 0
 pass "$CASE"
+
+CASE=output_full
+# Output lost to a full disk: a message and a failure, not status 0.
+"$TL" replay --json tests/fuzz/corpus/every_type.tl > /dev/full 2> "$TMP/err"
+expect "status" $? 1 || exit 0
+expect "message" "$(cat "$TMP/err")" "threadleak: writing the output failed" || exit 0
+pass "$CASE"
