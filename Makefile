@@ -179,7 +179,7 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_PROGS)
 	$(Q)bench/run.sh $(OUTPUT)
 
-# The trace reader's fuzzer: make fuzz FUZZ_SECONDS=600
+# Every fuzz target, FUZZ_SECONDS each: make fuzz FUZZ_SECONDS=600
 .PHONY: fuzz
 fuzz:
 	$(Q)tests/fuzz/run.sh $(or $(FUZZ_SECONDS),60) $(OUTPUT)

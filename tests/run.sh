@@ -22,7 +22,7 @@ run() {
 }
 
 run unit "$build/tests/unit_tests"
-run fuzz/trace_reader tests/fuzz/run.sh 10 "$build"
+run fuzz tests/fuzz/run.sh "${FUZZ_TEST_SECONDS:-10}" "$build"
 for t in tests/live/*.sh; do
 	case $(basename "$t") in lib*.sh) continue ;; esac
 	run "live/$(basename "$t" .sh)" bash "$t" "$build"

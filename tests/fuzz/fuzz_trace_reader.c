@@ -12,6 +12,9 @@
  *
  *   tests/fuzz/run.sh SECONDS
  */
+/* fuzz-srcs: src/trace_file.c src/decode.c
+ * fuzz-libs: -lz
+ * fuzz-flags: -max_len=65536 -malloc_limit_mb=16 */
 #include <endian.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -1,59 +1,97 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The trace reader fuzzer (libFuzzer, with ASan and UBSan).
+# The libFuzzer targets (ASan and UBSan): every tests/fuzz/fuzz_NAME.c.
 #
-#   tests/fuzz/run.sh [SECONDS [OUTPUT]]   build it into OUTPUT (default build),
-#                                          replay the seed corpus, fuzz for SECONDS
-#                                          (default 60); ends with a PASS or FAIL line
-#   tests/fuzz/run.sh --corpus [OUTPUT]    rewrite tests/fuzz/corpus/ with the writer
+#   tests/fuzz/run.sh [SECONDS [OUTPUT [NAME...]]]
+#                        build each target into OUTPUT (default build), replay
+#                        its seed corpus, fuzz it for SECONDS (default 60); one
+#                        PASS or FAIL line per target
+#   tests/fuzz/run.sh --corpus [OUTPUT]
+#                        rewrite tests/fuzz/corpus/trace_reader/ with the writer
 #
-# New inputs go to OUTPUT/fuzz-corpus (kept between runs, not committed);
-# a crash is saved as OUTPUT/fuzz-crash-* and reproduced with
-# `OUTPUT/fuzz_trace_reader OUTPUT/fuzz-crash-...`.
+# A target says what it links in its first comment:
+#   fuzz-srcs: src/a.c src/b.c     the project's sources it tests
+#   fuzz-libs: -lz                 libraries
+#   fuzz-flags: -max_len=65536     libFuzzer options (bounds it must hold)
+# Seeds are tests/fuzz/corpus/NAME/ (committed) and, for targets that read
+# binaries, whatever tests/fuzz/seed_NAME.sh writes into OUTPUT/fuzz-seeds/NAME
+# (real files of this machine, not committed). New inputs go to
+# OUTPUT/fuzz-corpus/NAME (kept between runs); a crash is saved as
+# OUTPUT/fuzz-NAME-crash-* and reproduced with `OUTPUT/fuzz_NAME FILE`.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
 CLANG=${CLANG:-clang}
 CFLAGS=(-g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter
 	-Wno-missing-field-initializers -Isrc)
-SRCS=(src/trace_file.c src/decode.c)
 
 if [ "${1:-}" = --corpus ]; then
 	out=${2:-build}
-	mkdir -p "$out" tests/fuzz/corpus
-	"$CLANG" "${CFLAGS[@]}" tests/fuzz/make_corpus.c "${SRCS[@]}" -lz -o "$out/make_corpus" || exit 1
-	rm -f tests/fuzz/corpus/*
-	exec "$out/make_corpus" tests/fuzz/corpus
+	mkdir -p "$out" tests/fuzz/corpus/trace_reader
+	"$CLANG" "${CFLAGS[@]}" tests/fuzz/make_corpus.c src/trace_file.c src/decode.c -lz \
+		-o "$out/make_corpus" || exit 1
+	rm -f tests/fuzz/corpus/trace_reader/*
+	exec "$out/make_corpus" tests/fuzz/corpus/trace_reader
 fi
 
 secs=${1:-60}
 out=${2:-build}
-name=fuzz/trace_reader
-mkdir -p "$out/fuzz-corpus"
+shift 2 2>/dev/null || shift $#
+names=("$@")
+if [ ${#names[@]} = 0 ]; then
+	for f in tests/fuzz/fuzz_*.c; do
+		n=$(basename "$f" .c)
+		names+=("${n#fuzz_}")
+	done
+fi
 
-if ! "$CLANG" "${CFLAGS[@]}" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	tests/fuzz/fuzz_trace_reader.c "${SRCS[@]}" -lz -o "$out/fuzz_trace_reader" 2>"$out/fuzz-build.log"; then
-	if grep -q 'libclang_rt.fuzzer' "$out/fuzz-build.log"; then
-		echo "SKIP: $name: clang has no libFuzzer runtime (apt-get install libclang-rt-14-dev)"
-		exit 0
+# field FILE KEY: the words after "KEY:" in the target's header.
+field() {
+	sed -n "s/^.*$2: *\\(.*\\)\$/\\1/p" "$1" | head -1 | sed 's| *\*/$||'
+}
+
+status_all=0
+for name in "${names[@]}"; do
+	src=tests/fuzz/fuzz_$name.c
+	bin=$out/fuzz_$name
+	log=$out/fuzz-$name.log
+	mkdir -p "$out/fuzz-corpus/$name" "$out/fuzz-seeds/$name" tests/fuzz/corpus/$name
+	# shellcheck disable=SC2207
+	srcs=($(field "$src" fuzz-srcs))
+	# shellcheck disable=SC2207
+	libs=($(field "$src" fuzz-libs))
+	# shellcheck disable=SC2207
+	flags=($(field "$src" fuzz-flags))
+	if ! "$CLANG" "${CFLAGS[@]}" -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined "$src" "${srcs[@]}" "${libs[@]}" -o "$bin" \
+		2>"$log"; then
+		if grep -q 'libclang_rt.fuzzer' "$log"; then
+			echo "SKIP: fuzz/$name: clang has no libFuzzer runtime" \
+				"(apt-get install libclang-rt-14-dev)"
+			continue
+		fi
+		cat "$log"
+		echo "FAIL: fuzz/$name: does not build"
+		status_all=1
+		continue
 	fi
-	cat "$out/fuzz-build.log"
-	echo "FAIL: $name: does not build"
-	exit 1
-fi
-
-# -malloc_limit_mb: the reader never needs more than two 4 MiB chunk buffers.
-"$out/fuzz_trace_reader" -max_total_time="$secs" -max_len=65536 -timeout=10 \
-	-rss_limit_mb=1024 -malloc_limit_mb=16 -print_final_stats=1 \
-	-artifact_prefix="$out/fuzz-" "$out/fuzz-corpus" tests/fuzz/corpus \
-	>"$out/fuzz.log" 2>&1
-status=$?
-runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/fuzz.log")
-speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$out/fuzz.log")
-if [ "$status" != 0 ]; then
-	grep -E 'ERROR|SUMMARY|fuzz_trace_reader:|Test unit written' "$out/fuzz.log" | head -20
-	echo "FAIL: $name: see $out/fuzz.log"
-	exit 1
-fi
-echo "PASS: $name ($secs s, ${runs:-?} inputs, ${speed:-?}/s)"
+	if [ -x "tests/fuzz/seed_$name.sh" ]; then
+		"tests/fuzz/seed_$name.sh" "$out/fuzz-seeds/$name" >/dev/null 2>&1
+	fi
+	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 "${flags[@]}" \
+		-print_final_stats=1 -artifact_prefix="$out/fuzz-$name-" \
+		"$out/fuzz-corpus/$name" "tests/fuzz/corpus/$name" "$out/fuzz-seeds/$name" \
+		>"$log" 2>&1
+	status=$?
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+	speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+	if [ "$status" != 0 ]; then
+		grep -E 'ERROR|SUMMARY|fuzz_[a-z_]*:|Test unit written' "$log" | head -20
+		echo "FAIL: fuzz/$name: see $log"
+		status_all=1
+		continue
+	fi
+	echo "PASS: fuzz/$name ($secs s, ${runs:-?} inputs, ${speed:-?}/s)"
+done
+exit $status_all
