@@ -55,7 +55,7 @@ pass "$CASE"
 
 CASE=output_full
 # Output lost to a full disk: a message and a failure, not status 0.
-"$TL" replay --json tests/fuzz/corpus/every_type.tl > /dev/full 2> "$TMP/err"
+"$TL" replay --json tests/fuzz/corpus/trace_reader/every_type.tl > /dev/full 2> "$TMP/err"
 expect "status" $? 1 || exit 0
 expect "message" "$(cat "$TMP/err")" "threadleak: writing the output failed" || exit 0
 pass "$CASE"
