@@ -115,8 +115,8 @@ void test_text_escape_c1_and_invalid(void)
 		check_both(in, want, 4, name);
 	}
 	check_both("\xc2\xa0", "\xc2\xa0", 1, "U+00A0, after C1, kept");
-	check_both("caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80",
-		   8, "valid UTF-8 kept");
+	check_both("caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80",
+		   "caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80", 8, "valid UTF-8 kept");
 	check_both("ab\xc3", "ab\\xc3", 6, "truncated sequence");
 	check_both("\xc3(", "\\xc3(", 5, "bad continuation");
 	check_both("\xc0\xaf", "\\xc0\\xaf", 8, "overlong");
