@@ -221,3 +221,208 @@ void test_text_escape_pad(void)
 	ASSERT_STREQ(text, "caf\xc3\xa9  |a\\x1b |\\x1b\\x1b|", "padded");
 	free(text);
 }
+
+/* Names a target can choose: its comm, thread names, symbols, file names. */
+#define HOSTILE_COMM "\x1b]0;pwned\a" /* sets the terminal's title */
+#define HOSTILE_NAME "a\nFAKE LINE\x1b[2J\xc2\x9b\x9b\xff\\"
+#define HOSTILE_NAME_ESCAPED "a\\nFAKE LINE\\x1b[2J\\u009b\\x9b\\xff\\\\"
+
+static const char *const hostile_stack[] = { HOSTILE_NAME, "\x1b[31mred\r", "ok" };
+
+static const struct finding_ctx hostile_ctx = {
+	.id = 42,
+	.site = HOSTILE_NAME,
+	.state = "\x1b[31mstate\t",
+	.prim = PRIM_MUTEX,
+	.wait_ns = 20000000000ULL,
+	.lock_addr = 0x1000,
+	.lock = HOSTILE_NAME,
+	.owner_tid = 43,
+	.stack = hostile_stack,
+	.nr_stack = 3,
+	.holds = HOSTILE_NAME,
+	.waits_for = HOSTILE_NAME,
+};
+
+/* One of each finding, a sample, a summary and a census, into @r. */
+static void feed_hostile(struct report *r)
+{
+	struct finding f = {
+		.pid = 7,
+		.comm = HOSTILE_COMM,
+		.site = HOSTILE_NAME,
+		.function = HOSTILE_NAME,
+		.live = 5,
+		.growth = 5,
+		.window_ns = 10000000000ULL,
+		.blocked = 5,
+		.by_prim = { [PRIM_MUTEX] = 5 },
+		.reasons = { { HOSTILE_NAME, 5 } },
+		.nr_reasons = 1,
+		.max_wait_ns = 20000000000ULL,
+		.sample = hostile_ctx,
+		.waiter = hostile_ctx,
+		.has_owner = true,
+		.owner = hostile_ctx,
+		.members = &hostile_ctx,
+		.nr_members = 1,
+		.prim = PRIM_MUTEX,
+	};
+	struct sample s = { .ts_ns = 1, .pid = 7, .comm = HOSTILE_COMM, .threads = 6,
+			    .goroutines = 5 };
+	struct sample plain = { .ts_ns = 1, .pid = 8, .comm = "caf\xc3\xa9", .threads = 7,
+				.goroutines = -1 };
+	struct proc_summary ps = { .pid = 7, .comm = HOSTILE_COMM, .last_ns = 1 };
+	struct census_stats cs = { .ts_ns = 1 };
+	static const enum finding_kind kinds[] = { FINDING_THREAD_LEAK, FINDING_GOROUTINE_LEAK,
+						   FINDING_LONG_WAIT, FINDING_DEADLOCK };
+	struct detector_sink sink;
+	unsigned int i;
+
+	report__sink(r, &sink);
+	sink.sample(sink.ctx, &s);
+	sink.sample(sink.ctx, &plain);
+	for (i = 0; i < 4; i++) {
+		f.kind = kinds[i];
+		sink.finding(sink.ctx, &f);
+	}
+	sink.census_end(sink.ctx, &cs);
+	for (i = 0; i < 4; i++) {
+		f.kind = kinds[i];
+		f.summary = true;
+		sink.finding(sink.ctx, &f);
+	}
+	sink.summary(sink.ctx, &ps);
+	report__end(r, "target exited");
+}
+
+static char *render_hostile(enum report_format format, bool top, size_t *len)
+{
+	struct report_opts opts = { .format = format, .top = top };
+	struct report *r;
+	char *text = NULL;
+
+	opts.out = open_memstream(&text, len);
+	if (!opts.out)
+		return NULL;
+	r = report__new(&opts);
+	if (r)
+		feed_hostile(r);
+	report__free(r);
+	fclose(opts.out);
+	return text;
+}
+
+/* How many times @needle is in @text. */
+static int count(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (; (text = strstr(text, needle)); text++)
+		n++;
+	return n;
+}
+
+void test_text_escape_reports(void)
+{
+	static const struct {
+		const char *name;
+		enum report_format format;
+		bool top;
+		int comms, names; /* escaped forms expected */
+	} cases[] = {
+		/*
+		 * comm: the sample row, 4 findings, 4 restated, the summary;
+		 * names, per finding: the thread leak's site and its sample's
+		 * site and stack (3); the goroutine leak's site, reason,
+		 * function and its sample's (5); the long wait's lock, its
+		 * waiter's and owner's (5); the deadlock's member site, holds,
+		 * waits for and stack (4); twice. JSON has its own fields (a wait
+		 * reason cut at 32 bytes, no lock name).
+		 */
+		{ "text", REPORT_TEXT, false, 10, 34 },
+		{ "top", REPORT_TEXT, true, 5, 2 },
+		{ "json", REPORT_JSON, false, 10, 28 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = 0;
+		char *text;
+
+		if (!test__start_subtest(cases[i].name))
+			continue;
+		text = render_hostile(cases[i].format, cases[i].top, &len);
+		if (!ASSERT_TRUE(text && len, "rendered"))
+			continue;
+		if (!ASSERT_TRUE(terminal_safe(text, len, '\n'), "nothing raw but line ends"))
+			fprintf(stderr, "%s", text);
+		if (cases[i].format == REPORT_TEXT) {
+			ASSERT_EQ(count(text, "\\x1b]0;pwned\\x07"), cases[i].comms, "comm escaped");
+			ASSERT_EQ(count(text, HOSTILE_NAME_ESCAPED), cases[i].names, "names escaped");
+		} else {
+			ASSERT_EQ(count(text, "\\u001b]0;pwned\\u0007"), cases[i].comms,
+				  "comm escaped");
+			ASSERT_EQ(count(text, "a\\nFAKE LINE\\u001b[2J\\u009b\\u009b\\u00ff\\\\"),
+				  cases[i].names, "names escaped");
+		}
+		free(text);
+	}
+}
+
+/* Columns line up whatever the comm: padded by its escaped width. */
+void test_text_escape_columns(void)
+{
+	size_t len = 0;
+	char *text = render_hostile(REPORT_TEXT, true, &len);
+
+	if (!ASSERT_TRUE(text, "rendered"))
+		return;
+	/* The 16 characters of the escaped comm fill the column exactly. */
+	ASSERT_TRUE(strstr(text, "      7 \\x1b]0;pwned\\x07       6 "), "hostile row");
+	/* café: 4 columns and 12 spaces, though 5 bytes. */
+	ASSERT_TRUE(strstr(text, "      8 caf\xc3\xa9             " "      7 "), "UTF-8 row");
+	ASSERT_TRUE(strstr(text, "    PID COMM             THREADS "), "header");
+	free(text);
+}
+
+void test_prometheus_labels_escaped(void)
+{
+	struct census_stats cs = { .ts_ns = 1 };
+	struct sample s = { .ts_ns = 1, .pid = 7, .comm = HOSTILE_COMM, .threads = 1,
+			    .goroutines = -1 };
+	struct metrics *m = metrics__new(NULL);
+	char *text = NULL;
+	size_t len;
+
+	if (!ASSERT_TRUE(m, "new"))
+		return;
+	if (ASSERT_OK(metrics__sample(m, &s, "/" HOSTILE_NAME), "sample") &&
+	    ASSERT_OK(metrics__end(m, &cs, NULL), "end") &&
+	    ASSERT_OK(metrics__render(m, &text, &len), "render")) {
+		if (!ASSERT_TRUE(terminal_safe(text, len, '\n'), "nothing raw but line ends"))
+			fprintf(stderr, "%s", text);
+		ASSERT_TRUE(strstr(text, "comm=\"\\\\x1b]0;pwned\\\\x07\""), "comm");
+		ASSERT_TRUE(strstr(text, "cgroup=\"/a\\nFAKE LINE\\\\x1b[2J\\\\xc2\\\\x9b\\\\x9b"
+					 "\\\\xff\\\\\""),
+			    "cgroup");
+	}
+	free(text);
+	metrics__free(m);
+}
+
+void test_json_str_terminal_safe(void)
+{
+	char *text = NULL;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!ASSERT_TRUE(f, "memstream"))
+		return;
+	json_write_str(f, HOSTILE_COMM HOSTILE_NAME, 64);
+	fclose(f);
+	ASSERT_STREQ(text, "\"\\u001b]0;pwned\\u0007a\\nFAKE LINE\\u001b[2J\\u009b\\u009b\\u00ff\\\\\"",
+		     "escaped");
+	ASSERT_TRUE(terminal_safe(text, len, 0), "nothing raw");
+	free(text);
+}
