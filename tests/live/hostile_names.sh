@@ -66,10 +66,14 @@ wait_exit "$json_pid" 60
 expect "json threadleak exit status" $? 0 || exit 0
 pass "$CASE"
 
-# raw_controls FILE: how many lines hold a control byte other than the line
-# end, DEL, or a C1 control in UTF-8.
+# raw_controls FILE [tabs]: how many lines hold a control byte other than
+# the line end (and tabs, if asked: Go's dumps are laid out with them), DEL,
+# or a C1 control in UTF-8.
 raw_controls() {
-	LC_ALL=C grep -cP '[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$1"
+	local tab='\x09'
+
+	[ -n "${2:-}" ] && tab=
+	LC_ALL=C grep -cP "[\\x00-\\x08$tab\\x0b-\\x1f\\x7f]|\\xc2[\\x80-\\x9f]" "$1"
 }
 
 CASE=text
@@ -113,4 +117,42 @@ for i in 0 1 2; do
 	printf -v want '%7s %-16s %7s' "$p" "${COMMS[$i]}" $((COUNTS[i] + 1))
 	grep -qF -- "$want " "$top" || { fail "$CASE" "no row '$want'"; exit 0; }
 done
+pass "$CASE"
+
+# A Go program whose functions' file name, from a //line directive, holds
+# escapes: `threadleak goroutines` prints it escaped, both ways.
+CASE=goroutines
+. "$(dirname "$0")/lib_go.sh"
+go_version=
+for v in $GO_VERSIONS; do
+	[ -x "/usr/lib/go-$v/bin/go" ] && go_version=$v
+done
+if [ -z "$go_version" ]; then
+	skip "$CASE" "no Go toolchain in /usr/lib/go-*"
+	exit 0
+fi
+mkdir "$TMP/gosrc"
+printf '%s\n' 'package main' 'import "time"' 'func main() {' \
+	'	for i := 0; i < 7; i++ {' '		go block()' '	}' '	println("ready")' \
+	'	time.Sleep(time.Hour)' '}' $'//line \e]0;pwned\a.go:1' 'func block() {' \
+	'	select {}' '}' > "$TMP/gosrc/main.go"
+go_build "$go_version" normal "$TMP/private/gohostile" "$TMP/gosrc/main.go" ||
+	{ fail "$CASE" "go build: $(cat "$TMP/private/gohostile.build")"; exit 0; }
+chown nobody: "$TMP/private/gohostile"
+setpriv --reuid=nobody --regid=nogroup --clear-groups "$TMP/private/gohostile" > "$TMP/go.out" 2>&1 &
+PIDS+=($!)
+gopid=$!
+wait_for "$TMP/go.out" '^ready' 30 || { fail "$CASE" "the Go program did not start"; exit 0; }
+"$TL" goroutines -p "$gopid" > "$TMP/g1.txt" 2> "$TMP/g1.err"
+expect "debug=1 exit status" $? 0 || exit 0
+"$TL" goroutines -p "$gopid" --debug 2 > "$TMP/g2.txt" 2> "$TMP/g2.err"
+expect "debug=2 exit status" $? 0 || exit 0
+expect "debug=1 lines with raw control bytes" "$(raw_controls "$TMP/g1.txt" tabs)" 0 || exit 0
+expect "debug=2 lines with raw control bytes" "$(raw_controls "$TMP/g2.txt" tabs)" 0 || exit 0
+# One group of 7, its frame in the hostile file; 7 tracebacks with it.
+expect "group" "$(grep -c '^7 @ ' "$TMP/g1.txt")" 1 || exit 0
+expect "debug=1 frames" "$(grep -cP '^#\t0x[0-9a-f]+\tmain\.block\+0x[0-9a-f]+\t\\x1b\]0;pwned\\x07\.go:2$' \
+	"$TMP/g1.txt")" 1 || exit 0
+expect "debug=2 frames" "$(grep -cP '^\t\\x1b\]0;pwned\\x07\.go:2 \+0x[0-9a-f]+$' "$TMP/g2.txt")" 7 ||
+	exit 0
 pass "$CASE"
