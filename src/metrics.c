@@ -301,8 +301,8 @@ static void write_seconds(FILE *out, __u64 ns)
 
 /*
  * A label value between its quotes: backslash, double quote and newline as
- * the format escapes them; other control characters (C1 too) and bytes that are not
- * UTF-8 as the literal text \xNN, which every parser accepts.
+ * the format escapes them; other control characters (C1 too) and bytes that
+ * are not UTF-8 as the literal text \xNN, which every parser accepts.
  */
 static void write_label_value(FILE *out, const char *s, size_t max_len)
 {

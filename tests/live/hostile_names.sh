@@ -5,9 +5,10 @@
 # set the title, clear the screen and forge a line, each leaking an exact
 # number of threads (themselves hostile-named) from a start routine whose
 # symbol holds escapes and a C1 control, in a file whose name holds escapes.
-# Traced with -p in text and --json
-# at once, then system-wide: every output shows the escaped forms, holds no
-# raw control byte but line ends, and counts the leaks exactly.
+# Traced with -p in text and --json at once, then system-wide: every output
+# shows the escaped forms, holds no raw control byte but line ends, and
+# counts the leaks exactly. Then `threadleak goroutines` of a Go program
+# whose file name (a //line directive) holds escapes.
 . "$(dirname "$0")/lib.sh"
 need_root
 CASE=start
