@@ -14,6 +14,7 @@
 #include "go_unwind.h"
 #include "proc_mem.h"
 #include "target_addr.h"
+#include "target_file.h"
 
 #define G_BATCH 4096		  /* gs per process_vm_readv */
 #define IOV_BATCH 1024		  /* iovecs per process_vm_readv (UIO_MAXIOV) */
@@ -174,7 +175,7 @@ static int find_bias(struct go_proc *gp, const char *proc_root, const char *exe)
 	exe_len = readlink(exe, mapped, sizeof(mapped) - 1);
 	mapped[exe_len > 0 ? exe_len : 0] = '\0';
 	snprintf(path, sizeof(path), "%s/%d/maps", proc_root, gp->pid);
-	maps = fopen(path, "re");
+	maps = target_proc_fopen(path, TARGET_MAPS_MAX);
 	if (!maps)
 		return errno == ENOENT ? -ESRCH : -errno;
 	while (fgets(line, sizeof(line), maps)) {
@@ -291,7 +292,7 @@ static void read_wait_reasons(struct go_proc *gp)
 		remote[i].iov_base = (void *)strs[i][0];
 		remote[i].iov_len = len;
 	}
-	if (process_vm_readv(gp->pid, local, n, remote, n, 0) < 0)
+	if (proc_mem_readv(gp->pid, local, remote, n) < 0)
 		goto fail;
 	gp->nr_wait_reasons = n;
 	free(strs);
@@ -320,9 +321,9 @@ static int read_allgs_header(const struct go_proc *gp, __u64 *len, __u64 *ptr)
 				   { (void *)gp->allgptr_addr, 8 } };
 	ssize_t n;
 
-	n = process_vm_readv(gp->pid, local, 2, remote, 2, 0);
+	n = proc_mem_readv(gp->pid, local, remote, 2);
 	if (n < 0)
-		return -errno;
+		return n;
 	return n == 16 ? 0 : -EFAULT;
 }
 
@@ -627,10 +628,9 @@ static int read_gs(struct go_proc *gp, const __u64 *addrs, int n, bool *ok, size
 		size_t base = (__u8 *)local[done].iov_base - gp->gbuf, failed_end;
 		int j;
 
-		r = process_vm_readv(gp->pid, local + done, nr_iov - done, remote + done,
-				     nr_iov - done, 0);
-		if (r < 0 && errno != EFAULT)
-			return -errno;
+		r = proc_mem_readv(gp->pid, local + done, remote + done, nr_iov - done);
+		if (r < 0 && r != -EFAULT)
+			return r;
 		if (r < 0)
 			r = 0;
 		for (j = done; j < nr_iov; j++) {

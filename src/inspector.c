@@ -29,6 +29,8 @@
 #include "record.h"
 #include "runtime_frames.h"
 #include "symtab.h"
+#include "target_call.h"
+#include "target_file.h"
 #include "wait.h"
 
 #define SYMS_RETRY_CENSUSES 10
@@ -70,6 +72,7 @@ struct insp_proc {
 	unsigned int unwinds_left;
 	int go_state;	  /* 0: not looked at, 1: a Go program, -1: not one we read */
 	__u64 go_retry_seq; /* after an incomplete census: census to try again */
+	bool stalled;	    /* a read of it did not return: it is not read again */
 	/* what could not be read, said at the end of the census: part 0, nothing */
 	struct {
 		enum rec_incomplete_part part;
@@ -102,6 +105,7 @@ struct inspector {
 	unsigned int nr_open;
 	__u64 census_ts;
 	int go_err;
+	__u64 timeouts_seen; /* target_call_timeouts() after the last check */
 	struct inspector_stats stats;
 	char sym_buf[sizeof(struct rec_symbol) + REC_SYMBOL_TEXT_MAX];
 };
@@ -478,6 +482,37 @@ static int emit_incomplete(struct inspector *in, struct insp_proc *p, __u64 ts,
 	return emit(in, &rec, sizeof(rec));
 }
 
+/*
+ * Did the reading just done for @p stall (a read of its memory or files
+ * did not return in time, target_call.h)? Reads are made one at a time,
+ * so a new timeout is this process's: it is not read again, and the end
+ * of the census says why.
+ */
+static bool check_stall(struct inspector *in, struct insp_proc *p, enum rec_incomplete_part part)
+{
+	__u64 timeouts = target_call_timeouts();
+
+	if (timeouts != in->timeouts_seen) {
+		in->timeouts_seen = timeouts;
+		p->stalled = true;
+		set_incomplete(p, part, -ETIMEDOUT, "a read of its memory or files did not return");
+	}
+	return p->stalled;
+}
+
+/* Say what could not be read of @p, if anything, once. */
+static int emit_pending(struct inspector *in, struct insp_proc *p)
+{
+	int err;
+
+	if (!p->pending.part)
+		return 0;
+	err = emit_incomplete(in, p, in->census_ts, p->pending.part, p->pending.err,
+			      p->pending.why);
+	p->pending.part = 0;
+	return err;
+}
+
 /* Is @p a Go program we can read? Looked at once. */
 static struct go_inspect *go_of(struct inspector *in, struct insp_proc *p)
 {
@@ -540,16 +575,16 @@ static void go_census_one(const void *node, VISIT which, void *closure)
 
 	if (p->census_seq != in->census_seq || in->go_err)
 		return;
-	if (p->pending.part) {
-		in->go_err = emit_incomplete(in, p, in->census_ts, p->pending.part, p->pending.err,
-					     p->pending.why);
-		p->pending.part = 0;
-		if (in->go_err)
-			return;
-	}
-	if (p->go_state != 1 || in->census_seq < p->go_retry_seq)
+	in->go_err = emit_pending(in, p);
+	if (in->go_err)
+		return;
+	if (p->go_state != 1 || in->census_seq < p->go_retry_seq || p->stalled)
 		return;
 	err = go_inspect__census(p->go_inspect, in->census_ts, &ops);
+	if (check_stall(in, p, RPI_PART_GOROUTINES)) {
+		in->go_err = emit_pending(in, p); /* said now: this census is done with it */
+		return;
+	}
 	switch (err) {
 	case 0:
 	case -ESRCH:
@@ -808,16 +843,14 @@ static int read_futex(struct inspector *in, struct insp_proc *p, struct insp_thr
 	return err == -ENOENT ? 0 : err;
 }
 
-static int on_task(struct inspector *in, const struct rec_task *task, size_t len)
+static int inspect_task(struct inspector *in, struct insp_proc *p, const struct rec_task *task,
+			size_t len)
 {
-	struct insp_proc *p = proc_get(in, task->hdr.tgid);
 	enum wait_kind wait = task_wait_kind(task);
 	struct insp_thread *t;
 	__u64 wait_ns;
 	int err;
 
-	if (!p)
-		return -ENOMEM;
 	t = thread_find(p, task->tid);
 	if (!t || t->start_ns != task->start_ns) {
 		/* A thread from before we started, or whose start was lost. */
@@ -887,6 +920,21 @@ static int on_task(struct inspector *in, const struct rec_task *task, size_t len
 	return take_stack(in, p, t, task);
 }
 
+/* A thread's state: what it waits for, from its memory, unless that stalled. */
+static int on_task(struct inspector *in, const struct rec_task *task, size_t len)
+{
+	struct insp_proc *p = proc_get(in, task->hdr.tgid);
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	if (p->stalled)
+		return emit(in, task, len);
+	err = inspect_task(in, p, task, len);
+	check_stall(in, p, RPI_PART_THREADS);
+	return err;
+}
+
 static int send_proc_info(struct inspector *in, struct insp_proc *p, const struct rec_proc *r)
 {
 	char path[PATH_MAX], exe[1024], cmdline[1024];
@@ -895,7 +943,7 @@ static int send_proc_info(struct inspector *in, struct insp_proc *p, const struc
 	struct rec_proc_info *rec = (void *)buf;
 	ssize_t el, cl = 0;
 	size_t used;
-	int fd;
+	FILE *f;
 
 	p->info_sent = true;
 	snprintf(path, sizeof(path), "%s/%u/exe", in->opts.proc_root, p->tgid);
@@ -903,12 +951,10 @@ static int send_proc_info(struct inspector *in, struct insp_proc *p, const struc
 	if (el < 0)
 		el = 0;
 	snprintf(path, sizeof(path), "%s/%u/cmdline", in->opts.proc_root, p->tgid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		cl = read(fd, cmdline, sizeof(cmdline));
-		if (cl < 0)
-			cl = 0;
-		close(fd);
+	f = target_proc_fopen(path, sizeof(cmdline));
+	if (f) {
+		cl = fread(cmdline, 1, sizeof(cmdline), f);
+		fclose(f);
 	}
 	used = sizeof(*rec) + el + cl;
 	memset(buf, 0, (used + 7) & ~7UL);
@@ -961,12 +1007,17 @@ int inspector__record(void *arg, const void *rec, size_t len)
 			return err;
 		}
 		p = proc_get(in, hdr->tgid);
-		if (p) {
+		if (p && !p->stalled) {
 			p->census_seq = in->census_seq;
 			go_of(in, p);
+			if (check_stall(in, p, RPI_PART_GOROUTINES))
+				return emit(in, rec, len);
 			err = p->info_sent ? 0 : send_proc_info(in, p, r);
+			check_stall(in, p, RPI_PART_THREADS);
 			if (err)
 				return err;
+		} else if (p) {
+			p->census_seq = in->census_seq;
 		}
 		return emit(in, rec, len);
 	}

@@ -111,7 +111,7 @@ int libc_open_of_pid(const char *proc_root, int pid)
 	int fd = -ENOENT;
 
 	snprintf(path, sizeof(path), "%s/%d/maps", proc_root, pid);
-	maps = fopen(path, "re");
+	maps = target_proc_fopen(path, TARGET_MAPS_MAX);
 	if (!maps)
 		return errno == ENOENT ? -ESRCH : -errno;
 	while (fgets(line, sizeof(line), maps)) {

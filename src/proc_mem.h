@@ -10,8 +10,15 @@
 #include <sys/types.h>
 #include <linux/types.h>
 
+struct iovec;
+
 /* Read @len bytes at @addr of process @pid without stopping it (process_vm_readv).
- * Returns the bytes read (possibly short) or -errno. */
+ * Returns the bytes read (possibly short) or -errno; -ETIMEDOUT if the read
+ * did not return within TARGET_CALL_TIMEOUT_MS. */
 ssize_t proc_mem_read(int pid, __u64 addr, void *buf, size_t len);
+
+/* The same for @nr ranges, each @remote[i] into @local[i] (of the same
+ * length), in one call: the bytes read, in order, or -errno. */
+ssize_t proc_mem_readv(int pid, const struct iovec *local, const struct iovec *remote, int nr);
 
 #endif /* __THREADLEAK_PROC_MEM_H */

@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdbool.h>
+#include <string.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
@@ -7,6 +12,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "target_call.h"
 #include "target_file.h"
 
 #define OPEN_FLAGS (O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
@@ -42,17 +48,114 @@ static int check_file(int fd)
 	return 0;
 }
 
-int target_file_open(const char *root, const char *path)
+struct open_job {
+	bool in_root;
+	char root[PATH_MAX];
+	char path[PATH_MAX];
+};
+
+static long open_job_run(void *io)
 {
+	struct open_job *job = io;
 	int fd, err;
 
-	fd = root ? open_in_root(root, path) : open(path, OPEN_FLAGS);
+	fd = job->in_root ? open_in_root(job->root, job->path) : open(job->path, OPEN_FLAGS);
 	if (fd < 0)
-		return root ? fd : -errno;
+		return job->in_root ? fd : -errno;
 	err = check_file(fd);
 	if (err) {
 		close(fd);
 		return err;
 	}
 	return fd;
+}
+
+static void open_job_release(void *io, long fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+/* On a reader: an open on a FUSE mount waits for its server (target_call.h). */
+int target_file_open(const char *root, const char *path)
+{
+	struct open_job job = { .in_root = root != NULL };
+
+	if ((root && strlen(root) >= sizeof(job.root)) || strlen(path) >= sizeof(job.path))
+		return -ENAMETOOLONG;
+	if (root)
+		strcpy(job.root, root);
+	strcpy(job.path, path);
+	return target_call(open_job_run, open_job_release, &job, sizeof(job), sizeof(job));
+}
+
+struct slurp_job {
+	char path[PATH_MAX];
+	size_t max;
+	char *data; /* the reader's, handed over on time */
+	size_t len;
+};
+
+static long slurp_job_run(void *io)
+{
+	struct slurp_job *job = io;
+	size_t cap = 4096;
+	ssize_t n;
+	int fd;
+
+	fd = open(job->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	job->data = malloc(cap + 1);
+	job->len = 0;
+	while (job->data) {
+		if (job->len == cap) {
+			char *more = cap < job->max ? realloc(job->data, 2 * cap + 1) : NULL;
+
+			if (!more)
+				break; /* cut at max */
+			job->data = more;
+			cap *= 2;
+		}
+		n = read(fd, job->data + job->len, (cap < job->max ? cap : job->max) - job->len);
+		if (n <= 0)
+			break;
+		job->len += n;
+	}
+	close(fd);
+	if (!job->data)
+		return -ENOMEM;
+	job->data[job->len] = '\0';
+	return job->len;
+}
+
+static void slurp_job_release(void *io, long ret)
+{
+	free(((struct slurp_job *)io)->data);
+}
+
+FILE *target_proc_fopen(const char *path, size_t max)
+{
+	struct slurp_job job = { .max = max };
+	FILE *f;
+	long n;
+
+	if (strlen(path) >= sizeof(job.path)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	strcpy(job.path, path);
+	n = target_call(slurp_job_run, slurp_job_release, &job, sizeof(job), sizeof(job));
+	if (n < 0) {
+		errno = -n;
+		return NULL;
+	}
+	/* a stream that owns its copy: fclose() frees it */
+	f = fmemopen(NULL, job.len + 1, "w+");
+	if (f && (fwrite(job.data, 1, job.len, f) != job.len || fseek(f, 0, SEEK_SET))) {
+		fclose(f);
+		f = NULL;
+	}
+	free(job.data);
+	return f;
 }

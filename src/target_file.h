@@ -11,6 +11,9 @@
 #ifndef __THREADLEAK_TARGET_FILE_H
 #define __THREADLEAK_TARGET_FILE_H
 
+#include <stddef.h>
+#include <stdio.h>
+
 /* Larger than any ELF file worth reading */
 #define TARGET_FILE_MAX_SIZE (4ull << 30)
 
@@ -20,8 +23,20 @@
  * without, @path is opened as is (for /proc's own links, /proc/PID/exe).
  * Returns an fd (O_CLOEXEC, O_NONBLOCK) or -errno: -EMEDIUMTYPE if the
  * file is not a regular file, is larger than TARGET_FILE_MAX_SIZE, or is
- * on FUSE.
+ * on FUSE; -ETIMEDOUT if the open did not return in time (a FUSE mount on
+ * the way: target_call.h).
  */
 int target_file_open(const char *root, const char *path);
+
+/*
+ * A /proc file of a target (maps, cmdline), read whole, at most @max bytes,
+ * on a reader: the kernel takes the target's mmap lock to write it, which
+ * the target can hold. Returns a stream over a copy, or NULL with errno
+ * (ETIMEDOUT: the read did not return in time).
+ */
+FILE *target_proc_fopen(const char *path, size_t max);
+
+/* /proc/PID/maps: 65530 mappings (vm.max_map_count) of a few hundred bytes */
+#define TARGET_MAPS_MAX (32u << 20)
 
 #endif /* __THREADLEAK_TARGET_FILE_H */

@@ -151,7 +151,11 @@ run_monitor monitor '[ "$(metric threadleak_process_incomplete $wrap)" = 1 ] &&
 	[ "$(metric threadleak_process_incomplete $copies)" = 1 ] &&
 	[ "$(metric threadleak_process_incomplete $fifo)" = 1 ] &&
 	[ "$(metric threadleak_process_goroutines $good)" = 186 ]' || exit 0
-if expect "incomplete findings" "$(jq -r 'select(.type == "finding" and .kind == "incomplete" and (.update | not) and (.resolved | not)) | .pid' "$TMP/monitor.json" | sort -n | tr '\n' ' ')" \
+# Other processes of the host may be unreadable too (other tests' hostile
+# programs): they are shown, not counted.
+jq -c "select(.type == \"finding\" and .kind == \"incomplete\" and .pid != $wrap and .pid != $copies and .pid != $fifo)" "$TMP/monitor.json" |
+	while read -r other; do echo "  elsewhere on the host: $other"; done
+if expect "incomplete findings" "$(jq -r "select(.type == \"finding\" and .kind == \"incomplete\" and (.update | not) and (.resolved | not) and (.pid == $wrap or .pid == $copies or .pid == $fifo)) | .pid" "$TMP/monitor.json" | sort -n | tr '\n' ' ')" \
 	"$(printf '%s\n' $wrap $copies $fifo | sort -n | tr '\n' ' ')"; then
 	[ $MS -le 2000 ] || { fail "$CASE" "SIGTERM took $MS ms"; exit 0; }
 	[ "$RSS" -le $((base_rss + 32768)) ] ||

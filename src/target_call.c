@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "target_call.h"
+
+struct job {
+	target_fn fn;
+	target_release_fn release;
+	long ret;
+	bool done;
+	size_t io_size;
+	unsigned char io[];
+};
+
+struct reader {
+	pthread_cond_t wake;
+	struct job *job;
+	bool abandoned;
+};
+
+/* Guards everything below and every reader's fields. */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t caller = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t done;
+static pthread_once_t done_once = PTHREAD_ONCE_INIT;
+static struct reader *current;
+static unsigned int nr_stuck;
+static __u64 nr_timeouts;
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	struct job *job;
+	long ret;
+
+	pthread_mutex_lock(&lock);
+	for (;;) {
+		while (!r->job && !r->abandoned)
+			pthread_cond_wait(&r->wake, &lock);
+		job = r->job;
+		if (!job)
+			break;
+		pthread_mutex_unlock(&lock);
+		ret = job->fn(job->io);
+		pthread_mutex_lock(&lock);
+		r->job = NULL;
+		if (r->abandoned) {
+			/* its caller has gone on: what it got is ours to release */
+			if (job->release)
+				job->release(job->io, ret);
+			free(job);
+			nr_stuck--;
+			break;
+		}
+		job->ret = ret;
+		job->done = true;
+		pthread_cond_broadcast(&done);
+	}
+	pthread_mutex_unlock(&lock);
+	pthread_cond_destroy(&r->wake);
+	free(r);
+	return NULL;
+}
+
+static void init_done(void)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&done, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
+/* A new reader, detached, with every signal blocked. Called with lock held. */
+static struct reader *reader_new(void)
+{
+	struct reader *r = calloc(1, sizeof(*r));
+	sigset_t all, old;
+	pthread_attr_t attr;
+	pthread_t thread;
+	int err;
+
+	if (!r)
+		return NULL;
+	pthread_cond_init(&r->wake, NULL);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&thread, &attr, reader_main, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (err) {
+		pthread_cond_destroy(&r->wake);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+long target_call(target_fn fn, target_release_fn release, void *io, size_t in_size, size_t io_size)
+{
+	struct job *job = in_size <= io_size ? malloc(sizeof(*job) + io_size) : NULL;
+	struct timespec deadline;
+	struct reader *r;
+	long ret;
+
+	if (!job)
+		return -ENOMEM;
+	pthread_once(&done_once, init_done);
+	job->fn = fn;
+	job->release = release;
+	job->done = false;
+	job->io_size = io_size;
+	memcpy(job->io, io, in_size);
+
+	pthread_mutex_lock(&caller);
+	pthread_mutex_lock(&lock);
+	if (!current) {
+		current = nr_stuck < TARGET_CALL_MAX_STUCK ? reader_new() : NULL;
+		if (!current) {
+			ret = nr_stuck < TARGET_CALL_MAX_STUCK ? -EAGAIN : -ETIMEDOUT;
+			goto fail;
+		}
+	}
+	r = current;
+	r->job = job;
+	pthread_cond_signal(&r->wake);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_nsec += (TARGET_CALL_TIMEOUT_MS % 1000) * 1000000L;
+	deadline.tv_sec += TARGET_CALL_TIMEOUT_MS / 1000 + deadline.tv_nsec / 1000000000L;
+	deadline.tv_nsec %= 1000000000L;
+	while (!job->done) {
+		if (pthread_cond_timedwait(&done, &lock, &deadline) == ETIMEDOUT && !job->done) {
+			/* leave it the job; the next call gets a new reader */
+			r->abandoned = true;
+			current = NULL;
+			nr_stuck++;
+			nr_timeouts++;
+			pthread_mutex_unlock(&lock);
+			pthread_mutex_unlock(&caller);
+			return -ETIMEDOUT;
+		}
+	}
+	ret = job->ret;
+	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&caller);
+	memcpy(io, job->io, io_size);
+	free(job);
+	return ret;
+fail:
+	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&caller);
+	free(job);
+	return ret;
+}
+
+__u64 target_call_timeouts(void)
+{
+	__u64 n;
+
+	pthread_mutex_lock(&lock);
+	n = nr_timeouts;
+	pthread_mutex_unlock(&lock);
+	return n;
+}
+
+unsigned int target_call_stuck(void)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&lock);
+	n = nr_stuck;
+	pthread_mutex_unlock(&lock);
+	return n;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Calls that can sleep in the kernel for as long as a target likes: a read
+ * of its memory while it holds its own mmap lock, an open or a read on a
+ * FUSE file system its owner serves. No signal or timer of ours ends such a
+ * sleep, so the caller never makes the call itself: a reader thread does,
+ * and the caller waits at most TARGET_CALL_TIMEOUT_MS for it.
+ *
+ * A reader that has not returned by then is abandoned with its call, which
+ * owns everything it touches (@io is copied in, and out only on time): it
+ * releases what it got (closes an fd) and exits when the kernel lets it go.
+ * The next call starts a new reader. At most TARGET_CALL_MAX_STUCK readers
+ * are left stuck at once; beyond that, calls fail at once.
+ *
+ * One caller at a time (the inspector's thread); others wait their turn.
+ */
+#ifndef __THREADLEAK_TARGET_CALL_H
+#define __THREADLEAK_TARGET_CALL_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#define TARGET_CALL_TIMEOUT_MS 1000
+#define TARGET_CALL_MAX_STUCK 8
+
+/* The call, on the reader: @io is its own copy. Returns >= 0 or -errno. */
+typedef long (*target_fn)(void *io);
+/* After an abandoned call returned: release what it got (@ret is its return). */
+typedef void (*target_release_fn)(void *io, long ret);
+
+/*
+ * Run @fn on a reader with a copy of @io (@io_size bytes, of which the
+ * first @in_size are its input), copied back when it returns in time.
+ * Returns what @fn returned, -ETIMEDOUT if it did not return in time (or
+ * too many readers are stuck), or -errno.
+ */
+long target_call(target_fn fn, target_release_fn release, void *io, size_t in_size,
+		 size_t io_size);
+
+/* Calls that timed out since the program started, and readers stuck now. */
+__u64 target_call_timeouts(void);
+unsigned int target_call_stuck(void);
+
+#endif /* __THREADLEAK_TARGET_CALL_H */
