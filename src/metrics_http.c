@@ -10,14 +10,14 @@
  * 127.0.0.1 itself), so a limit per address protects nothing; it would even
  * let them take the scraper's own share. Instead:
  *
- *  - Every exchange, a request and its response, is over within
- *    HTTP_EXCHANGE_DEADLINE_NS of its start: the accept, or the end of the
- *    previous exchange on a kept-alive connection. Bytes trickled in do not
- *    extend it: it is a deadline, not an idle timeout. The thread shuts a
- *    connection down when its deadline passes.
- *  - At most HTTP_CLIENTS connections are served at once, and no connection
- *    is refused for want of room: when one more is accepted, the one whose
- *    exchange started first is shut down (evicted).
+ *  - A connection is one exchange: we answer in the first call of the
+ *    handler, after which libmicrohttpd (0.9.75) closes the connection once
+ *    the response is sent. It must be over within HTTP_DEADLINE_NS of the
+ *    accept: bytes trickled in do not extend it (a deadline, not an idle
+ *    timeout). The thread shuts a connection down when its deadline passes.
+ *  - At most HTTP_CLIENTS connections are served at once, and none is
+ *    refused for want of room: when one more is accepted, the oldest is
+ *    shut down (evicted).
  *
  * Why that serves a scraper: its connection reaches the kernel's accept
  * queue (HTTP_LISTEN_BACKLOG deep, so a burst of hundreds of connections
@@ -28,12 +28,12 @@
  * MHD_ACCEPTS_PER_TURN + 1 a turn). Its request, sent with the connect, is
  * read, answered and written at the turn after (libmicrohttpd writes a
  * response at once when the whole request came in one read). An eviction
- * takes the oldest exchange, so the scraper's is evicted only if
- * HTTP_CLIENTS connections start after it, and at most 2 * 11 = 22 do
- * before it is answered. A turn costs microseconds per connection, so
- * slow clients, however many, cost a scraper a few turns; what could still
- * delay it is a flood of hundreds of new connections within those turns,
- * which is CPU starvation, not this endpoint's to fix.
+ * takes the oldest connection, so the scraper's is evicted only if
+ * HTTP_CLIENTS connections come after it, and at most 2 * 11 = 22 do
+ * before it is answered. A turn costs microseconds per connection, so slow
+ * clients, however many, cost a scraper a few turns; what could still delay
+ * it is a flood of hundreds of new connections within those turns, which is
+ * CPU starvation, not this endpoint's to fix.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -64,7 +64,7 @@
 #define MHD_ACCEPTS_PER_TURN 10
 /* libmicrohttpd's limit: ours, and the evictions of two turns not yet closed. */
 #define HTTP_SLOTS (HTTP_CLIENTS + 2 * (MHD_ACCEPTS_PER_TURN + 1))
-#define HTTP_EXCHANGE_DEADLINE_NS (2 * NSEC_PER_SEC)
+#define HTTP_DEADLINE_NS (2 * NSEC_PER_SEC)
 #define HTTP_LISTEN_BACKLOG 512
 
 /* "[" host "]:" port */
@@ -74,7 +74,7 @@
 struct http_client {
 	struct MHD_Connection *conn; /* NULL: a free slot */
 	int fd;
-	__u64 deadline_ns; /* CLOCK_MONOTONIC: the end of its current exchange */
+	__u64 deadline_ns; /* CLOCK_MONOTONIC: its accept + HTTP_DEADLINE_NS */
 	bool evicted;	   /* shut down; libmicrohttpd closes it next turn */
 };
 
@@ -185,16 +185,17 @@ static __u64 now_ns(void)
 	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
-/* Shut @c down: libmicrohttpd sees the hang-up, closes it and tells
- * on_connection(), which frees the slot. */
-static void evict(struct metrics_http *h, struct http_client *c)
+/* Shut @c down, counting it in @counter first: libmicrohttpd sees the
+ * hang-up, closes it and tells on_connection(), which frees the slot. */
+static void evict(struct metrics_http *h, struct http_client *c, atomic_ulong *counter)
 {
+	atomic_fetch_add(counter, 1);
 	shutdown(c->fd, SHUT_RDWR);
 	c->evicted = true;
 	h->nr_served--;
 }
 
-/* Make room for a new connection: evict the oldest exchange but @keep's. */
+/* Make room for a new connection: evict the oldest but @keep. */
 static void evict_oldest(struct metrics_http *h, const struct http_client *keep)
 {
 	struct http_client *c, *oldest = NULL;
@@ -203,10 +204,8 @@ static void evict_oldest(struct metrics_http *h, const struct http_client *keep)
 		if (c->conn && !c->evicted && c != keep &&
 		    (!oldest || c->deadline_ns < oldest->deadline_ns))
 			oldest = c;
-	if (oldest) {
-		evict(h, oldest);
-		atomic_fetch_add(&h->nr_evicted, 1);
-	}
+	if (oldest)
+		evict(h, oldest, &h->nr_evicted);
 }
 
 /* Evict the connections past their deadline; the nearest deadline left,
@@ -219,12 +218,10 @@ static __u64 expire(struct metrics_http *h, __u64 now)
 	for (c = h->clients; c < h->clients + HTTP_SLOTS; c++) {
 		if (!c->conn || c->evicted)
 			continue;
-		if (c->deadline_ns <= now) {
-			evict(h, c);
-			atomic_fetch_add(&h->nr_expired, 1);
-		} else if (c->deadline_ns < next) {
+		if (c->deadline_ns <= now)
+			evict(h, c, &h->nr_expired);
+		else if (c->deadline_ns < next)
 			next = c->deadline_ns;
-		}
 	}
 	return next;
 }
@@ -257,27 +254,11 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	}
 	c->conn = conn;
 	c->fd = info->connect_fd;
-	c->deadline_ns = now_ns() + HTTP_EXCHANGE_DEADLINE_NS;
+	c->deadline_ns = now_ns() + HTTP_DEADLINE_NS;
 	c->evicted = false;
 	*socket_context = c;
 	if (++h->nr_served > HTTP_CLIENTS)
 		evict_oldest(h, c);
-}
-
-/* An exchange ended (answered, or cut): the next starts now. */
-static void on_request_done(void *cls, struct MHD_Connection *conn, void **request_state,
-			    enum MHD_RequestTerminationCode toe)
-{
-	const union MHD_ConnectionInfo *info;
-	struct http_client *c;
-
-	(void)cls;
-	(void)request_state;
-	(void)toe;
-	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	c = info ? info->socket_context : NULL;
-	if (c && !c->evicted)
-		c->deadline_ns = now_ns() + HTTP_EXCHANGE_DEADLINE_NS;
 }
 
 /* Milliseconds to wait for: until the nearest deadline, or what
@@ -497,8 +478,7 @@ int metrics_http__start(struct metrics_http **hp, const char *addr, struct metri
 	h->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, handle_request, h, MHD_OPTION_EXTERNAL_LOGGER,
 		log_start_error, h, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned int)HTTP_SLOTS, MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
-		MHD_OPTION_NOTIFY_COMPLETED, on_request_done, h, MHD_OPTION_END);
+		(unsigned int)HTTP_SLOTS, MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_END);
 	if (!h->daemon) {
 		snprintf(msg, msg_len, "libmicrohttpd cannot serve %s: %s", h->address,
 			 h->start_error[0] ? h->start_error : "unknown error");

@@ -8,11 +8,11 @@
  *   404  any other path
  *   405  any other method (Allow: GET, HEAD)
  *
- * Whatever other local clients do, a scrape is answered within a second:
- * each request and its response must be over within 2 s of the accept (or
- * of the previous response on the connection), and of 64 connections
- * served at once the oldest makes room for a new one (metrics_http.c says
- * why that suffices).
+ * Whatever other local clients do, a scrape is answered within a second: a
+ * connection carries one request, answered and closed within 2 s of the
+ * accept, whatever the client trickles in, and of 64 connections served at
+ * once the oldest makes room for a new one (metrics_http.c says why that
+ * suffices).
  */
 #ifndef __THREADLEAK_METRICS_HTTP_H
 #define __THREADLEAK_METRICS_HTTP_H
@@ -38,7 +38,7 @@ int metrics_http__start(struct metrics_http **hp, const char *addr, struct metri
 const char *metrics_http__address(const struct metrics_http *h);
 
 /* Connections shut down since the start: to make room for a new one, and
- * because their exchange was not over by its deadline. */
+ * because they were not done by their deadline. */
 struct metrics_http_counts {
 	unsigned long evicted, expired;
 };
