@@ -34,8 +34,9 @@
  * threadleak_resident_memory_bytes and
  * threadleak_last_census_timestamp_seconds (the unix time the last census
  * ended: a census loop that stalls, while the HTTP thread goes on serving
- * the last snapshot, shows at the next scrape as its age). All names carry the threadleak_ prefix,
- * so a textfile never collides with node_exporter's own process_* metrics.
+ * the last snapshot, shows at the next scrape as its age). All names carry
+ * the threadleak_ prefix, so a textfile never collides with node_exporter's
+ * own process_* metrics.
  *
  * Label values are escaped as the format says (backslash, double quote,
  * newline); bytes that are not valid UTF-8 and control characters, which a

@@ -21,19 +21,20 @@
  *
  * Why that serves a scraper: its connection reaches the kernel's accept
  * queue (HTTP_LISTEN_BACKLOG deep, so a burst of hundreds of connections
- * does not fill it) and is accepted at the next turn of the loop:
- * libmicrohttpd stops accepting only at its own limit, HTTP_SLOTS, which is
- * HTTP_CLIENTS plus room for the evicted connections it has not closed yet
- * (it closes them the turn after, and accepts at most
- * MHD_ACCEPTS_PER_TURN + 1 a turn). Its request, sent with the connect, is
- * read, answered and written at the turn after (libmicrohttpd writes a
- * response at once when the whole request came in one read). An eviction
- * takes the oldest connection, so the scraper's is evicted only if
- * HTTP_CLIENTS connections come after it, and at most 2 * 11 = 22 do
- * before it is answered. A turn costs microseconds per connection, so slow
- * clients, however many, cost a scraper a few turns; what could still delay
- * it is a flood of hundreds of new connections within those turns, which is
- * CPU starvation, not this endpoint's to fix.
+ * does not fill it) and is accepted at the next turn of the loop.
+ * libmicrohttpd stops accepting only at its own limit, HTTP_SLOTS:
+ * HTTP_CLIENTS plus room for connections shut down and not yet closed (it
+ * closes them at the end of the turn after); should they fill it, accepting
+ * waits for that turn, and no connection is refused. Its request, sent
+ * with the connect, is read, answered and written at the turn after the
+ * accept (libmicrohttpd writes a response at once when the whole request
+ * came in one read). An eviction takes the oldest connection, so the
+ * scraper's is evicted only if HTTP_CLIENTS connections come after it,
+ * and libmicrohttpd accepts at most HTTP_ACCEPTS_PER_TURN + 1 = 11 a turn:
+ * at most 22 before the scraper is answered. A turn costs microseconds per
+ * connection, so slow clients, however many, cost a scraper a few turns;
+ * what could still delay it is a flood of hundreds of new connections
+ * within those turns, which is CPU starvation, not this endpoint's to fix.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -61,9 +62,9 @@
 /* Connections served at once; more evict the oldest. */
 #define HTTP_CLIENTS 64
 /* libmicrohttpd's accept loop takes at most this many, plus one, a turn. */
-#define MHD_ACCEPTS_PER_TURN 10
+#define HTTP_ACCEPTS_PER_TURN 10
 /* libmicrohttpd's limit: ours, and the evictions of two turns not yet closed. */
-#define HTTP_SLOTS (HTTP_CLIENTS + 2 * (MHD_ACCEPTS_PER_TURN + 1))
+#define HTTP_SLOTS (HTTP_CLIENTS + 2 * (HTTP_ACCEPTS_PER_TURN + 1))
 #define HTTP_DEADLINE_NS (2 * NSEC_PER_SEC)
 #define HTTP_LISTEN_BACKLOG 512
 
@@ -478,7 +479,8 @@ int metrics_http__start(struct metrics_http **hp, const char *addr, struct metri
 	h->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, handle_request, h, MHD_OPTION_EXTERNAL_LOGGER,
 		log_start_error, h, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned int)HTTP_SLOTS, MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_END);
+		(unsigned int)HTTP_SLOTS, MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+		MHD_OPTION_END);
 	if (!h->daemon) {
 		snprintf(msg, msg_len, "libmicrohttpd cannot serve %s: %s", h->address,
 			 h->start_error[0] ? h->start_error : "unknown error");
