@@ -17,12 +17,14 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "metrics.h"
 #include "proc_cgroup.h"
 #include "utf8.h"
 
 #define NSEC_PER_SEC 1000000000ULL
+#define NSEC_PER_MSEC 1000000ULL
 #define NSEC_PER_USEC 1000ULL
 
 /* The per-process metrics, in the order they are rendered. */
@@ -440,6 +442,10 @@ static void write_daemon_families(FILE *out, const struct metrics *m, size_t nr_
 			 "Threads not counted because a BPF map was full.", cs->lost_threads);
 	if (!self)
 		return;
+	/* Milliseconds: what a float64 of unix seconds holds exactly enough. */
+	write_seconds_metric(out, "threadleak_last_census_timestamp_seconds", "gauge",
+			     "Unix time at which the last census ended.",
+			     self->unix_ns - self->unix_ns % NSEC_PER_MSEC);
 	write_seconds_metric(out, "threadleak_cpu_seconds_total", "counter",
 			     "CPU time threadleak itself used, user and system.", self->cpu_ns);
 	write_u64_metric(out, "threadleak_resident_memory_bytes", "gauge",
@@ -602,10 +608,13 @@ out:
 int metrics_self__read(struct metrics_self *self)
 {
 	unsigned long long resident_pages;
+	struct timespec now;
 	struct rusage ru;
 	FILE *f;
 	int n;
 
+	clock_gettime(CLOCK_REALTIME, &now);
+	self->unix_ns = now.tv_sec * NSEC_PER_SEC + now.tv_nsec;
 	if (getrusage(RUSAGE_SELF, &ru))
 		return -errno;
 	self->cpu_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * NSEC_PER_SEC +

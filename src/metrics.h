@@ -30,9 +30,13 @@
  * The daemon's own: threadleak_processes, threadleak_processes_aggregated,
  * threadleak_censuses_total, threadleak_census_duration_seconds,
  * threadleak_events_total, threadleak_lost_events_total,
- * threadleak_lost_threads_total, threadleak_cpu_seconds_total and
- * threadleak_resident_memory_bytes. All names carry the threadleak_ prefix,
- * so a textfile never collides with node_exporter's own process_* metrics.
+ * threadleak_lost_threads_total, threadleak_cpu_seconds_total,
+ * threadleak_resident_memory_bytes and
+ * threadleak_last_census_timestamp_seconds (the unix time the last census
+ * ended: a census loop that stalls, while the HTTP thread goes on serving
+ * the last snapshot, shows at the next scrape as its age). All names carry
+ * the threadleak_ prefix, so a textfile never collides with node_exporter's
+ * own process_* metrics.
  *
  * Label values are escaped as the format says (backslash, double quote,
  * newline); bytes that are not valid UTF-8 and control characters, which a
@@ -65,10 +69,11 @@ struct metrics_opts {
 	const char *proc_root;
 };
 
-/* The daemon's own resource use. */
+/* The daemon's own state at the end of a census. */
 struct metrics_self {
 	__u64 cpu_ns;	 /* user + system CPU time, all threads */
 	__u64 rss_bytes; /* resident set size now */
+	__u64 unix_ns;	 /* wall-clock time of the reading: when the census ended */
 };
 
 struct metrics;
@@ -119,7 +124,8 @@ int metrics__write_textfile(struct metrics *m, const char *dir);
 /* Processes whose state is kept: those the last census sampled. */
 size_t metrics__nr_procs(const struct metrics *m);
 
-/* This process's CPU time and resident memory now. 0 or -errno. */
+/* The time now and this process's CPU time and resident memory. 0 or
+ * -errno (the time is read in any case). */
 int metrics_self__read(struct metrics_self *self);
 
 #endif /* __THREADLEAK_METRICS_H */

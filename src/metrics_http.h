@@ -8,7 +8,11 @@
  *   404  any other path
  *   405  any other method (Allow: GET, HEAD)
  *
- * At most 16 connections, 8 per client address, closed after 10 s idle.
+ * Whatever other local clients do, a scrape is answered within a second: a
+ * connection carries one request, answered and closed within 2 s of the
+ * accept, whatever the client trickles in, and of 64 connections served at
+ * once the oldest makes room for a new one (metrics_http.c says why that
+ * suffices).
  */
 #ifndef __THREADLEAK_METRICS_HTTP_H
 #define __THREADLEAK_METRICS_HTTP_H
@@ -32,6 +36,14 @@ int metrics_http__start(struct metrics_http **hp, const char *addr, struct metri
 
 /* Where it listens, with the port it got: "127.0.0.1:9464", "[::1]:9464". */
 const char *metrics_http__address(const struct metrics_http *h);
+
+/* Connections shut down since the start: to make room for a new one, and
+ * because they were not done by their deadline. */
+struct metrics_http_counts {
+	unsigned long evicted, expired;
+};
+
+void metrics_http__counts(const struct metrics_http *h, struct metrics_http_counts *counts);
 
 /* Stop serving (waits for the server thread), close the socket, free @h. */
 void metrics_http__stop(struct metrics_http *h);

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include "metrics.h"
@@ -146,6 +147,9 @@ static const char expected_exposition[] =
 	"# HELP threadleak_lost_threads_total Threads not counted because a BPF map was full.\n"
 	"# TYPE threadleak_lost_threads_total counter\n"
 	"threadleak_lost_threads_total 1\n"
+	"# HELP threadleak_last_census_timestamp_seconds Unix time at which the last census ended.\n"
+	"# TYPE threadleak_last_census_timestamp_seconds gauge\n"
+	"threadleak_last_census_timestamp_seconds 1795687518.397\n"
 	"# HELP threadleak_cpu_seconds_total CPU time threadleak itself used, user and system.\n"
 	"# TYPE threadleak_cpu_seconds_total counter\n"
 	"threadleak_cpu_seconds_total 1.25\n"
@@ -174,7 +178,11 @@ static int feed_two_processes(struct metrics *m)
 
 void test_metrics_exposition(void)
 {
-	struct metrics_self self = { .cpu_ns = 1250000000, .rss_bytes = 4096 };
+	struct metrics_self self = {
+		.cpu_ns = 1250000000,
+		.rss_bytes = 4096,
+		.unix_ns = 1795687518397654321ULL, /* to the millisecond */
+	};
 	struct metrics *m = metrics__new(NULL);
 	char *text = NULL;
 
@@ -226,6 +234,7 @@ void test_metrics_label_escaping(void)
 				fprintf(stderr, "%s", text);
 			ASSERT_TRUE(strstr(text, "cgroup=\"/a\\\"b\\\\c\"}"), "cgroup escaped");
 			ASSERT_FALSE(strstr(text, "threadleak_cpu_seconds_total"), "no self");
+			ASSERT_FALSE(strstr(text, "threadleak_last_census"), "no time");
 		}
 		free(text);
 		metrics__free(m);
@@ -543,11 +552,17 @@ void test_metrics_self_read(void)
 {
 	struct metrics_self self = { 0 };
 	volatile unsigned long spin = 0;
+	struct timespec before, after;
 
 	while (spin < 20000000)
 		spin++;
+	clock_gettime(CLOCK_REALTIME, &before);
 	if (!ASSERT_OK(metrics_self__read(&self), "read"))
 		return;
+	clock_gettime(CLOCK_REALTIME, &after);
+	ASSERT_TRUE(self.unix_ns >= before.tv_sec * 1000000000ULL + before.tv_nsec &&
+			    self.unix_ns <= after.tv_sec * 1000000000ULL + after.tv_nsec,
+		    "the time of the reading");
 	ASSERT_TRUE(self.cpu_ns > 0, "cpu time");
 	ASSERT_TRUE(self.rss_bytes > 4096, "rss");
 }

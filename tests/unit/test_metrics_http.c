@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The endpoint on loopback, no root needed: status codes, headers and body
- * through a plain socket client, and the errors at start.
+ * through a plain socket client, the errors at start, and hostile clients:
+ * one that trickles bytes past its deadline, many slow ones from many
+ * loopback addresses while 127.0.0.1 scrapes.
  */
 #include <errno.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include "metrics_http.h"
 #include "test.h"
@@ -280,5 +286,159 @@ void test_metrics_http_bad_address(void)
 		ASSERT_TRUE(strstr(msg, cases[i].addr) != NULL, msg);
 		ASSERT_TRUE(h == NULL, "no server");
 	}
+	metrics__free(m);
+}
+
+static double seconds_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A connection from 127.0.0.@host to the server's port, or -1. */
+static int connect_from(unsigned int host, const char *server_addr)
+{
+	struct sockaddr_in src = { .sin_family = AF_INET }, dst = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	src.sin_addr.s_addr = htonl(INADDR_LOOPBACK - 1 + host);
+	dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	dst.sin_port = htons(atoi(strrchr(server_addr, ':') + 1));
+	if (fd >= 0 && (bind(fd, (struct sockaddr *)&src, sizeof(src)) ||
+			connect(fd, (struct sockaddr *)&dst, sizeof(dst)))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static bool send_text(int fd, const char *s)
+{
+	return send(fd, s, strlen(s), MSG_NOSIGNAL) == (ssize_t)strlen(s);
+}
+
+/* Whether the server closed @fd, waiting up to @ms for it. */
+static bool closed_within(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char buf[4096];
+
+	while (poll(&p, 1, ms) == 1) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n <= 0)
+			return n == 0 || (errno != EAGAIN && errno != EINTR);
+	}
+	return false;
+}
+
+/*
+ * A connection that trickles a header line every 100 ms: its deadline is
+ * 2 s from the accept, whatever it sends. A scrape meanwhile is answered.
+ */
+void test_metrics_http_deadline(void)
+{
+	struct metrics *m = metrics_with_one_census();
+	struct metrics_http_counts counts;
+	struct metrics_http *h = NULL;
+	struct http_reply r = { 0 };
+	double start, closed_at = 0;
+	char msg[256] = "";
+	int fd = -1, i;
+
+	if (!ASSERT_TRUE(m, "metrics") ||
+	    !ASSERT_OK(metrics_http__start(&h, "127.0.0.1:0", m, msg, sizeof(msg)), msg))
+		goto out;
+	fd = connect_from(2, metrics_http__address(h));
+	start = seconds_now();
+	if (!ASSERT_TRUE(fd >= 0 && send_text(fd, "GET /metrics HTTP/1.1\r\n"), "connect"))
+		goto out;
+	for (i = 0; i < 40 && !closed_at; i++) {
+		if (i == 5 &&
+		    ASSERT_OK(http_request(metrics_http__address(h), "GET", "/metrics", &r),
+			      "scrape"))
+			ASSERT_EQ(r.status, 200, "status");
+		if (closed_within(fd, 100))
+			closed_at = seconds_now() - start;
+		else
+			send_text(fd, "X-Slow: 1\r\n");
+	}
+	http_reply_free(&r);
+	printf("  deadline: a trickling connection closed %.3f s after it connected\n", closed_at);
+	ASSERT_NEAR(closed_at, 2.1, 0.15, "closed 2 s after it connected");
+	metrics_http__counts(h, &counts);
+	ASSERT_EQ(counts.expired, 1, "expired");
+	ASSERT_EQ(counts.evicted, 0, "evicted");
+out:
+	if (fd >= 0)
+		close(fd);
+	metrics_http__stop(h);
+	metrics__free(m);
+}
+
+#define SLOW_CLIENTS 150
+#define SERVED_AT_ONCE 64
+
+/*
+ * 150 connections from 127.0.0.2 to 127.0.0.151, each with half a
+ * request: 86 are evicted at once, and one more by the first scrape from
+ * 127.0.0.1 (the next find room, the scrapes before them being closed);
+ * each scrape is answered within a second; the other 63 expire.
+ */
+void test_metrics_http_slow_clients(void)
+{
+	struct metrics *m = metrics_with_one_census();
+	struct metrics_http_counts counts = { 0 };
+	struct metrics_http *h = NULL;
+	struct http_reply r = { 0 };
+	int fds[SLOW_CLIENTS], i, nr_open = 0, nr_closed = 0;
+	double end, t, worst = 0;
+	char msg[256] = "";
+
+	for (i = 0; i < SLOW_CLIENTS; i++)
+		fds[i] = -1;
+	if (!ASSERT_TRUE(m, "metrics") ||
+	    !ASSERT_OK(metrics_http__start(&h, "127.0.0.1:0", m, msg, sizeof(msg)), msg))
+		goto out;
+	for (i = 0; i < SLOW_CLIENTS; i++) {
+		fds[i] = connect_from(2 + i, metrics_http__address(h));
+		nr_open += fds[i] >= 0 && send_text(fds[i], "GET /metrics HTTP/1.1\r\n");
+	}
+	if (!ASSERT_EQ(nr_open, SLOW_CLIENTS, "slow connections"))
+		goto out;
+	for (end = seconds_now() + 1; seconds_now() < end; usleep(1000)) {
+		metrics_http__counts(h, &counts);
+		if (counts.evicted >= SLOW_CLIENTS - SERVED_AT_ONCE)
+			break;
+	}
+	ASSERT_EQ(counts.evicted, SLOW_CLIENTS - SERVED_AT_ONCE, "evicted to make room");
+	for (i = 0; i < 10; i++) {
+		t = seconds_now();
+		if (!ASSERT_OK(http_request(metrics_http__address(h), "GET", "/metrics", &r),
+			       "scrape") ||
+		    !ASSERT_EQ(r.status, 200, "status"))
+			break;
+		http_reply_free(&r);
+		t = seconds_now() - t;
+		worst = t > worst ? t : worst;
+	}
+	http_reply_free(&r);
+	printf("  slow_clients: 10 scrapes beside %d slow connections, the slowest %.1f ms\n",
+	       SLOW_CLIENTS, worst * 1000);
+	ASSERT_TRUE(worst < 1, "every scrape within 1 s");
+	for (i = 0; i < SLOW_CLIENTS; i++)
+		nr_closed += closed_within(fds[i], 3000);
+	ASSERT_EQ(nr_closed, SLOW_CLIENTS, "all closed by the server");
+	metrics_http__counts(h, &counts);
+	printf("  slow_clients: %lu evicted, %lu expired\n", counts.evicted, counts.expired);
+	ASSERT_EQ(counts.evicted, SLOW_CLIENTS - SERVED_AT_ONCE + 1, "evicted");
+	ASSERT_EQ(counts.expired, SERVED_AT_ONCE - 1, "expired");
+out:
+	for (i = 0; i < SLOW_CLIENTS; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	metrics_http__stop(h);
 	metrics__free(m);
 }
