@@ -27,7 +27,7 @@ endif
 
 # Tools and libraries the build needs; missing ones trigger install-deps.sh.
 DEPS_OK := $(shell command -v $(CLANG) >/dev/null && command -v $(BPFTOOL) >/dev/null && \
-	     pkg-config --exists libbpf libelf libdw zlib libmicrohttpd 2>/dev/null && echo yes)
+	     pkg-config --exists libbpf libelf libdw zlib libmicrohttpd fuse3 2>/dev/null && echo yes)
 
 # clang -target bpf does not search the system's multiarch directories.
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
@@ -125,6 +125,12 @@ $(OUTPUT)/tests/metrics_demo: tests/monitor/metrics_demo.c \
 			      $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# A FUSE file system that stops answering, for the stall test.
+$(OUTPUT)/tests/fuse_stall: tests/progs/fuse_stall.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) -g -O2 -Wall -Werror -Wno-unused-parameter $(shell pkg-config --cflags fuse3) $< \
+		$(shell pkg-config --libs fuse3) -o $@
 
 $(OUTPUT)/tests/%: tests/progs/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)

@@ -174,12 +174,18 @@ static void proc_close_syms(struct inspector *in, struct insp_proc *p)
 	in->nr_open--;
 }
 
-static void proc_reset(struct inspector *in, struct insp_proc *p)
+/* Its Go reader and what it holds (allgs, buffers of megabytes). */
+static void go_close(struct insp_proc *p)
 {
 	go_inspect__free(p->go_inspect);
 	p->go_inspect = NULL;
 	go_proc__close(p->go);
 	p->go = NULL;
+}
+
+static void proc_reset(struct inspector *in, struct insp_proc *p)
+{
+	go_close(p);
 	p->go_state = 0;
 	proc_close_syms(in, p);
 	tdestroy(p->threads, free);
@@ -596,9 +602,13 @@ static void go_census_one(const void *node, VISIT which, void *closure)
 	case -EFAULT:
 	case -EIO:
 		/* Its data is not a Go runtime's (never again), or too big. */
-		p->go_retry_seq = err == -EPROTO ? ~0ull : in->census_seq + GO_RETRY_CENSUSES;
 		in->go_err = emit_incomplete(in, p, in->census_ts, RPI_PART_GOROUTINES, err,
 					     go_inspect__why(p->go_inspect));
+		p->go_retry_seq = in->census_seq + GO_RETRY_CENSUSES;
+		if (err == -EPROTO) {
+			go_close(p);
+			p->go_state = -1;
+		}
 		return;
 	default:
 		in->go_err = err;

@@ -8,6 +8,7 @@
 #include "target_call.h"
 
 #define MEM_MAX_IOV 1024 /* UIO_MAXIOV */
+#define MEM_JOB_MAX (1u << 20)
 
 /*
  * One process_vm_readv, as a reader runs it (target_call): the remote
@@ -38,33 +39,16 @@ static long mem_job_run(void *io)
 	return n < 0 ? -errno : n;
 }
 
-/*
- * The kernel copies page by page and stops at the first page it cannot
- * read, returning what it copied so far: a read that runs off the end of a
- * mapping is short, not an error. Only a read whose first page is unmapped
- * fails (-EFAULT); -ESRCH means the process is gone. The read happens on a
- * reader thread: a process that holds its own mmap lock makes it sleep, and
- * then it is -ETIMEDOUT (target_call.h).
- */
-ssize_t proc_mem_readv(int pid, const struct iovec *local, const struct iovec *remote, int nr)
+/* One job: @nr ranges, @len bytes in all. */
+static ssize_t readv_job(int pid, const struct iovec *local, const struct iovec *remote, int nr,
+			 size_t len)
 {
-	size_t len = 0, head, done;
-	struct mem_job *job;
+	size_t head = sizeof(struct mem_job) + nr * sizeof(*remote), done;
+	struct mem_job *job = malloc(head + len);
 	__u8 *data;
 	long n;
 	int i;
 
-	if (nr <= 0 || nr > MEM_MAX_IOV)
-		return nr ? -EINVAL : 0;
-	for (i = 0; i < nr; i++) {
-		if (local[i].iov_len != remote[i].iov_len)
-			return -EINVAL;
-		len += remote[i].iov_len;
-	}
-	if (!len)
-		return 0;
-	head = sizeof(*job) + nr * sizeof(*remote);
-	job = malloc(head + len);
 	if (!job)
 		return -ENOMEM;
 	job->pid = pid;
@@ -82,6 +66,56 @@ ssize_t proc_mem_readv(int pid, const struct iovec *local, const struct iovec *r
 	}
 	free(job);
 	return n;
+}
+
+/*
+ * The kernel copies page by page and stops at the first page it cannot
+ * read, returning what it copied so far: a read that runs off the end of a
+ * mapping is short, not an error. Only a read whose first page is unmapped
+ * fails (-EFAULT); -ESRCH means the process is gone. The read happens on a
+ * reader thread (a process that holds its own mmap lock makes it sleep,
+ * and then it is -ETIMEDOUT: target_call.h), in jobs of at most
+ * MEM_JOB_MAX bytes, so its copy costs little memory however large it is.
+ */
+ssize_t proc_mem_readv(int pid, const struct iovec *local, const struct iovec *remote, int nr)
+{
+	struct iovec l[MEM_MAX_IOV], r[MEM_MAX_IOV];
+	size_t total = 0, len, off = 0;
+	ssize_t n;
+	int i = 0, k;
+
+	if (nr < 0 || nr > MEM_MAX_IOV)
+		return -EINVAL;
+	for (k = 0; k < nr; k++)
+		if (local[k].iov_len != remote[k].iov_len)
+			return -EINVAL;
+	while (i < nr) {
+		/* a job: the next ranges, the last one maybe a piece of one */
+		for (k = 0, len = 0; i < nr && len < MEM_JOB_MAX; k++) {
+			size_t part = remote[i].iov_len - off;
+
+			if (part > MEM_JOB_MAX - len)
+				part = MEM_JOB_MAX - len;
+			l[k].iov_base = (__u8 *)local[i].iov_base + off;
+			r[k].iov_base = (__u8 *)remote[i].iov_base + off;
+			l[k].iov_len = r[k].iov_len = part;
+			len += part;
+			off += part;
+			if (off == remote[i].iov_len) {
+				i++;
+				off = 0;
+			}
+		}
+		if (!len)
+			continue;
+		n = readv_job(pid, l, r, k, len);
+		if (n < 0)
+			return total ? (ssize_t)total : n;
+		total += n;
+		if ((size_t)n < len)
+			break;
+	}
+	return total;
 }
 
 ssize_t proc_mem_read(int pid, __u64 addr, void *buf, size_t len)
