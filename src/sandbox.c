@@ -98,14 +98,10 @@ static int status_hex(const char *status, const char *key, __u64 *val)
 	return 0;
 }
 
-/*
- * Has thread @tid of this process dropped to @keep? 1 yes, 0 not yet,
- * -ENOENT when it has exited.
- */
-static int task_dropped(int tid, __u64 keep)
+/* /proc/self/task/TID/status into @buf; -ENOENT when the thread has exited. */
+static int read_task_status(int tid, char *buf, size_t size)
 {
-	char path[64], status[4096];
-	__u64 prm, eff, inh, amb;
+	char path[64];
 	ssize_t n;
 	int fd;
 
@@ -113,11 +109,25 @@ static int task_dropped(int tid, __u64 keep)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -ENOENT;
-	n = read(fd, status, sizeof(status) - 1);
+	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
 		return -ENOENT;
-	status[n] = '\0';
+	buf[n] = '\0';
+	return 0;
+}
+
+/*
+ * Has thread @tid of this process dropped to @keep? 1 yes, 0 not yet,
+ * -ENOENT when it has exited.
+ */
+static int task_dropped(int tid, __u64 keep)
+{
+	__u64 prm, eff, inh, amb;
+	char status[4096];
+
+	if (read_task_status(tid, status, sizeof(status)))
+		return -ENOENT;
 	if (status_hex(status, "\nCapPrm:\t", &prm) || status_hex(status, "\nCapEff:\t", &eff) ||
 	    status_hex(status, "\nCapInh:\t", &inh) || status_hex(status, "\nCapAmb:\t", &amb))
 		return -ENOENT;
@@ -394,6 +404,8 @@ static void selftest(void)
 	char *const argv[] = { "threadleak-sandbox-selftest", NULL };
 	union bpf_attr attr = {};
 	int e_exec, e_ptrace, e_bpf, e_thread = 0;
+	char status[4096];
+	__u64 eff = ~0ULL;
 	pthread_t th;
 
 	errno = 0;
@@ -407,12 +419,15 @@ static void selftest(void)
 	e_bpf = errno;
 	if (pthread_create(&th, NULL, selftest_thread, &e_thread) || pthread_join(th, NULL))
 		e_thread = -1;
+	if (!read_task_status(gettid(), status, sizeof(status)))
+		status_hex(status, "\nCapEff:\t", &eff);
 	fprintf(stderr,
 		"threadleak: sandbox selftest: execve %s, ptrace %s, bpf(BPF_PROG_LOAD) %s, "
-		"execve in a new thread %s\n",
+		"execve in a new thread %s; capabilities %#llx\n",
 		strerrorname_np(e_exec) ?: "0", strerrorname_np(e_ptrace) ?: "0",
-		strerrorname_np(e_bpf) ?: "0", e_thread < 0 ? "no thread" :
-		strerrorname_np(e_thread) ?: "0");
+		strerrorname_np(e_bpf) ?: "0",
+		e_thread < 0 ? "no thread" : strerrorname_np(e_thread) ?: "0",
+		(unsigned long long)eff);
 }
 
 static bool env_set(const char *name)
