@@ -182,8 +182,11 @@ static const struct argp_option opt_tuning[] = {
 };
 
 static const struct argp_option opt_sandbox[] = {
+	{ NULL, 0, NULL, 0, "Security:", 7 },
 	{ "no-sandbox", OPT_NO_SANDBOX, NULL, 0,
-	  "Keep every capability and system call (debugging; see Security in README)", 7 },
+	  "Do not drop capabilities or filter system calls once started (debugging; see "
+	  "Security in README)",
+	  7 },
 	{},
 };
 
