@@ -128,6 +128,8 @@ struct proc_state {
 	unsigned int nr_long_waits;
 	unsigned int long_waits_dropped;
 	struct kept_finding *findings, **findings_tail;
+	/* its last rec_proc_incomplete, per part: said again only if it changes */
+	__u16 incomplete_reason[RPI_PART_THREADS + 1];
 
 	bool sampled;
 	struct proc_summary sum;
@@ -1575,6 +1577,34 @@ static int feed_census(struct detector *d, const struct rec_census *c)
 	return err;
 }
 
+/*
+ * Part of a process could not be read: a finding, once per part and
+ * reason, kept for the summary.
+ */
+static int feed_proc_incomplete(struct detector *d, const struct rec_proc_incomplete *r)
+{
+	struct proc_state *p = proc_find(d, r->hdr.tgid);
+	struct kept_finding *k;
+
+	if (!p || p->exited || !r->part || r->part > RPI_PART_THREADS ||
+	    p->incomplete_reason[r->part] == r->reason)
+		return 0;
+	p->incomplete_reason[r->part] = r->reason;
+	k = keep_finding(p);
+	if (!k)
+		return -ENOMEM;
+	k->f.kind = FINDING_INCOMPLETE;
+	k->f.ts_ns = r->hdr.ts_ns;
+	k->f.pid = p->tgid;
+	memcpy(k->f.comm, p->comm, REC_COMM_LEN);
+	k->f.part = r->part;
+	k->f.reason = r->reason;
+	k->f.err = r->err;
+	k->f.why = obstack_copy0(&k->ob, r->why, strnlen(r->why, sizeof(r->why)));
+	finding_emit(d, &k->f);
+	return 0;
+}
+
 int detector__feed(struct detector *d, const struct rec_hdr *rec)
 {
 	switch (rec->type) {
@@ -1602,6 +1632,8 @@ int detector__feed(struct detector *d, const struct rec_hdr *rec)
 		return feed_goroutine(d, (const struct rec_goroutine *)rec);
 	case REC_GO_CENSUS:
 		return feed_go_census(d, (const struct rec_go_census *)rec);
+	case REC_PROC_INCOMPLETE:
+		return feed_proc_incomplete(d, (const struct rec_proc_incomplete *)rec);
 	default:
 		return 0; /* REC_PROC_INFO: for replay --info, not for findings */
 	}

@@ -82,6 +82,7 @@ enum finding_kind {
 	FINDING_LONG_WAIT,
 	FINDING_DEADLOCK,
 	FINDING_GOROUTINE_LEAK,
+	FINDING_INCOMPLETE, /* part of the process could not be read */
 };
 
 /* A thread as a finding shows it: strings valid during the callback. */
@@ -138,6 +139,12 @@ struct finding {
 	const struct finding_ctx *members;
 	unsigned int nr_members;
 	enum primitive prim;
+
+	/* Incomplete: what could not be read (rec_proc_incomplete). */
+	enum rec_incomplete_part part;
+	enum rec_incomplete_reason reason;
+	int err;
+	const char *why;
 };
 
 struct detector_sink {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "go_binary.h"
+#include "target_file.h"
 
 #define BUILDINFO_MAGIC "\xff Go buildinf:"
 #define BUILDINFO_MAGIC_LEN 14
@@ -272,9 +273,9 @@ int go_binary__open(struct go_binary **binp, const char *path)
 	bin = calloc(1, sizeof(*bin));
 	if (!bin)
 		return -ENOMEM;
-	bin->fd = open(path, O_RDONLY | O_CLOEXEC);
+	bin->fd = target_file_open(NULL, path);
 	if (bin->fd < 0) {
-		err = -errno;
+		err = bin->fd;
 		free(bin);
 		return err;
 	}

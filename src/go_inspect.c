@@ -11,6 +11,9 @@
 #define GO_STACK_MAX REC_STACK_MAX
 /* The module of Go code in symbol records: the program's own binary. */
 #define GO_MODULE "go"
+/* Creation sites (go statement, function) of one process: a program has a
+ * few thousand at most; more is a process writing its own gs. */
+#define GO_MAX_SITES 16384
 
 /* A creation site: which census last took a stack there. */
 struct go_site {
@@ -23,13 +26,17 @@ struct go_inspect {
 	struct go_proc *gp;
 	__u32 tgid;
 	void *sites; /* tree of struct go_site */
+	unsigned int nr_sites;
 	__u64 seq;   /* census number */
+	const char *why; /* of the last census's error, if its own */
 	char sym_buf[sizeof(struct rec_symbol) + REC_SYMBOL_TEXT_MAX];
 };
 
 struct census_ctx {
 	struct go_inspect *gi;
-	const struct go_inspect_ops *ops;
+	const struct go_inspect_ops *ops; /* census_ops: the caller's, watched */
+	const struct go_inspect_ops *caller_ops;
+	int emit_err; /* the caller's emit failed: not the process's doing */
 	__u64 ts;
 	__u32 nr;
 };
@@ -124,6 +131,10 @@ static int site_stack(struct census_ctx *cc, const struct go_goroutine *g)
 
 	node = tfind(&key, &gi->sites, site_cmp);
 	if (!node) {
+		if (gi->nr_sites == GO_MAX_SITES) {
+			gi->why = "more creation sites than a Go program has";
+			return -E2BIG;
+		}
 		s = calloc(1, sizeof(*s));
 		if (!s)
 			return -ENOMEM;
@@ -133,6 +144,7 @@ static int site_stack(struct census_ctx *cc, const struct go_goroutine *g)
 			free(s);
 			return -ENOMEM;
 		}
+		gi->nr_sites++;
 	}
 	s = *node;
 	if (s->stacked_seq == gi->seq)
@@ -145,6 +157,8 @@ static int site_stack(struct census_ctx *cc, const struct go_goroutine *g)
 		.kind = CTX_GOROUTINE,
 	};
 	n = go_proc__stack(gi->gp, g, rec.pcs, GO_STACK_MAX, &rec.flags);
+	if (n == -EPROTO || n == -ETIME)
+		return n;
 	if (n <= 0)
 		return 0; /* it runs, or ran while read: the next one may do */
 	s->stacked_seq = gi->seq;
@@ -201,26 +215,57 @@ static int on_goroutine(void *arg, const struct go_goroutine *g)
 	return 0;
 }
 
+/* The caller's emit, with its errors told apart from the process's. */
+static int census_emit(void *ctx, const void *rec, size_t len)
+{
+	struct census_ctx *cc = ctx;
+	int err = cc->caller_ops->emit(cc->caller_ops->ctx, rec, len);
+
+	if (err && !cc->emit_err)
+		cc->emit_err = err;
+	return err;
+}
+
+static bool census_named(void *ctx, __u64 addr)
+{
+	struct census_ctx *cc = ctx;
+
+	return cc->caller_ops->named(cc->caller_ops->ctx, addr);
+}
+
+const char *go_inspect__why(const struct go_inspect *gi)
+{
+	return gi->why ? gi->why : go_proc__why(gi->gp);
+}
+
 int go_inspect__census(struct go_inspect *gi, __u64 ts, const struct go_inspect_ops *ops)
 {
-	struct census_ctx cc = { .gi = gi, .ops = ops, .ts = ts };
+	struct census_ctx cc = { .gi = gi, .caller_ops = ops, .ts = ts };
+	struct go_inspect_ops watched = { census_emit, census_named, &cc };
 	struct rec_go_census rec = {
 		.hdr = { .type = REC_GO_CENSUS, .size = sizeof(rec), .tgid = gi->tgid },
 	};
 	bool incomplete = false;
 	struct timespec t0, t1;
-	int n;
+	int n, err;
 
+	cc.ops = &watched;
 	gi->seq++;
+	gi->why = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	n = go_proc__census(gi->gp, on_goroutine, &cc, &incomplete);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (n < 0 && n != -EAGAIN)
+	if (cc.emit_err)
+		return cc.emit_err;
+	if (n < 0 && n != -EAGAIN && n != -ESRCH && n != -EPERM && n != -ENOMEM)
+		incomplete = true; /* the caller says why, after this census's record */
+	else if (n < 0 && n != -EAGAIN)
 		return n;
 	rec.hdr.ts_ns = ts;
 	rec.nr_goroutines = cc.nr;
 	rec.flags = incomplete || n < 0 ? RGC_INCOMPLETE : 0;
 	rec.duration_ns = (t1.tv_sec - t0.tv_sec) * 1000000000ULL + t1.tv_nsec - t0.tv_nsec;
 	snprintf(rec.go_version, sizeof(rec.go_version), "%s", go_proc__version(gi->gp));
-	return ops->emit(ops->ctx, &rec, sizeof(rec));
+	err = ops->emit(ops->ctx, &rec, sizeof(rec));
+	return err ? err : n < 0 && n != -EAGAIN ? n : 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 #include "go_binary.h"
 #include "go_layout.h"
@@ -12,14 +13,17 @@
 #include "go_runtime.h"
 #include "go_unwind.h"
 #include "proc_mem.h"
+#include "target_addr.h"
 
 #define G_BATCH 4096		  /* gs per process_vm_readv */
 #define IOV_BATCH 1024		  /* iovecs per process_vm_readv (UIO_MAXIOV) */
 #define G_MAX_STRIDE 2048	  /* gs this close are read as one range */
-#define MAX_GOROUTINES (1u << 26) /* more in allgs is a misread */
+#define MAX_STACK (1ull << 32)	  /* a goroutine's stack; Go's own limit is 1 GB */
+#define CLOCK_EVERY 64		  /* goroutines between looks at the time budget */
 #define ALLGS_TRIES 3		  /* reads of allgs before calling it incomplete */
 #define STACK_WINDOW (64 * 1024)  /* stack bytes read at once */
 #define THREAD_WINDOW (8 * 1024)  /* enough for the frames that say why a thread sleeps */
+#define THREAD_MAX_STACK (1u << 20) /* and they are within this of its sp */
 #define MAX_WAIT_REASONS 256
 #define THREAD_MAX_FRAMES 16
 #define THREAD_MAX_NAMES 32
@@ -55,7 +59,30 @@ struct go_proc {
 	size_t g_off[G_BATCH]; /* read_gs(): where in gbuf */
 	__u8 *stack_g;	       /* one g, for go_proc__stack() (called from a census too) */
 	struct stack_window *window;
+	struct go_proc_limits limits;
+	__u64 deadline_ns;	 /* of the census under way, CLOCK_MONOTONIC */
+	bool checked;		 /* check_runtime() saw goroutine 1 */
+	const char *why;	 /* what the last -EPROTO, -E2BIG or -ETIME was */
 };
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int fail(struct go_proc *gp, int err, const char *why)
+{
+	gp->why = why;
+	return err;
+}
+
+static bool over_time(struct go_proc *gp)
+{
+	return gp->deadline_ns && now_ns() > gp->deadline_ns;
+}
 
 static int mem_read(const struct go_proc *gp, __u64 addr, void *buf, size_t len)
 {
@@ -72,7 +99,7 @@ static int window_read(void *ctx, __u64 addr, void *buf, size_t len)
 	struct stack_window *w = gp->window;
 	ssize_t n;
 
-	if (addr < w->base || addr + len > w->base + w->len) {
+	if (!target_range_within(addr, len, w->base, w->base + w->len)) {
 		/* a new window from @addr; it may end early at an unmapped page */
 		n = proc_mem_read(gp->pid, addr, w->buf, w->chunk);
 		if (n < 0) {
@@ -92,7 +119,7 @@ static int window_read(void *ctx, __u64 addr, void *buf, size_t len)
 static void window_preload(struct go_proc *gp, __u64 lo, __u64 hi)
 {
 	struct stack_window *w = gp->window;
-	size_t len = hi - lo < sizeof(w->buf) ? hi - lo : sizeof(w->buf);
+	size_t len = hi <= lo ? 0 : hi - lo < sizeof(w->buf) ? hi - lo : sizeof(w->buf);
 	ssize_t n = proc_mem_read(gp->pid, lo, w->buf, len);
 
 	w->base = lo;
@@ -315,11 +342,14 @@ static __u32 get_u32(const __u8 *g, __u16 off)
 	return v;
 }
 
-/* The main goroutine is the first in allgs, with goid 1: a layout check. */
+/*
+ * The main goroutine is the first in allgs, with goid 1: a layout check,
+ * made once allgs has a goroutine (at open, or at the first census after).
+ */
 static int check_runtime(struct go_proc *gp)
 {
 	__u64 len, ptr, g0;
-	__u8 *g = gp->stack_g; /* free until a census */
+	__u8 *g = gp->stack_g; /* free outside go_proc__stack() */
 	int err;
 
 	err = read_allgs_header(gp, &len, &ptr);
@@ -327,14 +357,17 @@ static int check_runtime(struct go_proc *gp)
 		return err == -EFAULT ? -EPROTO : err;
 	if (!len)
 		return 0; /* the runtime is not up yet */
-	if (len > MAX_GOROUTINES || !ptr)
-		return -EPROTO;
+	if (!ptr)
+		return fail(gp, -EPROTO, "allgs has goroutines but no array");
 	err = mem_read(gp, ptr, &g0, sizeof(g0));
 	if (!err)
 		err = mem_read(gp, g0, g, gp->g_read_size);
-	if (!err && get_u64(g, gp->layout.g_goid) != 1)
-		err = -EPROTO;
-	return err == -EFAULT ? -EPROTO : err;
+	if (err)
+		return err == -EFAULT ? fail(gp, -EPROTO, "the first goroutine cannot be read") : err;
+	if (get_u64(g, gp->layout.g_goid) != 1)
+		return fail(gp, -EPROTO, "the first goroutine in allgs is not goroutine 1");
+	gp->checked = true;
+	return 0;
 }
 
 int go_proc__open(struct go_proc **gpp, const char *proc_root, int pid)
@@ -348,6 +381,7 @@ int go_proc__open(struct go_proc **gpp, const char *proc_root, int pid)
 	if (!gp)
 		return -ENOMEM;
 	gp->pid = pid;
+	go_proc__set_limits(gp, NULL);
 	snprintf(exe, sizeof(exe), "%s/%d/exe", proc_root, pid);
 	err = go_binary__open(&gp->bin, exe);
 	if (err == -ENOENT) {
@@ -407,6 +441,17 @@ void go_proc__close(struct go_proc *gp)
 	free(gp);
 }
 
+void go_proc__set_limits(struct go_proc *gp, const struct go_proc_limits *limits)
+{
+	gp->limits.mem_bytes = limits && limits->mem_bytes ? limits->mem_bytes : GO_PROC_MEM_DEFAULT;
+	gp->limits.time_ns = limits && limits->time_ns ? limits->time_ns : GO_PROC_TIME_DEFAULT;
+}
+
+const char *go_proc__why(const struct go_proc *gp)
+{
+	return gp->why ? gp->why : "";
+}
+
 const char *go_proc__version(const struct go_proc *gp)
 {
 	return go_binary__version(gp->bin);
@@ -422,14 +467,74 @@ const char *go_proc__allgs_source(const struct go_proc *gp)
 	return gp->allgs_source;
 }
 
+/* Sift-down of a max-heap of @n addresses rooted at @i. */
+static void sift_down(__u64 *v, size_t i, size_t n)
+{
+	for (;;) {
+		size_t child = 2 * i + 1;
+		__u64 t;
+
+		if (child >= n)
+			return;
+		if (child + 1 < n && v[child + 1] > v[child])
+			child++;
+		if (v[i] >= v[child])
+			return;
+		t = v[i];
+		v[i] = v[child];
+		v[child] = t;
+		i = child;
+	}
+}
+
+/* Heapsort: in place, so sorting allgs costs no memory beyond its own. */
+static void sort_addrs(__u64 *v, size_t n)
+{
+	size_t i;
+
+	for (i = n / 2; i-- > 0;)
+		sift_down(v, i, n);
+	for (i = n; i-- > 1;) {
+		__u64 t = v[0];
+
+		v[0] = v[i];
+		v[i] = t;
+		sift_down(v, 0, i);
+	}
+}
+
+/*
+ * The runtime lists each g once and never a nil one. Check it, which a
+ * program that lists one g millions of times would otherwise make us
+ * report millions of times. gs are allocated mostly in address order, so
+ * allgs is usually sorted already and the check is one pass; otherwise
+ * sort it (the order of a census does not matter).
+ */
+static int check_allgs(struct go_proc *gp, __u64 *v, __u64 n)
+{
+	__u64 i;
+
+	for (i = 1; i < n && v[i - 1] < v[i]; i++)
+		;
+	if (i < n) {
+		sort_addrs(v, n);
+		for (i = 1; i < n; i++)
+			if (v[i - 1] == v[i])
+				return fail(gp, -EPROTO, "allgs lists a goroutine twice");
+	}
+	if (n && !v[0])
+		return fail(gp, -EPROTO, "allgs lists a nil goroutine");
+	return 0;
+}
+
 /*
  * Read the array of g pointers: allglen first, then allgptr, then the
  * array; if allgptr moved meanwhile (allgs grew into a new array, and the
- * old one may be freed), read again.
+ * old one may be freed), read again. The array must fit the memory budget.
  */
 static int read_allgs(struct go_proc *gp, __u64 *nr, bool *incomplete)
 {
-	__u64 len, ptr, ptr_after, len_after;
+	__u64 len, ptr, ptr_after, len_after, bytes;
 	int tries, err;
 
 	for (tries = 0; tries < ALLGS_TRIES; tries++) {
@@ -440,10 +545,14 @@ static int read_allgs(struct go_proc *gp, __u64 *nr, bool *incomplete)
 			*nr = 0;
 			return 0;
 		}
-		if (len > MAX_GOROUTINES || !ptr)
-			return -EPROTO;
+		if (!ptr)
+			return fail(gp, -EPROTO, "allgs has goroutines but no array");
+		if (target_size_mul(len, sizeof(*gp->gptrs), &bytes) || bytes > gp->limits.mem_bytes)
+			return fail(gp, -E2BIG, "allgs is larger than the memory budget");
 		if (len > gp->gptrs_cap) {
-			size_t cap = len + len / 4;
+			/* room to grow, within the budget */
+			size_t cap = len + len / 4 > gp->limits.mem_bytes / sizeof(__u64) ?
+					     len : len + len / 4;
 			__u64 *more = realloc(gp->gptrs, cap * sizeof(*more));
 
 			if (!more)
@@ -458,7 +567,7 @@ static int read_allgs(struct go_proc *gp, __u64 *nr, bool *incomplete)
 			return -ESRCH;
 		if (!err && ptr_after == ptr) {
 			*nr = len;
-			return 0;
+			return check_allgs(gp, gp->gptrs, len);
 		}
 	}
 	*incomplete = true;
@@ -602,14 +711,25 @@ int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomp
 	int err, j, batch, count = 0;
 
 	*incomplete = false;
-	err = read_allgs(gp, &nr, incomplete);
+	gp->why = NULL;
+	gp->deadline_ns = now_ns() + gp->limits.time_ns;
+	err = gp->checked ? 0 : check_runtime(gp);
+	if (!err)
+		err = read_allgs(gp, &nr, incomplete);
 	if (err)
-		return err;
+		goto out;
 	for (i = 0; i < nr; i += batch) {
 		batch = read_gs(gp, gp->gptrs + i, nr - i < G_BATCH ? nr - i : G_BATCH, ok, off);
-		if (batch < 0)
-			return batch;
+		if (batch < 0) {
+			err = batch;
+			goto out;
+		}
 		for (j = 0; j < batch; j++) {
+			if (j % CLOCK_EVERY == 0 && over_time(gp)) {
+				*incomplete = true;
+				err = fail(gp, -ETIME, "the goroutine census took longer than its budget");
+				goto out;
+			}
 			if (!ok[j]) {
 				*incomplete = true;
 				continue;
@@ -624,11 +744,21 @@ int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomp
 			if (cb) {
 				err = cb(ctx, &g);
 				if (err < 0)
-					return err;
+					goto out;
 			}
 		}
 	}
-	return count;
+	err = count;
+out:
+	gp->deadline_ns = 0;
+	return err;
+}
+
+/* A stack a Go runtime could have made, with the goroutine's sp in it. */
+static bool stack_plausible(const struct go_goroutine *g)
+{
+	return g->stack_lo && g->stack_lo < g->stack_hi && g->stack_hi - g->stack_lo <= MAX_STACK &&
+	       g->sched_sp >= g->stack_lo && g->sched_sp < g->stack_hi && g->sched_pc;
 }
 
 int go_proc__stack(struct go_proc *gp, const struct go_goroutine *g, __u64 *pcs, int max,
@@ -651,8 +781,19 @@ int go_proc__stack(struct go_proc *gp, const struct go_goroutine *g, __u64 *pcs,
 		return -EBUSY;
 	if (now.status == GO_G_COPYSTACK)
 		return -EAGAIN;
-	if (now.sched_sp < now.stack_lo || now.sched_sp >= now.stack_hi || !now.sched_pc)
+	if (!stack_plausible(&now)) {
+		/* torn by a stack copy, or what the program wrote: read again */
+		err = mem_read(gp, g->g_addr, raw, gp->g_read_size);
+		if (err)
+			return err == -EFAULT ? -ESRCH : err;
+		parse_g(gp, raw, g->g_addr, &after);
+		if (after.stack_lo == now.stack_lo && after.stack_hi == now.stack_hi &&
+		    after.sched_sp == now.sched_sp && after.goid == now.goid && after.sched_pc)
+			return fail(gp, -EPROTO, "a goroutine's stack bounds are impossible");
 		return -EAGAIN;
+	}
+	if (over_time(gp))
+		return fail(gp, -ETIME, "the goroutine census took longer than its budget");
 
 	gp->window->chunk = STACK_WINDOW;
 	window_preload(gp, now.sched_sp, now.stack_hi);
@@ -727,11 +868,14 @@ enum go_thread_wait go_proc__thread_wait(struct go_proc *gp, __u64 ip, __u64 sp,
 	struct go_sym frames[THREAD_MAX_NAMES];
 	const char *names[THREAD_MAX_NAMES];
 	__u64 pcs[THREAD_MAX_FRAMES];
-	struct go_unwind_start start = { .pc = ip, .sp = sp, .bias = gp->bias };
+	struct go_unwind_start start = { .pc = ip, .sp = sp, .stack_lo = sp, .bias = gp->bias };
 	int n, i, j, nr_names = 0;
 	__u32 uflags;
 
 	(void)bp;
+	/* The frames that say why a thread sleeps are near its sp. */
+	if (target_addr_add(sp, THREAD_MAX_STACK, &start.stack_hi))
+		start.stack_hi = ~0ull;
 	gp->window->len = 0;
 	gp->window->chunk = THREAD_WINDOW;
 	n = go_unwind(gp->tab, &start, window_read, gp, pcs, THREAD_MAX_FRAMES, &uflags);

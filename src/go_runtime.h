@@ -85,6 +85,26 @@ typedef int (*go_census_cb)(void *ctx, const struct go_goroutine *g);
 int go_proc__open(struct go_proc **gp, const char *proc_root, int pid);
 void go_proc__close(struct go_proc *gp);
 
+/*
+ * What one census of one process may cost. A census that needs more fails
+ * with -E2BIG (memory) or -ETIME (time); 0 fields take the defaults.
+ */
+struct go_proc_limits {
+	size_t mem_bytes; /* allgs: 8 bytes a goroutine */
+	__u64 time_ns;	  /* one census, the stacks taken in it included */
+};
+#define GO_PROC_MEM_DEFAULT (16u << 20) /* 2M goroutines */
+#define GO_PROC_TIME_DEFAULT 2000000000ull
+
+void go_proc__set_limits(struct go_proc *gp, const struct go_proc_limits *limits);
+
+/*
+ * Why the last call failed with -EPROTO (what the process holds is not
+ * what a Go runtime writes), -E2BIG or -ETIME, in a few words; "" if
+ * it did not.
+ */
+const char *go_proc__why(const struct go_proc *gp);
+
 /* "go1.22.2"; "" if the binary does not say. */
 const char *go_proc__version(const struct go_proc *gp);
 
@@ -96,8 +116,9 @@ const char *go_proc__allgs_source(const struct go_proc *gp);
 
 /*
  * Call @cb for each live goroutine (not _Gdead). Returns how many, or a
- * negative errno (-ESRCH if the process is gone); a negative return of
- * @cb stops the census and is returned. *incomplete is set when some gs
+ * negative errno (-ESRCH if the process is gone; -EPROTO, -E2BIG, -ETIME:
+ * see go_proc__why()); a negative return of @cb stops the census and is
+ * returned. *incomplete is set when some gs
  * could not be read, or allgs kept moving while it was read: the counts
  * are then a lower bound.
  */
@@ -110,7 +131,8 @@ int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomp
  * RS_TRUNCATED and RS_INCOMPLETE (record.h). May be called from a census
  * callback. Returns the number of pcs;
  * -EBUSY if it is running (its saved registers are stale), -EAGAIN if it
- * ran while being read, -ESRCH if its g was reused.
+ * ran while being read, -ESRCH if its g was reused, -EPROTO if its stack
+ * bounds are impossible, -ETIME if the census is over its time budget.
  */
 int go_proc__stack(struct go_proc *gp, const struct go_goroutine *g, __u64 *pcs, int max,
 		   __u16 *flags);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include "go_unwind.h"
+#include "target_addr.h"
 
 #define RETADDR_SIZE 8
 
@@ -36,15 +37,19 @@ int go_unwind(const struct go_pclntab *tab, const struct go_unwind_start *start,
 			*flags |= GO_UNWIND_INCOMPLETE;
 			break;
 		}
-		/* The return address is above the frame; the caller's SP above it. */
-		fp = sp + delta;
-		if ((start->stack_hi && fp + RETADDR_SIZE > start->stack_hi) ||
+		/*
+		 * The return address is above the frame; the caller's SP above
+		 * it, inside the stack. sp, the stack bounds and the frame size
+		 * all come from the target: a sum that wraps ends the walk.
+		 */
+		if (target_addr_add(sp, delta, &fp) || target_addr_add(fp, RETADDR_SIZE, &sp) ||
+		    (start->stack_hi && !target_range_within(fp, RETADDR_SIZE, start->stack_lo,
+							     start->stack_hi)) ||
 		    read(ctx, fp, &retaddr, sizeof(retaddr))) {
 			*flags |= GO_UNWIND_INCOMPLETE;
 			break;
 		}
 		pc = retaddr;
-		sp = fp + RETADDR_SIZE;
 	}
 	return n;
 }

@@ -9,6 +9,8 @@
 #include "sandbox.h"
 
 #define DUMP_STACK_MAX 64
+/* 256K goroutines, 170 MB of dump: more is not a program to dump whole */
+#define DUMP_MAX_GOROUTINES (1 << 18)
 #define INLINE_MAX 8
 
 struct dumped_g {
@@ -32,6 +34,8 @@ static int collect(void *ctx, const struct go_goroutine *g)
 
 	if (g->system)
 		return 0; /* as Go's own dumps: the program's goroutines */
+	if (d->n == DUMP_MAX_GOROUTINES)
+		return -E2BIG;
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 256;
 		struct dumped_g *nv = realloc(d->v, cap * sizeof(*nv));
@@ -44,6 +48,8 @@ static int collect(void *ctx, const struct go_goroutine *g)
 	dg = &d->v[d->n++];
 	dg->g = *g;
 	n = go_proc__stack(d->gp, g, dg->pcs, DUMP_STACK_MAX, &flags);
+	if (n == -EPROTO || n == -ETIME)
+		return n;
 	dg->nr_pcs = n > 0 ? n : 0; /* running: its saved registers are stale */
 	return 0;
 }
@@ -253,6 +259,11 @@ int goroutine_dump(const struct goroutine_dump_opts *opts)
 				"(before Go 1.18, or stripped and of a version missing from "
 				"src/go_offsets_table.h: see make go-offsets)\n",
 				opts->pid);
+		else if (err == -EPROTO)
+			fprintf(stderr,
+				"threadleak: process %d's Go runtime is not as Go writes it "
+				"(damaged, or made to mislead): not read\n",
+				opts->pid);
 		else if (err == -EPERM)
 			fprintf(stderr,
 				"threadleak: not allowed to read process %d's memory; try: sudo\n",
@@ -263,9 +274,14 @@ int goroutine_dump(const struct goroutine_dump_opts *opts)
 		return err;
 	}
 	err = go_proc__census(d.gp, collect, &d, &incomplete);
+	if (err == -E2BIG && d.n == DUMP_MAX_GOROUTINES) {
+		fprintf(stderr, "threadleak: process %d has more than %d goroutines: not dumped\n",
+			opts->pid, DUMP_MAX_GOROUTINES);
+		goto out;
+	}
 	if (err < 0) {
 		fprintf(stderr, "threadleak: reading process %d's goroutines: %s\n", opts->pid,
-			strerror(-err));
+			go_proc__why(d.gp)[0] ? go_proc__why(d.gp) : strerror(-err));
 		goto out;
 	}
 	err = 0;

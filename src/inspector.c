@@ -33,6 +33,11 @@
 
 #define SYMS_RETRY_CENSUSES 10
 #define UNWINDS_PER_PROC 32
+/* A Go census over its budget is tried again this many censuses later. */
+#define GO_RETRY_CENSUSES 10
+/* Addresses named per process: a program has tens of thousands of
+ * functions at most; the addresses come from its memory. */
+#define MAX_NAMED_PER_PROC (1u << 16)
 
 struct insp_thread {
 	__u32 tid;
@@ -58,11 +63,19 @@ struct insp_proc {
 	struct pthread_layout layout;
 	void *threads; /* tsearch tree of struct insp_thread, by tid */
 	void *symbols; /* tsearch tree of addresses (as pointers) already named */
+	unsigned int nr_symbols;
 	bool info_sent;
 	__u64 census_seq; /* census in which its rec_proc passed */
 	__u64 unwind_seq; /* census its unwinds_left is for */
 	unsigned int unwinds_left;
 	int go_state;	  /* 0: not looked at, 1: a Go program, -1: not one we read */
+	__u64 go_retry_seq; /* after an incomplete census: census to try again */
+	/* what could not be read, said at the end of the census: part 0, nothing */
+	struct {
+		enum rec_incomplete_part part;
+		int err;
+		const char *why; /* a string constant */
+	} pending;
 	struct go_proc *go;
 	struct go_inspect *go_inspect;
 };
@@ -98,6 +111,17 @@ static int proc_cmp(const void *a, const void *b)
 	const struct insp_proc *x = a, *y = b;
 
 	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
+}
+
+/* Part of @p could not be read: say so at the end of this census, once. */
+static void set_incomplete(struct insp_proc *p, enum rec_incomplete_part part, int err,
+			   const char *why)
+{
+	if (p->pending.part)
+		return;
+	p->pending.part = part;
+	p->pending.err = err;
+	p->pending.why = why;
 }
 
 static int thread_cmp(const void *a, const void *b)
@@ -158,6 +182,9 @@ static void proc_reset(struct inspector *in, struct insp_proc *p)
 	p->threads = NULL;
 	tdestroy(p->symbols, no_free);
 	p->symbols = NULL;
+	p->nr_symbols = 0;
+	p->go_retry_seq = 0;
+	p->pending.part = 0;
 	p->syms_failed = false;
 	p->layout_state = 0;
 	p->info_sent = false; /* a new exe and command line */
@@ -305,15 +332,22 @@ static struct proc_syms *proc_syms_of(struct inspector *in, struct insp_proc *p)
 static const struct pthread_layout *layout_of(struct inspector *in, struct insp_proc *p)
 {
 	struct layout_cache *lc;
-	char path[4096];
 	struct stat st;
 	unsigned int i;
+	int fd;
 
 	if (p->layout_state)
 		return p->layout_state > 0 ? &p->layout : NULL;
 	p->layout_state = -1;
-	if (libc_path_of_pid(in->opts.proc_root, p->tgid, path, sizeof(path)) || stat(path, &st))
+	fd = libc_open_of_pid(in->opts.proc_root, p->tgid);
+	if (fd == -EMEDIUMTYPE)
+		set_incomplete(p, RPI_PART_THREADS, fd, "its libc is not a regular file");
+	if (fd < 0)
 		return NULL;
+	if (fstat(fd, &st)) {
+		close(fd);
+		return NULL;
+	}
 	for (i = 0; i < LAYOUT_CACHE; i++) {
 		lc = &in->layouts[i];
 		if (lc->state && lc->dev == st.st_dev && lc->ino == st.st_ino)
@@ -322,8 +356,9 @@ static const struct pthread_layout *layout_of(struct inspector *in, struct insp_
 	lc = &in->layouts[in->next_layout++ % LAYOUT_CACHE];
 	lc->dev = st.st_dev;
 	lc->ino = st.st_ino;
-	lc->state = libc_layout_read(path, &lc->layout) ? -1 : 1;
+	lc->state = libc_layout_read_fd(fd, &lc->layout) ? -1 : 1;
 found:
+	close(fd);
 	p->layout_state = lc->state;
 	p->layout = lc->layout;
 	return p->layout_state > 0 ? &p->layout : NULL;
@@ -386,14 +421,20 @@ static int go_emit(void *ctx, const void *rec, size_t len)
 	return emit(((struct go_ops_ctx *)ctx)->in, rec, len);
 }
 
-/* Mark @addr of @p as named: 1 if it was not before, 0 if it was, or -ENOMEM. */
+/*
+ * Mark @addr of @p as named: 1 if it was not before, 0 if it was (or the
+ * process has had its share of names), or -ENOMEM.
+ */
 static int mark_named(struct insp_proc *p, __u64 addr)
 {
 	void *key = (void *)(unsigned long)addr;
 
-	if (tfind(key, &p->symbols, addr_cmp))
+	if (tfind(key, &p->symbols, addr_cmp) || p->nr_symbols == MAX_NAMED_PER_PROC)
 		return 0;
-	return tsearch(key, &p->symbols, addr_cmp) ? 1 : -ENOMEM;
+	if (!tsearch(key, &p->symbols, addr_cmp))
+		return -ENOMEM;
+	p->nr_symbols++;
+	return 1;
 }
 
 static bool go_named(void *ctx, __u64 addr)
@@ -402,13 +443,55 @@ static bool go_named(void *ctx, __u64 addr)
 	return mark_named(((struct go_ops_ctx *)ctx)->p, addr) != 1;
 }
 
+static enum rec_incomplete_reason incomplete_reason(int err)
+{
+	switch (err) {
+	case -EPROTO:
+		return RPI_MALFORMED;
+	case -E2BIG:
+		return RPI_MEMORY_BUDGET;
+	case -ETIME:
+		return RPI_TIME_BUDGET;
+	case -ETIMEDOUT:
+		return RPI_STALLED;
+	case -EMEDIUMTYPE:
+		return RPI_FILE_REFUSED;
+	default:
+		return RPI_READ_FAILED;
+	}
+}
+
+/* Say that @part of @p could not be read at @ts, and why. */
+static int emit_incomplete(struct inspector *in, struct insp_proc *p, __u64 ts,
+			   enum rec_incomplete_part part, int err, const char *why)
+{
+	struct rec_proc_incomplete rec = {
+		.hdr = { .type = REC_PROC_INCOMPLETE, .size = sizeof(rec), .tgid = p->tgid,
+			 .ts_ns = ts },
+		.part = part,
+		.reason = incomplete_reason(err),
+		.err = err,
+	};
+
+	snprintf(rec.why, sizeof(rec.why), "%s", why && why[0] ? why : strerror(-err));
+	in->stats.incomplete++;
+	return emit(in, &rec, sizeof(rec));
+}
+
 /* Is @p a Go program we can read? Looked at once. */
 static struct go_inspect *go_of(struct inspector *in, struct insp_proc *p)
 {
+	int err;
+
 	if (p->go_state)
 		return p->go_inspect;
 	p->go_state = -1;
-	if (go_proc__open(&p->go, in->opts.proc_root, p->tgid))
+	err = go_proc__open(&p->go, in->opts.proc_root, p->tgid);
+	if (err == -EPROTO || err == -EMEDIUMTYPE)
+		set_incomplete(p, RPI_PART_GOROUTINES, err,
+			       err == -EPROTO ? "its Go runtime is not as Go writes it" :
+						"its executable is not a regular file");
+	if (err)
 		return NULL;
 	p->go_inspect = go_inspect__new(p->go, p->tgid);
 	if (!p->go_inspect) {
@@ -440,7 +523,10 @@ static int name_go_addr(struct inspector *in, struct insp_proc *p, __u64 addr, b
 	return go_inspect__symbol(p->go_inspect, addr, retaddr, ts, &ops);
 }
 
-/* The goroutine census of every Go process this census saw. */
+/*
+ * At the end of a census, for every process it saw: what could not be read
+ * of it, then its goroutine census.
+ */
 static void go_census_one(const void *node, VISIT which, void *closure)
 {
 	struct insp_proc *p = *(struct insp_proc *const *)node;
@@ -450,11 +536,38 @@ static void go_census_one(const void *node, VISIT which, void *closure)
 
 	if (which != postorder && which != leaf)
 		return;
-	if (p->census_seq != in->census_seq || p->go_state != 1 || in->go_err)
+	int err;
+
+	if (p->census_seq != in->census_seq || in->go_err)
 		return;
-	in->go_err = go_inspect__census(p->go_inspect, in->census_ts, &ops);
-	if (in->go_err == -ESRCH || in->go_err == -EPERM)
-		in->go_err = 0; /* it exited, or hides: its rec_proc will tell */
+	if (p->pending.part) {
+		in->go_err = emit_incomplete(in, p, in->census_ts, p->pending.part, p->pending.err,
+					     p->pending.why);
+		p->pending.part = 0;
+		if (in->go_err)
+			return;
+	}
+	if (p->go_state != 1 || in->census_seq < p->go_retry_seq)
+		return;
+	err = go_inspect__census(p->go_inspect, in->census_ts, &ops);
+	switch (err) {
+	case 0:
+	case -ESRCH:
+	case -EPERM:
+		return; /* it exited, or hides: its rec_proc will tell */
+	case -EPROTO:
+	case -E2BIG:
+	case -ETIME:
+	case -EFAULT:
+	case -EIO:
+		/* Its data is not a Go runtime's (never again), or too big. */
+		p->go_retry_seq = err == -EPROTO ? ~0ull : in->census_seq + GO_RETRY_CENSUSES;
+		in->go_err = emit_incomplete(in, p, in->census_ts, RPI_PART_GOROUTINES, err,
+					     go_inspect__why(p->go_inspect));
+		return;
+	default:
+		in->go_err = err;
+	}
 }
 
 /*

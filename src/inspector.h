@@ -36,6 +36,7 @@ struct inspector_stats {
 	__u64 unwinds, unwind_errors, futex_reads, sites_read, symbols;
 	__u64 unwinds_deferred; /* over the per-census budget, taken later */
 	__u64 unwinds_stale;	/* the thread had moved on: stack dropped */
+	__u64 incomplete;	/* rec_proc_incomplete sent */
 };
 
 struct inspector;

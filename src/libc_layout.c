@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "libc_layout.h"
+#include "target_addr.h"
+#include "target_file.h"
 
 struct td_desc {
 	__u32 bits, count, offset;
@@ -23,7 +25,8 @@ static int elf_read_vaddr(Elf *elf, int fd, __u64 vaddr, void *buf, size_t len)
 	for (i = 0; i < nphdr; i++) {
 		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD)
 			continue;
-		if (vaddr < ph.p_vaddr || vaddr + len > ph.p_vaddr + ph.p_filesz)
+		if (!target_range_within(vaddr, len, ph.p_vaddr, ph.p_vaddr + ph.p_filesz) ||
+		    ph.p_vaddr + ph.p_filesz < ph.p_vaddr)
 			continue;
 		if (pread(fd, buf, len, ph.p_offset + (vaddr - ph.p_vaddr)) != (ssize_t)len)
 			return -EIO;
@@ -33,6 +36,17 @@ static int elf_read_vaddr(Elf *elf, int fd, __u64 vaddr, void *buf, size_t len)
 }
 
 int libc_layout_read(const char *path, struct pthread_layout *layout)
+{
+	int fd = target_file_open(NULL, path), err;
+
+	if (fd < 0)
+		return fd;
+	err = libc_layout_read_fd(fd, layout);
+	close(fd);
+	return err;
+}
+
+int libc_layout_read_fd(int fd, struct pthread_layout *layout)
 {
 	static const struct {
 		const char *name;
@@ -47,20 +61,15 @@ int libc_layout_read(const char *path, struct pthread_layout *layout)
 	Elf_Data *data;
 	GElf_Shdr sh;
 	GElf_Sym sym;
-	int fd, err = -ENOENT;
+	int err = -ENOENT;
 	Elf *elf;
 
 	memset(layout, 0, sizeof(*layout));
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf) {
-		close(fd);
+	if (!elf)
 		return -EINVAL;
-	}
 	while ((scn = elf_nextscn(elf, scn))) {
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM || !sh.sh_entsize)
 			continue;
@@ -92,18 +101,17 @@ int libc_layout_read(const char *path, struct pthread_layout *layout)
 	err = found == 2 ? 0 : -ENOENT;
 out:
 	elf_end(elf);
-	close(fd);
 	return err;
 }
 
-int libc_path_of_pid(const char *proc_root, int pid, char *path, size_t len)
+int libc_open_of_pid(const char *proc_root, int pid)
 {
-	char maps_path[256], line[4096], *lib;
+	char path[256], line[4096], *lib;
 	FILE *maps;
-	int err = -ENOENT;
+	int fd = -ENOENT;
 
-	snprintf(maps_path, sizeof(maps_path), "%s/%d/maps", proc_root, pid);
-	maps = fopen(maps_path, "re");
+	snprintf(path, sizeof(path), "%s/%d/maps", proc_root, pid);
+	maps = fopen(path, "re");
 	if (!maps)
 		return errno == ENOENT ? -ESRCH : -errno;
 	while (fgets(line, sizeof(line), maps)) {
@@ -113,18 +121,23 @@ int libc_path_of_pid(const char *proc_root, int pid, char *path, size_t len)
 			continue;
 		if (!strstr(lib, "/libc.so.6") && !strstr(lib, "/libc-2."))
 			continue;
-		snprintf(path, len, "%s/%d/root%s", proc_root, pid, lib);
-		err = 0;
+		/* the name the process gave it, in its root: what is there now
+		 * may be anything it put there */
+		snprintf(path, sizeof(path), "%s/%d/root", proc_root, pid);
+		fd = target_file_open(path, lib);
 		break;
 	}
 	fclose(maps);
-	return err;
+	return fd;
 }
 
 int libc_layout_of_pid(const char *proc_root, int pid, struct pthread_layout *layout)
 {
-	char path[4096];
-	int err = libc_path_of_pid(proc_root, pid, path, sizeof(path));
+	int fd = libc_open_of_pid(proc_root, pid), err;
 
-	return err ? err : libc_layout_read(path, layout);
+	if (fd < 0)
+		return fd;
+	err = libc_layout_read_fd(fd, layout);
+	close(fd);
+	return err;
 }

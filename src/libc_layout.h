@@ -14,8 +14,9 @@ struct pthread_layout {
 	__u32 tid_off;		 /* offsetof(struct pthread, tid) */
 };
 
-/* Read the layout from the glibc at @path. Returns 0 or -errno. */
+/* Read the layout from the glibc at @path, or open as @fd. Returns 0 or -errno. */
 int libc_layout_read(const char *path, struct pthread_layout *layout);
+int libc_layout_read_fd(int fd, struct pthread_layout *layout);
 
 /*
  * Find the glibc process @pid maps (through @proc_root/PID/root, so it works
@@ -23,7 +24,11 @@ int libc_layout_read(const char *path, struct pthread_layout *layout);
  */
 int libc_layout_of_pid(const char *proc_root, int pid, struct pthread_layout *layout);
 
-/* The path (through @proc_root/PID/root) of the glibc process @pid maps. */
-int libc_path_of_pid(const char *proc_root, int pid, char *path, size_t len);
+/*
+ * Open the glibc process @pid maps, by the name in its maps, inside its
+ * root (target_file_open()). Returns an fd or -errno: -ENOENT, not a glibc
+ * process; -EMEDIUMTYPE, what is at that name is not a regular file.
+ */
+int libc_open_of_pid(const char *proc_root, int pid);
 
 #endif /* __THREADLEAK_LIBC_LAYOUT_H */

@@ -35,6 +35,7 @@ enum proc_metric {
 	PM_DEADLOCK,
 	PM_GOROUTINES,
 	PM_GOROUTINE_LEAK,
+	PM_INCOMPLETE,
 	PM_MAX,
 };
 
@@ -62,6 +63,9 @@ static const struct proc_family {
 	[PM_GOROUTINE_LEAK] = { "threadleak_process_goroutine_leak",
 				"1 once a goroutine leak was found in the Go process, until it exits.",
 				false, true },
+	[PM_INCOMPLETE] = { "threadleak_process_incomplete",
+			    "1 once part of the process could not be read (malformed, over a budget, "
+			    "stalled), until it exits; the log says why." },
 };
 
 /*
@@ -226,6 +230,9 @@ int metrics__finding(struct metrics *m, const struct finding *f)
 	case FINDING_GOROUTINE_LEAK:
 		pm = PM_GOROUTINE_LEAK;
 		break;
+	case FINDING_INCOMPLETE:
+		pm = PM_INCOMPLETE;
+		break;
 	default:
 		return 0;
 	}
@@ -241,7 +248,7 @@ int metrics__finding(struct metrics *m, const struct finding *f)
 static bool has_finding(const struct proc_series *ps)
 {
 	return ps->values[PM_THREAD_LEAK] || ps->values[PM_DEADLOCK] ||
-	       ps->values[PM_GOROUTINE_LEAK];
+	       ps->values[PM_GOROUTINE_LEAK] || ps->values[PM_INCOMPLETE];
 }
 
 /* Who gets a series of their own: findings first, then most threads. */

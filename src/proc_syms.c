@@ -20,6 +20,7 @@
 #include <elfutils/libdw.h>
 #include "demangle.h"
 #include "proc_syms_internal.h"
+#include "target_file.h"
 
 /* A file mapped by the process, from consecutive lines of its maps. */
 struct mapped_file {
@@ -50,25 +51,6 @@ static bool is_deleted_path(const char *path)
 	return suffix && !strcmp(suffix, " (deleted)");
 }
 
-/* Open @path only if it is a regular file: a mapped device could block or
- * act on open. Returns an fd or -1. */
-static int open_regular_file(const char *path)
-{
-	struct stat st;
-	int fd;
-
-	if (stat(path, &st) || !S_ISREG(st.st_mode))
-		return -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /*
  * Dwfl_Callbacks.find_elf: the file as the process sees it, through
  * @proc_root/PID/root. The vDSO and deleted files are read from the
@@ -86,47 +68,70 @@ static int find_elf_in_process_root(Dwfl_Module *mod, void **userdata, const cha
 
 	if (ps && name[0] == '/' && !is_deleted_path(name)) {
 		snprintf(path, sizeof(path), "%s%s", ps->root_dir, name);
-		fd = open_regular_file(path);
-		if (fd >= 0) {
-			*file_name = strdup(path);
-			if (!*file_name) {
-				close(fd);
-				return -1;
-			}
-			return fd;
-		}
-		if (!ps->shares_our_root)
+		fd = target_file_open(ps->root_dir, name);
+		if (fd < 0)
+			return -1; /* libdwfl would open it without our care */
+		*file_name = strdup(path);
+		if (!*file_name) {
+			close(fd);
 			return -1;
+		}
+		return fd;
 	}
 	return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
 }
 
 #define DEBUGINFO_DIR "/usr/lib/debug"
 
-static bool file_exists(const char *dir, const char *subdir, const char *name)
+/*
+ * Is there a file at @path for dwfl_standard_find_debuginfo to open? 1 if
+ * a regular file, 0 if nothing, -1 if something else: libdwfl would open a
+ * FIFO there with a blocking open(), so then it must not look at all.
+ */
+static int debug_candidate(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return 0;
+	return S_ISREG(st.st_mode) ? 1 : -1;
+}
+
+static int file_exists(const char *dir, const char *subdir, const char *name)
 {
 	char path[PATH_MAX * 2];
 
 	snprintf(path, sizeof(path), "%s%s%s/%s", dir, subdir ? "/" : "", subdir ?: "", name);
-	return !access(path, F_OK);
+	return debug_candidate(path);
+}
+
+/* Of two debug_candidate() answers: -1 if either refuses, else any file. */
+static int worse(int a, int b)
+{
+	return a < 0 || b < 0 ? -1 : a | b;
 }
 
 /*
  * Could dwfl_standard_find_debuginfo find a debuginfo file for @file_name
  * by name, where it looks (its default path ":.debug:/usr/lib/debug")? Next
  * to the file, in .debug/ there, under /usr/lib/debug by any tail of the
- * file's directory, and for a dwz file in the .dwz/ directories.
+ * file's directory, and for a dwz file in the .dwz/ directories. False as
+ * soon as one of those names something other than a regular file.
  * @debuglink: the .gnu_debuglink name, or the dwz file's name, or NULL.
  */
 static bool has_local_debuglink(const char *file_name, const char *debuglink)
 {
 	const char *slash = file_name ? strrchr(file_name, '/') : NULL, *tail;
 	char dir[PATH_MAX], name[NAME_MAX + 1];
+	int st;
 
 	if (!slash)
 		return false;
-	if (debuglink && debuglink[0] == '/' && !access(debuglink, F_OK))
-		return true;
+	if (debuglink && debuglink[0] == '/') {
+		st = debug_candidate(debuglink);
+		if (st)
+			return st > 0;
+	}
 	if (debuglink)
 		snprintf(name, sizeof(name), "%s",
 			 strrchr(debuglink, '/') ? strrchr(debuglink, '/') + 1 : debuglink);
@@ -134,14 +139,14 @@ static bool has_local_debuglink(const char *file_name, const char *debuglink)
 		snprintf(name, sizeof(name), "%s.debug", slash + 1);
 	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - file_name), file_name);
 
-	if (file_exists(dir, NULL, name) || file_exists(dir, ".debug", name) ||
-	    file_exists(dir, ".dwz", name) || file_exists(DEBUGINFO_DIR, NULL, name) ||
-	    file_exists(DEBUGINFO_DIR, ".dwz", name))
-		return true;
+	st = worse(file_exists(dir, NULL, name), file_exists(dir, ".debug", name));
+	st = worse(st, file_exists(dir, ".dwz", name));
+	st = worse(st, file_exists(DEBUGINFO_DIR, NULL, name));
+	st = worse(st, file_exists(DEBUGINFO_DIR, ".dwz", name));
 	for (tail = strchr(dir, '/'); tail; tail = strchr(tail + 1, '/'))
-		if (tail[1] && file_exists(DEBUGINFO_DIR, tail + 1, name))
-			return true;
-	return false;
+		if (tail[1])
+			st = worse(st, file_exists(DEBUGINFO_DIR, tail + 1, name));
+	return st > 0;
 }
 
 /*

@@ -36,6 +36,7 @@ enum rec_type {
 	REC_GOROUTINE = 12,   /* Go census: one goroutine's state */
 	REC_GO_CENSUS = 13,   /* Go census of one process complete */
 	REC_SESSION = 14,     /* recorder: how the trace was taken */
+	REC_PROC_INCOMPLETE = 15, /* inspector: part of a process could not be read */
 	REC_TYPE_MAX,
 };
 
@@ -278,6 +279,38 @@ struct rec_go_census {
 	__u32 flags; /* RGC_* */
 	__u64 duration_ns;
 	char go_version[16]; /* "go1.22.2" */
+};
+
+/* rec_proc_incomplete.part: what of the process was being read */
+enum rec_incomplete_part {
+	RPI_PART_GOROUTINES = 1, /* the goroutine census and its stacks */
+	RPI_PART_THREADS = 2,	 /* threads' start routines, stacks and locks */
+};
+
+/* rec_proc_incomplete.reason */
+enum rec_incomplete_reason {
+	RPI_MALFORMED = 1,     /* it holds what its runtime never writes */
+	RPI_MEMORY_BUDGET = 2, /* reading it needs more memory than its budget */
+	RPI_TIME_BUDGET = 3,   /* reading it takes longer than its budget */
+	RPI_STALLED = 4,       /* a read of its memory or files did not return */
+	RPI_FILE_REFUSED = 5,  /* a file it maps is not a regular file of sane size */
+	RPI_READ_FAILED = 6,   /* a read failed, with errno -err */
+};
+
+#define REC_INCOMPLETE_WHY_LEN 64
+
+/*
+ * The inspector could not read part of a process: that part of the report
+ * is missing or a lower bound, and the rest of the process and every other
+ * process are read as usual. Written to the trace, so a replay says it too.
+ */
+struct rec_proc_incomplete {
+	struct rec_hdr hdr;
+	__u16 part;   /* enum rec_incomplete_part */
+	__u16 reason; /* enum rec_incomplete_reason */
+	__s32 err;    /* negative errno */
+	/* threadleak's own words for it, never bytes from the process */
+	char why[REC_INCOMPLETE_WHY_LEN];
 };
 
 #define REC_SESSION_MAX_TARGETS 64

@@ -5,6 +5,36 @@
 #include <time.h>
 #include "report.h"
 
+const char *incomplete_part_name(enum rec_incomplete_part part)
+{
+	switch (part) {
+	case RPI_PART_GOROUTINES:
+		return "goroutines";
+	case RPI_PART_THREADS:
+		return "threads";
+	}
+	return "?";
+}
+
+const char *incomplete_reason_name(enum rec_incomplete_reason reason)
+{
+	switch (reason) {
+	case RPI_MALFORMED:
+		return "malformed";
+	case RPI_MEMORY_BUDGET:
+		return "memory budget";
+	case RPI_TIME_BUDGET:
+		return "time budget";
+	case RPI_STALLED:
+		return "stalled";
+	case RPI_FILE_REFUSED:
+		return "file refused";
+	case RPI_READ_FAILED:
+		return "read failed";
+	}
+	return "?";
+}
+
 double ns_to_s(__u64 ns)
 {
 	return ns / 1e9;

@@ -63,6 +63,9 @@ void report__end(struct report *r, const char *why);
 
 /* Used by the formats. */
 double ns_to_s(__u64 ns);
+/* rec_proc_incomplete's part and reason, in words: "goroutines", "malformed" */
+const char *incomplete_part_name(enum rec_incomplete_part part);
+const char *incomplete_reason_name(enum rec_incomplete_reason reason);
 void report_fmt_time(const struct report *r, __u64 ts_ns, char *buf, size_t len);
 double report_wall_s(const struct report *r, __u64 ts_ns);
 

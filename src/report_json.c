@@ -145,6 +145,7 @@ void json_finding(struct report *r, const struct finding *f)
 		[FINDING_LONG_WAIT] = "long_wait",
 		[FINDING_DEADLOCK] = "deadlock",
 		[FINDING_GOROUTINE_LEAK] = "goroutine_leak",
+		[FINDING_INCOMPLETE] = "incomplete",
 	};
 	FILE *out = r->opts.out;
 	unsigned int i;
@@ -228,6 +229,12 @@ void json_finding(struct report *r, const struct finding *f)
 		}
 		fputc(']', out);
 		json_str_field(out, "primitive", primitive_name(f->prim));
+		break;
+	case FINDING_INCOMPLETE:
+		json_str_field(out, "part", incomplete_part_name(f->part));
+		json_str_field(out, "reason", incomplete_reason_name(f->reason));
+		fprintf(out, ",\"errno\":%d", -f->err);
+		json_str_field(out, "why", f->why);
 		break;
 	}
 	if (f->summary)

@@ -179,6 +179,10 @@ void text_finding_line(const struct finding *f, char *buf, size_t len)
 		snprintf(buf, len, "deadlock: pid %u (%s): %u threads (%s)", f->pid, f->comm,
 			 f->nr_members, primitive_name(f->prim));
 		break;
+	case FINDING_INCOMPLETE:
+		snprintf(buf, len, "incomplete: pid %u (%s): %s not read: %s", f->pid, f->comm,
+			 incomplete_part_name(f->part), f->why);
+		break;
 	}
 }
 
@@ -258,6 +262,11 @@ void text_finding(struct report *r, const struct finding *f)
 				m->nr_stack ? ":" : "");
 			text_stack(out, "    ", m);
 		}
+		break;
+	case FINDING_INCOMPLETE:
+		fprintf(out, "incomplete: pid %u (%s): its %s could not be read (%s): %s\n",
+			f->pid, f->comm, incomplete_part_name(f->part),
+			incomplete_reason_name(f->reason), f->why);
 		break;
 	}
 }

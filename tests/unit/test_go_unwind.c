@@ -16,12 +16,14 @@
 struct fake_stack {
 	__u8 bytes[256];
 	bool fail;
+	unsigned int reads;
 };
 
 static int fake_read(void *ctx, __u64 addr, void *buf, size_t len)
 {
 	struct fake_stack *st = ctx;
 
+	st->reads++;
 	if (st->fail || addr < STACK_BASE || addr + len > STACK_BASE + sizeof(st->bytes))
 		return -EFAULT;
 	memcpy(buf, st->bytes + (addr - STACK_BASE), len);
@@ -100,6 +102,19 @@ void test_go_unwind_frames(void)
 	start.stack_hi = STACK_BASE + delta; /* the return address is past the stack */
 	ASSERT_EQ(go_unwind(tab, &start, fake_read, &st, pcs, 4, &flags), 1, "out of bounds");
 	ASSERT_EQ(flags, GO_UNWIND_INCOMPLETE, "incomplete bounds");
+
+	/* sp and bounds from a hostile g: sp + frame wraps; nothing is read */
+	start.sp = ~0ull - 8;
+	start.stack_lo = 0;
+	start.stack_hi = ~0ull;
+	st.reads = 0;
+	ASSERT_EQ(go_unwind(tab, &start, fake_read, &st, pcs, 4, &flags), 1, "wrapping frame");
+	ASSERT_EQ(flags, GO_UNWIND_INCOMPLETE, "incomplete wrap");
+	ASSERT_EQ(st.reads, 0, "no read at a wrapped address");
+	/* no upper bound given: the wrap still ends the walk */
+	start.stack_hi = 0;
+	ASSERT_EQ(go_unwind(tab, &start, fake_read, &st, pcs, 4, &flags), 1, "wrap, no bound");
+	ASSERT_EQ(st.reads, 0, "no read without a bound either");
 out:
 	go_binary__close(bin);
 }
