@@ -209,6 +209,7 @@ static const struct sc_rule allowed[] = {
 	{ SCMP_SYS(lseek) },
 	{ SCMP_SYS(fadvise64) },
 	{ SCMP_SYS(openat) },
+	{ SCMP_SYS(openat2) },
 	{ SCMP_SYS(open) },
 	{ SCMP_SYS(close) },
 	{ SCMP_SYS(fstat) },
@@ -367,6 +368,9 @@ static int load_filter(unsigned int uses, bool log)
 	err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (!err)
 		err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
+	/* Refused calls logged by the kernel too, where it can (4.14). */
+	if (!err)
+		seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
 	if (!err)
 		err = add_rules(ctx, uses);
 	if (!err)

@@ -29,14 +29,14 @@ enum sandbox_use {
  * effective, permitted, inheritable and ambient sets of every thread, and
  * from their bounding sets when CAP_SETPCAP allows; set no_new_privs; load
  * the seccomp filter on every thread (threads created later inherit both).
- * A forbidden system call fails with EPERM.
+ * A forbidden system call fails with EPERM, and the kernel logs it (dmesg,
+ * "audit: type=1326 ... syscall=N").
  *
  * Threads running when it is called take their capabilities off in a
  * SIGURG handler: they must not block SIGURG meanwhile.
  *
  * THREADLEAK_SANDBOX_LOG=1 in the environment: forbidden calls are allowed
- * and logged by the kernel (dmesg, "audit: type=1326 ... syscall=N"), to
- * find what the filter misses. THREADLEAK_SANDBOX_SELFTEST=1: after
+ * and logged, to find what the filter misses without changing the run. THREADLEAK_SANDBOX_SELFTEST=1: after
  * entering, try calls the filter forbids and print what each returned.
  *
  * Returns 0, or -errno after printing one line on stderr.
