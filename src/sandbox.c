@@ -127,14 +127,37 @@ static int task_dropped(int tid, __u64 keep)
 	return prm == keep && eff == keep && !inh && !amb;
 }
 
+/* Was @tid signalled already? If not, it is now counted as such. */
+static int signalled_once(pid_t **tids, size_t *nr, size_t *cap, pid_t tid)
+{
+	pid_t *grown;
+	size_t i;
+
+	for (i = 0; i < *nr; i++)
+		if ((*tids)[i] == tid)
+			return 1;
+	if (*nr == *cap) {
+		grown = realloc(*tids, (*cap ? *cap * 2 : 16) * sizeof(**tids));
+		if (!grown)
+			return -ENOMEM;
+		*tids = grown;
+		*cap = *cap ? *cap * 2 : 16;
+	}
+	(*tids)[(*nr)++] = tid;
+	return 0;
+}
+
 /*
- * Signal every other thread until each shows @keep in its status, for
- * about two seconds at most: then -ETIMEDOUT with *@tid one that did not.
+ * Signal every other thread, once each, until each shows @keep in its
+ * status, for about two seconds at most: then -ETIMEDOUT with *@tid one
+ * that did not. Once each: a handler still to run when the filter is
+ * loaded would meet it.
  */
 static int drop_caps_others(__u64 keep, int *tid)
 {
 	struct timespec pause = { .tv_nsec = DROP_PAUSE_NS };
-	pid_t self = gettid(), pid = getpid();
+	pid_t self = gettid(), pid = getpid(), *tids = NULL;
+	size_t nr = 0, cap = 0;
 	struct dirent *de;
 	int t, err, round;
 	bool all;
@@ -142,26 +165,36 @@ static int drop_caps_others(__u64 keep, int *tid)
 
 	for (round = 0;; round++) {
 		dir = opendir("/proc/self/task");
-		if (!dir)
-			return -errno;
+		if (!dir) {
+			err = -errno;
+			break;
+		}
 		all = true;
-		while ((de = readdir(dir))) {
+		err = 0;
+		while (!err && (de = readdir(dir))) {
 			t = atoi(de->d_name);
 			if (t <= 0 || t == self || task_dropped(t, keep) != 0)
 				continue;
 			all = false;
 			*tid = t;
-			/* Not queued while pending: sent again, it is one. */
-			syscall(SYS_tgkill, pid, t, SANDBOX_SIGNAL);
+			err = signalled_once(&tids, &nr, &cap, t);
+			if (!err)
+				syscall(SYS_tgkill, pid, t, SANDBOX_SIGNAL);
+			err = err < 0 ? err : 0;
 		}
 		closedir(dir);
-		err = __atomic_load_n(&drop_err, __ATOMIC_RELAXED);
+		if (!err)
+			err = __atomic_load_n(&drop_err, __ATOMIC_RELAXED);
 		if (all || err)
-			return err;
-		if (round == DROP_ROUNDS)
-			return -ETIMEDOUT;
+			break;
+		if (round == DROP_ROUNDS) {
+			err = -ETIMEDOUT;
+			break;
+		}
 		nanosleep(&pause, NULL);
 	}
+	free(tids);
+	return err;
 }
 
 /* The capabilities @uses needs, of those the process has. */
