@@ -426,7 +426,7 @@ static void *selftest_thread(void *arg)
  * Calls the filter forbids, each of which would fail otherwise with
  * another error (and without side effects): execve of a missing file
  * (ENOENT), ptrace of a process not traced (ESRCH), bpf(BPF_PROG_LOAD)
- * with an empty program (EINVAL, with the CAP_BPF kept). Under the filter,
+ * of no instructions (E2BIG, with the CAP_BPF kept). Under the filter,
  * each gets EPERM.
  */
 static void selftest(void)
