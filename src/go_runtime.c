@@ -695,6 +695,33 @@ static void parse_g(struct go_proc *gp, const __u8 *raw, __u64 addr, struct go_g
 		snprintf(g->wait_reason, sizeof(g->wait_reason), "%s", reason);
 }
 
+/* A stack a Go runtime could have made, with the goroutine's sp in it. */
+static bool stack_plausible(const struct go_goroutine *g)
+{
+	return g->stack_lo && g->stack_lo < g->stack_hi && g->stack_hi - g->stack_lo <= MAX_STACK &&
+	       g->sched_sp >= g->stack_lo && g->sched_sp < g->stack_hi && g->sched_pc;
+}
+
+/*
+ * A g read in one go can be torn by the runtime writing it meanwhile (a
+ * stack copy moves lo, hi and sp): read it again. The same impossible
+ * values twice are what the process wrote: -EPROTO. Else -EAGAIN.
+ */
+static int confirm_implausible(struct go_proc *gp, const struct go_goroutine *g)
+{
+	struct go_goroutine again;
+	int err;
+
+	err = mem_read(gp, g->g_addr, gp->stack_g, gp->g_read_size);
+	if (err)
+		return err == -EFAULT ? -EAGAIN : err;
+	parse_g(gp, gp->stack_g, g->g_addr, &again);
+	if (again.stack_lo == g->stack_lo && again.stack_hi == g->stack_hi &&
+	    again.sched_sp == g->sched_sp && again.goid == g->goid && again.status == g->status)
+		return fail(gp, -EPROTO, "a goroutine's stack bounds are impossible");
+	return -EAGAIN;
+}
+
 static bool g_is_live(__u32 status)
 {
 	return status != GO_G_IDLE && status != GO_G_DEAD && status != GO_G_MORIBUND_UNUSED &&
@@ -740,6 +767,16 @@ int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomp
 			if (!g_is_live(get_u32(raw, gp->layout.g_atomicstatus) & ~GO_G_SCAN))
 				continue;
 			parse_g(gp, raw, gp->gptrs[i + j], &g);
+			/* only a waiting goroutine's saved sp must be in its stack */
+			if (g.status == GO_G_WAITING ? !stack_plausible(&g) :
+			    !g.stack_lo || g.stack_lo >= g.stack_hi ||
+				    g.stack_hi - g.stack_lo > MAX_STACK) {
+				err = confirm_implausible(gp, &g);
+				if (err != -EAGAIN)
+					goto out;
+				*incomplete = true;
+				continue;
+			}
 			count++;
 			if (cb) {
 				err = cb(ctx, &g);
@@ -752,13 +789,6 @@ int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomp
 out:
 	gp->deadline_ns = 0;
 	return err;
-}
-
-/* A stack a Go runtime could have made, with the goroutine's sp in it. */
-static bool stack_plausible(const struct go_goroutine *g)
-{
-	return g->stack_lo && g->stack_lo < g->stack_hi && g->stack_hi - g->stack_lo <= MAX_STACK &&
-	       g->sched_sp >= g->stack_lo && g->sched_sp < g->stack_hi && g->sched_pc;
 }
 
 int go_proc__stack(struct go_proc *gp, const struct go_goroutine *g, __u64 *pcs, int max,
@@ -781,17 +811,8 @@ int go_proc__stack(struct go_proc *gp, const struct go_goroutine *g, __u64 *pcs,
 		return -EBUSY;
 	if (now.status == GO_G_COPYSTACK)
 		return -EAGAIN;
-	if (!stack_plausible(&now)) {
-		/* torn by a stack copy, or what the program wrote: read again */
-		err = mem_read(gp, g->g_addr, raw, gp->g_read_size);
-		if (err)
-			return err == -EFAULT ? -ESRCH : err;
-		parse_g(gp, raw, g->g_addr, &after);
-		if (after.stack_lo == now.stack_lo && after.stack_hi == now.stack_hi &&
-		    after.sched_sp == now.sched_sp && after.goid == now.goid && after.sched_pc)
-			return fail(gp, -EPROTO, "a goroutine's stack bounds are impossible");
-		return -EAGAIN;
-	}
+	if (!stack_plausible(&now))
+		return confirm_implausible(gp, &now);
 	if (over_time(gp))
 		return fail(gp, -ETIME, "the goroutine census took longer than its budget");
 

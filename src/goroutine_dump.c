@@ -7,6 +7,7 @@
 #include "goroutine_dump.h"
 #include "pprof.h"
 #include "sandbox.h"
+#include "text_escape.h"
 
 #define DUMP_STACK_MAX 64
 /* 256K goroutines, 170 MB of dump: more is not a program to dump whole */
@@ -81,7 +82,8 @@ static void print_traceback(FILE *out, struct go_proc *gp, const struct dumped_g
 
 	if (dg->g.wait_since_ns && now > dg->g.wait_since_ns)
 		minutes = (now - dg->g.wait_since_ns) / 60000000000ULL;
-	fprintf(out, "goroutine %llu [%s", (unsigned long long)dg->g.goid, dg->g.wait_reason);
+	fprintf(out, "goroutine %llu [", (unsigned long long)dg->g.goid);
+	text_escape_write(out, dg->g.wait_reason);
 	if (minutes)
 		fprintf(out, ", %llu minutes", (unsigned long long)minutes);
 	fprintf(out, "]:\n");
@@ -96,8 +98,10 @@ static void print_traceback(FILE *out, struct go_proc *gp, const struct dumped_g
 				continue;
 			if (!strcmp(frames[j].func, "runtime.goexit"))
 				continue;
-			fprintf(out, "%s(...)\n\t%s:%u", frames[j].func, frames[j].file,
-				frames[j].line);
+			text_escape_write(out, frames[j].func);
+			fputs("(...)\n\t", out);
+			text_escape_write(out, frames[j].file);
+			fprintf(out, ":%u", frames[j].line);
 			if (!frames[j].inlined)
 				fprintf(out, " +0x%llx", (unsigned long long)frames[j].offset);
 			fputc('\n', out);
@@ -106,10 +110,13 @@ static void print_traceback(FILE *out, struct go_proc *gp, const struct dumped_g
 	n = dg->g.go_pc ? go_proc__symbolize_frames(gp, dg->g.go_pc, true, frames, INLINE_MAX) : 0;
 	/* The main goroutine's creator is the runtime's, which Go hides. */
 	if (n > 0 && !runtime_frame(frames[n - 1].func)) {
-		fprintf(out, "created by %s", frames[n - 1].func);
+		fputs("created by ", out);
+		text_escape_write(out, frames[n - 1].func);
 		if (dg->g.parent_goid)
 			fprintf(out, " in goroutine %llu", (unsigned long long)dg->g.parent_goid);
-		fprintf(out, "\n\t%s:%u +0x%llx\n", frames[0].file, frames[0].line,
+		fputs("\n\t", out);
+		text_escape_write(out, frames[0].file);
+		fprintf(out, ":%u +0x%llx\n", frames[0].line,
 			(unsigned long long)frames[n - 1].offset);
 	}
 	fputc('\n', out);
@@ -188,9 +195,11 @@ static void print_grouped(FILE *out, struct go_proc *gp, const struct group *gro
 			for (k = 0; k < m; k++) {
 				if (!show_runtime && runtime_frame(frames[k].func))
 					continue;
-				fprintf(out, "#\t0x%llx\t%s+0x%llx\t%s:%u\n", (unsigned long long)pc,
-					frames[k].func, (unsigned long long)frames[k].offset,
-					frames[k].file, frames[k].line);
+				fprintf(out, "#\t0x%llx\t", (unsigned long long)pc);
+				text_escape_write(out, frames[k].func);
+				fprintf(out, "+0x%llx\t", (unsigned long long)frames[k].offset);
+				text_escape_write(out, frames[k].file);
+				fprintf(out, ":%u\n", frames[k].line);
 			}
 		}
 		fputc('\n', out);

@@ -20,7 +20,12 @@ void json_write_str(FILE *out, const char *s, size_t len)
 			fputs("\\t", out);
 		} else if (c < 0x20 || c == 0x7f) {
 			fprintf(out, "\\u%04x", c);
-		} else if ((n = utf8_seq_len(p + i, len - i))) {
+		} else if ((n = utf8_seq_len(p + i, len - i)) && utf8_is_c1(p + i, n)) {
+			/* Valid JSON raw, but not for a terminal showing it. */
+			fprintf(out, "\\u%04x", p[i + 1]);
+			i += n;
+			continue;
+		} else if (n) {
 			fwrite(p + i, 1, n, out);
 			i += n;
 			continue;

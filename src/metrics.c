@@ -308,8 +308,8 @@ static void write_seconds(FILE *out, __u64 ns)
 
 /*
  * A label value between its quotes: backslash, double quote and newline as
- * the format escapes them; other control characters and bytes that are not
- * UTF-8 as the literal text \xNN, which every parser accepts.
+ * the format escapes them; other control characters (C1 too) and bytes that
+ * are not UTF-8 as the literal text \xNN, which every parser accepts.
  */
 static void write_label_value(FILE *out, const char *s, size_t max_len)
 {
@@ -324,7 +324,8 @@ static void write_label_value(FILE *out, const char *s, size_t max_len)
 			fputc(c, out);
 		} else if (c == '\n') {
 			fputs("\\n", out);
-		} else if (c < 0x20 || c == 0x7f || !(n = utf8_seq_len(p + i, len - i))) {
+		} else if (c < 0x20 || c == 0x7f || !(n = utf8_seq_len(p + i, len - i)) ||
+			   utf8_is_c1(p + i, n)) {
 			fprintf(out, "\\\\x%02x", c);
 		} else {
 			fwrite(p + i, 1, n, out);

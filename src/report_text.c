@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Text for people: one row per process per interval, then a summary. */
+/*
+ * Text for people: one row per process per interval, then a summary. Every
+ * string a target controls (comm, symbols, file names, Go wait reasons) goes
+ * out through text_escape: a terminal acts on none of its bytes.
+ */
 #include "report.h"
+#include "text_escape.h"
 
 /* -t: each waiting thread under its process's row. */
 static void text_waits(struct report *r, const struct sample *s)
@@ -45,9 +50,11 @@ void text_sample(struct report *r, const struct sample *s)
 	}
 	r->rows_done = true;
 	report_fmt_time(r, s->ts_ns, t, sizeof(t));
-	fprintf(out, "%-8s %7u %-16s %7u %6u %6u %6llu %6llu %7.1fs", t, s->pid, s->comm,
-		s->threads, s->blocked, s->other_blocked, (unsigned long long)s->created,
-		(unsigned long long)s->exited, ns_to_s(s->max_wait_ns));
+	fprintf(out, "%-8s %7u ", t, s->pid);
+	text_escape_pad(out, s->comm, 16);
+	fprintf(out, " %7u %6u %6u %6llu %6llu %7.1fs", s->threads, s->blocked, s->other_blocked,
+		(unsigned long long)s->created, (unsigned long long)s->exited,
+		ns_to_s(s->max_wait_ns));
 	if (s->goroutines >= 0)
 		fprintf(out, " %10lld", (long long)s->goroutines);
 	else if (r->goroutine_column)
@@ -60,8 +67,10 @@ void text_summary(struct report *r, const struct proc_summary *ps)
 {
 	FILE *out = r->opts.out;
 
-	fprintf(out, "\npid %u (%s): %.1f s traced%s\n", ps->pid, ps->comm,
-		ns_to_s(ps->last_ns - ps->first_ns), ps->exited_proc ? ", process exited" : "");
+	fprintf(out, "\npid %u (", ps->pid);
+	text_escape_write(out, ps->comm);
+	fprintf(out, "): %.1f s traced%s\n", ns_to_s(ps->last_ns - ps->first_ns),
+		ps->exited_proc ? ", process exited" : "");
 	fprintf(out, "  threads   %u -> %u (%+d), peak %u\n", ps->threads_first, ps->threads_last,
 		(int)ps->threads_last - (int)ps->threads_first, ps->threads_peak);
 	fprintf(out, "  lifecycle %llu created, %llu exited\n", (unsigned long long)ps->created,
@@ -110,9 +119,13 @@ static void text_ctx_line(FILE *out, const char *indent, const char *what,
 	char buf[32];
 
 	fprintf(out, "%s%s %llu", indent, what, (unsigned long long)fc->id);
-	if (fc->site)
-		fprintf(out, " (%s)", fc->site);
-	fprintf(out, " [%s", fc->state);
+	if (fc->site) {
+		fputs(" (", out);
+		text_escape_write(out, fc->site);
+		fputc(')', out);
+	}
+	fputs(" [", out);
+	text_escape_write(out, fc->state);
 	if (fc->wait_ns)
 		fprintf(out, ", %s", duration(fc->wait_ns, buf, sizeof(buf)));
 	fprintf(out, "]%s\n", fc->nr_stack ? ":" : "");
@@ -122,8 +135,11 @@ static void text_stack(FILE *out, const char *indent, const struct finding_ctx *
 {
 	unsigned int i;
 
-	for (i = 0; i < fc->nr_stack; i++)
-		fprintf(out, "%s%s\n", indent, fc->stack[i]);
+	for (i = 0; i < fc->nr_stack; i++) {
+		fputs(indent, out);
+		text_escape_write(out, fc->stack[i]);
+		fputc('\n', out);
+	}
 }
 
 static void text_blocked(FILE *out, const struct finding *f)
@@ -161,29 +177,35 @@ static void text_blocked(FILE *out, const struct finding *f)
 
 void text_finding_line(const struct finding *f, char *buf, size_t len)
 {
+	char line[512];
+
 	switch (f->kind) {
 	case FINDING_THREAD_LEAK:
-		snprintf(buf, len, "thread leak: pid %u (%s): %u threads started by %s (%+lld)", f->pid,
+		snprintf(line, sizeof(line),
+			 "thread leak: pid %u (%s): %u threads started by %s (%+lld)", f->pid,
 			 f->comm, f->live, f->site, (long long)f->growth);
 		break;
 	case FINDING_GOROUTINE_LEAK:
-		snprintf(buf, len, "goroutine leak: pid %u (%s): %u goroutines created by %s (%+lld)",
-			 f->pid, f->comm, f->live, f->site, (long long)f->growth);
+		snprintf(line, sizeof(line),
+			 "goroutine leak: pid %u (%s): %u goroutines created by %s (%+lld)", f->pid,
+			 f->comm, f->live, f->site, (long long)f->growth);
 		break;
 	case FINDING_LONG_WAIT:
-		snprintf(buf, len, "long wait: pid %u (%s): thread %llu [%s, %.1f s]", f->pid, f->comm,
-			 (unsigned long long)f->waiter.id, f->waiter.state,
+		snprintf(line, sizeof(line), "long wait: pid %u (%s): thread %llu [%s, %.1f s]",
+			 f->pid, f->comm, (unsigned long long)f->waiter.id, f->waiter.state,
 			 ns_to_s(f->waiter.wait_ns));
 		break;
 	case FINDING_DEADLOCK:
-		snprintf(buf, len, "deadlock: pid %u (%s): %u threads (%s)", f->pid, f->comm,
-			 f->nr_members, primitive_name(f->prim));
+		snprintf(line, sizeof(line), "deadlock: pid %u (%s): %u threads (%s)", f->pid,
+			 f->comm, f->nr_members, primitive_name(f->prim));
 		break;
 	case FINDING_INCOMPLETE:
-		snprintf(buf, len, "incomplete: pid %u (%s): %s not read: %s", f->pid, f->comm,
-			 incomplete_part_name(f->part), f->why);
+		snprintf(line, sizeof(line), "incomplete: pid %u (%s): %s not read: %s", f->pid,
+			 f->comm, incomplete_part_name(f->part), f->why);
 		break;
 	}
+	/* Only the names in it need it: the rest is ours, and plain. */
+	text_escape(buf, len, line);
 }
 
 void text_finding(struct report *r, const struct finding *f)
@@ -202,8 +224,11 @@ void text_finding(struct report *r, const struct finding *f)
 	fputc('\n', out);
 	switch (f->kind) {
 	case FINDING_THREAD_LEAK:
-		fprintf(out, "thread leak: pid %u (%s): %u threads started by %s, %+lld in %s, ",
-			f->pid, f->comm, f->live, f->site, (long long)f->growth,
+		fprintf(out, "thread leak: pid %u (", f->pid);
+		text_escape_write(out, f->comm);
+		fprintf(out, "): %u threads started by ", f->live);
+		text_escape_write(out, f->site);
+		fprintf(out, ", %+lld in %s, ", (long long)f->growth,
 			duration(f->window_ns, buf, sizeof(buf)));
 		if (f->exited)
 			fprintf(out, "%llu exited\n", (unsigned long long)f->exited);
@@ -216,29 +241,37 @@ void text_finding(struct report *r, const struct finding *f)
 		}
 		break;
 	case FINDING_GOROUTINE_LEAK:
-		fprintf(out, "goroutine leak: pid %u (%s): %+lld goroutines in %s created by %s, "
-			     "%u live, %llu exited\n",
-			f->pid, f->comm, (long long)f->growth, duration(f->window_ns, buf, sizeof(buf)),
-			f->site, f->live, (unsigned long long)f->exited);
-		for (i = 0; i < f->nr_reasons; i++)
-			fprintf(out, "  %u [%s, up to %s] in %s\n", f->reasons[i].count,
-				f->reasons[i].reason, duration(f->max_wait_ns, buf, sizeof(buf)),
-				f->function ? f->function : "?");
+		fprintf(out, "goroutine leak: pid %u (", f->pid);
+		text_escape_write(out, f->comm);
+		fprintf(out, "): %+lld goroutines in %s created by ", (long long)f->growth,
+			duration(f->window_ns, buf, sizeof(buf)));
+		text_escape_write(out, f->site);
+		fprintf(out, ", %u live, %llu exited\n", f->live, (unsigned long long)f->exited);
+		for (i = 0; i < f->nr_reasons; i++) {
+			fprintf(out, "  %u [", f->reasons[i].count);
+			text_escape_write(out, f->reasons[i].reason);
+			fprintf(out, ", up to %s] in ", duration(f->max_wait_ns, buf, sizeof(buf)));
+			text_escape_write(out, f->function ? f->function : "?");
+			fputc('\n', out);
+		}
 		if (f->sample.id) {
 			text_ctx_line(out, "  ", "goroutine", &f->sample);
 			text_stack(out, "    ", &f->sample);
 		}
 		break;
 	case FINDING_LONG_WAIT:
-		fprintf(out, "long wait: pid %u (%s): thread %llu in ", f->pid, f->comm,
-			(unsigned long long)f->waiter.id);
+		fprintf(out, "long wait: pid %u (", f->pid);
+		text_escape_write(out, f->comm);
+		fprintf(out, "): thread %llu in ", (unsigned long long)f->waiter.id);
 		if (f->waiter.prim == PRIM_SYSCALL)
 			fprintf(out, "%s", f->waiter.syscall ? f->waiter.syscall : "a syscall");
 		else
 			fprintf(out, "a %s wait", primitive_name(f->waiter.prim));
 		fprintf(out, " for %s", duration(f->waiter.wait_ns, buf, sizeof(buf)));
-		if (f->waiter.lock)
-			fprintf(out, " on %s", f->waiter.lock);
+		if (f->waiter.lock) {
+			fputs(" on ", out);
+			text_escape_write(out, f->waiter.lock);
+		}
 		if (f->has_owner)
 			fprintf(out, ", %s thread %llu",
 				f->waiter.prim == PRIM_JOIN ? "joining" : "held by",
@@ -252,20 +285,28 @@ void text_finding(struct report *r, const struct finding *f)
 		}
 		break;
 	case FINDING_DEADLOCK:
-		fprintf(out, "deadlock: pid %u (%s): %u threads wait for each other (%s)\n", f->pid,
-			f->comm, f->nr_members, primitive_name(f->prim));
+		fprintf(out, "deadlock: pid %u (", f->pid);
+		text_escape_write(out, f->comm);
+		fprintf(out, "): %u threads wait for each other (%s)\n", f->nr_members,
+			primitive_name(f->prim));
 		for (i = 0; i < f->nr_members; i++) {
 			const struct finding_ctx *m = &f->members[i];
 
-			fprintf(out, "  thread %llu (%s) holds %s, waits for %s%s\n",
-				(unsigned long long)m->id, m->site, m->holds, m->waits_for,
-				m->nr_stack ? ":" : "");
+			fprintf(out, "  thread %llu (", (unsigned long long)m->id);
+			text_escape_write(out, m->site);
+			fputs(") holds ", out);
+			text_escape_write(out, m->holds);
+			fputs(", waits for ", out);
+			text_escape_write(out, m->waits_for);
+			fprintf(out, "%s\n", m->nr_stack ? ":" : "");
 			text_stack(out, "    ", m);
 		}
 		break;
 	case FINDING_INCOMPLETE:
-		fprintf(out, "incomplete: pid %u (%s): its %s could not be read (%s): %s\n",
-			f->pid, f->comm, incomplete_part_name(f->part),
+		/* why is threadleak's own words */
+		fprintf(out, "incomplete: pid %u (", f->pid);
+		text_escape_write(out, f->comm);
+		fprintf(out, "): its %s could not be read (%s): %s\n", incomplete_part_name(f->part),
 			incomplete_reason_name(f->reason), f->why);
 		break;
 	}

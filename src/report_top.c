@@ -2,6 +2,7 @@
 /* System-wide: the processes with the most threads (or growth), per census. */
 #include <stdlib.h>
 #include "report.h"
+#include "text_escape.h"
 
 static int by_threads(const void *a, const void *b)
 {
@@ -57,12 +58,14 @@ void top_table(struct report *r, const struct census_stats *cs)
 	for (i = 0; i < n; i++) {
 		const struct sample *s = &r->samples[i];
 
-		fprintf(out, "%7u %-16s %7u %+7d %6u %6u %6llu %6llu %7.1fs\n", s->pid, s->comm,
-			s->threads, s->growth, s->blocked, s->other_blocked,
-			(unsigned long long)s->created, (unsigned long long)s->exited,
-			ns_to_s(s->max_wait_ns));
+		fprintf(out, "%7u ", s->pid);
+		text_escape_pad(out, s->comm, 16);
+		fprintf(out, " %7u %+7d %6u %6u %6llu %6llu %7.1fs\n", s->threads, s->growth,
+			s->blocked, s->other_blocked, (unsigned long long)s->created,
+			(unsigned long long)s->exited, ns_to_s(s->max_wait_ns));
 	}
 	if (r->nr_recent) {
+		/* Escaped when they were made (text_finding_line). */
 		fputs("\nfindings (latest last):\n", out);
 		for (i = 0; i < r->nr_recent; i++)
 			fprintf(out, "  %s\n", r->recent[i]);
