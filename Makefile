@@ -27,7 +27,7 @@ endif
 
 # Tools and libraries the build needs; missing ones trigger install-deps.sh.
 DEPS_OK := $(shell command -v $(CLANG) >/dev/null && command -v $(BPFTOOL) >/dev/null && \
-	     pkg-config --exists libbpf libelf libdw zlib libmicrohttpd fuse3 2>/dev/null && echo yes)
+	     pkg-config --exists libbpf libelf libdw zlib libmicrohttpd libseccomp fuse3 2>/dev/null && echo yes)
 
 # clang -target bpf does not search the system's multiarch directories.
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
@@ -39,7 +39,8 @@ WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initi
 # what the build needs is added on top.
 CFLAGS ?= -g -O2
 ALL_CFLAGS = $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -I$(OUTPUT) -Isrc $(DEMANGLE_CFLAGS)
-LDLIBS += $(shell pkg-config --libs libbpf libelf libdw zlib libmicrohttpd 2>/dev/null) -lm -lstdc++ \
+LDLIBS += $(shell pkg-config --libs libbpf libelf libdw zlib libmicrohttpd libseccomp 2>/dev/null) -lm \
+	  -lstdc++ \
 	  -pthread
 # Rust v0 symbol names: LLVM's demangler, where llvm-14-dev provides it.
 LLVM_DEMANGLE := $(wildcard $(shell llvm-config-14 --libdir 2>/dev/null)/libLLVMDemangle.a)
@@ -63,7 +64,7 @@ CORE_SRCS := src/decode.c src/detector.c src/wait.c src/json.c src/trend.c src/s
 	     src/pprof.c src/metrics.c src/metrics_http.c src/proc_cgroup.c src/utf8.c \
 	     src/recorder.c src/target_file.c src/text_escape.c src/target_call.c
 APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c src/live.c \
-	    src/goroutine_dump.c src/monitor.c src/threadleak.c
+	    src/goroutine_dump.c src/monitor.c src/sandbox.c src/threadleak.c
 APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
 CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
 

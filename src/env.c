@@ -123,6 +123,7 @@ enum {
 	OPT_MAX_SERIES,
 	OPT_DEBUG,
 	OPT_PPROF,
+	OPT_NO_SANDBOX,
 };
 
 /* Option groups, shared by the commands that take them. */
@@ -177,6 +178,15 @@ static const struct argp_option opt_tuning[] = {
 	{ "census-slots", OPT_CENSUS_SLOTS, "N[/MAX]", OPTION_HIDDEN,
 	  "Threads the census walk holds at first, and at most (tests)", 6 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages (verifier log on failure)", 6 },
+	{},
+};
+
+static const struct argp_option opt_sandbox[] = {
+	{ NULL, 0, NULL, 0, "Security:", 7 },
+	{ "no-sandbox", OPT_NO_SANDBOX, NULL, 0,
+	  "Do not drop capabilities or filter system calls once started (debugging; see "
+	  "Security in README)",
+	  7 },
 	{},
 };
 
@@ -390,6 +400,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_PPROF:
 		env->pprof_path = arg;
 		break;
+	case OPT_NO_SANDBOX:
+		env->no_sandbox = true;
+		break;
 	case ARGP_KEY_ARG:
 		if (env->cmd == CMD_REPLAY && !env->input) {
 			env->input = arg;
@@ -433,16 +446,17 @@ static const struct {
 	const struct argp_option *groups[10];
 } commands[] = {
 	{ "threadleak", CMD_TRACE, trace_doc, NULL,
-	  { opt_targets, opt_timing, opt_findings, opt_output, opt_threads, opt_top, opt_tuning } },
+	  { opt_targets, opt_timing, opt_findings, opt_output, opt_threads, opt_top, opt_tuning,
+	    opt_sandbox } },
 	{ "record", CMD_RECORD, record_doc, NULL,
 	  { opt_targets, opt_timing, opt_record, opt_findings, opt_output, opt_threads, opt_top,
-	    opt_tuning } },
+	    opt_tuning, opt_sandbox } },
 	{ "replay", CMD_REPLAY, replay_doc, "FILE",
-	  { opt_replay, opt_findings, opt_output, opt_threads, opt_top } },
+	  { opt_replay, opt_findings, opt_output, opt_threads, opt_top, opt_sandbox } },
 	{ "monitor", CMD_MONITOR, monitor_doc, NULL,
-	  { opt_monitor, opt_timing, opt_findings, opt_output, opt_tuning } },
+	  { opt_monitor, opt_timing, opt_findings, opt_output, opt_tuning, opt_sandbox } },
 	{ "goroutines", CMD_GOROUTINES, goroutines_doc, NULL,
-	  { opt_targets, opt_goroutines } },
+	  { opt_targets, opt_goroutines, opt_sandbox } },
 };
 
 void env_parse(struct env *env, int argc, char **argv)

@@ -45,6 +45,7 @@ struct env {
 	__u32 census_slots;	/* 0: chosen by the tracer */
 	__u32 census_slots_max; /* 0: as many as threads can be counted */
 	const char *proc_root;
+	bool no_sandbox; /* keep every capability and system call (debugging) */
 
 	/* record */
 	const char *output;

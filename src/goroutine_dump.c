@@ -6,6 +6,7 @@
 #include "go_runtime.h"
 #include "goroutine_dump.h"
 #include "pprof.h"
+#include "sandbox.h"
 #include "text_escape.h"
 
 #define DUMP_STACK_MAX 64
@@ -250,6 +251,11 @@ int goroutine_dump(const struct goroutine_dump_opts *opts)
 	size_t nr_groups = 0, i;
 	int err;
 
+	if (opts->sandbox) {
+		err = sandbox__enter(SANDBOX_TARGETS);
+		if (err)
+			return err;
+	}
 	err = go_proc__open(&d.gp, opts->proc_root, opts->pid);
 	if (err) {
 		if (err == -ESRCH)

@@ -7,6 +7,7 @@
 #ifndef __THREADLEAK_GOROUTINE_DUMP_H
 #define __THREADLEAK_GOROUTINE_DUMP_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 struct goroutine_dump_opts {
@@ -15,6 +16,7 @@ struct goroutine_dump_opts {
 	int debug;	       /* 1 or 2 */
 	const char *pprof_path; /* write a profile there instead of text */
 	FILE *out;
+	bool sandbox; /* enter the sandbox before reading the target */
 };
 
 /* Returns 0, or -errno after printing one line on stderr. */

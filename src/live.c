@@ -18,6 +18,7 @@
 #include "libc_layout.h"
 #include "live.h"
 #include "proc_info.h"
+#include "sandbox.h"
 
 #define MAX_EVENTS 16
 #define NSEC_PER_MSEC 1000000ULL
@@ -331,7 +332,10 @@ int live_run(const struct env *env, const struct live_opts *opts, const char **w
 	ev.data.fd = l.sfd;
 	epoll_ctl(l.epfd, EPOLL_CTL_ADD, l.sfd, &ev);
 	l.targets_alive = watch_exits(l.epfd, env);
-	err = loop_run(&l, why);
+	if (!env->no_sandbox)
+		err = sandbox__enter(SANDBOX_BPF | SANDBOX_TARGETS | opts->sandbox_uses);
+	if (!err)
+		err = loop_run(&l, why);
 out:
 	tracer__close(l.tracer);
 	inspector__free(inspector);

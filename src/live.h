@@ -18,6 +18,8 @@ struct live_opts {
 	/* SIGHUP: reopen outputs. */
 	void (*reopen)(void *ctx);
 	__u64 unwind_after_ns; /* see inspector_opts */
+	/* SANDBOX_* the run needs once attached, besides BPF and targets. */
+	unsigned int sandbox_uses;
 };
 
 /*

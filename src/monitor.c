@@ -18,6 +18,7 @@
 #include "metrics_http.h"
 #include "monitor.h"
 #include "report.h"
+#include "sandbox.h"
 
 struct monitor {
 	const struct env *env;
@@ -176,6 +177,7 @@ int monitor_run(struct env *env, int argc, char **argv)
 			metrics_http__address(mon.http));
 	}
 	lopts.ctx = &mon;
+	lopts.sandbox_uses = mon.http ? SANDBOX_HTTP : 0;
 	/* Stacks for waits that last (each wait once, a budget per census):
 	 * a leak's threads have theirs by the time it is found. */
 	lopts.unwind_after_ns = 2000000000ULL;

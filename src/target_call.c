@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "target_call.h"
 
 struct job {
@@ -21,6 +22,7 @@ struct reader {
 	pthread_cond_t wake;
 	struct job *job;
 	bool abandoned;
+	pid_t tid;
 };
 
 /* Guards everything below and every reader's fields. */
@@ -29,8 +31,31 @@ static pthread_mutex_t caller = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t done;
 static pthread_once_t done_once = PTHREAD_ONCE_INIT;
 static struct reader *current;
+static struct reader *stuck[TARGET_CALL_MAX_STUCK];
 static unsigned int nr_stuck;
 static __u64 nr_timeouts;
+
+static void forget_stuck(struct reader *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < TARGET_CALL_MAX_STUCK; i++)
+		if (stuck[i] == r)
+			stuck[i] = NULL;
+	nr_stuck--;
+}
+
+static void remember_stuck(struct reader *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < TARGET_CALL_MAX_STUCK; i++)
+		if (!stuck[i]) {
+			stuck[i] = r;
+			break;
+		}
+	nr_stuck++;
+}
 
 static void *reader_main(void *arg)
 {
@@ -39,6 +64,7 @@ static void *reader_main(void *arg)
 	long ret;
 
 	pthread_mutex_lock(&lock);
+	r->tid = gettid();
 	for (;;) {
 		while (!r->job && !r->abandoned)
 			pthread_cond_wait(&r->wake, &lock);
@@ -54,7 +80,7 @@ static void *reader_main(void *arg)
 			if (job->release)
 				job->release(job->io, ret);
 			free(job);
-			nr_stuck--;
+			forget_stuck(r);
 			break;
 		}
 		job->ret = ret;
@@ -77,7 +103,11 @@ static void init_done(void)
 	pthread_condattr_destroy(&attr);
 }
 
-/* A new reader, detached, with every signal blocked. Called with lock held. */
+/*
+ * A new reader, detached, with every signal blocked but SIGURG, which
+ * sandbox.c sends each thread to drop its capabilities. Called with lock
+ * held.
+ */
 static struct reader *reader_new(void)
 {
 	struct reader *r = calloc(1, sizeof(*r));
@@ -93,6 +123,7 @@ static struct reader *reader_new(void)
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
 	sigfillset(&all);
+	sigdelset(&all, SIGURG);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	err = pthread_create(&thread, &attr, reader_main, r);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -142,7 +173,7 @@ long target_call(target_fn fn, target_release_fn release, void *io, size_t in_si
 			/* leave it the job; the next call gets a new reader */
 			r->abandoned = true;
 			current = NULL;
-			nr_stuck++;
+			remember_stuck(r);
 			nr_timeouts++;
 			pthread_mutex_unlock(&lock);
 			pthread_mutex_unlock(&caller);
@@ -170,6 +201,19 @@ __u64 target_call_timeouts(void)
 	n = nr_timeouts;
 	pthread_mutex_unlock(&lock);
 	return n;
+}
+
+bool target_call_is_stuck(pid_t tid)
+{
+	bool found = false;
+	unsigned int i;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < TARGET_CALL_MAX_STUCK; i++)
+		if (stuck[i] && stuck[i]->tid == tid)
+			found = true;
+	pthread_mutex_unlock(&lock);
+	return found;
 }
 
 unsigned int target_call_stuck(void)

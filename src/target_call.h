@@ -17,7 +17,9 @@
 #ifndef __THREADLEAK_TARGET_CALL_H
 #define __THREADLEAK_TARGET_CALL_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <linux/types.h>
 
 #define TARGET_CALL_TIMEOUT_MS 1000
@@ -40,5 +42,9 @@ long target_call(target_fn fn, target_release_fn release, void *io, size_t in_si
 /* Calls that timed out since the program started, and readers stuck now. */
 __u64 target_call_timeouts(void);
 unsigned int target_call_stuck(void);
+
+/* Is @tid a reader left stuck in the kernel? It takes no signal until it
+ * wakes, and then only finishes its call and exits. */
+bool target_call_is_stuck(pid_t tid);
 
 #endif /* __THREADLEAK_TARGET_CALL_H */

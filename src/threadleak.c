@@ -21,6 +21,7 @@
 #include "monitor.h"
 #include "recorder.h"
 #include "report.h"
+#include "sandbox.h"
 #include "trace_file.h"
 
 /* decode -> (trace file) -> detector -> report */
@@ -258,6 +259,9 @@ static int cmd_replay(struct env *env)
 	size_t len;
 	int err, status = 0;
 
+	/* A trace file comes from anywhere: parsed with no privilege. */
+	if (!env->no_sandbox && sandbox__enter(0))
+		return 1;
 	err = trace_reader__open(&r, env->input, &info);
 	if (err) {
 		fprintf(stderr, "threadleak: %s\n",
@@ -342,6 +346,7 @@ int main(int argc, char **argv)
 			.debug = env.debug_level,
 			.pprof_path = env.pprof_path,
 			.out = stdout,
+			.sandbox = !env.no_sandbox,
 		};
 
 		status = goroutine_dump(&gopts) ? 1 : 0;
