@@ -162,6 +162,7 @@ struct inspector *inspector__new(const struct inspector_opts *opts, rec_sink_fn 
 	in->ctx = ctx;
 	in->census_seq = 1;
 	in->unwinds_left = in->opts.max_unwinds;
+	in->timeouts_seen = target_call_timeouts(); /* earlier ones are not a process's */
 	return in;
 }
 
