@@ -195,6 +195,28 @@ void test_go_pclntab_pcvalue(void)
 	ASSERT_EQ(go_pclntab__pcvalue(&tab, 0, 100, 100, &v), -ENOENT, "no table");
 }
 
+void test_go_pclntab_pcvalue_hostile(void)
+{
+	/*
+	 * Value deltas that take the value past a 32-bit int (-1 + 0x7fffffff,
+	 * then + 2), and a pc delta that wraps the pc: a damaged table, not
+	 * a value (UBSan saw the signed overflow on a 1.2 MB input).
+	 */
+	static const __u8 overflow[] = { 0, 0xfe, 0xff, 0xff, 0xff, 0x0f, 1, 4, 1, 0 };
+	static const __u8 wrap[] = { 0, 2, 0xff, 0x01, 0 };
+	struct go_pclntab tab = { .data = overflow, .size = sizeof(overflow) };
+	__s32 v;
+
+	ASSERT_OK(go_pclntab__pcvalue(&tab, 1, 100, 100, &v), "first run");
+	ASSERT_EQ(v, 0x7ffffffe, "-1 + 0x7fffffff");
+	ASSERT_EQ(go_pclntab__pcvalue(&tab, 1, 100, 101, &v), -EINVAL, "value past INT32_MAX");
+	tab.data = wrap;
+	tab.size = sizeof(wrap);
+	ASSERT_EQ(go_pclntab__pcvalue(&tab, 1, ~0ull - 100, ~0ull, &v), -EINVAL, "pc wraps");
+	ASSERT_OK(go_pclntab__pcvalue(&tab, 1, 1000, 1100, &v), "same table, no wrap");
+	ASSERT_EQ(v, 0, "-1 + 1");
+}
+
 void test_go_pclntab_header(void)
 {
 	__u8 hdr[128] = { 0xf1, 0xff, 0xff, 0xff, 0, 0, 1, 8 };
