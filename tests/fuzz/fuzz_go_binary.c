@@ -20,21 +20,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include "fuzz.h"
 #include "go_binary.h"
 
 /* moduledata.gofunc in the Go versions the reader knows */
 #define MAX_GOFUNC_OFF 512
 #define MAX_READ 4096
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fuzz_check(bool ok, const char *what)
-{
-	if (!ok) {
-		fprintf(stderr, "fuzz_go_binary: %s\n", what);
-		abort();
-	}
-}
 
 static __u64 tail_u64(const uint8_t *data, size_t size, size_t back)
 {

@@ -17,20 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fuzz.h"
 #include "go_pclntab.h"
 
 #define MAX_FUNCS_VISITED 64
 #define MAX_FRAMES 8
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fuzz_check(bool ok, const char *what)
-{
-	if (!ok) {
-		fprintf(stderr, "fuzz_go_pclntab: %s\n", what);
-		abort();
-	}
-}
 
 /* Every lookup at @pc, which is in @fn or not. */
 static void lookup_pc(const struct go_pclntab *tab, __u64 pc)

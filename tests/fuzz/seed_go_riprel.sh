@@ -1,0 +1,16 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Seeds of fuzz_go_riprel: the first 64 KiB of .text of each Go binary of
+# go_binaries.sh (the runtime's code, with its RIP-relative loads).
+#
+#   tests/fuzz/seed_go_riprel.sh OUTDIR
+set -u
+. "$(dirname "$0")/seed_lib.sh"
+mkdir -p "$1" || exit 1
+go_binaries "$1" | grep -v stripped | while read -r bin; do
+	seed=$1/$(basename "$bin")
+	[ "$seed" -nt "$bin" ] && continue
+	dump_section "$bin" "$seed.text" .text && head -c 65536 "$seed.text" >"$seed"
+	rm -f "$seed.text"
+done
