@@ -634,6 +634,11 @@ void test_demangle(void)
 		  "17h01f99732ef159422E",
 		  "core::ptr::drop_in_place<m::Pool<alloc::string::String>>" },
 		{ "_ZN3std2rt10lang_start17h0123456789abcdefE.llvm.1234", "std::rt::lang_start" },
+		/* a NUL or a control character is not decoded (the fuzzer's NUL cut the name) */
+		{ "_ZN1m6a$u0$b17h0123456789abcdefE", "m::a$u0$b" },
+		{ "_ZN1m7a$u1b$b17h0123456789abcdefE", "m::a$u1b$b" },
+		{ "_ZN1m7a$u7f$b17h0123456789abcdefE", "m::a$u7f$b" },
+		{ "_ZN1m7a$ue9$b17h0123456789abcdefE", "m::a\u00e9b" },
 		/* a C++ name that merely looks like it ends in a hash keeps it */
 		{ "_ZN1a17h0123456789abcdefEv", "a::h0123456789abcdef()" },
 		{ "pthread_cond_wait@@GLIBC_2.3.2", "pthread_cond_wait" },
