@@ -5,11 +5,11 @@
  * at an address the input's first 8 bytes choose. Every load found must be
  * inside the code, in order, and point where its displacement says.
  *
- * Seeds: the start of .text of a small program built with every Go on this
+ * Seeds: pieces of .text of a small program built with every Go on this
  * machine (seed_go_riprel.sh).
  */
 /* fuzz-srcs: src/go_riprel.c
- * fuzz-flags: -max_len=65536 */
+ * fuzz-flags: -max_len=4096 */
 #include <string.h>
 #include "fuzz.h"
 #include "go_riprel.h"
