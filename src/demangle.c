@@ -147,7 +147,9 @@ static void put_rust_legacy_path(struct name_writer *w, const char *path)
 
 			for (i = 2; p + i < end && is_lower_hex(p[i]) && i < 8; i++)
 				cp = cp * 16 + (p[i] <= '9' ? p[i] - '0' : p[i] - 'a' + 10);
-			if (i > 2 && p + i < end && p[i] == '$' && cp <= 0x10ffff &&
+			/* not a NUL or another control character: they stay escaped */
+			if (i > 2 && p + i < end && p[i] == '$' && cp >= 0x20 && cp != 0x7f &&
+			    (cp < 0x80 || cp > 0x9f) && cp <= 0x10ffff &&
 			    (cp < 0xd800 || cp > 0xdfff)) {
 				put_utf8(w, cp);
 				p += i + 1;

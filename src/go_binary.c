@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "go_binary.h"
+#include "target_addr.h"
 #include "target_file.h"
 
 #define BUILDINFO_MAGIC "\xff Go buildinf:"
@@ -113,7 +114,7 @@ static struct go_section *section_holding(const struct go_binary *bin, __u64 vad
 	for (i = 0; i < bin->nr_sections; i++) {
 		struct go_section *sec = &bin->sections[i];
 
-		if (vaddr >= sec->addr && vaddr - sec->addr + len <= sec->size && len <= sec->size)
+		if (vaddr >= sec->addr && len <= sec->size && vaddr - sec->addr <= sec->size - len)
 			return sec;
 	}
 	return NULL;
@@ -158,6 +159,7 @@ static int read_sections(struct go_binary *bin)
 	Elf_Scn *scn = NULL;
 	size_t shstrndx, cap = 0;
 	GElf_Shdr sh;
+	__u64 end;
 
 	if (elf_getshdrstrndx(bin->elf, &shstrndx))
 		return -ENOEXEC;
@@ -174,7 +176,9 @@ static int read_sections(struct go_binary *bin)
 			bin->symtab = scn;
 		if (!strcmp(name, ".debug_info") || !strcmp(name, ".zdebug_info"))
 			bin->has_dwarf = true;
-		if (!(sh.sh_flags & SHF_ALLOC) || !sh.sh_size)
+		/* a section that wraps the address space is no section a process maps */
+		if (!(sh.sh_flags & SHF_ALLOC) || !sh.sh_size ||
+		    target_addr_add(sh.sh_addr, sh.sh_size, &end))
 			continue;
 		if (bin->nr_sections == cap) {
 			struct go_section *more;
@@ -264,21 +268,31 @@ static int find_pclntab(struct go_binary *bin)
 
 int go_binary__open(struct go_binary **binp, const char *path)
 {
+	int fd;
+
+	*binp = NULL;
+	fd = target_file_open(NULL, path);
+	if (fd < 0)
+		return fd;
+	return go_binary__open_fd(binp, fd);
+}
+
+int go_binary__open_fd(struct go_binary **binp, int fd)
+{
 	struct go_binary *bin;
 	int err;
 
 	*binp = NULL;
-	if (elf_version(EV_CURRENT) == EV_NONE)
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		close(fd);
 		return -EINVAL;
-	bin = calloc(1, sizeof(*bin));
-	if (!bin)
-		return -ENOMEM;
-	bin->fd = target_file_open(NULL, path);
-	if (bin->fd < 0) {
-		err = bin->fd;
-		free(bin);
-		return err;
 	}
+	bin = calloc(1, sizeof(*bin));
+	if (!bin) {
+		close(fd);
+		return -ENOMEM;
+	}
+	bin->fd = fd;
 	bin->elf = elf_begin(bin->fd, ELF_C_READ_MMAP, NULL);
 	if (!bin->elf || elf_kind(bin->elf) != ELF_K_ELF || !gelf_getehdr(bin->elf, &bin->ehdr) ||
 	    bin->ehdr.e_machine != EM_X86_64) {
@@ -399,11 +413,13 @@ int go_binary__symbol(const struct go_binary *bin, const char *name, __u64 *addr
 static int find_moduledata(const struct go_binary *bin, __u64 *md)
 {
 	static const char *const scan[] = { ".noptrdata", ".data" };
-	__u64 want[2] = { bin->pclntab_addr, bin->pclntab_addr + bin->pclntab.funcname_off };
+	__u64 want[2] = { bin->pclntab_addr };
 	size_t i, off;
 
 	if (!go_binary__symbol(bin, "runtime.firstmoduledata", md, NULL))
 		return 0;
+	if (target_addr_add(bin->pclntab_addr, bin->pclntab.funcname_off, &want[1]))
+		return -ENOENT;
 	for (i = 0; i < sizeof(scan) / sizeof(scan[0]); i++) {
 		struct go_section *sec = section_named(bin, scan[i]);
 		const __u8 *bytes;
@@ -430,7 +446,9 @@ int go_binary__setup_inlining(struct go_binary *bin, size_t md_gofunc_off)
 	err = find_moduledata(bin, &md);
 	if (err)
 		return err;
-	err = go_binary__read(bin, md + md_gofunc_off, &gofunc, sizeof(gofunc));
+	if (target_addr_add(md, md_gofunc_off, &md))
+		return -ENOENT;
+	err = go_binary__read(bin, md, &gofunc, sizeof(gofunc));
 	if (err)
 		return err;
 	sec = section_holding(bin, gofunc, 1);
@@ -458,9 +476,13 @@ int go_binary__load_bias(const struct go_binary *bin, __u64 start, __u64 pgoff, 
 		if (!gelf_getphdr(bin->elf, i, &ph) || ph.p_type != PT_LOAD)
 			continue;
 		seg_off = ph.p_offset & ~(PAGE_SIZE_ELF - 1);
-		if (pgoff < seg_off || pgoff >= ph.p_offset + ph.p_filesz)
+		/* pgoff in [page_down(p_offset), p_offset + p_filesz), with no sum formed */
+		if (pgoff < seg_off || (pgoff >= ph.p_offset && pgoff - ph.p_offset >= ph.p_filesz))
 			continue;
-		/* the kernel maps page_down(p_vaddr) + bias at page_down(p_offset) */
+		/*
+		 * The kernel maps page_down(p_vaddr) + bias at page_down(p_offset);
+		 * the bias is modulo 2^64, as the pc - bias of every caller.
+		 */
 		*bias = start - (pgoff - seg_off) - (ph.p_vaddr & ~(PAGE_SIZE_ELF - 1));
 		return 0;
 	}

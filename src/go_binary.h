@@ -28,6 +28,8 @@ struct go_binary;
  * Go; -ENOTSUP: built by a Go this reader does not know (before 1.18).
  */
 int go_binary__open(struct go_binary **bin, const char *path);
+/* The same on the open file @fd, which the go_binary owns from then on (closed on error). */
+int go_binary__open_fd(struct go_binary **bin, int fd);
 void go_binary__close(struct go_binary *bin);
 
 /* "go1.22.2", or "" if the binary does not say. */

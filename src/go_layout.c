@@ -41,7 +41,9 @@ const char *go_layout__wait_reason(const struct go_runtime_layout *layout, __u32
 
 __u32 go_layout__g_read_size(const struct go_runtime_layout *layout)
 {
-	const __u16 ends[] = {
+	/* in 32 bits: each offset is below 2^16, so no sum wraps */
+	const __u32 ends[] = {
+		layout->g_stack_lo + 8,
 		layout->g_stack_hi + 8,
 		layout->g_sched_sp + 8,
 		layout->g_sched_pc + 8,
@@ -61,6 +63,11 @@ __u32 go_layout__g_read_size(const struct go_runtime_layout *layout)
 		if (ends[i] > end)
 			end = ends[i];
 	return (end + 7) & ~7u;
+}
+
+int go_layout__check(const struct go_runtime_layout *layout)
+{
+	return go_layout__g_read_size(layout) <= layout->g_size ? 0 : -EPROTO;
 }
 
 /* A member of a DWARF structure the census needs. */
@@ -89,7 +96,8 @@ static void read_members(Dwarf_Die *st, struct member_want *want, size_t nr_want
 			if (!dwarf_attr(&member, DW_AT_data_member_location, &attr) ||
 			    dwarf_formudata(&attr, &off))
 				break;
-			want[i].offset = off;
+			/* an offset no struct of the runtime has: not the field we know */
+			want[i].offset = off <= GO_FIELD_MAX_OFFSET ? (__s64)off : -2;
 			if (want[i].size && (!dwarf_attr(&member, DW_AT_type, &attr) ||
 					     !dwarf_formref_die(&attr, &type) ||
 					     dwarf_aggregate_size(&type, &size) ||
@@ -126,6 +134,7 @@ int go_layout__from_dwarf(struct Elf *elf, struct go_runtime_layout *layout)
 	Dwarf_Off off = 0, next_off;
 	bool found[NR_ST] = { 0 };
 	Dwarf_Word g_size = 0;
+	__s64 sums[5];
 	int nr_found = 0, err = 0;
 	size_t hsize, i, j;
 	Dwarf *dbg;
@@ -165,20 +174,36 @@ int go_layout__from_dwarf(struct Elf *elf, struct go_runtime_layout *layout)
 			/* parentGoid is Go 1.21+ only */
 			if (members[i].want[j].offset == -1 && !(i == ST_G && j == 8))
 				return -ENOENT;
-			if (members[i].want[j].offset == -2 || members[i].want[j].offset > 0xfff0)
+			if (members[i].want[j].offset == -2)
 				err = -EPROTO;
 		}
 	}
 	if (err)
 		return err;
 
+	/*
+	 * A field of a struct inside g is at the sum of two offsets, each at
+	 * most GO_FIELD_MAX_OFFSET: the sum is formed in 64 bits and checked
+	 * before it goes in 16.
+	 */
+	sums[0] = g[0].offset + stack[0].offset;
+	sums[1] = g[0].offset + stack[1].offset;
+	sums[2] = g[1].offset + gobuf[0].offset;
+	sums[3] = g[1].offset + gobuf[1].offset;
+	sums[4] = g[1].offset + gobuf[2].offset;
+	for (i = 0; i < ARRAY_SIZE(sums); i++)
+		if (sums[i] > GO_FIELD_MAX_OFFSET)
+			return -EPROTO;
+	if (g_size > GO_FIELD_MAX_OFFSET)
+		return -EPROTO;
+
 	memset(layout, 0, sizeof(*layout));
 	layout->g_size = g_size;
-	layout->g_stack_lo = g[0].offset + stack[0].offset;
-	layout->g_stack_hi = g[0].offset + stack[1].offset;
-	layout->g_sched_sp = g[1].offset + gobuf[0].offset;
-	layout->g_sched_pc = g[1].offset + gobuf[1].offset;
-	layout->g_sched_bp = g[1].offset + gobuf[2].offset;
+	layout->g_stack_lo = sums[0];
+	layout->g_stack_hi = sums[1];
+	layout->g_sched_sp = sums[2];
+	layout->g_sched_pc = sums[3];
+	layout->g_sched_bp = sums[4];
 	layout->g_atomicstatus = g[2].offset;
 	layout->g_goid = g[3].offset;
 	layout->g_waitsince = g[4].offset;
@@ -188,5 +213,6 @@ int go_layout__from_dwarf(struct Elf *elf, struct go_runtime_layout *layout)
 	layout->g_parent_goid = g[8].offset < 0 ? GO_FIELD_ABSENT : g[8].offset;
 	layout->md_text = md[0].offset;
 	layout->md_gofunc = md[1].offset;
-	return 0;
+	/* every field the census reads inside the g it reads */
+	return go_layout__check(layout);
 }

@@ -14,6 +14,8 @@
 struct Elf;
 
 #define GO_FIELD_ABSENT 0xffff
+/* The largest offset of a field, and size of a struct, a layout holds. */
+#define GO_FIELD_MAX_OFFSET 0xfff0
 
 struct go_runtime_layout {
 	int major, minor;	/* the Go version it was read for */
@@ -39,12 +41,19 @@ const struct go_runtime_layout *go_layout__for_version(int major, int minor);
  * Read the layout from the DWARF of @elf (runtime.g, runtime.gobuf,
  * runtime.stack, runtime.moduledata). Leaves wait_reasons NULL.
  * -ENOENT: no DWARF or a type is missing; -EPROTO: a field has an
- * unexpected size.
+ * unexpected size, an offset past GO_FIELD_MAX_OFFSET, or does not fit in
+ * the g (go_layout__check).
  */
 int go_layout__from_dwarf(struct Elf *elf, struct go_runtime_layout *layout);
 
 /* Bytes of a g the census reads: up to the end of the last field it needs. */
 __u32 go_layout__g_read_size(const struct go_runtime_layout *layout);
+
+/*
+ * Does every field the census reads lie inside the g (g_read_size <=
+ * g_size)? 0 or -EPROTO: a layout a reader must refuse.
+ */
+int go_layout__check(const struct go_runtime_layout *layout);
 
 /* The string of wait reason @index in @layout's table, NULL if out of range. */
 const char *go_layout__wait_reason(const struct go_runtime_layout *layout, __u32 index);

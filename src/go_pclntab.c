@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include "go_pclntab.h"
+#include "target_addr.h"
 
 /* pcHeader, for 8-byte pointers */
 #define HDR_MAGIC 0
@@ -128,17 +130,24 @@ static __u32 ftab_entry(const struct go_pclntab *tab, __u32 i)
 	return get_u32(tab->data + tab->functab_off + (size_t)i * 8);
 }
 
+/*
+ * Function @i: its _func must lie in the table, and its pcs [entry, end)
+ * must be a range that does not wrap.
+ */
 static int func_at(const struct go_pclntab *tab, __u32 i, struct go_func *fn)
 {
 	__u32 func_off = get_u32(tab->data + tab->functab_off + (size_t)i * 8 + 4);
 	size_t at = tab->functab_off + func_off;
+	__u64 entry, end;
 
-	if (at + tab->func_size > tab->size)
+	if (at + tab->func_size > tab->size ||
+	    target_addr_add(tab->text_start, ftab_entry(tab, i), &entry) ||
+	    target_addr_add(tab->text_start, ftab_entry(tab, i + 1), &end) || end < entry)
 		return -EINVAL;
 	fn->raw = tab->data + at;
 	fn->index = i;
-	fn->entry = tab->text_start + ftab_entry(tab, i);
-	fn->end = tab->text_start + ftab_entry(tab, i + 1);
+	fn->entry = entry;
+	fn->end = end;
 	return 0;
 }
 
@@ -160,6 +169,9 @@ int go_pclntab__find_func(const struct go_pclntab *tab, __u64 pc, struct go_func
 		else
 			hi = mid;
 	}
+	/* a table not sorted by pc can leave @off past the function found */
+	if (off >= ftab_entry(tab, lo + 1))
+		return -ENOENT;
 	return func_at(tab, lo, fn);
 }
 
@@ -235,7 +247,7 @@ int go_pclntab__pcvalue(const struct go_pclntab *tab, __u32 table_off, __u64 ent
 	const __u8 *p, *end = tab->data + tab->size;
 	__u32 uvdelta, pcdelta;
 	__u64 cur_pc = entry;
-	__s32 val = -1;
+	__s64 val = -1;
 	bool first = true;
 
 	if (!table_off || tab->pctab_off + (size_t)table_off >= tab->size)
@@ -252,10 +264,12 @@ int go_pclntab__pcvalue(const struct go_pclntab *tab, __u32 table_off, __u64 ent
 		if (!uvdelta && !first)
 			return -ENOENT;
 		first = false;
-		val += (__s32)(-(uvdelta & 1) ^ (uvdelta >> 1));
-		if (!read_uvarint(&p, end, &pcdelta))
+		/* a value no 32-bit field holds, or a pc that wraps: a damaged table */
+		val += uvdelta & 1 ? -(__s64)(uvdelta >> 1) - 1 : (__s64)(uvdelta >> 1);
+		if (val < INT32_MIN || val > INT32_MAX)
 			return -EINVAL;
-		cur_pc += pcdelta;
+		if (!read_uvarint(&p, end, &pcdelta) || target_addr_add(cur_pc, pcdelta, &cur_pc))
+			return -EINVAL;
 		if (pc < cur_pc) {
 			*value = val;
 			return 0;
@@ -318,7 +332,7 @@ static bool func_funcdata(const struct go_pclntab *tab, const struct go_func *fn
 	bool v118 = tab->magic == GO_PCLNTAB_MAGIC_118;
 	__u8 nfuncdata = fn->raw[v118 ? FUNC_NFUNCDATA_118 : FUNC_NFUNCDATA_120];
 	size_t at = (fn->raw - tab->data) + tab->func_size +
-		    (size_t)(func_field(fn, FUNC_NPCDATA) + index) * 4;
+		    ((size_t)func_field(fn, FUNC_NPCDATA) + index) * 4;
 
 	if (index >= nfuncdata || at + 4 > tab->size)
 		return false;
@@ -356,7 +370,7 @@ int go_pclntab__frames(const struct go_pclntab *tab, const struct go_func *fn, _
 		while (n < max - 1 && n < MAX_INLINE_DEPTH) {
 			if (go_pclntab__pcvalue(tab, inl_index_table, fn->entry, pc, &ix) || ix < 0)
 				break;
-			if (tree_off + (size_t)(ix + 1) * ent_size > tab->gofunc_size)
+			if (tree_off + ((size_t)ix + 1) * ent_size > tab->gofunc_size)
 				break;
 			entry = tab->gofunc + tree_off + (size_t)ix * ent_size;
 			set_frame(tab, fn, pc,

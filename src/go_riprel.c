@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 #include "go_riprel.h"
+#include "target_addr.h"
 
 #define REX_W_MASK 0xf8 /* 0100WRXB with W set: 0x48-0x4f */
 #define REX_W 0x48
@@ -14,8 +15,13 @@ int go_riprel_loads(const __u8 *code, size_t len, __u64 addr, struct go_riprel_l
 {
 	size_t i = 0;
 	int n = 0;
+	__u64 end;
 
+	/* code that would run past the top of the address space is no code */
+	if (target_addr_add(addr, len, &end))
+		return 0;
 	while (n < max && i + INSN_LEN <= len) {
+		__u64 next = addr + i + INSN_LEN, target;
 		__s32 disp;
 
 		if ((code[i] & REX_W_MASK) != REX_W || code[i + 1] != OP_MOV_LOAD ||
@@ -24,8 +30,15 @@ int go_riprel_loads(const __u8 *code, size_t len, __u64 addr, struct go_riprel_l
 			continue;
 		}
 		memcpy(&disp, code + i + 3, sizeof(disp));
+		/* a displacement below 0 or past the top of the address space: not a variable */
+		if (disp < 0 ? next < (__u64)-(__s64)disp : target_addr_add(next, disp, &target)) {
+			i++;
+			continue;
+		}
+		if (disp < 0)
+			target = next - (__u64)-(__s64)disp;
 		loads[n].insn_addr = addr + i;
-		loads[n].target = addr + i + INSN_LEN + (__s64)disp;
+		loads[n].target = target;
 		loads[n].reg = ((code[i + 2] >> 3) & 7) | ((code[i] & REX_R) << 1);
 		n++;
 		i += INSN_LEN;

@@ -25,7 +25,8 @@ struct go_riprel_load {
 /*
  * The 64-bit RIP-relative register loads (`mov disp32(%rip), %reg`) in
  * @code, which is at address @addr, in order. Returns how many were found,
- * at most @max.
+ * at most @max. A load whose address would fall below 0 or past 2^64 is
+ * none, and code whose end would is not read at all.
  */
 int go_riprel_loads(const __u8 *code, size_t len, __u64 addr, struct go_riprel_load *loads,
 		    int max);

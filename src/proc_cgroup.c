@@ -7,6 +7,9 @@
 #include <string.h>
 #include "proc_cgroup.h"
 
+#define CGROUP_MAX_LINES 256
+#define CGROUP_MAX_LINE (PATH_MAX + 256)
+
 /* Which line of /proc/PID/cgroup names the process's cgroup, least wanted first. */
 enum cgroup_line_rank {
 	LINE_NONE,
@@ -36,25 +39,23 @@ static enum cgroup_line_rank rank_line(const char *line, const char **path, bool
 	return first ? LINE_FIRST_V1 : LINE_NONE;
 }
 
-int proc_cgroup(const char *proc_root, int pid, char *buf, size_t len)
+int proc_cgroup_read(FILE *f, char *buf, size_t len)
 {
 	enum cgroup_line_rank best = LINE_NONE, rank;
-	char path_name[PATH_MAX], *line = NULL;
+	size_t line_cap = 0, nr_lines = 0;
+	char *line = NULL;
 	const char *path;
-	size_t line_cap = 0;
 	bool first = true;
-	ssize_t n;
-	FILE *f;
 	int err = -ENODATA;
+	ssize_t n;
 
-	if (snprintf(path_name, sizeof(path_name), "%s/%d/cgroup", proc_root, pid) >=
-	    (int)sizeof(path_name))
-		return -ENAMETOOLONG;
-	f = fopen(path_name, "re");
-	if (!f)
-		return errno == ENOENT ? -ESRCH : -errno;
 	errno = 0;
 	while ((n = getline(&line, &line_cap, f)) > 0) {
+		/* the kernel lists one line per hierarchy, each path within PATH_MAX */
+		if (++nr_lines > CGROUP_MAX_LINES || (size_t)n > CGROUP_MAX_LINE) {
+			err = -EFBIG;
+			break;
+		}
 		if (line[n - 1] == '\n')
 			line[--n] = '\0';
 		rank = rank_line(line, &path, first);
@@ -72,6 +73,22 @@ int proc_cgroup(const char *proc_root, int pid, char *buf, size_t len)
 	if (ferror(f))
 		err = errno ? -errno : -EIO; /* -ESRCH: it exited while read */
 	free(line);
+	return err;
+}
+
+int proc_cgroup(const char *proc_root, int pid, char *buf, size_t len)
+{
+	char path_name[PATH_MAX];
+	FILE *f;
+	int err;
+
+	if (snprintf(path_name, sizeof(path_name), "%s/%d/cgroup", proc_root, pid) >=
+	    (int)sizeof(path_name))
+		return -ENAMETOOLONG;
+	f = fopen(path_name, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	err = proc_cgroup_read(f, buf, len);
 	fclose(f);
 	return err;
 }

@@ -8,6 +8,7 @@
 #define __THREADLEAK_PROC_CGROUP_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /*
  * Write the cgroup path of process @pid under @proc_root into @buf (@len
@@ -17,5 +18,11 @@
  * -ENAMETOOLONG if the path does not fit, or another -errno.
  */
 int proc_cgroup(const char *proc_root, int pid, char *buf, size_t len);
+
+/*
+ * The same on the contents of such a file, read from @f (for the tests and
+ * the fuzzer). -EFBIG: more lines, or longer, than any kernel writes.
+ */
+int proc_cgroup_read(FILE *f, char *buf, size_t len);
 
 #endif /* __THREADLEAK_PROC_CGROUP_H */

@@ -29,4 +29,14 @@ int proc_identity(const char *proc_root, int pid, struct proc_identity *id);
  */
 int proc_task_in_syscall(const char *proc_root, int tgid, int tid, long nr, __u64 sp);
 
+/*
+ * The parsers of those files, on their text (NUL-terminated), for the
+ * tests and the fuzzer: the Tgid (1..INT_MAX) and Name of a status file,
+ * the state and flags of a stat file (-EINVAL if absent), the syscall
+ * number and stack pointer of a syscall file (-ENODATA: not in a syscall).
+ */
+int proc_status_parse(const char *status, struct proc_identity *id);
+int proc_stat_parse(const char *stat, struct proc_identity *id);
+int proc_syscall_parse(const char *text, long *nr, __u64 *sp);
+
 #endif /* __THREADLEAK_PROC_INFO_H */

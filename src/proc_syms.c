@@ -22,21 +22,6 @@
 #include "proc_syms_internal.h"
 #include "target_file.h"
 
-/* A file mapped by the process, from consecutive lines of its maps. */
-struct mapped_file {
-	char *path; /* as the process sees it; "[vdso]" for the vDSO */
-	__u64 low, high;
-	__u64 dev, ino;
-	bool exec;
-};
-
-struct maps_snapshot {
-	struct proc_mapping *mappings;
-	size_t nr_mappings, cap_mappings;
-	struct mapped_file *files;
-	size_t nr_files, cap_files;
-};
-
 struct sym_cache_entry {
 	__u64 pc;
 	bool retaddr;
@@ -210,7 +195,7 @@ static int grow_array(void **array, size_t *cap, size_t nr, size_t elem_size)
 	return 0;
 }
 
-static void maps_snapshot_free(struct maps_snapshot *maps)
+void maps_snapshot_free(struct maps_snapshot *maps)
 {
 	size_t i;
 
@@ -235,8 +220,14 @@ static int maps_snapshot_add_line(struct maps_snapshot *maps, const char *line)
 
 	if (sscanf(line, "%llx-%llx %7s %*x %x:%x %llu %n", &start, &end, perms, &major, &minor,
 		   &ino, &path_at) < 6 ||
-	    !path_at)
+	    !path_at || strlen(perms) != 4)
 		return -EINVAL;
+	/* the kernel lists mappings in order, without overlap: lookups rely on it */
+	if (start >= end ||
+	    (maps->nr_mappings && start < maps->mappings[maps->nr_mappings - 1].end))
+		return -EINVAL;
+	if (maps->nr_mappings == MAPS_MAX_MAPPINGS)
+		return -E2BIG;
 	path = line + path_at;
 
 	if (grow_array((void **)&maps->mappings, &maps->cap_mappings, maps->nr_mappings,
@@ -276,20 +267,15 @@ static int maps_snapshot_add_line(struct maps_snapshot *maps, const char *line)
 	return 0;
 }
 
-static int maps_snapshot_read(struct proc_syms *ps, struct maps_snapshot *maps)
+int maps_snapshot_parse(struct maps_snapshot *maps, FILE *f)
 {
-	char path[PATH_MAX + 32];
 	char *line = NULL;
 	size_t line_cap = 0;
 	ssize_t len;
 	int err = 0;
-	FILE *f;
 
 	memset(maps, 0, sizeof(*maps));
-	snprintf(path, sizeof(path), "%s/%d/maps", ps->proc_root, ps->pid);
-	f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? -ESRCH : -errno;
+	errno = 0;
 	while ((len = getline(&line, &line_cap, f)) > 0) {
 		if (line[len - 1] == '\n')
 			line[len - 1] = '\0';
@@ -300,9 +286,24 @@ static int maps_snapshot_read(struct proc_syms *ps, struct maps_snapshot *maps)
 	if (!err && ferror(f))
 		err = errno == ESRCH ? -ESRCH : -EIO;
 	free(line);
-	fclose(f);
 	if (err)
 		maps_snapshot_free(maps);
+	return err;
+}
+
+static int maps_snapshot_read(struct proc_syms *ps, struct maps_snapshot *maps)
+{
+	char path[PATH_MAX + 32];
+	FILE *f;
+	int err;
+
+	memset(maps, 0, sizeof(*maps));
+	snprintf(path, sizeof(path), "%s/%d/maps", ps->proc_root, ps->pid);
+	f = target_proc_fopen(path, TARGET_MAPS_MAX);
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	err = maps_snapshot_parse(maps, f);
+	fclose(f);
 	return err;
 }
 

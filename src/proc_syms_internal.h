@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <elfutils/libdwfl.h>
 #include "proc_syms.h"
 
@@ -17,6 +18,34 @@ struct proc_mapping {
 	__u64 start, end;
 	bool exec;
 };
+
+/* A file mapped by the process, from consecutive lines of its maps. */
+struct mapped_file {
+	char *path; /* as the process sees it; "[vdso]" for the vDSO */
+	__u64 low, high;
+	__u64 dev, ino;
+	bool exec;
+};
+
+/* What /proc/PID/maps lists, at one time. */
+struct maps_snapshot {
+	struct proc_mapping *mappings; /* sorted by start, without overlap */
+	size_t nr_mappings, cap_mappings;
+	struct mapped_file *files;
+	size_t nr_files, cap_files;
+};
+
+/* vm.max_map_count is 65530 by default; a maps file with more is not one the kernel wrote */
+#define MAPS_MAX_MAPPINGS (1 << 20)
+
+/*
+ * Parse the text of a maps file from @f into @maps (freed on error): -EINVAL
+ * for a line the kernel would not write (mappings out of order, empty or
+ * overlapping), -E2BIG past MAPS_MAX_MAPPINGS, -ESRCH if the process exited
+ * while read.
+ */
+int maps_snapshot_parse(struct maps_snapshot *maps, FILE *f);
+void maps_snapshot_free(struct maps_snapshot *maps);
 
 /*
  * The one thread being unwound. libdwfl allows a single dwfl_attach_state

@@ -22,17 +22,8 @@
 #include <string.h>
 #include <zlib.h>
 #include "decode.h"
+#include "fuzz.h"
 #include "trace_file.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fuzz_check(bool ok, const char *what)
-{
-	if (!ok) {
-		fprintf(stderr, "fuzz_trace_reader: %s\n", what);
-		abort();
-	}
-}
 
 static void read_trace(const uint8_t *data, size_t size)
 {

@@ -13,6 +13,7 @@
 # A target says what it links in its first comment:
 #   fuzz-srcs: src/a.c src/b.c     the project's sources it tests
 #   fuzz-libs: -lz                 libraries
+#   fuzz-cflags: -DHAVE_X          compiler options for the target and its sources
 #   fuzz-flags: -max_len=65536     libFuzzer options (bounds it must hold)
 # Seeds are tests/fuzz/corpus/NAME/ (committed) and, for targets that read
 # binaries, whatever tests/fuzz/seed_NAME.sh writes into OUTPUT/fuzz-seeds/NAME
@@ -63,7 +64,9 @@ for name in "${names[@]}"; do
 	libs=($(field "$src" fuzz-libs))
 	# shellcheck disable=SC2207
 	flags=($(field "$src" fuzz-flags))
-	if ! "$CLANG" "${CFLAGS[@]}" -fsanitize=fuzzer,address,undefined \
+	# shellcheck disable=SC2207
+	cflags=($(field "$src" fuzz-cflags))
+	if ! "$CLANG" "${CFLAGS[@]}" "${cflags[@]}" -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined "$src" "${srcs[@]}" "${libs[@]}" -o "$bin" \
 		2>"$log"; then
 		if grep -q 'libclang_rt.fuzzer' "$log"; then

@@ -4,7 +4,11 @@
  * agree with the DWARF of a binary of the same Go, and the wait reasons
  * must be the strings Go prints.
  */
-#include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <gelf.h>
 #include "test.h"
 #include "go_binary.h"
 #include "go_layout.h"
@@ -101,4 +105,80 @@ void test_go_layout_read_size(void)
 	/* the last field read is g.startpc; rounded up to 8 */
 	ASSERT_EQ(go_layout__g_read_size(l), l->g_startpc + 8, "bytes of a g read");
 	ASSERT_TRUE(go_layout__g_read_size(l) <= l->g_size, "within a g");
+}
+
+/* go_layout__from_dwarf on the ELF file at @path. */
+static int layout_of_file(const char *path, struct go_runtime_layout *layout)
+{
+	Elf *elf;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	err = elf ? go_layout__from_dwarf(elf, layout) : -EINVAL;
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return err;
+}
+
+/*
+ * The DWARF of a program that is not Go but says it is (fuzz's
+ * fake_go_dwarf.c): read as it says, unless a field would fall outside g.
+ * In "wrap", g.sched is at 0xfff0 and gobuf.sp at 0x100: g.sched.sp at
+ * 0x100f0 wrapped to 0xf0 in 16 bits, inside the bytes read of a g, and
+ * the census would have read the wrong bytes.
+ */
+void test_go_layout_hostile_dwarf(void)
+{
+	char dir[] = "/tmp/test_go_layout.XXXXXX", cmd[256], path[256];
+	struct go_runtime_layout layout;
+
+	if (!ASSERT_TRUE(mkdtemp(dir) != NULL, "mkdtemp"))
+		return;
+	snprintf(cmd, sizeof(cmd), "tests/fuzz/seed_go_layout.sh %s", dir);
+	if (!ASSERT_OK(system(cmd), "seed_go_layout.sh (gcc)"))
+		goto out;
+	snprintf(path, sizeof(path), "%s/fake-dwarf5", dir);
+	if (ASSERT_OK(layout_of_file(path, &layout), "a fake runtime")) {
+		ASSERT_EQ(layout.g_stack_lo, 0, "g.stack.lo");
+		ASSERT_EQ(layout.g_stack_hi, 8, "g.stack.hi");
+		ASSERT_EQ(layout.g_atomicstatus, 16, "g.atomicstatus");
+		ASSERT_EQ(layout.g_parent_goid, 64, "g.parentGoid");
+		ASSERT_EQ(layout.g_sched_sp, 80, "g.sched.sp: 72 + 8 of pad");
+		ASSERT_EQ(layout.g_size, 80 + 56, "sizeof(g)");
+		ASSERT_EQ(layout.md_gofunc, 16, "moduledata.gofunc");
+	}
+	snprintf(path, sizeof(path), "%s/fake-wrap", dir);
+	ASSERT_EQ(layout_of_file(path, &layout), -EPROTO, "g.sched.sp past 0xffff");
+out:
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ASSERT_OK(system(cmd), "rm");
+}
+
+void test_go_layout_check(void)
+{
+	const struct go_runtime_layout *table, *first = NULL;
+	struct go_runtime_layout layout;
+	int minor;
+
+	for (minor = 0; minor < 100; minor++) {
+		table = go_layout__for_version(1, minor);
+		if (!table)
+			continue;
+		first = first ?: table;
+		ASSERT_OK(go_layout__check(table), "the table's layout fits in g");
+	}
+	if (!ASSERT_TRUE(first != NULL, "a layout in the table"))
+		return;
+	layout = *first;
+	layout.g_sched_sp = 0xfff8;
+	ASSERT_EQ(go_layout__g_read_size(&layout), 0x10000, "no 16-bit wrap");
+	ASSERT_EQ(go_layout__check(&layout), -EPROTO, "a field past the end of g");
+	layout = *first;
+	layout.g_stack_lo = layout.g_size;
+	ASSERT_EQ(go_layout__check(&layout), -EPROTO, "g.stack.lo counts too");
 }

@@ -5,9 +5,12 @@
  * every function the program names with runtime.FuncForPC and every frame
  * of runtime.CallersFrames must come out of our reading the same.
  */
+#include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
 #include "test.h"
 #include "go_binary.h"
 #include "go_layout.h"
@@ -195,6 +198,28 @@ void test_go_pclntab_pcvalue(void)
 	ASSERT_EQ(go_pclntab__pcvalue(&tab, 0, 100, 100, &v), -ENOENT, "no table");
 }
 
+void test_go_pclntab_pcvalue_hostile(void)
+{
+	/*
+	 * Value deltas that take the value past a 32-bit int (-1 + 0x7fffffff,
+	 * then + 2), and a pc delta that wraps the pc: a damaged table, not
+	 * a value (UBSan saw the signed overflow on a 1.2 MB input).
+	 */
+	static const __u8 overflow[] = { 0, 0xfe, 0xff, 0xff, 0xff, 0x0f, 1, 4, 1, 0 };
+	static const __u8 wrap[] = { 0, 2, 0xff, 0x01, 0 };
+	struct go_pclntab tab = { .data = overflow, .size = sizeof(overflow) };
+	__s32 v;
+
+	ASSERT_OK(go_pclntab__pcvalue(&tab, 1, 100, 100, &v), "first run");
+	ASSERT_EQ(v, 0x7ffffffe, "-1 + 0x7fffffff");
+	ASSERT_EQ(go_pclntab__pcvalue(&tab, 1, 100, 101, &v), -EINVAL, "value past INT32_MAX");
+	tab.data = wrap;
+	tab.size = sizeof(wrap);
+	ASSERT_EQ(go_pclntab__pcvalue(&tab, 1, ~0ull - 100, ~0ull, &v), -EINVAL, "pc wraps");
+	ASSERT_OK(go_pclntab__pcvalue(&tab, 1, 1000, 1100, &v), "same table, no wrap");
+	ASSERT_EQ(v, 0, "-1 + 1");
+}
+
 void test_go_pclntab_header(void)
 {
 	__u8 hdr[128] = { 0xf1, 0xff, 0xff, 0xff, 0, 0, 1, 8 };
@@ -221,4 +246,70 @@ void test_go_binary_not_go(void)
 	ASSERT_TRUE(bin == NULL, "no binary");
 	ASSERT_EQ(go_binary__open(&bin, "/proc/self/status"), -ENOEXEC, "not ELF");
 	ASSERT_EQ(go_binary__open(&bin, "/nonexistent/binary"), -ENOENT, "no file");
+}
+
+/* Move section @name of the ELF image @elf to address @addr, in place. */
+static bool move_section(__u8 *elf, size_t size, const char *name, __u64 addr)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)elf;
+	Elf64_Shdr *sh, *strtab;
+	int i;
+
+	if (size < sizeof(*eh) || eh->e_shoff + (size_t)eh->e_shnum * sizeof(*sh) > size ||
+	    eh->e_shstrndx >= eh->e_shnum)
+		return false;
+	sh = (Elf64_Shdr *)(elf + eh->e_shoff);
+	strtab = &sh[eh->e_shstrndx];
+	for (i = 0; i < eh->e_shnum; i++) {
+		if (strtab->sh_offset + sh[i].sh_name >= size ||
+		    strcmp((char *)elf + strtab->sh_offset + sh[i].sh_name, name))
+			continue;
+		sh[i].sh_addr = addr;
+		return true;
+	}
+	return false;
+}
+
+void test_go_binary_read_wraps(void)
+{
+	const char *versions[GO_TEST_MAX_VERSIONS], *path;
+	struct go_binary *bin = NULL;
+	__u8 *elf = NULL, buf[32];
+	size_t size = 0;
+	FILE *f;
+	int fd;
+
+	if (!ASSERT_TRUE(go_test_versions(versions, GO_TEST_MAX_VERSIONS) > 0, "a Go toolchain"))
+		return;
+	path = go_test_binary(versions[0], "normal");
+	if (!ASSERT_TRUE(path != NULL, "go build"))
+		return;
+	f = fopen(path, "re");
+	if (!ASSERT_TRUE(f != NULL, "open") || !ASSERT_OK(fseek(f, 0, SEEK_END), "seek"))
+		goto out;
+	size = ftell(f);
+	rewind(f);
+	elf = malloc(size);
+	if (!ASSERT_TRUE(elf && fread(elf, 1, size, f) == size, "read"))
+		goto out;
+	/*
+	 * .go.buildinfo at 0x10: a read of 0x20 bytes at ~0 - 7 made
+	 * vaddr - addr + len wrap to 8, inside the section, and memcpy read
+	 * 2^64 - 24 bytes past it.
+	 */
+	if (!ASSERT_TRUE(move_section(elf, size, ".go.buildinfo", 0x10), "a .go.buildinfo"))
+		goto out;
+	fd = memfd_create("test_go_binary", MFD_CLOEXEC);
+	if (!ASSERT_TRUE(fd >= 0 && write(fd, elf, size) == (ssize_t)size, "memfd") ||
+	    !ASSERT_OK(go_binary__open_fd(&bin, fd), "open"))
+		goto out;
+	ASSERT_EQ(go_binary__read(bin, ~0ull - 7, buf, sizeof(buf)), -ENOENT, "wraps");
+	ASSERT_EQ(go_binary__read(bin, 0x10 + 8, buf, ~0ul - 4), -ENOENT, "too long");
+	ASSERT_OK(go_binary__read(bin, 0x10, buf, sizeof(buf)), "the section itself");
+	ASSERT_TRUE(!memcmp(buf, "\xff Go buildinf:", 14), "its bytes");
+out:
+	go_binary__close(bin);
+	if (f)
+		fclose(f);
+	free(elf);
 }

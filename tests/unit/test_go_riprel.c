@@ -36,6 +36,11 @@ void test_go_riprel_synthetic(void)
 	ASSERT_EQ(loads[1].target, 0x1015 + 7 - 0x10, "second target, backwards");
 	ASSERT_EQ(loads[1].reg, 8, "r8");
 	ASSERT_EQ(go_riprel_loads(code, sizeof(code), 0x1000, loads, 1), 1, "max");
+	/* addresses a target's file can make wrap */
+	ASSERT_EQ(go_riprel_loads(code, sizeof(code), ~0ull - 16, loads, 4), 0, "code past the top");
+	ASSERT_EQ(go_riprel_loads(code + 0x15, 7, 0, loads, 4), 0, "a target below 0 is none");
+	n = go_riprel_loads(code + 9, 7, ~0ull - 7 - 0x10 + 1, loads, 4);
+	ASSERT_EQ(n, 0, "a target past the top is none");
 }
 
 /* The two loads of runtime.forEachGRace in @bin; false if not found. */

@@ -40,6 +40,25 @@ void test_proc_identity(void)
 	}
 }
 
+void test_proc_status_hostile(void)
+{
+	struct proc_identity id = { 0 };
+
+	ASSERT_OK(proc_status_parse("Name:\ta\nTgid:\t42\n", &id), "plain");
+	ASSERT_EQ(id.tgid, 42, "tgid");
+	ASSERT_STREQ(id.comm, "a", "comm");
+	ASSERT_EQ(proc_status_parse("Name:\ta\nTgid:\t99999999999999999999\n", &id), -EINVAL,
+		  "a tgid past long");
+	ASSERT_EQ(proc_status_parse("Name:\ta\nTgid:\t4294967296\n", &id), -EINVAL,
+		  "a tgid past int");
+	ASSERT_EQ(proc_status_parse("Name:\ta\nTgid:\t-1\n", &id), -EINVAL, "below 1");
+	ASSERT_EQ(proc_status_parse("Name:\ta\n", &id), -EINVAL, "no tgid");
+	ASSERT_EQ(proc_stat_parse("1 (a) b)) R 0 0 0 0 0 2097152", &id), 0, "')' in comm");
+	ASSERT_EQ(id.state, 'R', "state after the last ')'");
+	ASSERT_TRUE(id.kthread, "PF_KTHREAD");
+	ASSERT_EQ(proc_stat_parse("1 (a R 0", &id), -EINVAL, "no ')'");
+}
+
 static void *layout_probe(void *arg)
 {
 	return arg;

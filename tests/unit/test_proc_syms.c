@@ -24,6 +24,7 @@
 #include <elfutils/libdwfl.h>
 #include "demangle.h"
 #include "proc_syms.h"
+#include "proc_syms_internal.h"
 #include "test.h"
 
 /* A frame of its own: not inlined, not cloned into f.isra.0, and (with
@@ -189,6 +190,41 @@ static const char fake_maps[] =
 	"00700000-00800000 r--p 00000000 fe:00 14                         /usr/lib/locale/locale-archive\n"
 	"00900000-00902000 r-xp 00000000 00:00 0                          [vdso]\n"
 	"7ffc0000-7ffd0000 rw-p 00000000 00:00 0                          [stack]\n";
+
+/* Parse @text as a maps file; the number of mappings, or -errno. */
+static int parse_maps_text(const char *text)
+{
+	struct maps_snapshot maps;
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int err;
+
+	if (!f)
+		return -errno;
+	err = maps_snapshot_parse(&maps, f);
+	fclose(f);
+	if (err)
+		return err;
+	err = maps.nr_mappings;
+	maps_snapshot_free(&maps);
+	return err;
+}
+
+/* Lines the kernel would not write: the lookups' binary search relies on order. */
+void test_proc_syms_maps_hostile(void)
+{
+	ASSERT_EQ(parse_maps_text(fake_maps), 8, "the fake maps");
+	ASSERT_EQ(parse_maps_text("1000-2000 r-xp 0 00:00 0\n"
+				  "1800-3000 r-xp 0 00:00 0\n"),
+		  -EINVAL, "overlap");
+	ASSERT_EQ(parse_maps_text("3000-4000 r-xp 0 00:00 0\n"
+				  "1000-2000 r-xp 0 00:00 0\n"),
+		  -EINVAL, "out of order");
+	ASSERT_EQ(parse_maps_text("2000-2000 r-xp 0 00:00 0\n"), -EINVAL, "empty");
+	ASSERT_EQ(parse_maps_text("3000-2000 r-xp 0 00:00 0\n"), -EINVAL, "backwards");
+	ASSERT_EQ(parse_maps_text("1000-2000 r 0 00:00 0\n"), -EINVAL, "short perms");
+	ASSERT_EQ(parse_maps_text("1000-2000 r-xp 0 00:00 0\n2000-3000 r-xp 0 00:00 0\n"), 2,
+		  "adjacent");
+}
 
 void test_proc_syms_fake_maps(void)
 {
@@ -598,6 +634,11 @@ void test_demangle(void)
 		  "17h01f99732ef159422E",
 		  "core::ptr::drop_in_place<m::Pool<alloc::string::String>>" },
 		{ "_ZN3std2rt10lang_start17h0123456789abcdefE.llvm.1234", "std::rt::lang_start" },
+		/* a NUL or a control character is not decoded (the fuzzer's NUL cut the name) */
+		{ "_ZN1m6a$u0$b17h0123456789abcdefE", "m::a$u0$b" },
+		{ "_ZN1m7a$u1b$b17h0123456789abcdefE", "m::a$u1b$b" },
+		{ "_ZN1m7a$u7f$b17h0123456789abcdefE", "m::a$u7f$b" },
+		{ "_ZN1m7a$ue9$b17h0123456789abcdefE", "m::a\u00e9b" },
 		/* a C++ name that merely looks like it ends in a hash keeps it */
 		{ "_ZN1a17h0123456789abcdefEv", "a::h0123456789abcdef()" },
 		{ "pthread_cond_wait@@GLIBC_2.3.2", "pthread_cond_wait" },
