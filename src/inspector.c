@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include "decode.h"
@@ -35,6 +36,9 @@
 
 #define SYMS_RETRY_CENSUSES 10
 #define UNWINDS_PER_PROC 32
+/* Reading one process's threads (stacks, symbols, locks) in one census. */
+#define INSPECT_BUDGET_NS 500000000ull
+#define OVER_BUDGET_CENSUSES 3 /* in a row: then it is said */
 /* A Go census over its budget is tried again this many censuses later. */
 #define GO_RETRY_CENSUSES 10
 /* Addresses named per process: a program has tens of thousands of
@@ -73,6 +77,10 @@ struct insp_proc {
 	int go_state;	  /* 0: not looked at, 1: a Go program, -1: not one we read */
 	__u64 go_retry_seq; /* after an incomplete census: census to try again */
 	bool stalled;	    /* a read of it did not return: it is not read again */
+	__u64 inspect_seq;  /* census inspect_ns is for */
+	__u64 inspect_ns;   /* spent reading its threads in that census */
+	__u64 over_budget_seq; /* the last census it went over the budget */
+	unsigned int over_budget; /* censuses in a row it did */
 	/* what could not be read, said at the end of the census: part 0, nothing */
 	struct {
 		enum rec_incomplete_part part;
@@ -931,18 +939,48 @@ static int inspect_task(struct inspector *in, struct insp_proc *p, const struct 
 	return take_stack(in, p, t, task);
 }
 
-/* A thread's state: what it waits for, from its memory, unless that stalled. */
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/*
+ * A thread's state: what it waits for, from its memory, unless reading it
+ * stalled or took its time budget for this census (the rest waits for the
+ * next census).
+ */
 static int on_task(struct inspector *in, const struct rec_task *task, size_t len)
 {
 	struct insp_proc *p = proc_get(in, task->hdr.tgid);
+	__u64 t0;
 	int err;
 
 	if (!p)
 		return -ENOMEM;
-	if (p->stalled)
+	if (p->inspect_seq != in->census_seq) {
+		p->inspect_seq = in->census_seq;
+		p->inspect_ns = 0;
+	}
+	/* counted all the same: only what it waits for is not read */
+	if (p->stalled || p->inspect_ns > INSPECT_BUDGET_NS) {
+		in->stats.unwinds_deferred++;
 		return emit(in, task, len);
+	}
+	t0 = now_ns();
 	err = inspect_task(in, p, task, len);
-	check_stall(in, p, RPI_PART_THREADS);
+	p->inspect_ns += now_ns() - t0;
+	if (check_stall(in, p, RPI_PART_THREADS) || p->inspect_ns <= INSPECT_BUDGET_NS)
+		return err;
+	/* Over it: once can be a first read of large DWARF; census after
+	 * census is a process that costs what it likes. */
+	p->over_budget = p->over_budget_seq + 1 == in->census_seq ? p->over_budget + 1 : 1;
+	p->over_budget_seq = in->census_seq;
+	if (p->over_budget == OVER_BUDGET_CENSUSES)
+		set_incomplete(p, RPI_PART_THREADS, -ETIME,
+			       "reading its threads took longer than its budget");
 	return err;
 }
 
