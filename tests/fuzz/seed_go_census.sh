@@ -1,0 +1,14 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Seeds of fuzz_go_census: the Go binaries of go_binaries.sh, which the
+# target reads from OUTPUT/fuzz-go, and, for each, a runtime in its memory
+# and the attacks on it, which the target writes itself (it knows where the
+# binary's runtime keeps allgs and how big its frames are).
+#
+#   tests/fuzz/seed_go_census.sh OUTDIR
+set -u
+. "$(dirname "$0")/seed_lib.sh"
+mkdir -p "$1" || exit 1
+go_binaries "$1" >/dev/null
+FUZZ_GO_CENSUS_SEEDS=$1 "$1/../../fuzz_go_census"
