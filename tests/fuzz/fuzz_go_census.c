@@ -19,7 +19,8 @@
  * (goroutine 1 first, waiting goroutines whose stacks are frames of real
  * functions, a dead and a runnable one, an idle thread), and the attacks
  * of issue 11, written by this program itself into the directory
- * FUZZ_GO_CENSUS_SEEDS names (seed_go_census.sh).
+ * FUZZ_GO_CENSUS_SEEDS names (seed_go_census.sh). FUZZ_GO_CENSUS_VERBOSE
+ * says what each input gave.
  */
 /* fuzz-srcs: src/go_runtime.c src/go_unwind.c src/go_binary.c src/go_pclntab.c src/go_layout.c src/go_riprel.c src/go_thread_wait.c src/proc_mem.c src/target_file.c src/target_call.c
  * fuzz-libs: -ldw -lelf -pthread
@@ -78,6 +79,7 @@ struct fuzz_bin {
 };
 
 static struct fuzz_bin bins[NR_BINS];
+static bool verbose; /* FUZZ_GO_CENSUS_VERBOSE: what each input gave, on stderr */
 
 /* The segment holding @addr, or the first above it (nr if none). */
 static int seg_at(const struct space *s, __u64 addr)
@@ -236,6 +238,8 @@ static int census_cb(void *ctx, const struct go_goroutine *g)
 	fuzz_check(memchr(g->wait_reason, 0, sizeof(g->wait_reason)) != NULL,
 		   "a wait reason without its NUL");
 	n = go_proc__stack(c->gp, g, pcs, MAX_PCS, &flags);
+	if (n < 0 && verbose)
+		fprintf(stderr, "goroutine %llu: stack: %d\n", (unsigned long long)g->goid, n);
 	if (n < 0) {
 		fuzz_check(stack_errno(n), "go_proc__stack: an undocumented error");
 		return 0;
@@ -243,6 +247,9 @@ static int census_cb(void *ctx, const struct go_goroutine *g)
 	fuzz_check(n >= 1 && n <= MAX_PCS, "a stack of no frame, or more than asked");
 	fuzz_check(pcs[0] == g->sched_pc, "a stack that does not start where it resumes");
 	fuzz_check(!(flags & ~(RS_TRUNCATED | RS_INCOMPLETE)), "unknown stack flags");
+	if (verbose)
+		fprintf(stderr, "goroutine %llu [%s]: %d frames, flags %#x\n",
+			(unsigned long long)g->goid, g->wait_reason, n, flags);
 	for (i = 0; i < n; i++) {
 		nf = go_proc__symbolize_frames(c->gp, pcs[i], i > 0, syms, MAX_SYMS);
 		fuzz_check(nf >= 0 && nf <= MAX_SYMS, "more frames than asked");
@@ -264,6 +271,9 @@ static void run_census(struct go_proc *gp, __u64 allglen)
 	if (c.allglen > MEM_BUDGET / 8)
 		c.allglen = MEM_BUDGET / 8;
 	n = go_proc__census(gp, census_cb, &c, &incomplete);
+	if (verbose)
+		fprintf(stderr, "census: %d%s %s\n", n, incomplete ? " incomplete" : "",
+			go_proc__why(gp));
 	if (n >= 0) {
 		fuzz_check(n == c.seen, "a count that is not the goroutines reported");
 		return;
@@ -300,6 +310,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	space_parse(&s, data + sizeof(h), size - sizeof(h));
 
 	err = go_proc__open_binary(&gp, b->path, s.bias, &mem);
+	if (err && verbose)
+		fprintf(stderr, "open: %d\n", err);
 	if (err) {
 		fuzz_check(err == -EPROTO || err == -ENOMEM, "go_proc__open_binary: an undocumented error");
 		return 0;
@@ -310,6 +322,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run_census(gp, h.allglen);
 	wait = go_proc__thread_wait(gp, h.thread_pc, h.thread_sp, 0);
 	fuzz_check(wait <= GO_THREAD_NETPOLL, "an unknown thread wait");
+	if (verbose)
+		fprintf(stderr, "thread: %s\n", go_thread_wait_name(wait));
 	go_proc__close(gp);
 	return 0;
 }
@@ -519,7 +533,7 @@ static void seed_runtime(struct seed *sd, const struct go_binary *bin, const str
 {
 	const struct go_pclntab *tab = go_binary__pclntab(bin);
 	__u32 stride = (l->g_size + 63) & ~63u;
-	static __u8 gs[SEED_NR_GS][1024];
+	static __u8 gs[SEED_NR_GS][1024], gs_span[sizeof(gs)];
 	static struct seed_stack st;
 	struct header h = { 0 };
 	struct go_func fn;
@@ -570,8 +584,10 @@ static void seed_runtime(struct seed *sd, const struct go_binary *bin, const str
 		put_u64(g, l->g_stack_hi, st.hi);
 	}
 	seed_segment(sd, SEED_ALLGS, 0, allgs, sizeof(allgs));
+	/* one span of the heap, as the runtime allocates gs */
 	for (i = 0; i < SEED_NR_GS; i++)
-		seed_segment(sd, allgs[i], 0, gs[i], l->g_size);
+		memmove(gs_span + i * stride, gs[i], stride);
+	seed_segment(sd, SEED_GS, 0, gs_span, SEED_NR_GS * stride);
 }
 
 static void go_census_write_seeds(const char *dir, const struct fuzz_bin *b)
@@ -623,6 +639,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *seeds = getenv("FUZZ_GO_CENSUS_SEEDS");
 	ssize_t n;
 	size_t i;
+
+	verbose = getenv("FUZZ_GO_CENSUS_VERBOSE") != NULL;
 
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	fuzz_check(n > 0, "readlink /proc/self/exe");
