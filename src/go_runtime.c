@@ -53,7 +53,7 @@ struct go_proc {
 	__u32 g_read_size;
 	__u64 *gptrs;
 	size_t gptrs_cap;
-	__u8 *gbuf; /* G_BATCH gs, and the gaps between those read as one range */
+	__u8 *gbuf; /* a batch of gs, and the gaps between those read as one range */
 	size_t gbuf_size;
 	__u64 last_start_pc; /* most goroutines share a few start functions */
 	bool last_system;
@@ -421,13 +421,9 @@ static int setup(struct go_proc *gp)
 	err = find_allgs(gp);
 	if (err)
 		return err;
-	gp->gbuf_size = (size_t)G_BATCH *
-				(gp->g_read_size > G_MAX_STRIDE ? gp->g_read_size : G_MAX_STRIDE) +
-			gp->g_read_size;
-	gp->gbuf = malloc(gp->gbuf_size);
 	gp->window = malloc(sizeof(*gp->window));
 	gp->stack_g = malloc(gp->g_read_size);
-	if (!gp->gbuf || !gp->window || !gp->stack_g)
+	if (!gp->window || !gp->stack_g)
 		return -ENOMEM;
 	gp->window->len = 0;
 	gp->window->chunk = STACK_WINDOW;
@@ -645,6 +641,23 @@ static int read_allgs(struct go_proc *gp, __u64 *nr, bool *incomplete)
 	return -EAGAIN;
 }
 
+/* Room in gp->gbuf for a batch of @n gs (at most G_BATCH) and the gaps read with them. */
+static int gbuf_reserve(struct go_proc *gp, size_t n)
+{
+	size_t size = n * (gp->g_read_size > G_MAX_STRIDE ? gp->g_read_size : G_MAX_STRIDE) +
+		      gp->g_read_size;
+
+	if (size <= gp->gbuf_size)
+		return 0;
+	free(gp->gbuf);
+	gp->gbuf_size = 0;
+	gp->gbuf = malloc(size);
+	if (!gp->gbuf)
+		return -ENOMEM;
+	gp->gbuf_size = size;
+	return 0;
+}
+
 /*
  * Read the first g_read_size bytes of gs from @addrs into gp->gbuf, g i at
  * offset off[i] if ok[i]. gs are allocated next to each other, mostly in
@@ -816,7 +829,11 @@ int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomp
 	if (err)
 		goto out;
 	for (i = 0; i < nr; i += batch) {
-		batch = read_gs(gp, gp->gptrs + i, nr - i < G_BATCH ? nr - i : G_BATCH, ok, off);
+		batch = nr - i < G_BATCH ? nr - i : G_BATCH;
+		err = gbuf_reserve(gp, batch);
+		if (err)
+			goto out;
+		batch = read_gs(gp, gp->gptrs + i, batch, ok, off);
 		if (batch < 0) {
 			err = batch;
 			goto out;

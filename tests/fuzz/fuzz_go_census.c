@@ -14,8 +14,8 @@
  * no segment holds is read from the binary's file where it maps it; the rest
  * is unmapped.
  *
- * The binaries: tests/fuzz/hello.go built by go_binaries.sh into fuzz-go/
- * next to this program. Seeds: a plausible runtime for each binary
+ * The binaries: tests/fuzz/hello.go built by go_binaries.sh, in
+ * fuzz-go-census/ next to this program (seed_go_census.sh). Seeds: a plausible runtime for each binary
  * (goroutine 1 first, waiting goroutines whose stacks are frames of real
  * functions, a dead and a runnable one, an idle thread), and the attacks
  * of issue 11, written by this program itself into the directory
@@ -645,7 +645,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	fuzz_check(n > 0, "readlink /proc/self/exe");
 	self[n] = '\0';
-	snprintf(dir, sizeof(dir), "%s/fuzz-go", dirname(self));
+	snprintf(dir, sizeof(dir), "%s/fuzz-go-census", dirname(self));
 	for (i = 0; i < NR_BINS; i++) {
 		load_bin(&bins[i], dir, bin_names[i]);
 		if (bins[i].ok && seeds)
@@ -656,7 +656,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (i = 0; i < NR_BINS && !bins[i].ok; i++)
 		;
 	if (i == NR_BINS)
-		fprintf(stderr, "fuzz_go_census: no Go binary in %s: run tests/fuzz/go_binaries.sh %s\n",
-			dir, dir);
+		fprintf(stderr, "fuzz_go_census: no Go binary in %s: run tests/fuzz/seed_go_census.sh\n",
+			dir);
 	return 0;
 }
