@@ -40,6 +40,7 @@ struct stack_window {
 
 struct go_proc {
 	int pid;
+	struct go_mem mem; /* the target's memory, if not process pid's */
 	struct go_binary *bin;
 	const struct go_pclntab *tab;
 	__u64 bias;
@@ -52,7 +53,7 @@ struct go_proc {
 	__u32 g_read_size;
 	__u64 *gptrs;
 	size_t gptrs_cap;
-	__u8 *gbuf; /* G_BATCH gs, and the gaps between those read as one range */
+	__u8 *gbuf; /* a batch of gs, and the gaps between those read as one range */
 	size_t gbuf_size;
 	__u64 last_start_pc; /* most goroutines share a few start functions */
 	bool last_system;
@@ -85,9 +86,39 @@ static bool over_time(struct go_proc *gp)
 	return gp->deadline_ns && now_ns() > gp->deadline_ns;
 }
 
+/*
+ * Every read of the target's memory: process_vm_readv semantics
+ * (proc_mem.h). A range that wraps past the top of the address space,
+ * where nothing is mapped, is where the read stops, as at an unmapped byte.
+ */
+static ssize_t target_readv(const struct go_proc *gp, const struct iovec *local,
+			    const struct iovec *remote, int nr)
+{
+	__u64 end;
+	int i;
+
+	for (i = 0; i < nr; i++)
+		if (target_addr_add((unsigned long)remote[i].iov_base, remote[i].iov_len, &end))
+			break;
+	if (i < nr && !i)
+		return -EFAULT;
+	nr = i;
+	if (gp->mem.readv)
+		return gp->mem.readv(gp->mem.ctx, local, remote, nr);
+	return proc_mem_readv(gp->pid, local, remote, nr);
+}
+
+static ssize_t target_read(const struct go_proc *gp, __u64 addr, void *buf, size_t len)
+{
+	struct iovec local = { .iov_base = buf, .iov_len = len };
+	struct iovec remote = { .iov_base = (void *)(unsigned long)addr, .iov_len = len };
+
+	return target_readv(gp, &local, &remote, 1);
+}
+
 static int mem_read(const struct go_proc *gp, __u64 addr, void *buf, size_t len)
 {
-	ssize_t n = proc_mem_read(gp->pid, addr, buf, len);
+	ssize_t n = target_read(gp, addr, buf, len);
 
 	if (n < 0)
 		return n;
@@ -102,7 +133,7 @@ static int window_read(void *ctx, __u64 addr, void *buf, size_t len)
 
 	if (!target_range_within(addr, len, w->base, w->base + w->len)) {
 		/* a new window from @addr; it may end early at an unmapped page */
-		n = proc_mem_read(gp->pid, addr, w->buf, w->chunk);
+		n = target_read(gp, addr, w->buf, w->chunk);
 		if (n < 0) {
 			w->len = 0;
 			return n;
@@ -121,7 +152,7 @@ static void window_preload(struct go_proc *gp, __u64 lo, __u64 hi)
 {
 	struct stack_window *w = gp->window;
 	size_t len = hi <= lo ? 0 : hi - lo < sizeof(w->buf) ? hi - lo : sizeof(w->buf);
-	ssize_t n = proc_mem_read(gp->pid, lo, w->buf, len);
+	ssize_t n = target_read(gp, lo, w->buf, len);
 
 	w->base = lo;
 	w->len = n < 0 ? 0 : n;
@@ -292,7 +323,7 @@ static void read_wait_reasons(struct go_proc *gp)
 		remote[i].iov_base = (void *)strs[i][0];
 		remote[i].iov_len = len;
 	}
-	if (proc_mem_readv(gp->pid, local, remote, n) < 0)
+	if (target_readv(gp, local, remote, n) < 0)
 		goto fail;
 	gp->nr_wait_reasons = n;
 	free(strs);
@@ -321,7 +352,7 @@ static int read_allgs_header(const struct go_proc *gp, __u64 *len, __u64 *ptr)
 				   { (void *)gp->allgptr_addr, 8 } };
 	ssize_t n;
 
-	n = proc_mem_readv(gp->pid, local, remote, 2);
+	n = target_readv(gp, local, remote, 2);
 	if (n < 0)
 		return n;
 	return n == 16 ? 0 : -EFAULT;
@@ -371,6 +402,57 @@ static int check_runtime(struct go_proc *gp)
 	return 0;
 }
 
+/*
+ * What opening a process and opening a binary over a given memory share,
+ * once gp->bin and gp->bias are set: the layout, allgs, the buffers, and
+ * a first look at the runtime.
+ */
+static int setup(struct go_proc *gp)
+{
+	int err;
+
+	gp->tab = go_binary__pclntab(gp->bin);
+	err = find_layout(gp);
+	if (err)
+		return err;
+	gp->g_read_size = go_layout__g_read_size(&gp->layout);
+	/* no module data: symbolization works, without inlined frames */
+	go_binary__setup_inlining(gp->bin, gp->layout.md_gofunc);
+	err = find_allgs(gp);
+	if (err)
+		return err;
+	gp->window = malloc(sizeof(*gp->window));
+	gp->stack_g = malloc(gp->g_read_size);
+	if (!gp->window || !gp->stack_g)
+		return -ENOMEM;
+	gp->window->len = 0;
+	gp->window->chunk = STACK_WINDOW;
+	read_wait_reasons(gp);
+	return check_runtime(gp);
+}
+
+static struct go_proc *go_proc__new(void)
+{
+	struct go_proc *gp = calloc(1, sizeof(*gp));
+
+	if (gp)
+		go_proc__set_limits(gp, NULL);
+	return gp;
+}
+
+/* The end of an open that is @err so far: *gpp = @gp set up, or @gp freed. */
+static int open_finish(struct go_proc **gpp, struct go_proc *gp, int err)
+{
+	if (!err)
+		err = setup(gp);
+	if (err) {
+		go_proc__close(gp);
+		return err;
+	}
+	*gpp = gp;
+	return 0;
+}
+
 int go_proc__open(struct go_proc **gpp, const char *proc_root, int pid)
 {
 	char exe[4096];
@@ -378,11 +460,10 @@ int go_proc__open(struct go_proc **gpp, const char *proc_root, int pid)
 	int err;
 
 	*gpp = NULL;
-	gp = calloc(1, sizeof(*gp));
+	gp = go_proc__new();
 	if (!gp)
 		return -ENOMEM;
 	gp->pid = pid;
-	go_proc__set_limits(gp, NULL);
 	snprintf(exe, sizeof(exe), "%s/%d/exe", proc_root, pid);
 	err = go_binary__open(&gp->bin, exe);
 	if (err == -ENOENT) {
@@ -391,42 +472,27 @@ int go_proc__open(struct go_proc **gpp, const char *proc_root, int pid)
 		snprintf(dir, sizeof(dir), "%s/%d", proc_root, pid);
 		err = access(dir, F_OK) ? -ESRCH : -ENOEXEC; /* a kernel thread has no exe */
 	}
-	if (err)
-		goto fail;
-	gp->tab = go_binary__pclntab(gp->bin);
-	err = find_layout(gp);
-	if (err)
-		goto fail;
-	gp->g_read_size = go_layout__g_read_size(&gp->layout);
-	/* no module data: symbolization works, without inlined frames */
-	go_binary__setup_inlining(gp->bin, gp->layout.md_gofunc);
-	err = find_bias(gp, proc_root, exe);
-	if (err)
-		goto fail;
-	err = find_allgs(gp);
-	if (err)
-		goto fail;
-	gp->gbuf_size = (size_t)G_BATCH *
-				(gp->g_read_size > G_MAX_STRIDE ? gp->g_read_size : G_MAX_STRIDE) +
-			gp->g_read_size;
-	gp->gbuf = malloc(gp->gbuf_size);
-	gp->window = malloc(sizeof(*gp->window));
-	gp->stack_g = malloc(gp->g_read_size);
-	if (!gp->gbuf || !gp->window || !gp->stack_g) {
-		err = -ENOMEM;
-		goto fail;
-	}
-	gp->window->len = 0;
-	gp->window->chunk = STACK_WINDOW;
-	read_wait_reasons(gp);
-	err = check_runtime(gp);
-	if (err)
-		goto fail;
-	*gpp = gp;
-	return 0;
-fail:
-	go_proc__close(gp);
-	return err;
+	if (!err)
+		err = find_bias(gp, proc_root, exe);
+	return open_finish(gpp, gp, err);
+}
+
+int go_proc__open_binary(struct go_proc **gpp, const char *exe, __u64 bias,
+			 const struct go_mem *mem)
+{
+	struct go_proc *gp;
+	int err;
+
+	*gpp = NULL;
+	if (!mem || !mem->readv)
+		return -EINVAL;
+	gp = go_proc__new();
+	if (!gp)
+		return -ENOMEM;
+	gp->mem = *mem;
+	gp->bias = bias;
+	err = go_binary__open(&gp->bin, exe);
+	return open_finish(gpp, gp, err);
 }
 
 void go_proc__close(struct go_proc *gp)
@@ -575,6 +641,23 @@ static int read_allgs(struct go_proc *gp, __u64 *nr, bool *incomplete)
 	return -EAGAIN;
 }
 
+/* Room in gp->gbuf for a batch of @n gs (at most G_BATCH) and the gaps read with them. */
+static int gbuf_reserve(struct go_proc *gp, size_t n)
+{
+	size_t size = n * (gp->g_read_size > G_MAX_STRIDE ? gp->g_read_size : G_MAX_STRIDE) +
+		      gp->g_read_size;
+
+	if (size <= gp->gbuf_size)
+		return 0;
+	free(gp->gbuf);
+	gp->gbuf_size = 0;
+	gp->gbuf = malloc(size);
+	if (!gp->gbuf)
+		return -ENOMEM;
+	gp->gbuf_size = size;
+	return 0;
+}
+
 /*
  * Read the first g_read_size bytes of gs from @addrs into gp->gbuf, g i at
  * offset off[i] if ok[i]. gs are allocated next to each other, mostly in
@@ -628,7 +711,7 @@ static int read_gs(struct go_proc *gp, const __u64 *addrs, int n, bool *ok, size
 		size_t base = (__u8 *)local[done].iov_base - gp->gbuf, failed_end;
 		int j;
 
-		r = proc_mem_readv(gp->pid, local + done, remote + done, nr_iov - done);
+		r = target_readv(gp, local + done, remote + done, nr_iov - done);
 		if (r < 0 && r != -EFAULT)
 			return r;
 		if (r < 0)
@@ -746,7 +829,11 @@ int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomp
 	if (err)
 		goto out;
 	for (i = 0; i < nr; i += batch) {
-		batch = read_gs(gp, gp->gptrs + i, nr - i < G_BATCH ? nr - i : G_BATCH, ok, off);
+		batch = nr - i < G_BATCH ? nr - i : G_BATCH;
+		err = gbuf_reserve(gp, batch);
+		if (err)
+			goto out;
+		batch = read_gs(gp, gp->gptrs + i, batch, ok, off);
 		if (batch < 0) {
 			err = batch;
 			goto out;

@@ -19,6 +19,7 @@
 
 #include <linux/types.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include "go_thread_wait.h"
 #include "record.h"
 
@@ -72,6 +73,7 @@ struct go_sym {
 };
 
 struct go_proc;
+struct iovec;
 
 typedef int (*go_census_cb)(void *ctx, const struct go_goroutine *g);
 
@@ -83,6 +85,25 @@ typedef int (*go_census_cb)(void *ctx, const struct go_goroutine *g);
  * expected; -EPERM: not allowed to read its memory.
  */
 int go_proc__open(struct go_proc **gp, const char *proc_root, int pid);
+
+/*
+ * A Go program's memory as something else holds it (a test's fake address
+ * space): @readv reads @nr ranges, each @remote[i] into @local[i], with
+ * process_vm_readv's semantics (proc_mem_readv()): the bytes read, in
+ * order, short at the first byte it cannot read, -EFAULT if that is the
+ * first one.
+ */
+struct go_mem {
+	ssize_t (*readv)(void *ctx, const struct iovec *local, const struct iovec *remote, int nr);
+	void *ctx;
+};
+
+/*
+ * Open the program at @exe, loaded at @bias, whose memory @mem reads. The
+ * same errors as go_proc__open(); -EINVAL without @mem.
+ */
+int go_proc__open_binary(struct go_proc **gp, const char *exe, __u64 bias,
+			 const struct go_mem *mem);
 void go_proc__close(struct go_proc *gp);
 
 /*
