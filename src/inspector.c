@@ -577,17 +577,16 @@ static int name_go_addr(struct inspector *in, struct insp_proc *p, __u64 addr, b
  * At the end of a census, for every process it saw: what could not be read
  * of it, then its goroutine census.
  */
-static void go_census_one(const void *node, VISIT which, void *closure)
+static void end_census_one(const void *node, VISIT which, void *closure)
 {
 	struct insp_proc *p = *(struct insp_proc *const *)node;
 	struct inspector *in = closure;
 	struct go_ops_ctx ctx = { in, p };
 	struct go_inspect_ops ops = { go_emit, go_named, &ctx };
+	int err;
 
 	if (which != postorder && which != leaf)
 		return;
-	int err;
-
 	if (p->census_seq != in->census_seq || in->go_err)
 		return;
 	in->go_err = emit_pending(in, p);
@@ -1074,7 +1073,7 @@ int inspector__record(void *arg, const void *rec, size_t len)
 		/* Goroutines belong to this census: before it closes. */
 		in->census_ts = hdr->ts_ns;
 		in->go_err = 0;
-		twalk_r(in->procs, go_census_one, in);
+		twalk_r(in->procs, end_census_one, in);
 		if (in->go_err)
 			return in->go_err;
 		forget_stale(in);
