@@ -778,11 +778,17 @@ static void parse_g(struct go_proc *gp, const __u8 *raw, __u64 addr, struct go_g
 		snprintf(g->wait_reason, sizeof(g->wait_reason), "%s", reason);
 }
 
-/* A stack a Go runtime could have made, with the goroutine's sp in it. */
+/* A stack a Go runtime could have made. */
+static bool stack_bounds_plausible(const struct go_goroutine *g)
+{
+	return g->stack_lo && g->stack_lo < g->stack_hi && g->stack_hi - g->stack_lo <= MAX_STACK;
+}
+
+/* ... with where the goroutine resumes saved in it. */
 static bool stack_plausible(const struct go_goroutine *g)
 {
-	return g->stack_lo && g->stack_lo < g->stack_hi && g->stack_hi - g->stack_lo <= MAX_STACK &&
-	       g->sched_sp >= g->stack_lo && g->sched_sp < g->stack_hi && g->sched_pc;
+	return stack_bounds_plausible(g) && g->sched_sp >= g->stack_lo &&
+	       g->sched_sp < g->stack_hi && g->sched_pc;
 }
 
 /*
@@ -856,8 +862,7 @@ int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomp
 			parse_g(gp, raw, gp->gptrs[i + j], &g);
 			/* only a waiting goroutine's saved sp must be in its stack */
 			if (g.status == GO_G_WAITING ? !stack_plausible(&g) :
-			    !g.stack_lo || g.stack_lo >= g.stack_hi ||
-				    g.stack_hi - g.stack_lo > MAX_STACK) {
+						       !stack_bounds_plausible(&g)) {
 				err = confirm_implausible(gp, &g);
 				if (err != -EAGAIN)
 					goto out;
