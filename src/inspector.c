@@ -24,6 +24,7 @@
 #include "go_runtime.h"
 #include "inspector.h"
 #include "libc_layout.h"
+#include "module_cache.h"
 #include "proc_info.h"
 #include "proc_mem.h"
 #include "proc_syms.h"
@@ -35,6 +36,9 @@
 #include "wait.h"
 
 #define SYMS_RETRY_CENSUSES 10
+/* Heap a process's own symbol and unwind data may hold (its Dwfl's ELF
+ * and CFI, names): the modules it maps are in the shared module cache. */
+#define PROC_SYMS_BUDGET (8u << 20)
 #define UNWINDS_PER_PROC 32
 /* Reading one process's threads (stacks, symbols, locks) in one census. */
 #define INSPECT_BUDGET_NS 500000000ull
@@ -322,11 +326,24 @@ static void find_lru(const void *node, VISIT which, void *closure)
 
 static struct proc_syms *proc_syms_of(struct inspector *in, struct insp_proc *p)
 {
+	bool new_census = p->used_seq != in->census_seq;
 	int err;
 
 	p->used_seq = in->census_seq;
-	if (p->syms)
+	if (p->syms && proc_syms__bytes(p->syms) > PROC_SYMS_BUDGET) {
+		/* what it holds past the shared modules: its CFI, stacks, names */
+		set_incomplete(p, RPI_PART_THREADS, -E2BIG,
+			       "its own symbol and unwind data passed the per-process budget");
+		proc_close_syms(in, p);
+		p->syms_failed = true;
+		p->syms_retry_seq = in->census_seq + SYMS_RETRY_CENSUSES;
+		return NULL;
+	}
+	if (p->syms) {
+		if (new_census)
+			proc_syms__new_census(p->syms);
 		return p->syms;
+	}
 	if (p->syms_failed && in->census_seq < p->syms_retry_seq)
 		return NULL;
 	while (in->nr_open >= in->opts.max_open_procs) {
@@ -344,6 +361,7 @@ static struct proc_syms *proc_syms_of(struct inspector *in, struct insp_proc *p)
 		return NULL;
 	}
 	p->syms_failed = false;
+	proc_syms__use_cache(p->syms, module_cache__shared());
 	in->nr_open++;
 	return p->syms;
 }
