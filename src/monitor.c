@@ -16,6 +16,7 @@
 #include "live.h"
 #include "metrics.h"
 #include "metrics_http.h"
+#include "module_cache.h"
 #include "monitor.h"
 #include "report.h"
 #include "sandbox.h"
@@ -67,9 +68,13 @@ static void on_census_end(void *ctx, const struct census_stats *cs)
 {
 	struct monitor *mon = ctx;
 	struct metrics_self self = {};
+	struct module_cache_stats mcs;
 	int err;
 
 	metrics_self__read(&self);
+	module_cache__stats(module_cache__shared(), &mcs);
+	self.symbol_cache_bytes = mcs.bytes;
+	self.symbol_cache_evictions = mcs.evictions;
 	metrics__end(mon->metrics, cs, &self);
 	if (!mon->report->first_ns)
 		mon->report->first_ns = cs->ts_ns;
