@@ -357,9 +357,9 @@ size_t proc_syms_cache_bytes(const struct proc_syms *ps)
  */
 void proc_syms_charge(struct proc_syms *ps, size_t heap, size_t cached)
 {
-	size_t heap_now = module_cache__heap_bytes(), cached_now = proc_syms_cache_bytes(ps);
-	long long grew = (long long)heap_now - (long long)heap - ((long long)cached_now - (long long)cached);
+	long long grew = (long long)module_cache__heap_bytes() - (long long)heap;
 
+	grew -= (long long)proc_syms_cache_bytes(ps) - (long long)cached;
 	if (grew > 0)
 		ps->bytes += grew;
 }
