@@ -19,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "decode.h"
 #include "go_inspect.h"
 #include "go_runtime.h"
 #include "inspector.h"

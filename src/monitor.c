@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "decode.h"
+#include "record.h"
 #include "detector.h"
 #include "live.h"
 #include "metrics.h"

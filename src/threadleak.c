@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "decode.h"
+#include "record.h"
 #include "detector.h"
 #include "env.h"
 #include "goroutine_dump.h"

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <zlib.h>
-#include "decode.h"
+#include "record.h"
 #include "trace_file.h"
 
 _Static_assert(sizeof(struct trace_gzip_hdr) == 16, "gzip member header");
