@@ -1022,11 +1022,8 @@ int inspector__record(void *arg, const void *rec, size_t len)
 	struct inspector *in = arg;
 	const struct rec_hdr *hdr = rec;
 	struct insp_proc *p;
-	const char *why;
 	int err;
 
-	if (rec_decode(rec, len, &why) < 0)
-		return emit(in, rec, len); /* the decoder downstream will say */
 	switch (hdr->type) {
 	case REC_THREAD_START:
 		err = emit(in, rec, len);

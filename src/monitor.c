@@ -28,19 +28,12 @@ struct monitor {
 	struct metrics_http *http;
 	FILE *out;
 	bool textfile_failed;
-	__u64 bad_records;
 };
 
 static int on_record(void *ctx, const void *rec, size_t len)
 {
 	struct monitor *mon = ctx;
-	const char *why;
 
-	if (rec_decode(rec, len, &why) < 0) {
-		if (!mon->bad_records++)
-			fprintf(stderr, "threadleak: skipping a malformed record: %s\n", why);
-		return 0;
-	}
 	return detector__feed(mon->det, rec);
 }
 

@@ -29,22 +29,14 @@ struct pipeline {
 	struct detector *det;
 	struct report *report;
 	struct recorder *rec;
-	__u64 bad_records;
 	int rec_err;
 };
 
 static int on_record(void *ctx, const void *rec, size_t len)
 {
 	struct pipeline *pl = ctx;
-	const char *why;
 	int err;
 
-	if (rec_decode(rec, len, &why) < 0) {
-		if (!pl->bad_records++)
-			fprintf(stderr, "threadleak: skipping a malformed %s record: %s\n",
-				rec_type_name(((const struct rec_hdr *)rec)->type), why);
-		return 0;
-	}
 	if (pl->rec) {
 		err = recorder__write(pl->rec, rec, len, mono_ns());
 		if (err) {

@@ -33,6 +33,7 @@ struct tracer {
 	bool tp_btf;
 	int sink_err;
 	__u64 events; /* ring buffer records delivered */
+	__u64 bad_records; /* malformed, not delivered */
 	char *buf; /* census read buffer, CENSUS_BUF bytes */
 	/* The census_walk program's output array, mmaped; NULL: census by
 	 * iterator. It holds nr_slots records, and grows when a census needs. */
@@ -195,9 +196,20 @@ static int slots_resize(struct tracer *t, __u32 n)
 	return 0;
 }
 
+/* Records enter here: decoded once, and passed on only if well-formed. */
 static int deliver(struct tracer *t, const void *rec, size_t len)
 {
-	int err = t->sink(t->ctx, rec, len);
+	const char *why;
+	int size, err;
+
+	size = rec_decode(rec, len, &why);
+	if (size < 0) {
+		if (!t->bad_records++)
+			fprintf(stderr, "threadleak: skipping a malformed %s record: %s\n",
+				rec_type_name(((const struct rec_hdr *)rec)->type), why);
+		return 0;
+	}
+	err = t->sink(t->ctx, rec, size);
 
 	if (err && !t->sink_err)
 		t->sink_err = err;
