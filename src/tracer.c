@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -19,6 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
 #include "record.h"
 #include "tracer.h"
 #include "threadleak.skel.h"
@@ -43,14 +43,6 @@ struct tracer {
 };
 
 static bool verbose;
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -264,9 +256,9 @@ static int run_iter(struct bpf_link *link, struct tracer *t, __u32 *nr, __u64 *d
 	if (fd < 0)
 		return -errno;
 	for (;;) {
-		start = now_ns();
+		start = mono_ns();
 		n = read(fd, t->buf + have, CENSUS_BUF - have);
-		spent += now_ns() - start;
+		spent += mono_ns() - start;
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -487,11 +479,11 @@ static int walk_one(struct tracer *t, __u32 tgid, __u32 *used, __u32 *seen, __u6
 {
 	struct census_walk_args args = { .tgid = tgid, .first = *used };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
-	__u64 start = now_ns();
+	__u64 start = mono_ns();
 	int err;
 
 	err = bpf_prog_test_run_opts(bpf_program__fd(t->skel->progs.census_walk), &opts);
-	*duration_ns += now_ns() - start;
+	*duration_ns += mono_ns() - start;
 	if (err)
 		return -errno;
 	if (opts.retval)
@@ -561,7 +553,7 @@ int tracer__census(struct tracer *t)
 	err = tracer__drain(t);
 	if (err < 0)
 		return err;
-	start = now_ns();
+	start = mono_ns();
 	if (t->slots)
 		err = census_walk(t, &rec.nr_tasks, &rec.duration_ns);
 	/* No walk, or more threads than it can hold: this census by iterator. */
@@ -572,7 +564,7 @@ int tracer__census(struct tracer *t)
 	}
 	if (err)
 		return err;
-	err = census_procs(t, now_ns(), &rec.nr_procs);
+	err = census_procs(t, mono_ns(), &rec.nr_procs);
 	if (err)
 		return err;
 	rec.hdr.type = REC_CENSUS;
