@@ -57,7 +57,7 @@ GO_SRCS := src/go_binary.c src/go_pclntab.c src/go_layout.c src/go_riprel.c src/
 
 # The detector and everything it feeds on or into: pure code, no BPF, no
 # root. Unit tests link these.
-CORE_SRCS := src/decode.c src/detector.c src/wait.c src/json.c src/trend.c src/symtab.c \
+CORE_SRCS := src/record.c src/pipeline.c src/detector.c src/wait.c src/json.c src/trend.c src/symtab.c \
 	     src/report.c src/report_text.c src/report_json.c src/report_top.c src/proc_info.c \
 	     src/libc_layout.c src/runtime_frames.c src/proc_syms.c src/unwind.c src/module_cache.c src/proc_mem.c \
 	     src/demangle.c src/inspector.c src/trace_file.c $(GO_SRCS) src/go_inspect.c \

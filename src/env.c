@@ -325,9 +325,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 's':
 		if (!strcmp(arg, "threads"))
-			env->sort = SORT_THREADS;
+			env->sort_growth = false;
 		else if (!strcmp(arg, "growth"))
-			env->sort = SORT_GROWTH;
+			env->sort_growth = true;
 		else
 			argp_error(state, "invalid sort key: '%s' (threads or growth)", arg);
 		break;
@@ -479,7 +479,6 @@ void env_parse(struct env *env, int argc, char **argv)
 	memset(env, 0, sizeof(*env));
 	env->interval_ns = 1000000000ULL;
 	env->top_n = 20;
-	env->sort = SORT_THREADS;
 	env->ringbuf_bytes = 1 << 20;
 	env->proc_root = "/proc";
 	env->keep = 3;

@@ -19,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "decode.h"
 #include "go_inspect.h"
 #include "go_runtime.h"
 #include "inspector.h"
@@ -1041,11 +1040,8 @@ int inspector__record(void *arg, const void *rec, size_t len)
 	struct inspector *in = arg;
 	const struct rec_hdr *hdr = rec;
 	struct insp_proc *p;
-	const char *why;
 	int err;
 
-	if (rec_decode(rec, len, &why) < 0)
-		return emit(in, rec, len); /* the decoder downstream will say */
 	switch (hdr->type) {
 	case REC_THREAD_START:
 		err = emit(in, rec, len);
