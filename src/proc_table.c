@@ -4,10 +4,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include "hash.h"
 #include "proc_table.h"
 #include "record.h"
-#define HASH_NONFATAL_OOM 1 /* a failed add leaves the item's hh.tbl NULL */
-#include <uthash.h>
 
 struct proc_entry {
 	__u32 tgid;

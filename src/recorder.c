@@ -2,10 +2,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hash.h"
 #include "proc_table.h"
 #include "recorder.h"
-#define HASH_NONFATAL_OOM 1 /* a failed add leaves the item's hh.tbl NULL */
-#include <uthash.h>
 
 /* A copy of a record, kept to be written again. */
 struct kept_rec {

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "inspector.h"
 #include "proc_table.h"
 #include "recorder.h"
 #include "records.h"
@@ -376,4 +377,52 @@ void test_recorder_stale(void)
 	ASSERT_EQ(infos_in(path, 100), 0, "the stale one, not");
 out:
 	nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static int discard(void *ctx, const void *rec, size_t len)
+{
+	return 0;
+}
+
+#define IDLE_PROCS 1000
+#define IDLE_THREADS 4
+
+/*
+ * What an idle process (threads running or asleep, nothing to report)
+ * costs the inspector: its entry in the process table, its data and its
+ * threads'. The issue's bound is 64 KiB of anonymous memory a process;
+ * the heap in use is what grows with processes.
+ */
+void test_proc_table_idle_memory(void)
+{
+	struct inspector_opts opts = { .proc_root = "/nonexistent-threadleak-proc" };
+	struct inspector *in = inspector__new(&opts, discard, NULL);
+	struct rec_census census;
+	struct rec_proc proc;
+	struct rec_task task;
+	size_t before, per_proc;
+	unsigned int c, i, j;
+
+	if (!ASSERT_TRUE(in, "new"))
+		return;
+	before = mallinfo2().uordblks;
+	for (c = 0; c < 2; c++) {
+		for (i = 0; i < IDLE_PROCS; i++) {
+			__u32 tgid = 10000 + i * 16;
+
+			proc = rec_proc(tgid, tgid, SEC_NS, IDLE_THREADS, IDLE_THREADS, 0, "idle");
+			ASSERT_OK(inspector__record(in, &proc, sizeof(proc)), "proc");
+			for (j = 0; j < IDLE_THREADS; j++) {
+				task = rec_task_syscall(tgid, tgid + j, SEC_NS, 7 /* poll */, SEC_NS / 2);
+				ASSERT_OK(inspector__record(in, &task, sizeof(task)), "task");
+			}
+		}
+		census = rec_census(SEC_NS, 0);
+		ASSERT_OK(inspector__record(in, &census, sizeof(census)), "census");
+	}
+	per_proc = (mallinfo2().uordblks - before) / IDLE_PROCS;
+	printf("  idle process with %u threads: %zu bytes of heap in the inspector\n", IDLE_THREADS,
+	       per_proc);
+	ASSERT_TRUE(per_proc <= 64 << 10, "at most 64 KiB a process");
+	inspector__free(in);
 }
