@@ -10,7 +10,7 @@
 #
 #   tests/live/go_census.sh BUILD   (needs BUILD/tests/gocensus)
 #
-# GO_VERSIONS (default "1.19 1.21 1.22 1.23") and GO_MODES (default all of
+# GO_VERSIONS (default "1.19 1.21 1.22 1.23 1.24 1.25 1.26 1.27") and GO_MODES (default all of
 # normal stripped pie pie-stripped cgo cgo-stripped cgo-pie-stripped) narrow it.
 here=$(dirname "$0")
 lib=$here/lib.sh
@@ -203,7 +203,7 @@ run_case() {
 }
 
 for v in $GO_VERSIONS; do
-	if [ ! -x "/usr/lib/go-$v/bin/go" ]; then
+	if ! go_toolchain "$v" > /dev/null; then
 		skip "go$v" "Go $v is not installed (scripts/install-deps.sh installs it)"
 		continue
 	fi

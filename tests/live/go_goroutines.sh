@@ -12,8 +12,7 @@ need_root
 SRC=$(cd "$(dirname "$0")/../go" && pwd)
 
 for v in $GO_VERSIONS; do
-	go=/usr/lib/go-$v/bin/go
-	[ -x "$go" ] || { skip "go$v" "Go $v is not installed"; continue; }
+	go=$(go_toolchain "$v") || { skip "go$v" "Go $v is not installed"; continue; }
 	for mode in normal stripped; do
 		CASE=go$v/$mode
 		bin=$TMP/parked-$v-$mode

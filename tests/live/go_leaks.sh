@@ -26,7 +26,7 @@ FIXED="buffered errgroup pool"
 declare -A PID_OF
 pids=
 for v in $GO_VERSIONS; do
-	[ -x "/usr/lib/go-$v/bin/go" ] || { skip "go$v" "Go $v is not installed"; continue; }
+	go_toolchain "$v" > /dev/null || { skip "go$v" "Go $v is not installed"; continue; }
 	for mode in normal stripped; do
 		bin=$TMP/leaks-$v-$mode
 		go_build "$v" "$mode" "$bin" "$SRC/leaks.go" ||
