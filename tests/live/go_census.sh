@@ -153,6 +153,8 @@ run_case() {
 	# and for a sync.WaitGroup.Wait up to Go 1.23
 	mutex=sync.Mutex.Lock
 	[ "$v" = 1.19 ] && mutex=semacquire
+	waitgroup=semacquire
+	[ "${v#1.}" -ge 24 ] && waitgroup=sync.WaitGroup.Wait
 	# stripped binaries must take the paths that need no DWARF and no symbols
 	case $mode in
 	*stripped) want_source="layout=table go$v.* allgs=runtime.forEachGRace" ;;
@@ -179,7 +181,7 @@ run_case() {
 		100|chan send|main.chanSender|main.startChanSenders
 		50|select|main.selecter|main.startSelecters
 		25|$mutex|main.mutexLocker|main.startMutexLockers
-		10|semacquire|main.waitGroupWaiter|main.startWaitGroupWaiters
+		10|$waitgroup|main.waitGroupWaiter|main.startWaitGroupWaiters
 	EOF
 	# user goroutines: the same number as in Go's traceback (which omits runtime ones)
 	nr_user=$(grep -c '^goroutine .* system=0 ' "$census")

@@ -70,6 +70,7 @@ for key in $(printf '%s\n' "${!PID_OF[@]}" | sort); do
 	if [ "$shape" = mutex ]; then
 		[ "$v" = 1.19 ] && reason=semacquire || reason=sync.Mutex.Lock
 	fi
+	[ "$shape" = waitgroup ] && [ "${v#1.}" -ge 24 ] && reason=sync.WaitGroup.Wait
 	# Most wait there; the newest may not have reached it yet (a sleep first).
 	expect "main wait reason" "$(echo "$f" | jq -r '.wait_reasons | to_entries | max_by(.value) | .key')" "$reason" || continue
 	[ "$(echo "$f" | jq '.live')" -ge 100 ] || { fail "$CASE" "live $(echo "$f" | jq .live)"; continue; }
