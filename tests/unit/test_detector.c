@@ -31,12 +31,27 @@ static void cap_summary(void *ctx, const struct proc_summary *ps)
 		c->sums[c->nr_sums++] = *ps;
 }
 
+/* Field by field, so that two captures compare with memcmp: the padding of
+ * the detector's struct is whatever was on its stack. */
 static void cap_census(void *ctx, const struct census_stats *cs)
 {
 	struct capture *c = ctx;
+	struct census_stats *to;
 
-	if (c->nr_censuses < MAX_OUT)
-		c->censuses[c->nr_censuses++] = *cs;
+	if (c->nr_censuses >= MAX_OUT)
+		return;
+	to = &c->censuses[c->nr_censuses++];
+	memset(to, 0, sizeof(*to));
+	to->ts_ns = cs->ts_ns;
+	to->duration_ns = cs->duration_ns;
+	to->nr_procs = cs->nr_procs;
+	to->nr_tasks = cs->nr_tasks;
+	to->go_censuses = cs->go_censuses;
+	to->go_duration_ns = cs->go_duration_ns;
+	to->go_duration_max_ns = cs->go_duration_max_ns;
+	to->events = cs->events;
+	to->lost_events = cs->lost_events;
+	to->lost_threads = cs->lost_threads;
 }
 
 static struct detector *new_detector(struct capture *c, bool keep_exited)
