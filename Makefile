@@ -165,6 +165,9 @@ $(OUTPUT)/tests/unit_tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(OUTPUT)/te
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wno-missing-prototypes -I$(OUTPUT)/tests -Itests/unit \
 		$(UNIT_SRCS) $(CORE_OBJS) $(LDLIBS) -o $@
 
+# tests/unit/test_census_bpf.c runs the census programs of the skeleton.
+$(OUTPUT)/tests/unit_tests: $(OUTPUT)/threadleak.skel.h
+
 .PHONY: deps
 deps:
 ifneq ($(DEPS_OK),yes)
