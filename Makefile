@@ -63,6 +63,8 @@ CORE_SRCS := src/record.c src/pipeline.c src/detector.c src/wait.c src/json.c sr
 	     src/demangle.c src/inspector.c src/trace_file.c $(GO_SRCS) src/go_inspect.c \
 	     src/pprof.c src/metrics.c src/metrics_http.c src/proc_cgroup.c src/utf8.c \
 	     src/recorder.c src/proc_table.c src/target_file.c src/text_escape.c src/target_call.c
+# The detector's rules, pure predicates (tests/unit/test_detector_policy.c).
+CORE_SRCS += src/detector_policy.c
 APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c src/live.c \
 	    src/goroutine_dump.c src/monitor.c src/sandbox.c src/threadleak.c
 APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
@@ -162,6 +164,9 @@ $(OUTPUT)/tests/unit_tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(OUTPUT)/te
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wno-missing-prototypes -I$(OUTPUT)/tests -Itests/unit \
 		$(UNIT_SRCS) $(CORE_OBJS) $(LDLIBS) -o $@
+
+# tests/unit/test_census_bpf.c runs the census programs of the skeleton.
+$(OUTPUT)/tests/unit_tests: $(OUTPUT)/threadleak.skel.h
 
 .PHONY: deps
 deps:

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "detector.h"
+#include "detector_policy.h"
 #include "symtab.h"
 
 #define obstack_chunk_alloc malloc
@@ -1038,35 +1039,37 @@ static void classify_all(struct proc_state *p, struct node_list *ctxs)
 	free(known);
 }
 
-/* Waits a long wait finding is not made for: waiting is their job. */
-static bool idle_by_design(struct proc_state *p, const struct ctx *c)
+/*
+ * The facts about @c's wait the policies decide on. @funcs (REC_STACK_MAX)
+ * receives its stack's functions when the stack is of this wait and
+ * @with_funcs: only policy_idle_by_design() reads them, and only in Go.
+ */
+static void wait_facts(struct proc_state *p, const struct ctx *c, bool with_funcs,
+		       const char **funcs, struct policy_wait *w)
 {
-	const char *func;
+	bool stack_now = c->stack && c->stack_wait_id == c->wait_id;
 	unsigned int i;
 
-	if (c->kind != CTX_THREAD)
-		return true; /* goroutines: leaks only */
-	if (c->stack_flags & RS_IDLE && c->stack_wait_id == c->wait_id)
-		return true; /* its runtime parked it */
-	if (c->wc.prim == PRIM_SYSCALL)
-		return syscall_is_idle_wait(c->u.task.syscall_nr);
-	if (!p->is_go)
-		return false;
-	/* The Go runtime parks idle threads on futexes. */
-	for (i = 0; c->stack && c->stack_wait_id == c->wait_id && i < c->nr_stack; i++) {
-		func = symtab__func(&p->syms, c->stack[i]);
-		if (func && !strncmp(func, "runtime.", 8))
-			return true;
-		if (func && strncmp(func, "runtime", 7))
-			return false; /* cgo code blocked in C */
-	}
-	return true;
+	*w = (struct policy_wait){
+		.is_thread = c->kind == CTX_THREAD,
+		.waiting = c->waiting,
+		.wait_ns = c->wait_ns,
+		.wc = c->wc,
+		.syscall_nr = c->kind == CTX_THREAD ? c->u.task.syscall_nr : -1,
+		.parked = (c->stack_flags & RS_IDLE) && c->stack_wait_id == c->wait_id,
+		.in_go = p->is_go,
+		.funcs = funcs,
+	};
+	if (!with_funcs || !stack_now)
+		return;
+	for (i = 0; i < c->nr_stack; i++)
+		funcs[i] = symtab__func(&p->syms, c->stack[i]);
+	w->nr_funcs = c->nr_stack;
 }
 
 /*
- * Threads of one site waiting, with no owner, on the same condvar,
- * semaphore or futex: a pool waiting for work, not stuck threads. Waiters
- * are counted per (site, lock) once per analysis.
+ * Pools: the waiters of one site on one futex word, counted once per
+ * analysis for policy_idle_pool().
  */
 struct pool_key {
 	const struct site *site;
@@ -1083,17 +1086,13 @@ static int pool_cmp(const void *a, const void *b)
 	return x->lock < y->lock ? -1 : x->lock > y->lock;
 }
 
-static bool pool_wait(const struct ctx *c)
-{
-	return c->waiting && c->wc.owner_tid < 0 && c->wc.lock_addr &&
-	       c->wc.prim != PRIM_MUTEX && c->wc.prim != PRIM_RWLOCK && c->wc.prim != PRIM_JOIN;
-}
-
-static void pool_count(void **pools, const struct ctx *c)
+static void pool_count(struct proc_state *p, void **pools, const struct ctx *c)
 {
 	struct pool_key key = { c->site, c->wc.lock_addr }, *k, **node;
+	struct policy_wait w;
 
-	if (!pool_wait(c))
+	wait_facts(p, c, false, NULL, &w);
+	if (!policy_pool_wait(&w))
 		return;
 	node = tfind(&key, pools, pool_cmp);
 	if (node) {
@@ -1109,14 +1108,12 @@ static void pool_count(void **pools, const struct ctx *c)
 		free(k);
 }
 
-static bool idle_pool(void **pools, const struct ctx *c)
+static unsigned int pool_waiters(void **pools, const struct ctx *c)
 {
 	struct pool_key key = { c->site, c->wc.lock_addr }, **node;
 
-	if (!pool_wait(c))
-		return false;
 	node = tfind(&key, pools, pool_cmp);
-	return node && (*node)->waiters > 1;
+	return node ? (*node)->waiters : 0;
 }
 
 /* Findings */
@@ -1205,7 +1202,7 @@ static void update_leak(struct detector *d, struct proc_state *p, struct site *s
 {
 	struct finding f;
 
-	if (!d->opts.updates || s->live < 2 * (__u64)s->reported_live)
+	if (!d->opts.updates || !policy_leak_doubled(s->live, s->reported_live))
 		return;
 	s->reported_live = s->live;
 	leak_finding(d, p, s, ts, &d->scratch, &f);
@@ -1304,10 +1301,12 @@ static bool in_deadlock(const struct ctx *c)
 	return c->deadlocked && c->deadlock_wait_id == c->wait_id;
 }
 
-static bool waits_on_owner(const struct ctx *c)
+static bool waits_on_owner(struct proc_state *p, const struct ctx *c)
 {
-	return c->kind == CTX_THREAD && c->waiting && c->wc.owner_tid >= 0 &&
-	       (c->wc.prim == PRIM_MUTEX || c->wc.prim == PRIM_RWLOCK || c->wc.prim == PRIM_JOIN);
+	struct policy_wait w;
+
+	wait_facts(p, c, false, NULL, &w);
+	return policy_waits_on_owner(&w);
 }
 
 /*
@@ -1325,9 +1324,9 @@ static void find_deadlocks(struct detector *d, struct proc_state *p, struct node
 		struct ctx *c = ctxs->v[i];
 		unsigned int n = 0, j;
 
-		if (!c || !waits_on_owner(c) || in_deadlock(c))
+		if (!c || !waits_on_owner(p, c) || in_deadlock(c))
 			continue;
-		while (c && waits_on_owner(c) && !in_deadlock(c) && n < 64) {
+		while (c && waits_on_owner(p, c) && !in_deadlock(c) && n < 64) {
 			for (j = 0; j < n && path[j] != c; j++)
 				;
 			if (j < n) {
@@ -1356,6 +1355,7 @@ static void find_deadlocks(struct detector *d, struct proc_state *p, struct node
  */
 static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 {
+	const char *funcs[REC_STACK_MAX];
 	struct node_list ctxs, sites;
 	bool pools_counted = false;
 	void *pools = NULL;
@@ -1410,40 +1410,47 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 	}
 	for (i = 0; i < sites.n; i++) {
 		struct site *s = sites.v[i];
+		struct policy_site ps = {
+			.is_thread = s->kind == CTX_THREAD,
+			.is_main = s->key == SITE_KEY_MAIN, /* no go statement is at 1 either */
+			.live = s->live,
+			.leaking = s->leaking,
+			.stats = &s->stats,
+		};
 
-		/* Nothing alive there for a whole window: forget it. */
-		if (!s->live && !s->leaking && s->kind == CTX_THREAD && !s->stats.max &&
-		    s->stats.span_ns >= d->opts.leak.window_ns / 2 && s->key != SITE_KEY_MAIN) {
+		if (policy_site_idle(&ps, d->opts.leak.window_ns)) {
 			tdelete(s, &p->sites, site_cmp);
 			free(s);
 			continue;
 		}
-		s->growing = s->stats.n >= 2 && s->stats.growth >= 2 && s->stats.recent_slope > 0;
+		s->growing = policy_site_growing(&s->stats);
 		if (s->leaking)
 			update_leak(d, p, s, ts);
-		else if (s->key != SITE_KEY_MAIN && trend_is_leak(&s->stats, &d->opts.leak))
+		else if (policy_new_leak(&ps, &d->opts.leak))
 			establish_leak(d, p, s, ts);
 	}
 	find_deadlocks(d, p, &ctxs, ts);
 	for (i = 0; i < ctxs.n; i++) {
 		struct ctx *c = ctxs.v[i];
+		struct policy_long_wait lw;
 
 		if (!c || !c->waiting || c->wait_ns < d->opts.wait_threshold_ns)
-			continue;
-		if (c->reported && c->reported_wait_id == c->wait_id)
-			continue;
-		if (in_deadlock(c) || c->site->leaking || c->site->growing || idle_by_design(p, c))
-			continue;
-		if (d->opts.owned_waits_only && c->wc.owner_tid < 0)
+			continue; /* most waits: no need for the facts */
+		wait_facts(p, c, p->is_go, funcs, &lw.wait);
+		lw.reported = c->reported && c->reported_wait_id == c->wait_id;
+		lw.deadlocked = in_deadlock(c);
+		lw.site_leaking = c->site->leaking;
+		lw.site_growing = c->site->growing;
+		if (!policy_long_wait(&lw, d->opts.wait_threshold_ns, d->opts.owned_waits_only))
 			continue;
 		/* Pools, counted for the first wait that needs them. */
-		if (pool_wait(c) && !pools_counted) {
+		if (policy_pool_wait(&lw.wait) && !pools_counted) {
 			for (j = 0; j < ctxs.n; j++)
 				if (ctxs.v[j])
-					pool_count(&pools, ctxs.v[j]);
+					pool_count(p, &pools, ctxs.v[j]);
 			pools_counted = true;
 		}
-		if (idle_pool(&pools, c))
+		if (policy_idle_pool(&lw.wait, pool_waiters(&pools, c)))
 			continue;
 		establish_long_wait(d, p, c, ts);
 	}

@@ -183,20 +183,3 @@ void trend_stats(const struct trend_series *s, struct trend_stats *st)
 	st->growth = (__s64)median3(s->v + (s->n > 3 ? s->n - 3 : 0), s->n) -
 		     (__s64)median3(s->v, s->n);
 }
-
-/*
- * Still growing: the last rise is more recent than twice the usual time
- * between rises. A pool whose ramp ended a couple of samples ago has stopped;
- * a leak of one thread every 5 s has not.
- */
-static bool still_growing(const struct trend_stats *st)
-{
-	return st->recent_slope > 0 && st->since_rise_ns < 2 * st->rise_gap_ns;
-}
-
-bool trend_is_leak(const struct trend_stats *st, const struct leak_params *p)
-{
-	return st->n >= 5 && st->span_ns >= p->min_span_ns && st->z >= p->min_z &&
-	       st->slope > 0 && still_growing(st) && st->growth >= (__s64)p->min_growth &&
-	       st->rises >= 4 && st->last * 10 >= st->max * 9;
-}

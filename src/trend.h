@@ -3,8 +3,10 @@
  * Is a count growing steadily, or just moving? A robust trend test over a
  * sliding window: the Mann-Kendall statistic for a monotonic trend (ranks,
  * so a few outliers do not matter) and the Theil-Sen slope (median of the
- * pairwise slopes), plus the checks that tell a leak from a pool that ramped
- * up and stopped, or a burst that came and went.
+ * pairwise slopes), plus what tells a leak from a pool that ramped up and
+ * stopped, or a burst that came and went: whether it still rises, how often,
+ * how far from its top. The decision on them is policy_leak_trend()
+ * (detector_policy.h).
  */
 #ifndef __THREADLEAK_TREND_H
 #define __THREADLEAK_TREND_H
@@ -52,8 +54,5 @@ void trend_add(struct trend_series *s, __u64 t_ns, __u32 v, __u64 window_ns);
 
 /* Compute the statistics of @s. */
 void trend_stats(const struct trend_series *s, struct trend_stats *st);
-
-/* Does @st show a leak under @p? */
-bool trend_is_leak(const struct trend_stats *st, const struct leak_params *p);
 
 #endif /* __THREADLEAK_TREND_H */

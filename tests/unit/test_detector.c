@@ -15,12 +15,31 @@ struct capture {
 	int nr_censuses;
 };
 
+/* Field by field, so that two captures compare with memcmp: the padding of
+ * the detector's structs is whatever was on its stack. */
 static void cap_sample(void *ctx, const struct sample *s)
 {
 	struct capture *c = ctx;
+	struct sample *to;
 
-	if (c->nr_samples < MAX_OUT)
-		c->samples[c->nr_samples++] = *s;
+	if (c->nr_samples >= MAX_OUT)
+		return;
+	to = &c->samples[c->nr_samples++];
+	memset(to, 0, sizeof(*to));
+	to->ts_ns = s->ts_ns;
+	to->pid = s->pid;
+	memcpy(to->comm, s->comm, sizeof(to->comm));
+	to->threads = s->threads;
+	to->blocked = s->blocked;
+	to->other_blocked = s->other_blocked;
+	to->created = s->created;
+	to->exited = s->exited;
+	to->max_wait_ns = s->max_wait_ns;
+	to->growth = s->growth;
+	to->goroutines = s->goroutines;
+	to->final = s->final;
+	to->waits = s->waits;
+	to->nr_waits = s->nr_waits;
 }
 
 static void cap_summary(void *ctx, const struct proc_summary *ps)
@@ -34,9 +53,22 @@ static void cap_summary(void *ctx, const struct proc_summary *ps)
 static void cap_census(void *ctx, const struct census_stats *cs)
 {
 	struct capture *c = ctx;
+	struct census_stats *to;
 
-	if (c->nr_censuses < MAX_OUT)
-		c->censuses[c->nr_censuses++] = *cs;
+	if (c->nr_censuses >= MAX_OUT)
+		return;
+	to = &c->censuses[c->nr_censuses++];
+	memset(to, 0, sizeof(*to));
+	to->ts_ns = cs->ts_ns;
+	to->duration_ns = cs->duration_ns;
+	to->nr_procs = cs->nr_procs;
+	to->nr_tasks = cs->nr_tasks;
+	to->go_censuses = cs->go_censuses;
+	to->go_duration_ns = cs->go_duration_ns;
+	to->go_duration_max_ns = cs->go_duration_max_ns;
+	to->events = cs->events;
+	to->lost_events = cs->lost_events;
+	to->lost_threads = cs->lost_threads;
 }
 
 static struct detector *new_detector(struct capture *c, bool keep_exited)

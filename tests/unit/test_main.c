@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Runs every test in the generated list (build/tests/unit_list.h), or the
- * ones named on the command line. Prints PASS/FAIL lines for tests/run.sh.
+ * ones named on the command line. Prints PASS/FAIL/SKIP lines for
+ * tests/run.sh.
  */
 #include <stdlib.h>
 #include "test.h"
@@ -19,8 +20,8 @@ static const struct {
 #undef DEFINE_TEST
 };
 
-static const char *cur_test, *cur_sub;
-static int cur_fails, sub_fails, passed, failed;
+static const char *cur_test, *cur_sub, *skip_why;
+static int cur_fails, sub_fails, passed, failed, skipped;
 static bool any_sub;
 
 void test__fail(void)
@@ -29,15 +30,36 @@ void test__fail(void)
 	sub_fails++;
 }
 
+void test__skip(const char *why)
+{
+	skip_why = why;
+}
+
+/* The line of a test or subtest @name that has ended with @fails failures. */
+static void report(const char *name, const char *sub, int fails)
+{
+	const char *sep = sub ? "/" : "";
+
+	if (!sub)
+		sub = "";
+	if (fails) {
+		printf("FAIL: unit/%s%s%s\n", name, sep, sub);
+		failed++;
+	} else if (skip_why) {
+		printf("SKIP: unit/%s%s%s: %s\n", name, sep, sub, skip_why);
+		skipped++;
+	} else {
+		printf("PASS: unit/%s%s%s\n", name, sep, sub);
+		passed++;
+	}
+	skip_why = NULL;
+}
+
 static void end_subtest(void)
 {
 	if (!cur_sub)
 		return;
-	printf("%s: unit/%s/%s\n", sub_fails ? "FAIL" : "PASS", cur_test, cur_sub);
-	if (sub_fails)
-		failed++;
-	else
-		passed++;
+	report(cur_test, cur_sub, sub_fails);
 	cur_sub = NULL;
 }
 
@@ -76,15 +98,12 @@ int main(int argc, char **argv)
 		sub_fails = 0;
 		cur_sub = NULL;
 		any_sub = false;
+		skip_why = NULL;
 		tests[i].fn();
 		end_subtest();
 		if (any_sub)
 			continue; /* each subtest had its line */
-		printf("%s: unit/%s\n", cur_fails ? "FAIL" : "PASS", cur_test);
-		if (cur_fails)
-			failed++;
-		else
-			passed++;
+		report(cur_test, NULL, cur_fails);
 	}
 	fflush(stdout);
 	return failed ? 1 : 0;

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The detector's rules (see detector_policy.h). Each is a pure function of
+ * its arguments.
+ */
+#include <string.h>
+#include "detector_policy.h"
+
+/*
+ * Still growing: the last rise is more recent than twice the usual time
+ * between rises. A pool whose ramp ended a couple of samples ago has stopped;
+ * a leak of one thread every 5 s has not.
+ */
+static bool still_growing(const struct trend_stats *st)
+{
+	return st->recent_slope > 0 && st->since_rise_ns < 2 * st->rise_gap_ns;
+}
+
+/*
+ * A leak: at least 5 points over at least min_span_ns, a significant upward
+ * trend (Mann-Kendall Z) with a positive slope, still growing, grown by at
+ * least min_growth in at least 4 separate rises, and still within a tenth of
+ * its top (a burst that came and went is not).
+ */
+bool policy_leak_trend(const struct trend_stats *st, const struct leak_params *p)
+{
+	return st->n >= 5 && st->span_ns >= p->min_span_ns && st->z >= p->min_z &&
+	       st->slope > 0 && still_growing(st) && st->growth >= (__s64)p->min_growth &&
+	       st->rises >= 4 && st->last * 10 >= st->max * 9;
+}
+
+bool policy_new_leak(const struct policy_site *s, const struct leak_params *p)
+{
+	return !s->leaking && !s->is_main && policy_leak_trend(s->stats, p);
+}
+
+bool policy_site_growing(const struct trend_stats *st)
+{
+	return st->n >= 2 && st->growth >= 2 && st->recent_slope > 0;
+}
+
+bool policy_leak_doubled(__u32 live, __u32 reported_live)
+{
+	return live >= 2 * (__u64)reported_live;
+}
+
+bool policy_site_idle(const struct policy_site *s, __u64 window_ns)
+{
+	return s->is_thread && !s->is_main && !s->live && !s->leaking && !s->stats->max &&
+	       s->stats->span_ns >= window_ns / 2;
+}
+
+bool policy_idle_by_design(const struct policy_wait *w)
+{
+	unsigned int i;
+
+	if (!w->is_thread)
+		return true; /* goroutines: leaks only */
+	if (w->parked)
+		return true; /* its runtime parked it */
+	if (w->wc.prim == PRIM_SYSCALL)
+		return syscall_is_idle_wait(w->syscall_nr);
+	if (!w->in_go)
+		return false;
+	/* The Go runtime parks idle threads on futexes; a stack that reaches
+	 * code outside the runtime first is cgo code blocked in C. */
+	for (i = 0; i < w->nr_funcs; i++) {
+		const char *func = w->funcs[i];
+
+		if (func && !strncmp(func, "runtime.", 8))
+			return true;
+		if (func && strncmp(func, "runtime", 7))
+			return false;
+	}
+	return true;
+}
+
+bool policy_pool_wait(const struct policy_wait *w)
+{
+	return w->waiting && w->wc.owner_tid < 0 && w->wc.lock_addr && w->wc.prim != PRIM_MUTEX &&
+	       w->wc.prim != PRIM_RWLOCK && w->wc.prim != PRIM_JOIN;
+}
+
+bool policy_idle_pool(const struct policy_wait *w, unsigned int waiters)
+{
+	return policy_pool_wait(w) && waiters > 1;
+}
+
+bool policy_waits_on_owner(const struct policy_wait *w)
+{
+	return w->is_thread && w->waiting && w->wc.owner_tid >= 0 &&
+	       (w->wc.prim == PRIM_MUTEX || w->wc.prim == PRIM_RWLOCK || w->wc.prim == PRIM_JOIN);
+}
+
+bool policy_long_wait(const struct policy_long_wait *lw, __u64 threshold_ns, bool owned_only)
+{
+	const struct policy_wait *w = &lw->wait;
+
+	if (!w->waiting || w->wait_ns < threshold_ns || lw->reported)
+		return false;
+	if (lw->deadlocked || lw->site_leaking || lw->site_growing || policy_idle_by_design(w))
+		return false;
+	return !owned_only || w->wc.owner_tid >= 0;
+}

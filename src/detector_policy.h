@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The detector's rules, as pure predicates: what is a leak, which waits are
+ * long waits worth a finding, which are a pool waiting for work or a thread
+ * whose job is to wait, and which waits are edges of the wait-for graph that
+ * deadlocks are cycles of. Their inputs are plain values the detector fills
+ * from its per-process state; they keep nothing, read no clock and do no
+ * I/O, so each is tested on struct literals (tests/unit/test_detector_policy.c).
+ */
+#ifndef __THREADLEAK_DETECTOR_POLICY_H
+#define __THREADLEAK_DETECTOR_POLICY_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "trend.h"
+#include "wait.h"
+
+/* A site (where contexts come from) at the close of a census. */
+struct policy_site {
+	bool is_thread;	/* threads; false: goroutines */
+	bool is_main;	/* the main thread's site: never a leak */
+	__u32 live;	/* contexts alive there now */
+	bool leaking;	/* a leak finding was made for it */
+	const struct trend_stats *stats; /* its count over the window */
+};
+
+/* One context's current wait. */
+struct policy_wait {
+	bool is_thread; /* a thread; false: a goroutine */
+	bool waiting;
+	__u64 wait_ns;
+	struct wait_class wc; /* primitive, owner, futex word */
+	int syscall_nr;	      /* a thread's syscall, for a PRIM_SYSCALL wait */
+	bool parked;	      /* its stack of this wait says its runtime parked it */
+	bool in_go;	      /* its process is a Go program */
+	/* The functions of its stack of this wait, innermost first (NULL: not
+	 * known); nr_funcs 0: no stack for this wait. */
+	const char *const *funcs;
+	unsigned int nr_funcs;
+};
+
+/* What the long-wait rule needs beyond the wait itself. */
+struct policy_long_wait {
+	struct policy_wait wait;
+	bool reported;	  /* a long-wait finding was made for this very wait */
+	bool deadlocked;  /* it is in a deadlock found during this wait */
+	bool site_leaking; /* its site is a leak: the leak finding shows it */
+	bool site_growing; /* its site might be one: wait for the verdict */
+};
+
+/* Does a count over a window, @st, show a leak under @p? */
+bool policy_leak_trend(const struct trend_stats *st, const struct leak_params *p);
+
+/* Is @s a new leak: not the main thread, not one already, and its trend? */
+bool policy_new_leak(const struct policy_site *s, const struct leak_params *p);
+
+/* Might @s become a leak? Its long waits wait for the verdict. */
+bool policy_site_growing(const struct trend_stats *st);
+
+/* With updates: has a leak of @live doubled since it was reported at @reported_live? */
+bool policy_leak_doubled(__u32 live, __u32 reported_live);
+
+/* Has thread site @s had nothing alive for half of @window_ns: forget it? */
+bool policy_site_idle(const struct policy_site *s, __u64 window_ns);
+
+/* Is waiting @w's job: a goroutine, a parked runtime thread, a poll or sleep? */
+bool policy_idle_by_design(const struct policy_wait *w);
+
+/* Could @w be one of a pool's waiters: on a condvar, semaphore or futex
+ * word nobody holds (not a mutex, rwlock or join)? */
+bool policy_pool_wait(const struct policy_wait *w);
+
+/* Is @w a pool waiting for work: @waiters pool waits (itself included) of
+ * its site on its futex word? */
+bool policy_idle_pool(const struct policy_wait *w, unsigned int waiters);
+
+/* Does thread @w wait for a thread that holds what it wants (a mutex, an
+ * rwlock, a join): an edge of the wait-for graph? */
+bool policy_waits_on_owner(const struct policy_wait *w);
+
+/* Is @lw a long wait under @threshold_ns worth a finding, pools aside
+ * (policy_idle_pool)? @owned_only: only waits for an owner. */
+bool policy_long_wait(const struct policy_long_wait *lw, __u64 threshold_ns, bool owned_only);
+
+#endif /* __THREADLEAK_DETECTOR_POLICY_H */

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The census programs of bpf/threadleak.bpf.c run in this process, in the
+ * manner of the kernel's BPF selftests: load the skeleton (only the census
+ * programs), start a known number of threads that block in read(), run the
+ * census_walk program with BPF_PROG_RUN and the census task iterator, and
+ * count exactly what they report of this process. Needs root (SKIP without);
+ * the walk needs the open-coded task iterator of 6.7 (SKIP without).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "record.h"
+#include "threadleak.skel.h"
+#include "test.h"
+
+#define NR_THREADS 5
+#define NR_SLOTS 256
+
+struct census_fixture {
+	struct threadleak_bpf *skel;
+	int pipe[2];
+	pthread_t threads[NR_THREADS];
+	unsigned int nr_started;
+	__u32 tids[NR_THREADS];
+	unsigned int baseline; /* threads of this process before the test's */
+	struct rec_task *slots;
+	int slots_fd;
+};
+
+/* Threads of this process, from /proc/self/task. */
+static unsigned int count_own_threads(void)
+{
+	DIR *dir = opendir("/proc/self/task");
+	struct dirent *de;
+	unsigned int n = 0;
+
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir)))
+		n += de->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
+/* Is thread @tid of this process asleep ('S' in its stat)? */
+static bool thread_sleeps(__u32 tid)
+{
+	char path[64], buf[512], *paren;
+	FILE *fp;
+	bool ok = false;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%u/stat", tid);
+	fp = fopen(path, "r");
+	if (!fp)
+		return false;
+	if (fgets(buf, sizeof(buf), fp)) {
+		paren = strrchr(buf, ')');
+		ok = paren && paren[1] == ' ' && paren[2] == 'S';
+	}
+	fclose(fp);
+	return ok;
+}
+
+struct thread_arg {
+	struct census_fixture *f;
+	unsigned int i;
+};
+
+/* A test thread: says its tid, then waits in read() for its byte. */
+static void *blocked_thread(void *arg)
+{
+	struct thread_arg *a = arg;
+	char c;
+
+	__atomic_store_n(&a->f->tids[a->i], (__u32)syscall(SYS_gettid), __ATOMIC_SEQ_CST);
+	return read(a->f->pipe[0], &c, 1) == 1 ? NULL : (void *)1;
+}
+
+static bool census_walk_supported(void)
+{
+	static const char *const kfuncs[] = {
+		"bpf_iter_task_new", "bpf_task_from_pid", "bpf_rcu_read_lock",
+	};
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool ok = vmlinux != NULL;
+	size_t i;
+
+	for (i = 0; ok && i < sizeof(kfuncs) / sizeof(kfuncs[0]); i++)
+		ok = btf__find_by_name_kind(vmlinux, kfuncs[i], BTF_KIND_FUNC) > 0;
+	btf__free(vmlinux);
+	return ok;
+}
+
+/* Start NR_THREADS threads blocked in read(), and wait (at most 5 s) until
+ * every one sleeps there. */
+static bool start_threads(struct census_fixture *f, struct thread_arg *args)
+{
+	unsigned int i, slept;
+	int tries;
+
+	f->baseline = count_own_threads();
+	if (!ASSERT_GT(f->baseline, 0, "threads before"))
+		return false;
+	if (!ASSERT_OK(pipe(f->pipe), "pipe"))
+		return false;
+	for (i = 0; i < NR_THREADS; i++) {
+		args[i] = (struct thread_arg){ f, i };
+		if (!ASSERT_OK(pthread_create(&f->threads[i], NULL, blocked_thread, &args[i]),
+			       "pthread_create"))
+			return false;
+		f->nr_started++;
+	}
+	for (tries = 0; tries < 500; tries++) {
+		for (i = 0, slept = 0; i < NR_THREADS; i++) {
+			__u32 tid = __atomic_load_n(&f->tids[i], __ATOMIC_SEQ_CST);
+
+			slept += tid && thread_sleeps(tid);
+		}
+		if (slept == NR_THREADS)
+			break;
+		usleep(10000);
+	}
+	return ASSERT_EQ(slept, NR_THREADS, "threads asleep in read");
+}
+
+static void stop_threads(struct census_fixture *f)
+{
+	unsigned int i;
+	void *ret;
+
+	if (f->nr_started)
+		ASSERT_EQ(write(f->pipe[1], "xxxxxxxxxx", f->nr_started), f->nr_started,
+			  "release threads");
+	for (i = 0; i < f->nr_started; i++) {
+		pthread_join(f->threads[i], &ret);
+		ASSERT_NULL(ret, "thread read its byte");
+	}
+	if (f->pipe[0] >= 0) {
+		close(f->pipe[0]);
+		close(f->pipe[1]);
+	}
+}
+
+/* Load the census programs alone, with no process traced (target_all off,
+ * targets empty) and small maps. */
+static bool load(struct census_fixture *f, bool walk)
+{
+	struct bpf_program *prog;
+	int err;
+
+	f->skel = threadleak_bpf__open();
+	if (!ASSERT_NOT_NULL(f->skel, "open skeleton"))
+		return false;
+	f->skel->rodata->target_all = false;
+	bpf_object__for_each_program(prog, f->skel->obj)
+		bpf_program__set_autoload(prog, false);
+	bpf_program__set_autoload(f->skel->progs.census, true);
+	bpf_program__set_autoload(f->skel->progs.census_walk, walk);
+	if (!walk)
+		bpf_map__set_autocreate(f->skel->maps.census_slots, false);
+	bpf_map__set_max_entries(f->skel->maps.events, 4096);
+	bpf_map__set_max_entries(f->skel->maps.threads, 64);
+	bpf_map__set_max_entries(f->skel->maps.procs, 64);
+	err = threadleak_bpf__load(f->skel);
+	return ASSERT_OK(err, "load census programs");
+}
+
+static bool slots_create(struct census_fixture *f)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE | BPF_F_INNER_MAP);
+	__u32 zero = 0;
+	void *m;
+
+	f->slots_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "test_slots", sizeof(zero),
+				     sizeof(struct rec_task), NR_SLOTS, &opts);
+	if (!ASSERT_GT(f->slots_fd, -1, "create slots"))
+		return false;
+	m = mmap(NULL, NR_SLOTS * sizeof(struct rec_task), PROT_READ, MAP_SHARED, f->slots_fd, 0);
+	if (!ASSERT_NEQ((long)m, (long)MAP_FAILED, "mmap slots"))
+		return false;
+	f->slots = m;
+	return ASSERT_OK(bpf_map_update_elem(bpf_map__fd(f->skel->maps.census_slots), &zero,
+					     &f->slots_fd, BPF_ANY),
+			 "set slots");
+}
+
+static void fixture_free(struct census_fixture *f)
+{
+	stop_threads(f);
+	if (f->slots)
+		munmap(f->slots, NR_SLOTS * sizeof(struct rec_task));
+	if (f->slots_fd >= 0)
+		close(f->slots_fd);
+	threadleak_bpf__destroy(f->skel);
+}
+
+static int walk(struct census_fixture *f, __u32 tgid, __u32 first, struct census_walk_args *args)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = sizeof(*args));
+	int err;
+
+	*args = (struct census_walk_args){ .tgid = tgid, .first = first };
+	err = bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.census_walk), &opts);
+	if (err)
+		return -errno;
+	return opts.retval;
+}
+
+/*
+ * The records of @n tasks: every one a REC_TASK of this process, each of the
+ * test's threads once, asleep in read() on the pipe.
+ */
+static void check_records(struct census_fixture *f, const struct rec_task *recs, unsigned int n)
+{
+	unsigned int i, j, found[NR_THREADS] = {};
+	__u32 pid = getpid();
+
+	for (i = 0; i < n; i++) {
+		const struct rec_task *r = &recs[i];
+
+		if (!ASSERT_EQ(r->hdr.type, REC_TASK, "record type") ||
+		    !ASSERT_EQ(r->hdr.tgid, pid, "record of this process"))
+			return;
+		for (j = 0; j < NR_THREADS; j++) {
+			if (r->tid != f->tids[j])
+				continue;
+			found[j]++;
+			ASSERT_EQ(r->state, TRS_SLEEPING, "test thread asleep");
+			ASSERT_TRUE(r->flags & RTF_IN_SYSCALL, "test thread in a syscall");
+			ASSERT_EQ(r->syscall_nr, SYS_read, "test thread in read");
+			ASSERT_EQ(r->args[0], f->pipe[0], "reading the pipe");
+		}
+	}
+	for (j = 0; j < NR_THREADS; j++)
+		ASSERT_EQ(found[j], 1, "test thread seen once");
+}
+
+void test_census_walk_bpf(void)
+{
+	struct census_fixture f = { .pipe = { -1, -1 }, .slots_fd = -1 };
+	struct thread_arg args[NR_THREADS];
+	struct census_walk_args wa;
+	__u32 pid = getpid(), one = 1;
+	unsigned int want;
+
+	if (geteuid() != 0)
+		SKIP("needs root to load BPF programs");
+	if (!census_walk_supported())
+		SKIP("no open-coded task iterator in this kernel (6.7+)");
+	if (!load(&f, true))
+		goto out;
+
+	test__start_subtest("no_slots");
+	/* Userspace has not given it its array yet. */
+	ASSERT_ERR(walk(&f, pid, 0, &wa), -ENOENT, "walk without slots");
+
+	test__start_subtest("this_process");
+	if (!slots_create(&f) || !start_threads(&f, args))
+		goto out;
+	want = f.baseline + NR_THREADS;
+	if (ASSERT_OK(walk(&f, pid, 0, &wa), "walk")) {
+		ASSERT_EQ(wa.nr, want, "threads written");
+		ASSERT_EQ(wa.seen, want, "threads seen");
+		check_records(&f, f.slots, wa.nr);
+	}
+
+	test__start_subtest("slots_full");
+	if (ASSERT_OK(walk(&f, pid, NR_SLOTS - 2, &wa), "walk")) {
+		ASSERT_EQ(wa.nr, 2, "threads written in the last 2 slots");
+		ASSERT_EQ(wa.seen, want, "threads seen");
+	}
+
+	test__start_subtest("all_threads_by_targets");
+	if (ASSERT_OK(walk(&f, 0, 0, &wa), "walk, no target")) {
+		ASSERT_EQ(wa.nr, 0, "nothing traced: nothing written");
+		ASSERT_EQ(wa.seen, 0, "nothing traced: nothing seen");
+	}
+	if (ASSERT_OK(bpf_map_update_elem(bpf_map__fd(f.skel->maps.targets), &pid, &one, BPF_ANY),
+		      "target this process") &&
+	    ASSERT_OK(walk(&f, 0, 0, &wa), "walk, this process targeted")) {
+		ASSERT_EQ(wa.nr, want, "threads written");
+		ASSERT_EQ(wa.seen, want, "threads seen");
+		check_records(&f, f.slots, wa.nr);
+	}
+
+	test__start_subtest("gone_process");
+	/* A pid that names no process: the walk finds nothing, no error. */
+	if (ASSERT_OK(walk(&f, 0x3ffffff0, 0, &wa), "walk"))
+		ASSERT_EQ(wa.nr, 0, "nothing written");
+out:
+	fixture_free(&f);
+}
+
+/* The census as a task iterator (kernels before 6.7), over this process. */
+void test_census_iter_bpf(void)
+{
+	struct census_fixture f = { .pipe = { -1, -1 }, .slots_fd = -1 };
+	struct thread_arg args[NR_THREADS];
+	struct rec_task *recs = NULL;
+	struct bpf_link *link = NULL;
+	size_t len = 0, cap = 64 * sizeof(*recs);
+	__u32 pid = getpid(), one = 1;
+	ssize_t got;
+	int fd = -1;
+
+	if (geteuid() != 0)
+		SKIP("needs root to load BPF programs");
+	if (!load(&f, false) || !start_threads(&f, args))
+		goto out;
+	if (!ASSERT_OK(bpf_map_update_elem(bpf_map__fd(f.skel->maps.targets), &pid, &one,
+					   BPF_ANY),
+		       "target this process"))
+		goto out;
+	link = bpf_program__attach_iter(f.skel->progs.census, NULL);
+	if (!ASSERT_NOT_NULL(link, "attach iterator"))
+		goto out;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (!ASSERT_GT(fd, -1, "create iterator"))
+		goto out;
+	recs = malloc(cap);
+	if (!ASSERT_NOT_NULL(recs, "buffer"))
+		goto out;
+	while ((got = read(fd, (char *)recs + len, cap - len)) > 0) {
+		len += got;
+		if (len == cap) {
+			void *more = realloc(recs, cap * 2);
+
+			if (!ASSERT_NOT_NULL(more, "buffer"))
+				goto out;
+			recs = more;
+			cap *= 2;
+		}
+	}
+	ASSERT_OK(got, "read to the end");
+	ASSERT_EQ(len % sizeof(*recs), 0, "whole records");
+	ASSERT_EQ(len / sizeof(*recs), f.baseline + NR_THREADS, "threads of this process");
+	check_records(&f, recs, len / sizeof(*recs));
+	/* Read again after the end: still the end, no error. */
+	ASSERT_OK(read(fd, recs, cap), "read after the end");
+out:
+	if (fd >= 0)
+		close(fd);
+	bpf_link__destroy(link);
+	free(recs);
+	fixture_free(&f);
+}
