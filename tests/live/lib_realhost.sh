@@ -271,16 +271,21 @@ realhost_start() {
 	[ ${#RH_FAILED[@]} -eq 0 ]
 }
 
-# rh_stop_one NAME SIGNAL: SIGNAL, 15 s to exit, then SIGKILL; reaped.
-rh_stop_one() {
-	local pid=${RH_PID[$1]:-} end=$((SECONDS + 15))
-	[ -n "$pid" ] || return 0
-	kill -s "$2" "$pid" 2> /dev/null
-	while kill -0 "$pid" 2> /dev/null && [ $SECONDS -lt $end ]; do
+# rh_stop_pid PID SIGNAL: SIGNAL, 15 s to exit, then SIGKILL; reaped.
+rh_stop_pid() {
+	local end=$((SECONDS + 15))
+	kill -s "$2" "$1" 2> /dev/null
+	while kill -0 "$1" 2> /dev/null && [ $SECONDS -lt $end ]; do
 		sleep 0.1
 	done
-	kill -KILL "$pid" 2> /dev/null
-	wait "$pid" 2> /dev/null
+	kill -KILL "$1" 2> /dev/null
+	wait "$1" 2> /dev/null
+}
+
+# rh_stop_one NAME SIGNAL: stop the service or load generator NAME.
+rh_stop_one() {
+	[ -n "${RH_PID[$1]:-}" ] || return 0
+	rh_stop_pid "${RH_PID[$1]}" "$2"
 	unset "RH_PID[$1]"
 }
 
