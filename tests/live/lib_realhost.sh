@@ -65,7 +65,7 @@ rh_why() {
 
 # rh_port NAME: a free port for NAME, in RH_PORT.
 rh_port() {
-	RH_PORT[$1]=$(prom_free_port)
+	RH_PORT[$1]=$(prom_free_port) || { echo "no free loopback port"; return 1; }
 }
 
 # rh_tcp_says PORT REQUEST REGEX: REQUEST sent over TCP gets a line that
@@ -110,7 +110,7 @@ rh_start_postgres() {
 	"${as_pg[@]}" "$bin/initdb" -D "$RH_DIR/pg" -U postgres --auth=trust -E UTF8 \
 		--no-sync > "$RH_DIR/initdb.log" 2>&1 ||
 		{ echo "initdb failed: $(tail -n 3 "$RH_DIR/initdb.log" | tr '\n' ' ')"; return 1; }
-	rh_port postgres
+	rh_port postgres || return 1
 	rh_spawn postgres "${as_pg[@]}" "$bin/postgres" -D "$RH_DIR/pg" -p "${RH_PORT[postgres]}" \
 		-k "$RH_DIR/pgsock" -c listen_addresses=127.0.0.1 \
 		-c max_connections=$((RH_BACKENDS + 14)) -c shared_buffers=32MB -c fsync=off \
@@ -130,7 +130,7 @@ rh_start_postgres() {
 rh_start_redis() {
 	command -v redis-server > /dev/null || { echo "no redis-server"; return 1; }
 	mkdir -p "$RH_DIR/redis" || return 1
-	rh_port redis
+	rh_port redis || return 1
 	rh_spawn redis redis-server --port "${RH_PORT[redis]}" --bind 127.0.0.1 --save '' \
 		--appendonly no --dir "$RH_DIR/redis" --daemonize no
 	rh_until 30 redis rh_tcp_says "${RH_PORT[redis]}" 'PING\r\n' '^\+PONG' ||
@@ -142,7 +142,7 @@ rh_start_redis() {
 
 rh_start_memcached() {
 	command -v memcached > /dev/null || { echo "no memcached"; return 1; }
-	rh_port memcached
+	rh_port memcached || return 1
 	rh_spawn memcached memcached -u nobody -l 127.0.0.1 -p "${RH_PORT[memcached]}" -U 0 -m 64
 	rh_until 30 memcached rh_tcp_says "${RH_PORT[memcached]}" 'version\r\n' '^VERSION ' ||
 		{ echo "no VERSION in 30 s: $(rh_why memcached)"; return 1; }
@@ -151,7 +151,7 @@ rh_start_memcached() {
 rh_start_nginx() {
 	command -v nginx > /dev/null || [ -x /usr/sbin/nginx ] || { echo "no nginx"; return 1; }
 	mkdir -p "$RH_DIR/nginx/logs" || return 1
-	rh_port nginx
+	rh_port nginx || return 1
 	cat > "$RH_DIR/nginx/nginx.conf" << EOF
 worker_processes 2;
 pid $RH_DIR/nginx/nginx.pid;
@@ -202,7 +202,7 @@ public class RealhostHttp {
 	}
 }
 EOF
-	rh_port jvm
+	rh_port jvm || return 1
 	rh_spawn jvm java -Xmx128m "$RH_DIR/RealhostHttp.java" "${RH_PORT[jvm]}"
 	rh_until 120 jvm rh_http_ok "${RH_PORT[jvm]}" ||
 		{ echo "no answer in 120 s: $(rh_why jvm)"; return 1; }
@@ -232,7 +232,7 @@ class Handler(BaseHTTPRequestHandler):
 
 ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
 EOF
-	rh_port python
+	rh_port python || return 1
 	rh_spawn python python3 "$RH_DIR/realhost_http.py" "${RH_PORT[python]}"
 	rh_until 30 python rh_http_ok "${RH_PORT[python]}" ||
 		{ echo "no answer in 30 s: $(rh_why python)"; return 1; }
@@ -244,7 +244,7 @@ EOF
 rh_start_prometheus() {
 	command -v "$PROMETHEUS" > /dev/null || { echo "no prometheus"; return 1; }
 	mkdir -p "$RH_DIR/prometheus" || return 1
-	rh_port prometheus
+	rh_port prometheus || return 1
 	prom_config "127.0.0.1:${RH_PORT[prometheus]}" > "$RH_DIR/prometheus/prometheus.yml" ||
 		return 1
 	rh_spawn prometheus "$PROMETHEUS" --config.file="$RH_DIR/prometheus/prometheus.yml" \

@@ -48,7 +48,8 @@ status=$?
 host_pids >> "$TMP/host.pids"
 expect "monitor status" $status 0 || { cat "$TMP/monitor.err"; exit 0; }
 
-# jq: findings of a leak or a deadlock, for the pids on stdin or not.
+# findings true|false: the leak and deadlock findings in the host's
+# processes, or in the others'.
 findings() {
 	jq -c --slurpfile pids <(sort -un "$TMP/host.pids") --argjson ours "$1" '
 		select(.type == "finding" and
