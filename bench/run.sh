@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make bench: what threadleak costs the programs it watches, side by side
-# with the obvious bpftrace script, and how far it goes (issue 6).
+# with the obvious bpftrace script, and how far it goes (issue 6); and what
+# threadleak monitor holds in memory on a real host (bench/memory.sh).
 #
 #     sudo bench/run.sh [OUTPUT]      # OUTPUT: the build directory (default: build)
 #
@@ -40,7 +41,8 @@ MIN_REPS=5
 # make bench must end within 10 minutes: repetitions past MIN_REPS are run
 # only while the whole run is expected to end within BUDGET seconds.
 BUDGET=${BENCH_BUDGET:-540}
-EXTRAS_SECONDS=100	# what the measurements after the overhead take, about
+EXTRAS_SECONDS=300	# what the measurements after the overhead take, about
+			# (bench/memory.sh: 3-4 minutes of it)
 RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results.md}
 BPFTRACE_SCRIPT=$BENCH_DIR/threadleak.bt
 
@@ -1000,6 +1002,8 @@ goals_section() {
 	echo "| census of 10,000 threads < 5 ms | ${GOAL_CENSUS:-- | n/a} |"
 	echo "| replay >= 0.8x zcat | ${GOAL_REPLAY:-- | n/a (record not built)} |"
 	echo "| daemon RSS < 32 MB at 10,000 threads | ${GOAL_RSS:-- | n/a} |"
+	cat "$TMP/memory_goals.md" 2>/dev/null ||
+		echo "| monitor's memory on a real host and per idle process | bench/memory.sh failed | n/a |"
 	echo
 }
 
@@ -1017,6 +1021,9 @@ log "10,000 threads: census, CPU, RSS"
 measure_census
 log "replay against zcat"
 measure_replay
+log "monitor's memory on a real host and per idle process (bench/memory.sh)"
+THREADLEAK=$TL BENCH_BIN=$BENCH_BIN MEMORY_GOALS=$TMP/memory_goals.md \
+	"$BENCH_DIR/memory.sh" "$OUTPUT" >"$TMP/memory.md" || log "bench/memory.sh failed"
 
 # The goals come first in the file, but are known only once the sections
 # are written.
@@ -1026,6 +1033,7 @@ measure_replay
 	census_section
 	gocensus_section
 	replay_section
+	cat "$TMP/memory.md"
 } >"$TMP/sections.md"
 {
 	machine_section
