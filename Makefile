@@ -63,6 +63,8 @@ CORE_SRCS := src/decode.c src/detector.c src/wait.c src/json.c src/trend.c src/s
 	     src/demangle.c src/inspector.c src/trace_file.c $(GO_SRCS) src/go_inspect.c \
 	     src/pprof.c src/metrics.c src/metrics_http.c src/proc_cgroup.c src/utf8.c \
 	     src/recorder.c src/target_file.c src/text_escape.c src/target_call.c
+# The words findings are shown with, shared by the report formats.
+CORE_SRCS += src/report_words.c
 APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c src/live.c \
 	    src/goroutine_dump.c src/monitor.c src/sandbox.c src/threadleak.c
 APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* JSON lines for machines: one object per line, schema in README.md. */
 #include "json.h"
-#include "report.h"
+#include "report_format.h"
+#include "report_words.h"
 
 /* -t: one line per waiting thread. */
-static void json_waits(struct report *r, const struct sample *s)
+static void json_waits(struct report_out *o, const struct sample *s)
 {
 	unsigned int i;
 	char buf[64];
@@ -12,32 +13,32 @@ static void json_waits(struct report *r, const struct sample *s)
 	for (i = 0; i < s->nr_waits; i++) {
 		const struct ctx_wait *w = &s->waits[i];
 
-		fprintf(r->opts.out, "{\"type\":\"wait\",\"ts\":%.3f,\"pid\":%u,\"tid\":%llu,",
-			report_wall_s(r, s->ts_ns), s->pid, (unsigned long long)w->id);
+		fprintf(o->out, "{\"type\":\"wait\",\"ts\":%.3f,\"pid\":%u,\"tid\":%llu,",
+			report_wall_s(o, s->ts_ns), s->pid, (unsigned long long)w->id);
 		if (w->prim == PRIM_SYSCALL) {
-			fprintf(r->opts.out, "\"primitive\":\"syscall\",\"syscall\":\"%s\"",
+			fprintf(o->out, "\"primitive\":\"syscall\",\"syscall\":\"%s\"",
 				syscall_name(w->syscall_nr, buf, sizeof(buf)));
 		} else {
-			fprintf(r->opts.out, "\"primitive\":\"%s\",\"syscall\":\"%s\"",
+			fprintf(o->out, "\"primitive\":\"%s\",\"syscall\":\"%s\"",
 				primitive_name(w->prim), syscall_name(w->syscall_nr, buf, sizeof(buf)));
-			fprintf(r->opts.out, ",\"futex_op\":\"%s\",\"futex_addr\":\"0x%llx\"",
+			fprintf(o->out, ",\"futex_op\":\"%s\",\"futex_addr\":\"0x%llx\"",
 				futex_op_name(w->futex_op, buf, sizeof(buf)),
 				(unsigned long long)w->lock_addr);
 		}
 		if (w->owner_tid >= 0)
-			fprintf(r->opts.out, ",\"owner_tid\":%lld", (long long)w->owner_tid);
+			fprintf(o->out, ",\"owner_tid\":%lld", (long long)w->owner_tid);
 		else
-			fputs(",\"owner_tid\":null", r->opts.out);
-		fprintf(r->opts.out, ",\"wait_s\":%.3f}\n", ns_to_s(w->wait_ns));
+			fputs(",\"owner_tid\":null", o->out);
+		fprintf(o->out, ",\"wait_s\":%.3f}\n", ns_to_s(w->wait_ns));
 	}
 }
 
-void json_sample(struct report *r, const struct sample *s)
+static void json_sample(struct report_out *o, const struct sample *s)
 {
-	FILE *out = r->opts.out;
+	FILE *out = o->out;
 
 	fprintf(out,
-		"{\"type\":\"sample\",\"ts\":%.3f,\"pid\":%u,\"comm\":", report_wall_s(r, s->ts_ns),
+		"{\"type\":\"sample\",\"ts\":%.3f,\"pid\":%u,\"comm\":", report_wall_s(o, s->ts_ns),
 		s->pid);
 	json_write_str(out, s->comm, sizeof(s->comm));
 	fprintf(out,
@@ -45,19 +46,19 @@ void json_sample(struct report *r, const struct sample *s)
 		"\"exited\":%llu,\"max_wait_s\":%.3f",
 		s->threads, s->blocked, s->other_blocked, (unsigned long long)s->created,
 		(unsigned long long)s->exited, ns_to_s(s->max_wait_ns));
-	if (r->opts.top)
+	if (o->top)
 		fprintf(out, ",\"growth\":%d", s->growth);
 	if (s->goroutines >= 0)
 		fprintf(out, ",\"goroutines\":%lld", (long long)s->goroutines);
 	if (s->final)
 		fputs(",\"final\":true", out);
 	fputs("}\n", out);
-	json_waits(r, s);
+	json_waits(o, s);
 }
 
-void json_summary(struct report *r, const struct proc_summary *ps)
+static void json_summary(struct report_out *o, const struct proc_summary *ps)
 {
-	FILE *out = r->opts.out;
+	FILE *out = o->out;
 
 	fprintf(out, "{\"type\":\"summary\",\"pid\":%u,\"comm\":", ps->pid);
 	json_write_str(out, ps->comm, sizeof(ps->comm));
@@ -72,31 +73,31 @@ void json_summary(struct report *r, const struct proc_summary *ps)
 		ps->long_waits_dropped, ps->exited_proc ? "true" : "false");
 }
 
-void json_lost(struct report *r, const struct census_stats *cs)
+static void json_lost(struct report_out *o, const struct census_stats *cs)
 {
-	fprintf(r->opts.out, "{\"type\":\"lost\",\"ts\":%.3f,\"events\":%llu,\"threads\":%llu}\n",
-		report_wall_s(r, cs->ts_ns), (unsigned long long)cs->lost_events,
+	fprintf(o->out, "{\"type\":\"lost\",\"ts\":%.3f,\"events\":%llu,\"threads\":%llu}\n",
+		report_wall_s(o, cs->ts_ns), (unsigned long long)cs->lost_events,
 		(unsigned long long)cs->lost_threads);
 }
 
-void json_end(struct report *r, const char *why)
+static void json_end(struct report_out *o, const struct report_totals *t, const char *why)
 {
-	fprintf(r->opts.out, "{\"type\":\"end\",\"reason\":");
-	json_write_str(r->opts.out, why, 256);
-	fprintf(r->opts.out,
+	fprintf(o->out, "{\"type\":\"end\",\"reason\":");
+	json_write_str(o->out, why, 256);
+	fprintf(o->out,
 		",\"duration_s\":%.3f,\"events\":%llu,\"lost_events\":%llu,\"lost_threads\":%llu,"
 		"\"censuses\":%llu,\"census_avg_ms\":%.3f,\"census_max_ms\":%.3f",
-		ns_to_s(r->last_ns - r->first_ns), (unsigned long long)r->events,
-		(unsigned long long)r->lost_events, (unsigned long long)r->lost_threads,
-		(unsigned long long)r->censuses,
-		r->censuses ? r->census_ns_total / 1e6 / r->censuses : 0.0, r->census_ns_max / 1e6);
-	if (r->go_censuses)
-		fprintf(r->opts.out,
+		ns_to_s(t->last_ns - t->first_ns), (unsigned long long)t->events,
+		(unsigned long long)t->lost_events, (unsigned long long)t->lost_threads,
+		(unsigned long long)t->censuses,
+		t->censuses ? t->census_ns_total / 1e6 / t->censuses : 0.0, t->census_ns_max / 1e6);
+	if (t->go_censuses)
+		fprintf(o->out,
 			",\"goroutine_censuses\":%llu,\"goroutine_census_avg_ms\":%.3f,"
 			"\"goroutine_census_max_ms\":%.3f",
-			(unsigned long long)r->go_censuses,
-			r->go_census_ns_total / 1e6 / r->go_censuses, r->go_census_ns_max / 1e6);
-	fputs("}\n", r->opts.out);
+			(unsigned long long)t->go_censuses,
+			t->go_census_ns_total / 1e6 / t->go_censuses, t->go_census_ns_max / 1e6);
+	fputs("}\n", o->out);
 }
 
 static void json_str_field(FILE *out, const char *key, const char *val)
@@ -138,7 +139,7 @@ static void json_ctx(FILE *out, const char *key, const struct finding_ctx *fc)
 	fputc('}', out);
 }
 
-void json_finding(struct report *r, const struct finding *f)
+static void json_finding(struct report_out *o, const struct finding *f)
 {
 	static const char *const kinds[] = {
 		[FINDING_THREAD_LEAK] = "thread_leak",
@@ -147,11 +148,11 @@ void json_finding(struct report *r, const struct finding *f)
 		[FINDING_GOROUTINE_LEAK] = "goroutine_leak",
 		[FINDING_INCOMPLETE] = "incomplete",
 	};
-	FILE *out = r->opts.out;
+	FILE *out = o->out;
 	unsigned int i;
 
 	fprintf(out, "{\"type\":\"finding\",\"kind\":\"%s\",\"ts\":%.3f,\"pid\":%u", kinds[f->kind],
-		report_wall_s(r, f->ts_ns), f->pid);
+		report_wall_s(o, f->ts_ns), f->pid);
 	json_str_field(out, "comm", f->comm);
 	switch (f->kind) {
 	case FINDING_THREAD_LEAK:
@@ -245,3 +246,21 @@ void json_finding(struct report *r, const struct finding *f)
 		fputs(",\"resolved\":true", out);
 	fputs("}\n", out);
 }
+
+static void json_rows(struct report_out *o, const struct report_rows *rows,
+		      const struct census_stats *cs)
+{
+	size_t i;
+
+	for (i = 0; i < rows->nr_shown; i++)
+		json_sample(o, &rows->samples[i]);
+}
+
+const struct report_ops report_json = {
+	.sample = json_sample,
+	.summary = json_summary,
+	.lost = json_lost,
+	.end = json_end,
+	.finding = json_finding,
+	.rows = json_rows,
+};
