@@ -120,19 +120,21 @@ static void json_stack(FILE *out, const struct finding_ctx *fc)
 }
 
 /* "mutex", ..., or for a syscall wait the syscall: "read". */
-static const char *json_primitive(const struct finding_ctx *fc)
+static const char *json_primitive(const struct finding_ctx *fc, char *buf, size_t len)
 {
-	if (fc->prim == PRIM_SYSCALL && fc->syscall)
-		return fc->syscall;
-	return primitive_name(fc->prim);
+	const char *syscall = finding_syscall_name(fc, buf, len);
+
+	return syscall ? syscall : primitive_name(fc->prim);
 }
 
 /* A context that is not the finding's subject: the owner of a lock. */
 static void json_ctx(FILE *out, const char *key, const struct finding_ctx *fc)
 {
+	char state[FINDING_WORDS_LEN];
+
 	fprintf(out, ",\"%s\":{\"tid\":%llu", key, (unsigned long long)fc->id);
-	json_str_field(out, "site", fc->site);
-	json_str_field(out, "state", fc->state);
+	json_str_field(out, "site", finding_site_name(&fc->site));
+	json_str_field(out, "state", finding_state_name(fc, state, sizeof(state)));
 	if (fc->wait_ns)
 		fprintf(out, ",\"wait_s\":%.3f", ns_to_s(fc->wait_ns));
 	json_stack(out, fc);
@@ -148,8 +150,9 @@ static void json_finding(struct report_out *o, const struct finding *f)
 		[FINDING_GOROUTINE_LEAK] = "goroutine_leak",
 		[FINDING_INCOMPLETE] = "incomplete",
 	};
+	unsigned int i, n = f->nr_members;
+	char words[FINDING_WORDS_LEN];
 	FILE *out = o->out;
-	unsigned int i;
 
 	fprintf(out, "{\"type\":\"finding\",\"kind\":\"%s\",\"ts\":%.3f,\"pid\":%u", kinds[f->kind],
 		report_wall_s(o, f->ts_ns), f->pid);
@@ -158,9 +161,9 @@ static void json_finding(struct report_out *o, const struct finding *f)
 	case FINDING_THREAD_LEAK:
 	case FINDING_GOROUTINE_LEAK:
 		if (f->kind == FINDING_THREAD_LEAK) {
-			json_str_field(out, "site", f->site);
+			json_str_field(out, "site", finding_site_name(&f->site));
 		} else {
-			json_str_field(out, "created_by", f->site);
+			json_str_field(out, "created_by", finding_site_name(&f->site));
 			json_str_field(out, "function", f->function);
 		}
 		fprintf(out, ",\"live\":%u,\"growth\":%lld,\"created\":%llu,\"exited\":%llu,"
@@ -176,8 +179,9 @@ static void json_finding(struct report_out *o, const struct finding *f)
 				if (!f->by_prim[p])
 					continue;
 				fprintf(out, "%s\"%s\":%u", sep,
-					p == PRIM_SYSCALL && f->sample.syscall ? f->sample.syscall
-									       : primitive_name(p),
+					p == PRIM_SYSCALL ? json_primitive(&f->sample, words,
+									   sizeof(words))
+							  : primitive_name(p),
 					f->by_prim[p]);
 				sep = ",";
 			}
@@ -202,9 +206,9 @@ static void json_finding(struct report_out *o, const struct finding *f)
 		break;
 	case FINDING_LONG_WAIT:
 		fprintf(out, ",\"tid\":%llu", (unsigned long long)f->waiter.id);
-		json_str_field(out, "site", f->waiter.site);
+		json_str_field(out, "site", finding_site_name(&f->waiter.site));
 		fprintf(out, ",\"wait_s\":%.3f", ns_to_s(f->waiter.wait_ns));
-		json_str_field(out, "primitive", json_primitive(&f->waiter));
+		json_str_field(out, "primitive", json_primitive(&f->waiter, words, sizeof(words)));
 		if (f->waiter.lock_addr)
 			fprintf(out, ",\"lock_addr\":\"0x%llx\"",
 				(unsigned long long)f->waiter.lock_addr);
@@ -220,11 +224,13 @@ static void json_finding(struct report_out *o, const struct finding *f)
 		fputs(",\"threads\":[", out);
 		for (i = 0; i < f->nr_members; i++) {
 			const struct finding_ctx *m = &f->members[i];
+			/* It holds what the one before it waits for. */
+			const struct finding_ctx *prev = &f->members[(i + n - 1) % n];
 
 			fprintf(out, "%s{\"tid\":%llu", i ? "," : "", (unsigned long long)m->id);
-			json_str_field(out, "site", m->site);
-			json_str_field(out, "holds", m->holds);
-			json_str_field(out, "waits_for", m->waits_for);
+			json_str_field(out, "site", finding_site_name(&m->site));
+			json_str_field(out, "holds", finding_wait_target(prev, words, sizeof(words)));
+			json_str_field(out, "waits_for", finding_wait_target(m, words, sizeof(words)));
 			json_stack(out, m);
 			fputc('}', out);
 		}

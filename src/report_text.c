@@ -125,16 +125,17 @@ static const char *duration(__u64 ns, char *buf, size_t len)
 static void text_ctx_line(FILE *out, const char *indent, const char *what,
 			  const struct finding_ctx *fc)
 {
-	char buf[32];
+	const char *site = finding_site_name(&fc->site);
+	char buf[32], state[FINDING_WORDS_LEN];
 
 	fprintf(out, "%s%s %llu", indent, what, (unsigned long long)fc->id);
-	if (fc->site) {
+	if (site) {
 		fputs(" (", out);
-		text_escape_write(out, fc->site);
+		text_escape_write(out, site);
 		fputc(')', out);
 	}
 	fputs(" [", out);
-	text_escape_write(out, fc->state);
+	text_escape_write(out, finding_state_name(fc, state, sizeof(state)));
 	if (fc->wait_ns)
 		fprintf(out, ", %s", duration(fc->wait_ns, buf, sizeof(buf)));
 	fprintf(out, "]%s\n", fc->nr_stack ? ":" : "");
@@ -154,8 +155,8 @@ static void text_stack(FILE *out, const char *indent, const struct finding_ctx *
 static void text_blocked(FILE *out, const struct finding *f)
 {
 	unsigned int p, kinds = 0, last = 0;
-	const char *sep = "";
-	char buf[32];
+	const char *sep = "", *syscall;
+	char buf[32], name[FINDING_WORDS_LEN];
 
 	if (!f->blocked) {
 		fprintf(out, "  none blocked\n");
@@ -169,8 +170,10 @@ static void text_blocked(FILE *out, const struct finding *f)
 	if (kinds == 1) {
 		fprintf(out, "  %s%u blocked in %s waits, up to %s\n",
 			f->blocked == f->live ? "all " : "", f->blocked,
-			last == PRIM_SYSCALL && f->sample.syscall ? f->sample.syscall
-								  : primitive_name(last),
+			last == PRIM_SYSCALL &&
+					(syscall = finding_syscall_name(&f->sample, name, sizeof(name)))
+				? syscall
+				: primitive_name(last),
 			duration(f->max_wait_ns, buf, sizeof(buf)));
 		return;
 	}
@@ -187,9 +190,9 @@ static void text_blocked(FILE *out, const struct finding *f)
 static void text_finding(struct report_out *o, const struct finding *f)
 {
 	struct text_state *st = o->state;
+	unsigned int i, n = f->nr_members;
+	char buf[32], words[FINDING_WORDS_LEN];
 	FILE *out = o->out;
-	unsigned int i;
-	char buf[32];
 
 	/* Rows go on after it: give them their header again. */
 	if (!f->summary)
@@ -204,7 +207,7 @@ static void text_finding(struct report_out *o, const struct finding *f)
 		fprintf(out, "thread leak: pid %u (", f->pid);
 		text_escape_write(out, f->comm);
 		fprintf(out, "): %u threads started by ", f->live);
-		text_escape_write(out, f->site);
+		text_escape_write(out, finding_site_name(&f->site));
 		fprintf(out, ", %+lld in %s, ", (long long)f->growth,
 			duration(f->window_ns, buf, sizeof(buf)));
 		if (f->exited)
@@ -222,7 +225,7 @@ static void text_finding(struct report_out *o, const struct finding *f)
 		text_escape_write(out, f->comm);
 		fprintf(out, "): %+lld goroutines in %s created by ", (long long)f->growth,
 			duration(f->window_ns, buf, sizeof(buf)));
-		text_escape_write(out, f->site);
+		text_escape_write(out, finding_site_name(&f->site));
 		fprintf(out, ", %u live, %llu exited\n", f->live, (unsigned long long)f->exited);
 		for (i = 0; i < f->nr_reasons; i++) {
 			fprintf(out, "  %u [", f->reasons[i].count);
@@ -240,14 +243,17 @@ static void text_finding(struct report_out *o, const struct finding *f)
 		fprintf(out, "long wait: pid %u (", f->pid);
 		text_escape_write(out, f->comm);
 		fprintf(out, "): thread %llu in ", (unsigned long long)f->waiter.id);
-		if (f->waiter.prim == PRIM_SYSCALL)
-			fprintf(out, "%s", f->waiter.syscall ? f->waiter.syscall : "a syscall");
-		else
+		if (f->waiter.prim == PRIM_SYSCALL) {
+			const char *syscall = finding_syscall_name(&f->waiter, words, sizeof(words));
+
+			fprintf(out, "%s", syscall ? syscall : "a syscall");
+		} else {
 			fprintf(out, "a %s wait", primitive_name(f->waiter.prim));
+		}
 		fprintf(out, " for %s", duration(f->waiter.wait_ns, buf, sizeof(buf)));
-		if (f->waiter.lock) {
+		if (f->waiter.lock_addr) {
 			fputs(" on ", out);
-			text_escape_write(out, f->waiter.lock);
+			text_escape_write(out, finding_lock_name(&f->waiter, words, sizeof(words)));
 		}
 		if (f->has_owner)
 			fprintf(out, ", %s thread %llu",
@@ -268,13 +274,15 @@ static void text_finding(struct report_out *o, const struct finding *f)
 			primitive_name(f->prim));
 		for (i = 0; i < f->nr_members; i++) {
 			const struct finding_ctx *m = &f->members[i];
+			/* It holds what the one before it waits for. */
+			const struct finding_ctx *prev = &f->members[(i + n - 1) % n];
 
 			fprintf(out, "  thread %llu (", (unsigned long long)m->id);
-			text_escape_write(out, m->site);
+			text_escape_write(out, finding_site_name(&m->site));
 			fputs(") holds ", out);
-			text_escape_write(out, m->holds);
+			text_escape_write(out, finding_wait_target(prev, words, sizeof(words)));
 			fputs(", waits for ", out);
-			text_escape_write(out, m->waits_for);
+			text_escape_write(out, finding_wait_target(m, words, sizeof(words)));
 			fprintf(out, "%s\n", m->nr_stack ? ":" : "");
 			text_stack(out, "    ", m);
 		}

@@ -58,22 +58,24 @@ static void top_rows(struct report_out *o, const struct report_rows *rows,
 /* A finding in one line, for under the table. */
 static void text_finding_line(const struct finding *f, char *buf, size_t len)
 {
-	char line[512];
+	const char *site = finding_site_name(&f->site);
+	char line[512], state[FINDING_WORDS_LEN];
 
 	switch (f->kind) {
 	case FINDING_THREAD_LEAK:
 		snprintf(line, sizeof(line),
 			 "thread leak: pid %u (%s): %u threads started by %s (%+lld)", f->pid,
-			 f->comm, f->live, f->site, (long long)f->growth);
+			 f->comm, f->live, site, (long long)f->growth);
 		break;
 	case FINDING_GOROUTINE_LEAK:
 		snprintf(line, sizeof(line),
 			 "goroutine leak: pid %u (%s): %u goroutines created by %s (%+lld)", f->pid,
-			 f->comm, f->live, f->site, (long long)f->growth);
+			 f->comm, f->live, site, (long long)f->growth);
 		break;
 	case FINDING_LONG_WAIT:
 		snprintf(line, sizeof(line), "long wait: pid %u (%s): thread %llu [%s, %.1f s]",
-			 f->pid, f->comm, (unsigned long long)f->waiter.id, f->waiter.state,
+			 f->pid, f->comm, (unsigned long long)f->waiter.id,
+			 finding_state_name(&f->waiter, state, sizeof(state)),
 			 ns_to_s(f->waiter.wait_ns));
 		break;
 	case FINDING_DEADLOCK:
