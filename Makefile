@@ -57,12 +57,12 @@ GO_SRCS := src/go_binary.c src/go_pclntab.c src/go_layout.c src/go_riprel.c src/
 
 # The detector and everything it feeds on or into: pure code, no BPF, no
 # root. Unit tests link these.
-CORE_SRCS := src/decode.c src/detector.c src/wait.c src/json.c src/trend.c src/symtab.c \
+CORE_SRCS := src/record.c src/pipeline.c src/detector.c src/wait.c src/json.c src/trend.c src/symtab.c \
 	     src/report.c src/report_text.c src/report_json.c src/report_top.c src/proc_info.c \
-	     src/libc_layout.c src/runtime_frames.c src/proc_syms.c src/unwind.c src/proc_mem.c \
+	     src/libc_layout.c src/runtime_frames.c src/proc_syms.c src/unwind.c src/module_cache.c src/proc_mem.c \
 	     src/demangle.c src/inspector.c src/trace_file.c $(GO_SRCS) src/go_inspect.c \
 	     src/pprof.c src/metrics.c src/metrics_http.c src/proc_cgroup.c src/utf8.c \
-	     src/recorder.c src/target_file.c src/text_escape.c src/target_call.c
+	     src/recorder.c src/proc_table.c src/target_file.c src/text_escape.c src/target_call.c
 # The words findings are shown with, shared by the report formats.
 CORE_SRCS += src/report_words.c
 APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c src/live.c \

@@ -6,14 +6,15 @@
 # its wait reason strings, for binaries that carry no DWARF or symbols
 # (built with -ldflags='-s -w', or stripped).
 #
-# For every Go toolchain given (default: every /usr/lib/go-1.*/bin/go), it
+# For every Go toolchain given (default: every /usr/lib/go-1.*/bin/go, then
+# every one scripts/go-toolchains.sh fetched), it
 # builds scripts/go-offsets/probe.go, which reads its own DWARF and symbol
 # table and prints one version's rows. One row per Go minor version: struct
 # layouts do not change in patch releases.
 #
 #   scripts/gen-go-offsets.sh [GO_BINARY...] > src/go_offsets_table.h
 #
-# To support a newer Go: install its toolchain, run this script with all
+# To support a newer Go: add it to scripts/go-toolchains.sh, run this script with all
 # toolchains (old ones too; the table is rewritten whole), check the
 # diff in, and add that version to the live tests' GO_VERSIONS.
 set -euo pipefail
@@ -25,10 +26,11 @@ trap 'rm -rf "$tmp"' EXIT
 if [ $# -gt 0 ]; then
 	toolchains=("$@")
 else
-	mapfile -t toolchains < <(ls -d /usr/lib/go-1.*/bin/go 2>/dev/null | sort -t. -k2,2n)
+	mapfile -t toolchains < <(ls -d /usr/lib/go-1.*/bin/go 2>/dev/null | sort -t. -k2,2n;
+		"$here/go-toolchains.sh" list)
 fi
 if [ ${#toolchains[@]} = 0 ]; then
-	echo "gen-go-offsets.sh: no Go toolchain found (install golang-1.NN-go, or pass GO_BINARY)" >&2
+	echo "gen-go-offsets.sh: no Go toolchain found (run scripts/install-deps.sh, or pass GO_BINARY)" >&2
 	exit 1
 fi
 

@@ -23,7 +23,10 @@ missing() {
 
 need=$(missing $PKGS)
 need_bpo=$(missing $BPO_PKGS)
-[ -z "$need" ] && [ -z "$need_bpo" ] && exit 0
+# Go 1.24 and later, which Debian 12 does not have, from the Go module proxy.
+if [ -z "$need" ] && [ -z "$need_bpo" ]; then
+	exec "$(dirname "$0")/go-toolchains.sh" install
+fi
 
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps: missing packages: $need$need_bpo; run as root: sudo $0" >&2
@@ -53,4 +56,5 @@ apt-get update -qq
 [ -z "$need" ] || apt-get install -y -qq --no-install-recommends $need >/dev/null
 # shellcheck disable=SC2086
 [ -z "$need_bpo" ] || apt-get install -y -qq --no-install-recommends -t bookworm-backports $need_bpo >/dev/null
+"$(dirname "$0")/go-toolchains.sh" install
 echo "install-deps: done"

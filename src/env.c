@@ -11,6 +11,7 @@
 #include <string.h>
 #include "env.h"
 #include "metrics_http.h"
+#include "module_cache.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -124,6 +125,7 @@ enum {
 	OPT_DEBUG,
 	OPT_PPROF,
 	OPT_NO_SANDBOX,
+	OPT_SYMBOL_CACHE,
 };
 
 /* Option groups, shared by the commands that take them. */
@@ -172,6 +174,10 @@ static const struct argp_option opt_top[] = {
 static const struct argp_option opt_tuning[] = {
 	{ NULL, 0, NULL, 0, "Tuning:", 6 },
 	{ "ringbuf-size", OPT_RINGBUF, "SIZE", 0, "BPF ring buffer size, e.g. 1M (default), 64K",
+	  6 },
+	{ "symbol-cache", OPT_SYMBOL_CACHE, "SIZE", 0,
+	  "Memory for symbols of the programs' files, shared by the processes mapping them; "
+	  "past it the least recently used are dropped (default 16M)",
 	  6 },
 	{ "proc-root", OPT_PROC_ROOT, "DIR", OPTION_HIDDEN, "Where procfs is (tests)", 6 },
 	{ "compat", OPT_COMPAT, NULL, OPTION_HIDDEN, "Use the older-kernel fallbacks (tests)", 6 },
@@ -319,9 +325,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 's':
 		if (!strcmp(arg, "threads"))
-			env->sort = SORT_THREADS;
+			env->sort_growth = false;
 		else if (!strcmp(arg, "growth"))
-			env->sort = SORT_GROWTH;
+			env->sort_growth = true;
 		else
 			argp_error(state, "invalid sort key: '%s' (threads or growth)", arg);
 		break;
@@ -342,6 +348,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid ring buffer size: '%s' (a power of 2, 4K to 1024M)",
 				   arg);
 		env->ringbuf_bytes = bytes;
+		break;
+	case OPT_SYMBOL_CACHE:
+		if (parse_bytes(arg, &bytes) || bytes < (1ULL << 20) || bytes > (1ULL << 32))
+			argp_error(state, "invalid symbol cache size: '%s' (1M to 4096M)", arg);
+		module_cache__set_budget(bytes);
 		break;
 	case OPT_PROC_ROOT:
 		env->proc_root = arg;
@@ -468,7 +479,6 @@ void env_parse(struct env *env, int argc, char **argv)
 	memset(env, 0, sizeof(*env));
 	env->interval_ns = 1000000000ULL;
 	env->top_n = 20;
-	env->sort = SORT_THREADS;
 	env->ringbuf_bytes = 1 << 20;
 	env->proc_root = "/proc";
 	env->keep = 3;

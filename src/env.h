@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Command line: which command, and its options. */
+/*
+ * Command line: which command, and its options, as typed. The commands
+ * (threadleak.c) turn them into each layer's own options.
+ */
 #ifndef __THREADLEAK_ENV_H
 #define __THREADLEAK_ENV_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
-#include "report.h"
 
 #define MAX_PIDS 256
 
@@ -32,7 +34,7 @@ struct env {
 	bool verbose;
 	bool list_waits;
 	unsigned int top_n;
-	enum top_sort sort;
+	bool sort_growth; /* --sort growth; else by threads */
 
 	/* Findings. */
 	__u64 wait_threshold_ns;

@@ -277,6 +277,8 @@ int go_binary__open(struct go_binary **binp, const char *path)
 	return go_binary__open_fd(binp, fd);
 }
 
+static int text_start_from_moduledata(struct go_binary *bin);
+
 int go_binary__open_fd(struct go_binary **binp, int fd)
 {
 	struct go_binary *bin;
@@ -309,6 +311,8 @@ int go_binary__open_fd(struct go_binary **binp, int fd)
 		goto fail;
 	}
 	err = find_pclntab(bin);
+	if (!err)
+		err = text_start_from_moduledata(bin);
 	if (err == -ENOENT || err == -EINVAL)
 		err = -ENOEXEC;
 	if (err)
@@ -410,9 +414,13 @@ int go_binary__symbol(const struct go_binary *bin, const char *name, __u64 *addr
  * sections that points at the function table, followed by the function
  * name table's slice (moduledata starts {pcHeader, funcnametab, ...}).
  */
+/* moduledata.text: after pcHeader, six slices, findfunctab, minpc, maxpc */
+#define GO_MODULEDATA_TEXT_OFF (8 + 6 * 24 + 3 * 8)
+
 static int find_moduledata(const struct go_binary *bin, __u64 *md)
 {
-	static const char *const scan[] = { ".noptrdata", ".data" };
+	/* Go 1.26 gave moduledata a section of its own */
+	static const char *const scan[] = { ".go.module", ".noptrdata", ".data" };
 	__u64 want[2] = { bin->pclntab_addr };
 	size_t i, off;
 
@@ -434,6 +442,31 @@ static int find_moduledata(const struct go_binary *bin, __u64 *md)
 		}
 	}
 	return -ENOENT;
+}
+
+/*
+ * Go 1.26 writes 0 in the function table's textStart: the functions' start
+ * is then moduledata.text, at the same offset in every Go since 1.18.
+ */
+static int text_start_from_moduledata(struct go_binary *bin)
+{
+	__u64 md, text;
+	int err;
+
+	if (bin->pclntab.text_start)
+		return 0;
+	err = find_moduledata(bin, &md);
+	if (err)
+		return err;
+	if (target_addr_add(md, GO_MODULEDATA_TEXT_OFF, &md))
+		return -ENOENT;
+	err = go_binary__read(bin, md, &text, sizeof(text));
+	if (err)
+		return err;
+	if (!text || !section_holding(bin, text, 1))
+		return -ENOENT;
+	bin->pclntab.text_start = text;
+	return 0;
 }
 
 int go_binary__setup_inlining(struct go_binary *bin, size_t md_gofunc_off)

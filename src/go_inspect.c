@@ -184,7 +184,8 @@ static int on_goroutine(void *arg, const struct go_goroutine *g)
 			 .ts_ns = cc->ts },
 		.goid = g->goid,
 		.parent_goid = g->parent_goid,
-		.status = g->status,
+		/* one Go marked leaked is still waiting; its reason says "(leaked)" */
+		.status = g->status == GO_G_LEAKED ? GO_G_WAITING : g->status,
 		.wait_since_ns = g->wait_since_ns,
 		.start_pc = g->start_pc,
 		.go_pc = g->go_pc,
@@ -210,7 +211,7 @@ static int on_goroutine(void *arg, const struct go_goroutine *g)
 	if (err)
 		return err;
 	cc->nr++;
-	if (g->status == GO_G_WAITING)
+	if (go_g_parked(g->status))
 		return site_stack(cc, g);
 	return 0;
 }

@@ -162,11 +162,16 @@ const char *go_g_status_name(__u32 status)
 {
 	static const char *const names[] = {
 		"idle", "runnable",	  "running",   "syscall",   "waiting", "moribund_unused",
-		"dead", "enqueue_unused", "copystack", "preempted",
+		"dead", "enqueue_unused", "copystack", "preempted", "leaked", "waiting for cgo callback",
 	};
 
 	status &= ~GO_G_SCAN;
 	return status < sizeof(names) / sizeof(names[0]) ? names[status] : "???";
+}
+
+bool go_g_parked(__u32 status)
+{
+	return status == GO_G_WAITING || status == GO_G_LEAKED;
 }
 
 bool go_is_system_goroutine(const char *start_func)
@@ -763,19 +768,27 @@ static void parse_g(struct go_proc *gp, const __u8 *raw, __u64 addr, struct go_g
 		gp->last_system = go_is_system_goroutine(func_name_at(gp, g->start_pc));
 	}
 	g->system = gp->last_system;
-	/* as Go prints it: the wait reason of a waiting goroutine, else its status */
-	if (g->status == GO_G_WAITING) {
+	/*
+	 * As Go prints it: the wait reason of a waiting goroutine, else its
+	 * status; one Go's detector marked leaked gets " (leaked)" after it.
+	 */
+	if (go_g_parked(g->status)) {
 		reason = wait_reason(gp, g->wait_reason_index);
 		if (!reason)
 			snprintf(g->wait_reason, sizeof(g->wait_reason), "waitreason %u",
 				 g->wait_reason_index);
 		else if (!reason[0])
-			reason = "waiting";
+			reason = go_g_status_name(g->status);
 	} else {
 		reason = go_g_status_name(g->status);
 	}
 	if (reason)
 		snprintf(g->wait_reason, sizeof(g->wait_reason), "%s", reason);
+	if (g->status == GO_G_LEAKED && strcmp(g->wait_reason, "leaked")) {
+		size_t len = strlen(g->wait_reason);
+
+		snprintf(g->wait_reason + len, sizeof(g->wait_reason) - len, " (leaked)");
+	}
 }
 
 /* A stack a Go runtime could have made. */
@@ -814,7 +827,7 @@ static int confirm_implausible(struct go_proc *gp, const struct go_goroutine *g)
 static bool g_is_live(__u32 status)
 {
 	return status != GO_G_IDLE && status != GO_G_DEAD && status != GO_G_MORIBUND_UNUSED &&
-	       status != GO_G_ENQUEUE_UNUSED && status <= GO_G_PREEMPTED;
+	       status != GO_G_ENQUEUE_UNUSED && status <= GO_G_LEAKED;
 }
 
 int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomplete)
@@ -861,7 +874,7 @@ int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomp
 				continue;
 			parse_g(gp, raw, gp->gptrs[i + j], &g);
 			/* only a waiting goroutine's saved sp must be in its stack */
-			if (g.status == GO_G_WAITING ? !stack_plausible(&g) :
+			if (go_g_parked(g.status) ? !stack_plausible(&g) :
 						       !stack_bounds_plausible(&g)) {
 				err = confirm_implausible(gp, &g);
 				if (err != -EAGAIN)

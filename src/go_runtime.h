@@ -35,6 +35,8 @@ enum go_g_status {
 	GO_G_ENQUEUE_UNUSED = 7,
 	GO_G_COPYSTACK = 8,
 	GO_G_PREEMPTED = 9,
+	GO_G_LEAKED = 10,    /* Go 1.26+: a waiting goroutine the GC proved unreachable */
+	GO_G_DEADEXTRA = 11, /* Go 1.26+: dead, kept for a cgo callback's extra M */
 };
 #define GO_G_SCAN 0x1000 /* the GC is scanning its stack; cleared in go_goroutine.status */
 
@@ -186,6 +188,8 @@ bool go_proc__is_idle_m(struct go_proc *gp, __u64 ip, __u64 sp, __u64 bp);
 
 /* Go's name for a status: "runnable", "waiting", ... */
 const char *go_g_status_name(__u32 status);
+/* Waiting, or waiting and marked leaked by Go's own detector: parked with a wait reason. */
+bool go_g_parked(__u32 status);
 
 /*
  * isSystemGoroutine, from the name of the start function: runtime.*

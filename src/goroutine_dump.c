@@ -80,7 +80,8 @@ static void print_traceback(FILE *out, struct go_proc *gp, const struct dumped_g
 	__u64 minutes = 0;
 	int i, j, n;
 
-	if (dg->g.wait_since_ns && now > dg->g.wait_since_ns)
+	/* Go prints minutes for a waiting goroutine, not for one it marked leaked */
+	if (dg->g.status != GO_G_LEAKED && dg->g.wait_since_ns && now > dg->g.wait_since_ns)
 		minutes = (now - dg->g.wait_since_ns) / 60000000000ULL;
 	fprintf(out, "goroutine %llu [", (unsigned long long)dg->g.goid);
 	text_escape_write(out, dg->g.wait_reason);

@@ -12,21 +12,22 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "decode.h"
 #include "go_inspect.h"
 #include "go_runtime.h"
+#include "hash.h"
 #include "inspector.h"
 #include "libc_layout.h"
+#include "module_cache.h"
 #include "proc_info.h"
 #include "proc_mem.h"
 #include "proc_syms.h"
+#include "proc_table.h"
 #include "record.h"
 #include "runtime_frames.h"
 #include "symtab.h"
@@ -35,6 +36,9 @@
 #include "wait.h"
 
 #define SYMS_RETRY_CENSUSES 10
+/* Heap a process's own symbol and unwind data may hold (its Dwfl's ELF
+ * and CFI, names): the modules it maps are in the shared module cache. */
+#define PROC_SYMS_BUDGET (8u << 20)
 #define UNWINDS_PER_PROC 32
 /* Reading one process's threads (stacks, symbols, locks) in one census. */
 #define INSPECT_BUDGET_NS 500000000ull
@@ -57,8 +61,17 @@ struct insp_thread {
 	__u64 futex_wait;
 	bool go_checked; /* go_wait is the Go runtime's verdict on this wait */
 	__u64 go_wait;
+	UT_hash_handle hh; /* in insp_proc.threads, by tid */
 };
 
+/* Addresses of a process already named: a set, open addressing. */
+struct addr_set {
+	__u64 *slots; /* 0: empty */
+	unsigned int nr, cap; /* cap: 0 or a power of two */
+	bool has_zero;
+};
+
+/* A process's data in the process table. */
 struct insp_proc {
 	__u32 tgid;
 	struct proc_syms *syms;
@@ -67,9 +80,8 @@ struct insp_proc {
 	__u64 used_seq;	      /* census in which it was last used */
 	int layout_state;     /* 0: not read yet, 1: read, -1: not glibc */
 	struct pthread_layout layout;
-	void *threads; /* tsearch tree of struct insp_thread, by tid */
-	void *symbols; /* tsearch tree of addresses (as pointers) already named */
-	unsigned int nr_symbols;
+	struct insp_thread *threads; /* by tid */
+	struct addr_set named;
 	bool info_sent;
 	__u64 census_seq; /* census in which its rec_proc passed */
 	__u64 unwind_seq; /* census its unwinds_left is for */
@@ -107,8 +119,8 @@ struct inspector {
 	unsigned int next_layout;
 	rec_sink_fn sink;
 	void *ctx;
-	void *procs; /* tsearch tree of struct insp_proc, by tgid */
-	__u64 census_seq;
+	struct proc_table *procs;
+	int slot; /* of its insp_proc in procs */
 	unsigned int unwinds_left;
 	unsigned int nr_open;
 	__u64 census_ts;
@@ -117,13 +129,6 @@ struct inspector {
 	struct inspector_stats stats;
 	char sym_buf[sizeof(struct rec_symbol) + REC_SYMBOL_TEXT_MAX];
 };
-
-static int proc_cmp(const void *a, const void *b)
-{
-	const struct insp_proc *x = a, *y = b;
-
-	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
-}
 
 /* Part of @p could not be read: say so at the end of this census, once. */
 static void set_incomplete(struct insp_proc *p, enum rec_incomplete_part part, int err,
@@ -136,42 +141,55 @@ static void set_incomplete(struct insp_proc *p, enum rec_incomplete_part part, i
 	p->pending.why = why;
 }
 
-static int thread_cmp(const void *a, const void *b)
+/* The census in progress. */
+static __u64 census_now(const struct inspector *in)
 {
-	const struct insp_thread *x = a, *y = b;
-
-	return x->tid < y->tid ? -1 : x->tid > y->tid;
+	return proc_table__census(in->procs);
 }
 
-/* Addresses are the tree's keys themselves. */
-static int addr_cmp(const void *a, const void *b)
+/* Add @addr to @s: 1 if it was not in it, 0 if it was, or -ENOMEM. */
+static int addr_set_add(struct addr_set *s, __u64 addr)
 {
-	return a < b ? -1 : a > b;
+	unsigned int i, mask;
+
+	if (!addr) {
+		if (s->has_zero)
+			return 0;
+		s->has_zero = true;
+		return 1;
+	}
+	if ((s->nr + 1) * 2 > s->cap) {
+		struct addr_set bigger = { .cap = s->cap ? s->cap * 2 : 16 };
+
+		bigger.slots = calloc(bigger.cap, sizeof(*bigger.slots));
+		if (!bigger.slots)
+			return -ENOMEM;
+		bigger.has_zero = s->has_zero;
+		for (i = 0; i < s->cap; i++)
+			if (s->slots[i])
+				addr_set_add(&bigger, s->slots[i]);
+		free(s->slots);
+		*s = bigger;
+	}
+	mask = s->cap - 1;
+	/* Fibonacci hashing: aligned addresses spread over the table */
+	for (i = (addr * 0x9e3779b97f4a7c15ull) >> 32 & mask; s->slots[i]; i = (i + 1) & mask)
+		if (s->slots[i] == addr)
+			return 0;
+	s->slots[i] = addr;
+	s->nr++;
+	return 1;
 }
 
-static void no_free(void *p)
+static unsigned int addr_set_count(const struct addr_set *s)
 {
+	return s->nr + s->has_zero;
 }
 
-struct inspector *inspector__new(const struct inspector_opts *opts, rec_sink_fn sink, void *ctx)
+static void addr_set_clear(struct addr_set *s)
 {
-	struct inspector *in = calloc(1, sizeof(*in));
-
-	if (!in)
-		return NULL;
-	in->opts = *opts;
-	if (!in->opts.proc_root)
-		in->opts.proc_root = "/proc";
-	if (!in->opts.max_unwinds)
-		in->opts.max_unwinds = 256;
-	if (!in->opts.max_open_procs)
-		in->opts.max_open_procs = 16;
-	in->sink = sink;
-	in->ctx = ctx;
-	in->census_seq = 1;
-	in->unwinds_left = in->opts.max_unwinds;
-	in->timeouts_seen = target_call_timeouts(); /* earlier ones are not a process's */
-	return in;
+	free(s->slots);
+	memset(s, 0, sizeof(*s));
 }
 
 static void proc_close_syms(struct inspector *in, struct insp_proc *p)
@@ -192,16 +210,31 @@ static void go_close(struct insp_proc *p)
 	p->go = NULL;
 }
 
-static void proc_reset(struct inspector *in, struct insp_proc *p)
+/* Process table hooks */
+
+static int proc_new(void *ctx, __u32 tgid, void *data)
 {
+	struct insp_proc *p = data;
+
+	p->tgid = tgid;
+	p->census_seq = census_now(ctx);
+	return 0;
+}
+
+/* Forget what @data knows of its program: at exec, and when it is gone. */
+static void proc_reset(void *ctx, void *data)
+{
+	struct insp_proc *p = data;
+	struct insp_thread *t, *tmp;
+
 	go_close(p);
 	p->go_state = 0;
-	proc_close_syms(in, p);
-	tdestroy(p->threads, free);
-	p->threads = NULL;
-	tdestroy(p->symbols, no_free);
-	p->symbols = NULL;
-	p->nr_symbols = 0;
+	proc_close_syms(ctx, p);
+	HASH_ITER(hh, p->threads, t, tmp) {
+		HASH_DELETE(hh, p->threads, t);
+		free(t);
+	}
+	addr_set_clear(&p->named);
 	p->go_retry_seq = 0;
 	p->pending.part = 0;
 	p->syms_failed = false;
@@ -209,24 +242,45 @@ static void proc_reset(struct inspector *in, struct insp_proc *p)
 	p->info_sent = false; /* a new exe and command line */
 }
 
-static void proc_free(struct inspector *in, struct insp_proc *p)
+struct inspector *inspector__new(const struct inspector_opts *opts, rec_sink_fn sink, void *ctx)
 {
-	proc_reset(in, p);
-	free(p);
-}
+	struct inspector *in = calloc(1, sizeof(*in));
+	struct proc_hooks hooks = {
+		.size = sizeof(struct insp_proc),
+		.new_proc = proc_new,
+		.exec = proc_reset, /* a new program: new maps, new symbols */
+		.gone = proc_reset,
+		.ctx = in,
+	};
 
-static void close_proc(const void *node, VISIT which, void *closure)
-{
-	if (which == postorder || which == leaf)
-		proc_reset(closure, *(struct insp_proc *const *)node);
+	if (!in)
+		return NULL;
+	in->procs = proc_table__new();
+	in->slot = in->procs ? proc_table__attach(in->procs, &hooks) : -ENOMEM;
+	if (in->slot < 0) {
+		proc_table__free(in->procs);
+		free(in);
+		return NULL;
+	}
+	in->opts = *opts;
+	if (!in->opts.proc_root)
+		in->opts.proc_root = "/proc";
+	if (!in->opts.max_unwinds)
+		in->opts.max_unwinds = 256;
+	if (!in->opts.max_open_procs)
+		in->opts.max_open_procs = 16;
+	in->sink = sink;
+	in->ctx = ctx;
+	in->unwinds_left = in->opts.max_unwinds;
+	in->timeouts_seen = target_call_timeouts(); /* earlier ones are not a process's */
+	return in;
 }
 
 void inspector__free(struct inspector *in)
 {
 	if (!in)
 		return;
-	twalk_r(in->procs, close_proc, in);
-	tdestroy(in->procs, free);
+	proc_table__free(in->procs);
 	free(in);
 }
 
@@ -237,71 +291,7 @@ void inspector__stats(const struct inspector *in, struct inspector_stats *st)
 
 static struct insp_proc *proc_find(struct inspector *in, __u32 tgid)
 {
-	struct insp_proc key = { .tgid = tgid };
-	void *node = tfind(&key, &in->procs, proc_cmp);
-
-	return node ? *(struct insp_proc **)node : NULL;
-}
-
-static struct insp_proc *proc_get(struct inspector *in, __u32 tgid)
-{
-	struct insp_proc *p = proc_find(in, tgid), **node;
-
-	if (p)
-		return p;
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return NULL;
-	p->tgid = tgid;
-	p->census_seq = in->census_seq; /* new: not stale yet */
-	node = tsearch(p, &in->procs, proc_cmp);
-	if (!node || *node != p) {
-		free(p);
-		return NULL;
-	}
-	return p;
-}
-
-static void proc_forget(struct inspector *in, struct insp_proc *p)
-{
-	tdelete(p, &in->procs, proc_cmp);
-	proc_free(in, p);
-}
-
-/*
- * Processes no census counted for a while: gone, with records of theirs
- * arriving after their last census. Forget them, or memory grows with churn.
- */
-#define STALE_CENSUSES 3
-
-struct stale_walk {
-	struct inspector *in;
-	struct insp_proc *v[64];
-	unsigned int n;
-};
-
-static void find_stale(const void *node, VISIT which, void *closure)
-{
-	struct insp_proc *p = *(struct insp_proc *const *)node;
-	struct stale_walk *w = closure;
-
-	if (which != postorder && which != leaf)
-		return;
-	if (p->census_seq + STALE_CENSUSES < w->in->census_seq && w->n < 64)
-		w->v[w->n++] = p;
-}
-
-static void forget_stale(struct inspector *in)
-{
-	struct stale_walk w = { .in = in };
-	unsigned int i;
-
-	do {
-		w.n = 0;
-		twalk_r(in->procs, find_stale, &w);
-		for (i = 0; i < w.n; i++)
-			proc_forget(in, w.v[i]);
-	} while (w.n == 64);
+	return proc_table__find(in->procs, in->slot, tgid);
 }
 
 /* The least recently used open process, to close when too many are open. */
@@ -309,30 +299,41 @@ struct lru_walk {
 	struct insp_proc *oldest;
 };
 
-static void find_lru(const void *node, VISIT which, void *closure)
+static void find_lru(void *closure, void *data)
 {
-	struct insp_proc *p = *(struct insp_proc *const *)node;
+	struct insp_proc *p = data;
 	struct lru_walk *w = closure;
 
-	if (which != postorder && which != leaf)
-		return;
 	if (p->syms && (!w->oldest || p->used_seq < w->oldest->used_seq))
 		w->oldest = p;
 }
 
 static struct proc_syms *proc_syms_of(struct inspector *in, struct insp_proc *p)
 {
+	bool new_census = p->used_seq != census_now(in);
 	int err;
 
-	p->used_seq = in->census_seq;
-	if (p->syms)
+	p->used_seq = census_now(in);
+	if (p->syms && proc_syms__bytes(p->syms) > PROC_SYMS_BUDGET) {
+		/* what it holds past the shared modules: its CFI, stacks, names */
+		set_incomplete(p, RPI_PART_THREADS, -E2BIG,
+			       "its own symbol and unwind data passed the per-process budget");
+		proc_close_syms(in, p);
+		p->syms_failed = true;
+		p->syms_retry_seq = census_now(in) + SYMS_RETRY_CENSUSES;
+		return NULL;
+	}
+	if (p->syms) {
+		if (new_census)
+			proc_syms__new_census(p->syms);
 		return p->syms;
-	if (p->syms_failed && in->census_seq < p->syms_retry_seq)
+	}
+	if (p->syms_failed && census_now(in) < p->syms_retry_seq)
 		return NULL;
 	while (in->nr_open >= in->opts.max_open_procs) {
 		struct lru_walk w = {};
 
-		twalk_r(in->procs, find_lru, &w);
+		proc_table__for_each(in->procs, in->slot, find_lru, &w);
 		if (!w.oldest)
 			break;
 		proc_close_syms(in, w.oldest);
@@ -340,10 +341,11 @@ static struct proc_syms *proc_syms_of(struct inspector *in, struct insp_proc *p)
 	err = proc_syms__open(&p->syms, in->opts.proc_root, p->tgid);
 	if (err) {
 		p->syms_failed = true;
-		p->syms_retry_seq = in->census_seq + SYMS_RETRY_CENSUSES;
+		p->syms_retry_seq = census_now(in) + SYMS_RETRY_CENSUSES;
 		return NULL;
 	}
 	p->syms_failed = false;
+	proc_syms__use_cache(p->syms, module_cache__shared());
 	in->nr_open++;
 	return p->syms;
 }
@@ -385,29 +387,28 @@ found:
 
 static struct insp_thread *thread_find(struct insp_proc *p, __u32 tid)
 {
-	struct insp_thread key = { .tid = tid };
-	void *node = tfind(&key, &p->threads, thread_cmp);
+	struct insp_thread *t;
 
-	return node ? *(struct insp_thread **)node : NULL;
+	HASH_FIND(hh, p->threads, &tid, sizeof(tid), t);
+	return t;
 }
 
 static struct insp_thread *thread_add(struct insp_proc *p, __u32 tid, __u64 start_ns)
 {
-	struct insp_thread *t = thread_find(p, tid), **node;
+	struct insp_thread *t = thread_find(p, tid);
 
 	if (t) {
+		HASH_DELETE(hh, p->threads, t);
 		memset(t, 0, sizeof(*t));
-		t->tid = tid;
-		t->start_ns = start_ns;
-		return t;
+	} else {
+		t = calloc(1, sizeof(*t));
+		if (!t)
+			return NULL;
 	}
-	t = calloc(1, sizeof(*t));
-	if (!t)
-		return NULL;
 	t->tid = tid;
 	t->start_ns = start_ns;
-	node = tsearch(t, &p->threads, thread_cmp);
-	if (!node || *node != t) {
+	HASH_ADD(hh, p->threads, tid, sizeof(t->tid), t);
+	if (!t->hh.tbl) {
 		free(t);
 		return NULL;
 	}
@@ -419,7 +420,7 @@ static void thread_del(struct insp_proc *p, __u32 tid)
 	struct insp_thread *t = thread_find(p, tid);
 
 	if (t) {
-		tdelete(t, &p->threads, thread_cmp);
+		HASH_DELETE(hh, p->threads, t);
 		free(t);
 	}
 }
@@ -446,14 +447,9 @@ static int go_emit(void *ctx, const void *rec, size_t len)
  */
 static int mark_named(struct insp_proc *p, __u64 addr)
 {
-	void *key = (void *)(unsigned long)addr;
-
-	if (tfind(key, &p->symbols, addr_cmp) || p->nr_symbols == MAX_NAMED_PER_PROC)
+	if (addr_set_count(&p->named) == MAX_NAMED_PER_PROC)
 		return 0;
-	if (!tsearch(key, &p->symbols, addr_cmp))
-		return -ENOMEM;
-	p->nr_symbols++;
-	return 1;
+	return addr_set_add(&p->named, addr);
 }
 
 static bool go_named(void *ctx, __u64 addr)
@@ -577,22 +573,20 @@ static int name_go_addr(struct inspector *in, struct insp_proc *p, __u64 addr, b
  * At the end of a census, for every process it saw: what could not be read
  * of it, then its goroutine census.
  */
-static void end_census_one(const void *node, VISIT which, void *closure)
+static void end_census_one(void *closure, void *data)
 {
-	struct insp_proc *p = *(struct insp_proc *const *)node;
+	struct insp_proc *p = data;
 	struct inspector *in = closure;
 	struct go_ops_ctx ctx = { in, p };
 	struct go_inspect_ops ops = { go_emit, go_named, &ctx };
 	int err;
 
-	if (which != postorder && which != leaf)
-		return;
-	if (p->census_seq != in->census_seq || in->go_err)
+	if (p->census_seq != census_now(in) || in->go_err)
 		return;
 	in->go_err = emit_pending(in, p);
 	if (in->go_err)
 		return;
-	if (p->go_state != 1 || in->census_seq < p->go_retry_seq || p->stalled)
+	if (p->go_state != 1 || census_now(in) < p->go_retry_seq || p->stalled)
 		return;
 	err = go_inspect__census(p->go_inspect, in->census_ts, &ops);
 	if (check_stall(in, p, RPI_PART_GOROUTINES)) {
@@ -612,7 +606,7 @@ static void end_census_one(const void *node, VISIT which, void *closure)
 		/* Its data is not a Go runtime's (never again), or too big. */
 		in->go_err = emit_incomplete(in, p, in->census_ts, RPI_PART_GOROUTINES, err,
 					     go_inspect__why(p->go_inspect));
-		p->go_retry_seq = in->census_seq + GO_RETRY_CENSUSES;
+		p->go_retry_seq = census_now(in) + GO_RETRY_CENSUSES;
 		if (err == -EPROTO) {
 			go_close(p);
 			p->go_state = -1;
@@ -739,13 +733,9 @@ static int on_thread_start(struct inspector *in, const struct rec_thread_start *
 	bool known = true;
 	__u64 pc;
 
+	if (r->flags & RTS_PROCESS)
+		return 0; /* its first census reads it */
 	p = proc_find(in, r->hdr.tgid);
-	if (r->flags & RTS_PROCESS) {
-		if (p)
-			proc_forget(in, p); /* a reused pid */
-		return 0;
-	}
-	p = proc_get(in, r->hdr.tgid);
 	if (!p)
 		return -ENOMEM;
 	t = thread_add(p, r->tid, r->start_ns);
@@ -926,8 +916,8 @@ static int inspect_task(struct inspector *in, struct insp_proc *p, const struct 
 		return 0;
 	/* A budget per census, shared fairly: a process with thousands of
 	 * new waits does not hold up the others' for minutes. */
-	if (p->unwind_seq != in->census_seq) {
-		p->unwind_seq = in->census_seq;
+	if (p->unwind_seq != census_now(in)) {
+		p->unwind_seq = census_now(in);
 		p->unwinds_left = UNWINDS_PER_PROC;
 	}
 	if (!in->unwinds_left || !p->unwinds_left) {
@@ -953,14 +943,14 @@ static __u64 now_ns(void)
  */
 static int on_task(struct inspector *in, const struct rec_task *task, size_t len)
 {
-	struct insp_proc *p = proc_get(in, task->hdr.tgid);
+	struct insp_proc *p = proc_find(in, task->hdr.tgid);
 	__u64 t0;
 	int err;
 
 	if (!p)
 		return -ENOMEM;
-	if (p->inspect_seq != in->census_seq) {
-		p->inspect_seq = in->census_seq;
+	if (p->inspect_seq != census_now(in)) {
+		p->inspect_seq = census_now(in);
 		p->inspect_ns = 0;
 	}
 	/* counted all the same: only what it waits for is not read */
@@ -975,8 +965,8 @@ static int on_task(struct inspector *in, const struct rec_task *task, size_t len
 		return err;
 	/* Over it: once can be a first read of large DWARF; census after
 	 * census is a process that costs what it likes. */
-	p->over_budget = p->over_budget_seq + 1 == in->census_seq ? p->over_budget + 1 : 1;
-	p->over_budget_seq = in->census_seq;
+	p->over_budget = p->over_budget_seq + 1 == census_now(in) ? p->over_budget + 1 : 1;
+	p->over_budget_seq = census_now(in);
 	if (p->over_budget == OVER_BUDGET_CENSUSES)
 		set_incomplete(p, RPI_PART_THREADS, -ETIME,
 			       "reading its threads took longer than its budget");
@@ -1023,40 +1013,37 @@ int inspector__record(void *arg, const void *rec, size_t len)
 	struct inspector *in = arg;
 	const struct rec_hdr *hdr = rec;
 	struct insp_proc *p;
-	const char *why;
 	int err;
 
-	if (rec_decode(rec, len, &why) < 0)
-		return emit(in, rec, len); /* the decoder downstream will say */
 	switch (hdr->type) {
 	case REC_THREAD_START:
 		err = emit(in, rec, len);
-		return err ? err : on_thread_start(in, rec);
+		err = err ?: proc_table__record(in->procs, rec);
+		return err ?: on_thread_start(in, rec);
 	case REC_THREAD_EXIT:
 		p = proc_find(in, hdr->tgid);
 		if (p)
 			thread_del(p, ((const struct rec_thread_exit *)rec)->tid);
 		return emit(in, rec, len);
 	case REC_PROC_EXEC:
-		p = proc_find(in, hdr->tgid);
-		if (p)
-			proc_reset(in, p); /* a new program: new maps, new symbols */
+		proc_table__record(in->procs, rec); /* proc_reset() */
 		return emit(in, rec, len);
 	case REC_TASK:
-		return on_task(in, rec, len);
+		err = proc_table__record(in->procs, rec);
+		return err ?: on_task(in, rec, len);
 	case REC_PROC: {
 		const struct rec_proc *r = rec;
 
 		if (r->flags & RP_EXITED) {
-			p = proc_find(in, hdr->tgid);
 			err = emit(in, rec, len);
-			if (p)
-				proc_forget(in, p);
+			proc_table__record(in->procs, rec); /* gone: proc_reset() */
 			return err;
 		}
-		p = proc_get(in, hdr->tgid);
-		if (p && !p->stalled) {
-			p->census_seq = in->census_seq;
+		if (proc_table__record(in->procs, rec))
+			return emit(in, rec, len); /* out of memory: not read */
+		p = proc_find(in, hdr->tgid);
+		if (!p->stalled) {
+			p->census_seq = census_now(in);
 			go_of(in, p);
 			if (check_stall(in, p, RPI_PART_GOROUTINES))
 				return emit(in, rec, len);
@@ -1064,8 +1051,8 @@ int inspector__record(void *arg, const void *rec, size_t len)
 			check_stall(in, p, RPI_PART_THREADS);
 			if (err)
 				return err;
-		} else if (p) {
-			p->census_seq = in->census_seq;
+		} else {
+			p->census_seq = census_now(in);
 		}
 		return emit(in, rec, len);
 	}
@@ -1073,11 +1060,10 @@ int inspector__record(void *arg, const void *rec, size_t len)
 		/* Goroutines belong to this census: before it closes. */
 		in->census_ts = hdr->ts_ns;
 		in->go_err = 0;
-		twalk_r(in->procs, end_census_one, in);
+		proc_table__for_each(in->procs, in->slot, end_census_one, in);
 		if (in->go_err)
 			return in->go_err;
-		forget_stale(in);
-		in->census_seq++;
+		proc_table__record(in->procs, rec); /* the stale are let go */
 		in->unwinds_left = in->opts.max_unwinds;
 		return emit(in, rec, len);
 	default:

@@ -9,12 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
-#include "inspector.h"
+#include "clock.h"
 #include "libc_layout.h"
 #include "live.h"
 #include "proc_info.h"
@@ -22,23 +21,6 @@
 
 #define MAX_EVENTS 16
 #define NSEC_PER_MSEC 1000000ULL
-
-__u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-__s64 realtime_offset_ns(void)
-{
-	struct timespec rt, mono;
-
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	return (rt.tv_sec - mono.tv_sec) * 1000000000LL + (rt.tv_nsec - mono.tv_nsec);
-}
 
 static void print_sudo_hint(int argc, char **argv)
 {
@@ -51,35 +33,35 @@ static void print_sudo_hint(int argc, char **argv)
 }
 
 /* Check the -p targets, turning thread ids into their process. */
-static int check_targets(struct env *env)
+static int check_targets(struct live_opts *opts)
 {
 	struct proc_identity id;
 	int i, j, err;
 
-	for (i = 0; i < env->nr_pids; i++) {
-		err = proc_identity(env->proc_root, env->pids[i], &id);
+	for (i = 0; i < opts->nr_pids; i++) {
+		err = proc_identity(opts->inspector.proc_root, opts->pids[i], &id);
 		if (err == -ESRCH) {
-			fprintf(stderr, "threadleak: no such process: %d\n", env->pids[i]);
+			fprintf(stderr, "threadleak: no such process: %d\n", opts->pids[i]);
 			return err;
 		}
 		if (err) {
-			fprintf(stderr, "threadleak: cannot read %s/%d: %s\n", env->proc_root,
-				env->pids[i], strerror(-err));
+			fprintf(stderr, "threadleak: cannot read %s/%d: %s\n", opts->inspector.proc_root,
+				opts->pids[i], strerror(-err));
 			return err;
 		}
 		if (id.kthread) {
 			fprintf(stderr, "threadleak: %d (%s) is a kernel thread, not a process\n",
-				env->pids[i], id.comm);
+				opts->pids[i], id.comm);
 			return -EINVAL;
 		}
-		if (id.tgid != env->pids[i]) {
+		if (id.tgid != opts->pids[i]) {
 			fprintf(stderr, "threadleak: %d is a thread of process %d; tracing %d\n",
-				env->pids[i], id.tgid, id.tgid);
-			env->pids[i] = id.tgid;
+				opts->pids[i], id.tgid, id.tgid);
+			opts->pids[i] = id.tgid;
 		}
 		for (j = 0; j < i; j++) {
-			if (env->pids[j] == env->pids[i]) {
-				env->pids[i--] = env->pids[--env->nr_pids];
+			if (opts->pids[j] == opts->pids[i]) {
+				opts->pids[i--] = opts->pids[--opts->nr_pids];
 				break;
 			}
 		}
@@ -87,12 +69,12 @@ static int check_targets(struct env *env)
 	return 0;
 }
 
-int live_check(struct env *env, int argc, char **argv)
+int live_check(struct live_opts *opts, int argc, char **argv)
 {
 	char msg[256];
 	int err;
 
-	err = check_targets(env);
+	err = check_targets(opts);
 	if (err)
 		return err;
 	err = tracer__check(msg, sizeof(msg));
@@ -106,23 +88,24 @@ int live_check(struct env *env, int argc, char **argv)
 	return err;
 }
 
-static __u32 start_routine_offset(const struct env *env)
+static __u32 start_routine_offset(const struct live_opts *opts)
 {
 	struct pthread_layout layout;
 
-	if (libc_layout_of_pid(env->proc_root, env->nr_pids ? env->pids[0] : getpid(), &layout))
+	if (libc_layout_of_pid(opts->inspector.proc_root, opts->nr_pids ? opts->pids[0] : getpid(),
+			       &layout))
 		return 0;
 	return layout.start_routine_off;
 }
 
 /* A pidfd per target; returns how many targets are alive. */
-static int watch_exits(int epfd, const struct env *env)
+static int watch_exits(int epfd, const struct live_opts *opts)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	int i, fd, alive = 0;
 
-	for (i = 0; i < env->nr_pids; i++) {
-		fd = syscall(SYS_pidfd_open, env->pids[i], 0);
+	for (i = 0; i < opts->nr_pids; i++) {
+		fd = syscall(SYS_pidfd_open, opts->pids[i], 0);
 		if (fd < 0)
 			continue; /* already gone */
 		ev.data.fd = fd;
@@ -139,27 +122,26 @@ static int watch_exits(int epfd, const struct env *env)
  * A target alive after the first census that the census did not see: the
  * kernel hides it from BPF task iterators (a security module can).
  */
-static bool missing_target(const struct env *env, const struct tracer *tracer)
+static bool missing_target(const struct live_opts *opts, const struct tracer *tracer)
 {
 	struct proc_identity id;
 	int i;
 
-	for (i = 0; i < env->nr_pids; i++) {
-		if (tracer__has_proc(tracer, env->pids[i]))
+	for (i = 0; i < opts->nr_pids; i++) {
+		if (tracer__has_proc(tracer, opts->pids[i]))
 			continue;
-		if (proc_identity(env->proc_root, env->pids[i], &id) || id.state == 'Z')
+		if (proc_identity(opts->inspector.proc_root, opts->pids[i], &id) || id.state == 'Z')
 			continue; /* it exited */
 		fprintf(stderr,
 			"threadleak: process %d is alive but hidden from BPF task iterators "
 			"(a security module or sandbox hides it); cannot trace it\n",
-			env->pids[i]);
+			opts->pids[i]);
 		return true;
 	}
 	return false;
 }
 
 struct loop {
-	const struct env *env;
 	const struct live_opts *opts;
 	struct tracer *tracer;
 	int epfd, sfd;
@@ -175,20 +157,20 @@ static int census(struct loop *l, unsigned int *censuses)
 		fprintf(stderr, "threadleak: census failed: %s\n", strerror(-err));
 		return err;
 	}
-	if (!(*censuses)++ && missing_target(l->env, l->tracer))
+	if (!(*censuses)++ && missing_target(l->opts, l->tracer))
 		return -ENOENT;
 	return l->opts->tick ? l->opts->tick(l->opts->ctx, mono_ns()) : 0;
 }
 
 static int loop_run(struct loop *l, const char **why)
 {
-	const struct env *env = l->env;
+	const struct live_opts *opts = l->opts;
 	struct epoll_event evs[MAX_EVENTS];
 	__u64 now = mono_ns(), next_census = now, deadline, next_tick;
 	unsigned int censuses = 0;
 	int err, i, n;
 
-	deadline = env->duration_ns ? now + env->duration_ns : 0;
+	deadline = opts->duration_ns ? now + opts->duration_ns : 0;
 	*why = "interrupted";
 	for (;;) {
 		int timeout_ms;
@@ -200,11 +182,11 @@ static int loop_run(struct loop *l, const char **why)
 			err = census(l, &censuses);
 			if (err)
 				return err;
-			next_census += env->interval_ns;
+			next_census += opts->interval_ns;
 			if (next_census <= now)
-				next_census = now + env->interval_ns;
-			if (env->nr_pids && l->targets_alive <= 0) {
-				*why = env->nr_pids > 1 ? "all targets exited" : "target exited";
+				next_census = now + opts->interval_ns;
+			if (opts->nr_pids && l->targets_alive <= 0) {
+				*why = opts->nr_pids > 1 ? "all targets exited" : "target exited";
 				return 0;
 			}
 		}
@@ -281,29 +263,20 @@ void live_block_signals(void)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 }
 
-int live_run(const struct env *env, const struct live_opts *opts, const char **why)
+int live_run(const struct live_opts *opts, const char **why)
 {
-	struct tracer_opts topts = {
-		.pids = env->pids,
-		.nr_pids = env->nr_pids,
-		.ringbuf_bytes = env->ringbuf_bytes,
-		.max_threads = 1 << 20,
-		.max_procs = env->nr_pids ? 1024 : 1 << 16,
-		.verbose = env->verbose,
-		.compat = env->compat,
-		.census_slots = env->census_slots,
-		.census_slots_max = env->census_slots_max,
-	};
-	struct inspector_opts iopts = {
-		.proc_root = env->proc_root,
-		.unwind_after_ns = opts->unwind_after_ns,
-	};
+	struct tracer_opts topts = opts->tracer;
+	struct inspector_opts iopts = opts->inspector;
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct loop l = { .env = env, .opts = opts, .epfd = -1, .sfd = -1 };
+	struct loop l = { .opts = opts, .epfd = -1, .sfd = -1 };
 	struct inspector *inspector = NULL;
 	sigset_t mask;
 	int err;
 
+	topts.pids = opts->pids;
+	topts.nr_pids = opts->nr_pids;
+	topts.max_threads = 1 << 20;
+	topts.max_procs = opts->nr_pids ? 1024 : 1 << 16;
 	live_block_signals();
 	live_signals(&mask);
 	l.sfd = signalfd(-1, &mask, SFD_CLOEXEC);
@@ -313,7 +286,7 @@ int live_run(const struct env *env, const struct live_opts *opts, const char **w
 		fprintf(stderr, "threadleak: %s\n", strerror(errno));
 		goto out;
 	}
-	topts.start_routine_off = start_routine_offset(env);
+	topts.start_routine_off = start_routine_offset(opts);
 	iopts.bpf_start_routine_off = topts.start_routine_off;
 	inspector = inspector__new(&iopts, opts->sink, opts->ctx);
 	if (!inspector) {
@@ -324,15 +297,15 @@ int live_run(const struct env *env, const struct live_opts *opts, const char **w
 	err = tracer__open(&l.tracer, &topts, inspector__record, inspector);
 	if (err) {
 		fprintf(stderr, "threadleak: failed to load and attach the BPF programs: %s%s\n",
-			strerror(-err), env->verbose ? "" : "; run with -v for libbpf's log");
+			strerror(-err), topts.verbose ? "" : "; run with -v for libbpf's log");
 		goto out;
 	}
 	ev.data.fd = tracer__fd(l.tracer);
 	epoll_ctl(l.epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
 	ev.data.fd = l.sfd;
 	epoll_ctl(l.epfd, EPOLL_CTL_ADD, l.sfd, &ev);
-	l.targets_alive = watch_exits(l.epfd, env);
-	if (!env->no_sandbox)
+	l.targets_alive = watch_exits(l.epfd, opts);
+	if (!opts->no_sandbox)
 		err = sandbox__enter(SANDBOX_BPF | SANDBOX_TARGETS | opts->sandbox_uses);
 	if (!err)
 		err = loop_run(&l, why);

@@ -7,17 +7,26 @@
 #ifndef __THREADLEAK_LIVE_H
 #define __THREADLEAK_LIVE_H
 
-#include "env.h"
+#include <stdbool.h>
+#include "inspector.h"
 #include "tracer.h"
 
 struct live_opts {
+	int *pids; /* -p targets, live_check() makes them processes; none: all */
+	int nr_pids;
+	__u64 interval_ns; /* between censuses */
+	__u64 duration_ns; /* 0: until a signal or the targets exit */
+	bool no_sandbox;   /* keep every capability and system call */
+	/* Set by the command; live_run() adds the targets, the table sizes
+	 * and the start routine offset. */
+	struct tracer_opts tracer;
+	struct inspector_opts inspector; /* its proc_root is the targets' too */
 	rec_sink_fn sink; /* where records go, after the inspector */
 	void *ctx;
 	/* Called after every census, and at least every 200 ms; < 0 stops. */
 	int (*tick)(void *ctx, __u64 now_ns);
 	/* SIGHUP: reopen outputs. */
 	void (*reopen)(void *ctx);
-	__u64 unwind_after_ns; /* see inspector_opts */
 	/* SANDBOX_* the run needs once attached, besides BPF and targets. */
 	unsigned int sandbox_uses;
 };
@@ -27,13 +36,13 @@ struct live_opts {
  * privileges and the kernel. Prints one line and returns -errno if tracing
  * cannot start.
  */
-int live_check(struct env *env, int argc, char **argv);
+int live_check(struct live_opts *opts, int argc, char **argv);
 
 /*
  * Trace until the duration elapses, a signal comes, or every target exits.
  * Returns 0 with *why saying which, or -errno after printing what failed.
  */
-int live_run(const struct env *env, const struct live_opts *opts, const char **why);
+int live_run(const struct live_opts *opts, const char **why);
 
 /*
  * Block the signals live_run() reads through a signalfd. Call before
@@ -41,10 +50,5 @@ int live_run(const struct env *env, const struct live_opts *opts, const char **w
  * any thread that does not block it).
  */
 void live_block_signals(void);
-
-/* CLOCK_REALTIME - CLOCK_MONOTONIC, for wall-clock times. */
-__s64 realtime_offset_ns(void);
-
-__u64 mono_ns(void);
 
 #endif /* __THREADLEAK_LIVE_H */

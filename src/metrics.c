@@ -450,6 +450,12 @@ static void write_daemon_families(FILE *out, const struct metrics *m, size_t nr_
 			     "CPU time threadleak itself used, user and system.", self->cpu_ns);
 	write_u64_metric(out, "threadleak_resident_memory_bytes", "gauge",
 			 "Resident memory of threadleak itself.", self->rss_bytes);
+	write_u64_metric(out, "threadleak_symbol_cache_bytes", "gauge",
+			 "Heap held by the modules whose symbols are loaded (--symbol-cache).",
+			 self->symbol_cache_bytes);
+	write_u64_metric(out, "threadleak_symbol_cache_evictions_total", "counter",
+			 "Modules whose symbols were dropped to stay under --symbol-cache.",
+			 self->symbol_cache_evictions);
 }
 
 static int render_census(struct metrics *m, const struct census_stats *cs,

@@ -31,7 +31,8 @@
  * threadleak_censuses_total, threadleak_census_duration_seconds,
  * threadleak_events_total, threadleak_lost_events_total,
  * threadleak_lost_threads_total, threadleak_cpu_seconds_total,
- * threadleak_resident_memory_bytes and
+ * threadleak_resident_memory_bytes, threadleak_symbol_cache_bytes,
+ * threadleak_symbol_cache_evictions_total and
  * threadleak_last_census_timestamp_seconds (the unix time the last census
  * ended: a census loop that stalls, while the HTTP thread goes on serving
  * the last snapshot, shows at the next scrape as its age). All names carry
@@ -74,6 +75,8 @@ struct metrics_self {
 	__u64 cpu_ns;	 /* user + system CPU time, all threads */
 	__u64 rss_bytes; /* resident set size now */
 	__u64 unix_ns;	 /* wall-clock time of the reading: when the census ended */
+	/* the module cache (module_cache.h), filled by the caller */
+	__u64 symbol_cache_bytes, symbol_cache_evictions;
 };
 
 struct metrics;

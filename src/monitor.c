@@ -7,42 +7,30 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "decode.h"
+#include "clock.h"
 #include "detector.h"
-#include "live.h"
 #include "metrics.h"
 #include "metrics_http.h"
+#include "module_cache.h"
 #include "monitor.h"
+#include "pipeline.h"
 #include "report.h"
 #include "sandbox.h"
 
 struct monitor {
-	const struct env *env;
-	struct detector *det;
+	const struct monitor_opts *opts;
+	struct pipeline pl;
 	struct report *report; /* JSON findings */
 	struct metrics *metrics;
 	struct metrics_http *http;
 	FILE *out;
 	bool textfile_failed;
-	__u64 bad_records;
 };
-
-static int on_record(void *ctx, const void *rec, size_t len)
-{
-	struct monitor *mon = ctx;
-	const char *why;
-
-	if (rec_decode(rec, len, &why) < 0) {
-		if (!mon->bad_records++)
-			fprintf(stderr, "threadleak: skipping a malformed record: %s\n", why);
-		return 0;
-	}
-	return detector__feed(mon->det, rec);
-}
 
 static void on_sample(void *ctx, const struct sample *s)
 {
@@ -66,18 +54,22 @@ static void on_census_end(void *ctx, const struct census_stats *cs)
 {
 	struct monitor *mon = ctx;
 	struct metrics_self self = {};
+	struct module_cache_stats mcs;
 	int err;
 
 	metrics_self__read(&self);
+	module_cache__stats(module_cache__shared(), &mcs);
+	self.symbol_cache_bytes = mcs.bytes;
+	self.symbol_cache_evictions = mcs.evictions;
 	metrics__end(mon->metrics, cs, &self);
 	report__census(mon->report, cs);
 	fflush(mon->out);
-	if (!mon->env->textfile_dir)
+	if (!mon->opts->textfile_dir)
 		return;
-	err = metrics__write_textfile(mon->metrics, mon->env->textfile_dir);
+	err = metrics__write_textfile(mon->metrics, mon->opts->textfile_dir);
 	if (err && !mon->textfile_failed)
 		fprintf(stderr, "threadleak: writing %s/%s: %s (will keep trying)\n",
-			mon->env->textfile_dir, METRICS_TEXTFILE_NAME, strerror(-err));
+			mon->opts->textfile_dir, METRICS_TEXTFILE_NAME, strerror(-err));
 	mon->textfile_failed = err != 0;
 }
 
@@ -91,18 +83,19 @@ static FILE *open_output(const char *path)
 	return fdopen(fd, "a");
 }
 
+/* @ctx is the live loop's, the monitor's pipeline. */
 static void on_sighup(void *ctx)
 {
-	struct monitor *mon = ctx;
+	struct monitor *mon = (void *)((char *)ctx - offsetof(struct monitor, pl));
 	FILE *f;
 
 	fflush(mon->out);
-	if (!mon->env->output)
+	if (!mon->opts->output)
 		return;
-	f = open_output(mon->env->output);
+	f = open_output(mon->opts->output);
 	if (!f) {
 		fprintf(stderr, "threadleak: reopening %s: %s; still writing the old file\n",
-			mon->env->output, strerror(errno));
+			mon->opts->output, strerror(errno));
 		return;
 	}
 	fclose(mon->out);
@@ -110,11 +103,14 @@ static void on_sighup(void *ctx)
 	report__set_out(mon->report, f);
 }
 
-int monitor_run(struct env *env, int argc, char **argv)
+int monitor_run(struct monitor_opts *opts, int argc, char **argv)
 {
-	struct metrics_opts mopts = { .max_series = env->max_series, .proc_root = env->proc_root };
+	struct metrics_opts mopts = {
+		.max_series = opts->max_series,
+		.proc_root = opts->live.inspector.proc_root,
+	};
 	struct detector_opts dopts = {
-		.wait_threshold_ns = env->wait_threshold_ns,
+		.wait_threshold_ns = opts->wait_threshold_ns,
 		.updates = true,
 		.owned_waits_only = true,
 	};
@@ -124,46 +120,42 @@ int monitor_run(struct env *env, int argc, char **argv)
 		.finding = on_finding,
 		.census_end = on_census_end,
 	};
-	struct live_opts lopts = { .sink = on_record, .reopen = on_sighup };
-	struct monitor mon = { .env = env, .out = stdout };
+	struct live_opts *lopts = &opts->live;
+	struct monitor mon = { .opts = opts, .out = stdout };
 	const char *why;
 	char msg[256];
 	int err, status = 1;
 
-	env->nr_pids = 0; /* every process */
+	lopts->nr_pids = 0; /* every process */
 	/* Before the HTTP server's thread starts, so it does not take them. */
 	live_block_signals();
-	if (live_check(env, argc, argv))
+	if (live_check(lopts, argc, argv))
 		return 1;
-	if (env->textfile_dir && access(env->textfile_dir, W_OK)) {
-		fprintf(stderr, "threadleak: cannot write to %s: %s\n", env->textfile_dir,
+	if (opts->textfile_dir && access(opts->textfile_dir, W_OK)) {
+		fprintf(stderr, "threadleak: cannot write to %s: %s\n", opts->textfile_dir,
 			strerror(errno));
 		return 1;
 	}
-	if (env->output) {
-		mon.out = open_output(env->output);
+	if (opts->output) {
+		mon.out = open_output(opts->output);
 		if (!mon.out) {
-			fprintf(stderr, "threadleak: cannot open %s: %s\n", env->output,
+			fprintf(stderr, "threadleak: cannot open %s: %s\n", opts->output,
 				strerror(errno));
 			return 1;
 		}
-	}
-	if (env->leak_window_ns) {
-		leak_params_default(&dopts.leak);
-		dopts.leak.window_ns = env->leak_window_ns;
 	}
 	ropts.out = mon.out;
 	ropts.realtime_offset_ns = realtime_offset_ns();
 	mon.metrics = metrics__new(&mopts);
 	mon.report = report__new(&ropts);
 	sink.ctx = &mon;
-	mon.det = detector__new(&dopts, &sink);
-	if (!mon.metrics || !mon.report || !mon.det) {
+	err = pipeline_init(&mon.pl, &dopts, opts->leak_window_ns, &sink);
+	if (!mon.metrics || !mon.report || err) {
 		fprintf(stderr, "threadleak: out of memory\n");
 		goto out;
 	}
-	if (env->metrics_addr) {
-		err = metrics_http__start(&mon.http, env->metrics_addr, mon.metrics, msg,
+	if (opts->metrics_addr) {
+		err = metrics_http__start(&mon.http, opts->metrics_addr, mon.metrics, msg,
 					  sizeof(msg));
 		if (err) {
 			fprintf(stderr, "threadleak: %s\n", msg);
@@ -172,22 +164,24 @@ int monitor_run(struct env *env, int argc, char **argv)
 		fprintf(stderr, "threadleak: metrics on http://%s/metrics\n",
 			metrics_http__address(mon.http));
 	}
-	lopts.ctx = &mon;
-	lopts.sandbox_uses = mon.http ? SANDBOX_HTTP : 0;
+	lopts->sink = pipeline_record;
+	lopts->ctx = &mon.pl;
+	lopts->reopen = on_sighup;
+	lopts->sandbox_uses = mon.http ? SANDBOX_HTTP : 0;
 	/* Stacks for waits that last (each wait once, a budget per census):
 	 * a leak's threads have theirs by the time it is found. */
-	lopts.unwind_after_ns = 2000000000ULL;
-	err = live_run(env, &lopts, &why);
+	lopts->inspector.unwind_after_ns = 2000000000ULL;
+	err = live_run(lopts, &why);
 	if (!err) {
-		detector__finish(mon.det);
+		detector__finish(mon.pl.det);
 		report__end(mon.report, why);
-		if (env->textfile_dir)
-			metrics__write_textfile(mon.metrics, env->textfile_dir);
+		if (opts->textfile_dir)
+			metrics__write_textfile(mon.metrics, opts->textfile_dir);
 		status = 0;
 	}
 out:
 	metrics_http__stop(mon.http);
-	detector__free(mon.det);
+	pipeline_free(&mon.pl);
 	report__free(mon.report);
 	metrics__free(mon.metrics);
 	/* Findings lost to a full disk are a failure (stdout: main checks). */
@@ -195,7 +189,7 @@ out:
 		bool failed = ferror(mon.out);
 
 		if (fclose(mon.out) || failed) {
-			fprintf(stderr, "threadleak: writing %s failed\n", env->output);
+			fprintf(stderr, "threadleak: writing %s failed\n", opts->output);
 			status = 1;
 		}
 	}

@@ -19,6 +19,7 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include "demangle.h"
+#include "module_cache.h"
 #include "proc_syms_internal.h"
 #include "target_file.h"
 
@@ -142,9 +143,9 @@ static bool has_local_debuglink(const char *file_name, const char *debuglink)
  * more (29 libraries, ~9 MB, ~4 ms here), even with DEBUGINFOD_URLS unset.
  * Its build-ID lookup (dwfl_build_id_find_debuginfo) is local only.
  */
-static int find_local_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
-				Dwarf_Addr base, const char *file_name, const char *debuglink,
-				GElf_Word debuglink_crc, char **debuginfo_file_name)
+int proc_syms_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+			     Dwarf_Addr base, const char *file_name, const char *debuglink,
+			     GElf_Word debuglink_crc, char **debuginfo_file_name)
 {
 	int fd;
 
@@ -160,7 +161,7 @@ static int find_local_debuginfo(Dwfl_Module *mod, void **userdata, const char *m
 
 static const Dwfl_Callbacks dwfl_callbacks = {
 	.find_elf = find_elf_in_process_root,
-	.find_debuginfo = find_local_debuginfo,
+	.find_debuginfo = proc_syms_find_debuginfo,
 	.section_address = dwfl_offline_section_address,
 };
 
@@ -342,6 +343,66 @@ static void sym_cache_clear(struct proc_syms *ps)
 	ps->sym_cache = NULL;
 }
 
+size_t proc_syms_cache_bytes(const struct proc_syms *ps)
+{
+	struct module_cache_stats st;
+
+	module_cache__stats(ps->cache, &st);
+	return st.bytes;
+}
+
+/*
+ * What the heap grew by since @heap, but for what the module cache took
+ * (it was @cached): this process's own.
+ */
+void proc_syms_charge(struct proc_syms *ps, size_t heap, size_t cached)
+{
+	long long grew = (long long)module_cache__heap_bytes() - (long long)heap;
+
+	grew -= (long long)proc_syms_cache_bytes(ps) - (long long)cached;
+	if (grew > 0)
+		ps->bytes += grew;
+}
+
+static void exec_files_free(struct proc_syms *ps)
+{
+	size_t i;
+
+	for (i = 0; i < ps->nr_files; i++)
+		free(ps->files[i].path);
+	free(ps->files);
+	ps->files = NULL;
+	ps->nr_files = 0;
+}
+
+/*
+ * The regular files with code, their paths taken from @maps: what the
+ * module cache can name. The vDSO and deleted files are read from the
+ * process's memory, by its own Dwfl.
+ */
+static void exec_files_take(struct proc_syms *ps, struct maps_snapshot *maps)
+{
+	struct exec_file *f;
+	size_t i;
+
+	exec_files_free(ps);
+	ps->files = calloc(maps->nr_files ?: 1, sizeof(*ps->files));
+	if (!ps->files)
+		return; /* all named by its own Dwfl */
+	for (i = 0; i < maps->nr_files; i++) {
+		struct mapped_file *mf = &maps->files[i];
+
+		if (!mf->exec || mf->path[0] != '/' || is_deleted_path(mf->path))
+			continue;
+		f = &ps->files[ps->nr_files++];
+		f->path = mf->path;
+		mf->path = NULL;
+		f->low = mf->low;
+		f->high = mf->high;
+		f->ino = mf->ino;
+	}
+}
+
 int proc_syms__refresh(struct proc_syms *ps)
 {
 	struct maps_snapshot maps;
@@ -376,6 +437,7 @@ int proc_syms__refresh(struct proc_syms *ps)
 	ps->mappings = maps.mappings;
 	ps->nr_mappings = maps.nr_mappings;
 	maps.mappings = NULL;
+	exec_files_take(ps, &maps);
 	maps_snapshot_free(&maps);
 	sym_cache_clear(ps);
 	return 0;
@@ -422,6 +484,7 @@ void proc_syms__close(struct proc_syms *ps)
 	if (!ps)
 		return;
 	sym_cache_clear(ps);
+	exec_files_free(ps);
 	if (ps->dwfl)
 		dwfl_end(ps->dwfl);
 	free(ps->request.stack);
@@ -445,10 +508,35 @@ const struct proc_mapping *proc_syms__mapping_of(const struct proc_syms *ps, __u
 	return NULL;
 }
 
+void proc_syms__use_cache(struct proc_syms *ps, struct module_cache *mc)
+{
+	ps->cache = mc;
+}
+
+void proc_syms__new_census(struct proc_syms *ps)
+{
+	ps->refresh_armed = true;
+}
+
+size_t proc_syms__bytes(const struct proc_syms *ps)
+{
+	return ps->bytes;
+}
+
+bool proc_syms_refresh_for(struct proc_syms *ps, __u64 addr)
+{
+	if (!ps->refresh_armed || proc_syms__mapping_of(ps, addr))
+		return false;
+	ps->refresh_armed = false;
+	return !proc_syms__refresh(ps);
+}
+
 bool proc_syms__is_exec(struct proc_syms *ps, __u64 pc)
 {
-	const struct proc_mapping *m = proc_syms__mapping_of(ps, pc);
+	const struct proc_mapping *m;
 
+	proc_syms_refresh_for(ps, pc);
+	m = proc_syms__mapping_of(ps, pc);
 	return m && m->exec;
 }
 
@@ -499,7 +587,7 @@ static void enclosing_line(Dwfl_Module *mod, Dwarf_Addr addr, struct sym_info *s
 	free(scopes);
 }
 
-static int symbolize(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_info *si)
+int dwfl_symbolize(Dwfl *dwfl, __u64 pc, bool retaddr, struct sym_info *si)
 {
 	Dwarf_Addr addr = retaddr ? pc - 1 : pc, bias, mod_low, mod_high;
 	const char *mod_name, *sym_name, *src;
@@ -511,7 +599,7 @@ static int symbolize(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_in
 	int lineno;
 
 	memset(si, 0, sizeof(*si));
-	mod = dwfl_addrmodule(ps->dwfl, addr);
+	mod = dwfl_addrmodule(dwfl, addr);
 	if (!mod)
 		return -ENOENT;
 	/* not only trusting libdwfl's segment table (see proc_syms__refresh) */
@@ -544,9 +632,109 @@ static int symbolize(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_in
 	return 0;
 }
 
+/* The regular file with code holding @addr, or NULL. */
+static struct exec_file *exec_file_of(struct proc_syms *ps, __u64 addr)
+{
+	size_t lo = 0, hi = ps->nr_files, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (addr < ps->files[mid].low)
+			hi = mid;
+		else if (addr >= ps->files[mid].high)
+			lo = mid + 1;
+		else
+			return &ps->files[mid];
+	}
+	return NULL;
+}
+
+/*
+ * Open @f as the process sees it, and say which file it is. Its inode must
+ * be the one maps names: else the path names another file by now. Returns
+ * the fd, or -errno.
+ */
+static int exec_file_open(struct proc_syms *ps, const struct exec_file *f, struct module_id *id)
+{
+	struct stat st;
+	int fd;
+
+	fd = target_file_open(ps->root_dir, f->path);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_ino != f->ino) {
+		close(fd);
+		return -ESTALE;
+	}
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	id->size = st.st_size;
+	id->mtime_ns = st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec;
+	return fd;
+}
+
+/*
+ * @pc from the module cache: -EAGAIN if @pc is in no file it can name (the
+ * vDSO, a deleted file, a file replaced since it was mapped), another
+ * -errno if it could not.
+ */
+static int cache_lookup(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_info *si)
+{
+	struct exec_file *f = exec_file_of(ps, retaddr ? pc - 1 : pc);
+	char path[PATH_MAX * 2];
+	struct module_id id;
+	int fd, err;
+
+	if (!f || f->id_state < 0)
+		return -EAGAIN;
+	if (!f->id_state) {
+		fd = exec_file_open(ps, f, &f->id);
+		f->id_state = fd < 0 ? -1 : 1;
+		if (fd < 0)
+			return -EAGAIN;
+		close(fd);
+	}
+	snprintf(path, sizeof(path), "%s%s", ps->root_dir, f->path);
+	err = module_cache__lookup(ps->cache, &f->id, -1, path, f->high - f->low, pc - f->low,
+				   retaddr, si);
+	if (err == -EAGAIN) {
+		/* not loaded: open it, if it is still the file it was */
+		fd = exec_file_open(ps, f, &id);
+		if (fd < 0 || memcmp(&id, &f->id, sizeof(id))) {
+			if (fd >= 0)
+				close(fd);
+			f->id_state = -1;
+			return -EAGAIN;
+		}
+		err = module_cache__lookup(ps->cache, &f->id, fd, path, f->high - f->low,
+					   pc - f->low, retaddr, si);
+		close(fd);
+	}
+	if (err)
+		return err;
+	copy_basename(si->module, sizeof(si->module), f->path);
+	si->module_offset = pc - f->low;
+	return err;
+}
+
+static int symbolize(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_info *si)
+{
+	int err = -EAGAIN;
+
+	if (ps->cache) {
+		err = cache_lookup(ps, pc, retaddr, si);
+		if (err == -EAGAIN && proc_syms_refresh_for(ps, retaddr ? pc - 1 : pc))
+			err = cache_lookup(ps, pc, retaddr, si);
+	}
+	if (err && err != -ENOENT)
+		err = dwfl_symbolize(ps->dwfl, pc, retaddr, si);
+	return err;
+}
+
 int proc_syms__lookup(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_info *si)
 {
 	struct sym_cache_entry key = { .pc = pc, .retaddr = retaddr }, *entry;
+	size_t heap = module_cache__heap_bytes(), cached = proc_syms_cache_bytes(ps);
 	void *node;
 	int err;
 
@@ -566,5 +754,6 @@ int proc_syms__lookup(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_i
 	*si = entry->si;
 	if (!tsearch(entry, &ps->sym_cache, sym_cache_compare))
 		free(entry); /* out of memory: answered, not cached */
+	proc_syms_charge(ps, heap, cached);
 	return err;
 }

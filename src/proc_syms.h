@@ -32,6 +32,13 @@ struct proc_syms;
  * @proc_root/PID/root so containers work). Returns 0, -ESRCH (no such process), or -errno. */
 int proc_syms__open(struct proc_syms **ps, const char *proc_root, int pid);
 void proc_syms__close(struct proc_syms *ps);
+struct module_cache;
+/* Take the symbols of regular files from @mc, shared with other processes. */
+void proc_syms__use_cache(struct proc_syms *ps, struct module_cache *mc);
+/* A new census: one address in no mapping may re-read the maps (dlopen). */
+void proc_syms__new_census(struct proc_syms *ps);
+/* Heap bytes this process's own symbol and unwind data grew by. */
+size_t proc_syms__bytes(const struct proc_syms *ps);
 /* Re-read the maps (after dlopen). */
 int proc_syms__refresh(struct proc_syms *ps);
 /* Is @pc in an executable mapping of the process? */

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <elfutils/libdwfl.h>
+#include "module_cache.h"
 #include "proc_syms.h"
 
 /* One line of /proc/PID/maps, as far as we need it. */
@@ -61,6 +62,15 @@ struct unwind_request {
 	bool read_failed;     /* a memory read failed since the last frame */
 };
 
+/* A file with code the process maps, whose symbols the module cache has. */
+struct exec_file {
+	char *path; /* as the process sees it */
+	__u64 low, high;
+	__u64 ino;	     /* as maps says */
+	int id_state;	     /* 0: not read yet, 1: id is its identity, -1: no cache */
+	struct module_id id; /* of the file opened now at path */
+};
+
 struct proc_syms {
 	Dwfl *dwfl;
 	int pid;
@@ -70,9 +80,34 @@ struct proc_syms {
 	struct proc_mapping *mappings; /* sorted by start, as maps lists them */
 	size_t nr_mappings;
 	void *sym_cache; /* tsearch tree of struct sym_cache_entry */
+	struct module_cache *cache; /* NULL: all symbols from dwfl */
+	struct exec_file *files;    /* regular files with code, ascending */
+	size_t nr_files;
+	bool refresh_armed; /* an address in no mapping may re-read the maps */
+	size_t bytes;	    /* heap it held while it grew, past the module cache */
 	bool unwinder_attached;
 	struct unwind_request request;
 };
+
+/* Dwfl_Callbacks.find_debuginfo: only files on this machine, never debuginfod. */
+int proc_syms_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+			     Dwarf_Addr base, const char *file_name, const char *debuglink,
+			     GElf_Word debuglink_crc, char **debuginfo_file_name);
+
+/* Symbolize @pc in @dwfl, as proc_syms__lookup says. */
+int dwfl_symbolize(Dwfl *dwfl, __u64 pc, bool retaddr, struct sym_info *si);
+
+/* Count what the heap grew by since it was @heap, less the module cache's growth
+ * since it held @cached bytes, as @ps's own (proc_syms__bytes). */
+void proc_syms_charge(struct proc_syms *ps, size_t heap, size_t cached);
+size_t proc_syms_cache_bytes(const struct proc_syms *ps);
+
+/*
+ * Is @addr in no mapping we know? Then the process may have mapped
+ * something since (dlopen): the maps are read again, at most once per
+ * census (proc_syms__new_census). True if they were.
+ */
+bool proc_syms_refresh_for(struct proc_syms *ps, __u64 addr);
 
 /* The mapping holding @addr, or NULL. */
 const struct proc_mapping *proc_syms__mapping_of(const struct proc_syms *ps, __u64 addr);

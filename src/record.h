@@ -354,4 +354,27 @@ struct census_walk_args {
 	__u32 seen;  /* out: traced threads walked; more than nr: slots full */
 };
 
+#ifndef __VMLINUX_H__ /* userspace: decoding and building records */
+#include <stddef.h>
+
+/*
+ * Check that @buf holds one whole, well-formed record of at most @len bytes:
+ * a record is decoded once, where it enters (the tracer's sink, the trace
+ * reader), and passed on decoded. On success, returns its size; on failure,
+ * -EINVAL (or -ENODATA if @len is too short to tell) and points @why at the
+ * reason.
+ */
+int rec_decode(const void *buf, size_t len, const char **why);
+
+const char *rec_type_name(unsigned int type);
+
+/*
+ * Build a rec_symbol in @buf (@cap bytes) for @pc of process @tgid; the
+ * strings are clipped to fit. Returns its size.
+ */
+size_t rec_symbol_make(void *buf, size_t cap, __u32 tgid, __u64 ts, __u64 pc, __u64 offset,
+		       __u32 line, __u16 flags, const char *func, const char *file,
+		       const char *module);
+#endif /* !__VMLINUX_H__ */
+
 #endif /* __THREADLEAK_RECORD_H */

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <search.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hash.h"
+#include "proc_table.h"
 #include "recorder.h"
 
 /* A copy of a record, kept to be written again. */
 struct kept_rec {
-	__u64 key;
+	__u64 pc; /* of a rec_symbol: its key */
+	UT_hash_handle hh;
 	size_t len;
 	unsigned char rec[] __attribute__((aligned(8)));
 };
@@ -15,50 +17,30 @@ struct kept_rec {
 struct kept_thread {
 	__u32 tid;
 	struct kept_rec *site, *stack, *futex;
+	UT_hash_handle hh;
 };
 
+/* A process's data in the process table. */
 struct kept_proc {
-	__u32 tgid;
 	struct kept_rec *info;
-	void *symbols; /* tree of struct kept_rec, by pc */
-	void *threads; /* tree of struct kept_thread, by tid */
+	struct kept_rec *symbols;   /* by pc */
+	struct kept_thread *threads; /* by tid */
 };
 
 struct recorder {
 	struct trace_writer *w;
 	struct rec_session session;
-	void *procs; /* tree of struct kept_proc, by tgid */
-	int err;     /* of the last rewrite */
+	struct proc_table *procs;
+	int slot; /* of its kept_proc in procs */
+	int err;  /* of the last rewrite */
 };
 
-static int proc_cmp(const void *a, const void *b)
+static struct kept_rec *keep(const void *rec, size_t len)
 {
-	const struct kept_proc *x = a, *y = b;
-
-	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
-}
-
-static int thread_cmp(const void *a, const void *b)
-{
-	const struct kept_thread *x = a, *y = b;
-
-	return x->tid < y->tid ? -1 : x->tid > y->tid;
-}
-
-static int rec_cmp(const void *a, const void *b)
-{
-	const struct kept_rec *x = a, *y = b;
-
-	return x->key < y->key ? -1 : x->key > y->key;
-}
-
-static struct kept_rec *keep(const void *rec, size_t len, __u64 key)
-{
-	struct kept_rec *k = malloc(sizeof(*k) + len);
+	struct kept_rec *k = calloc(1, sizeof(*k) + len);
 
 	if (!k)
 		return NULL;
-	k->key = key;
 	k->len = len;
 	memcpy(k->rec, rec, len);
 	return k;
@@ -67,7 +49,7 @@ static struct kept_rec *keep(const void *rec, size_t len, __u64 key)
 /* Replace *@slot with a copy of @rec. */
 static int keep_in(struct kept_rec **slot, const void *rec, size_t len)
 {
-	struct kept_rec *k = keep(rec, len, 0);
+	struct kept_rec *k = keep(rec, len);
 
 	if (!k)
 		return -ENOMEM;
@@ -76,75 +58,69 @@ static int keep_in(struct kept_rec **slot, const void *rec, size_t len)
 	return 0;
 }
 
-static void thread_free(void *p)
+/* Keep @rec, a rec_symbol, in place of the one of its pc. */
+static int keep_symbol(struct kept_proc *p, const struct rec_symbol *rec, size_t len)
 {
-	struct kept_thread *t = p;
+	struct kept_rec *k = keep(rec, len), *old;
 
+	if (!k)
+		return -ENOMEM;
+	k->pc = rec->pc;
+	HASH_REPLACE(hh, p->symbols, pc, sizeof(k->pc), k, old);
+	free(old);
+	if (!k->hh.tbl) {
+		free(k);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void thread_free(struct kept_thread *t)
+{
 	free(t->site);
 	free(t->stack);
 	free(t->futex);
 	free(t);
 }
 
-static void proc_clear(struct kept_proc *p)
+/* Forget @p's symbols and threads: a new program. */
+static void proc_clear(void *ctx, void *data)
 {
-	tdestroy(p->symbols, free);
-	p->symbols = NULL;
-	tdestroy(p->threads, thread_free);
-	p->threads = NULL;
-}
+	struct kept_proc *p = data;
+	struct kept_thread *t, *tt;
+	struct kept_rec *k, *kt;
 
-static void proc_free(void *ptr)
-{
-	struct kept_proc *p = ptr;
-
-	proc_clear(p);
-	free(p->info);
-	free(p);
-}
-
-static struct kept_proc *proc_find(struct recorder *r, __u32 tgid, bool add)
-{
-	struct kept_proc key = { .tgid = tgid }, *p, **node;
-
-	node = tfind(&key, &r->procs, proc_cmp);
-	if (node || !add)
-		return node ? *node : NULL;
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return NULL;
-	p->tgid = tgid;
-	node = tsearch(p, &r->procs, proc_cmp);
-	if (!node) {
-		free(p);
-		return NULL;
+	HASH_ITER(hh, p->symbols, k, kt) {
+		HASH_DELETE(hh, p->symbols, k);
+		free(k);
 	}
-	return p;
+	HASH_ITER(hh, p->threads, t, tt) {
+		HASH_DELETE(hh, p->threads, t);
+		thread_free(t);
+	}
 }
 
-static void proc_drop(struct recorder *r, __u32 tgid)
+static void proc_free(void *ctx, void *data)
 {
-	struct kept_proc *p = proc_find(r, tgid, false);
+	struct kept_proc *p = data;
 
-	if (!p)
-		return;
-	tdelete(p, &r->procs, proc_cmp);
-	proc_free(p);
+	proc_clear(ctx, p);
+	free(p->info);
 }
 
-static struct kept_thread *thread_find(struct kept_proc *p, __u32 tid, bool add)
+static struct kept_thread *thread_get(struct kept_proc *p, __u32 tid)
 {
-	struct kept_thread key = { .tid = tid }, *t, **node;
+	struct kept_thread *t;
 
-	node = tfind(&key, &p->threads, thread_cmp);
-	if (node || !add)
-		return node ? *node : NULL;
+	HASH_FIND(hh, p->threads, &tid, sizeof(tid), t);
+	if (t)
+		return t;
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
 	t->tid = tid;
-	node = tsearch(t, &p->threads, thread_cmp);
-	if (!node) {
+	HASH_ADD(hh, p->threads, tid, sizeof(t->tid), t);
+	if (!t->hh.tbl) {
 		free(t);
 		return NULL;
 	}
@@ -153,11 +129,12 @@ static struct kept_thread *thread_find(struct kept_proc *p, __u32 tid, bool add)
 
 static void thread_drop(struct kept_proc *p, __u32 tid)
 {
-	struct kept_thread *t = thread_find(p, tid, false);
+	struct kept_thread *t;
 
+	HASH_FIND(hh, p->threads, &tid, sizeof(tid), t);
 	if (!t)
 		return;
-	tdelete(t, &p->threads, thread_cmp);
+	HASH_DELETE(hh, p->threads, t);
 	thread_free(t);
 }
 
@@ -167,30 +144,19 @@ static int remember(struct recorder *r, const void *rec, size_t len)
 	const struct rec_hdr *hdr = rec;
 	struct kept_thread *t;
 	struct kept_proc *p;
-	struct kept_rec *k;
-	void **node;
+	int err;
 
+	err = proc_table__record(r->procs, rec);
+	if (err)
+		return err;
+	p = proc_table__find(r->procs, r->slot, hdr->tgid);
+	if (!p)
+		return 0; /* none, or gone with this record */
 	switch (hdr->type) {
 	case REC_PROC_INFO:
-		p = proc_find(r, hdr->tgid, true);
-		return p ? keep_in(&p->info, rec, len) : -ENOMEM;
+		return keep_in(&p->info, rec, len);
 	case REC_SYMBOL:
-		p = proc_find(r, hdr->tgid, true);
-		if (!p)
-			return -ENOMEM;
-		k = keep(rec, len, ((const struct rec_symbol *)rec)->pc);
-		if (!k)
-			return -ENOMEM;
-		node = tsearch(k, &p->symbols, rec_cmp);
-		if (!node) {
-			free(k);
-			return -ENOMEM;
-		}
-		if (*node != k) {
-			free(*node);
-			*node = k;
-		}
-		return 0;
+		return keep_symbol(p, rec, len);
 	case REC_SITE:
 	case REC_FUTEX:
 	case REC_STACK: {
@@ -200,8 +166,7 @@ static int remember(struct recorder *r, const void *rec, size_t len)
 
 		if (hdr->type == REC_STACK && ((const struct rec_stack *)rec)->kind != CTX_THREAD)
 			return 0; /* goroutine censuses come again each interval */
-		p = proc_find(r, hdr->tgid, true);
-		t = p ? thread_find(p, tid, true) : NULL;
+		t = thread_get(p, tid);
 		if (!t)
 			return -ENOMEM;
 		return keep_in(hdr->type == REC_SITE    ? &t->site
@@ -210,22 +175,7 @@ static int remember(struct recorder *r, const void *rec, size_t len)
 			       rec, len);
 	}
 	case REC_THREAD_EXIT:
-		p = proc_find(r, hdr->tgid, false);
-		if (p)
-			thread_drop(p, ((const struct rec_thread_exit *)rec)->tid);
-		return 0;
-	case REC_PROC_EXEC:
-		p = proc_find(r, hdr->tgid, false);
-		if (p)
-			proc_clear(p); /* a new program: new symbols, one thread */
-		return 0;
-	case REC_THREAD_START:
-		if (((const struct rec_thread_start *)rec)->flags & RTS_PROCESS)
-			proc_drop(r, hdr->tgid); /* a reused pid */
-		return 0;
-	case REC_PROC:
-		if (((const struct rec_proc *)rec)->flags & RP_EXITED)
-			proc_drop(r, hdr->tgid);
+		thread_drop(p, ((const struct rec_thread_exit *)rec)->tid);
 		return 0;
 	default:
 		return 0;
@@ -245,32 +195,20 @@ static void rewrite_rec(struct rewrite *rw, const struct kept_rec *k)
 		rw->r->err = trace_writer__write(rw->w, k->rec, k->len, trace_writer__now(rw->w));
 }
 
-static void rewrite_symbol(const void *node, VISIT which, void *closure)
+static void rewrite_proc(void *closure, void *data)
 {
-	if (which == postorder || which == leaf)
-		rewrite_rec(closure, *(const struct kept_rec *const *)node);
-}
+	const struct kept_proc *p = data;
+	const struct kept_thread *t;
+	const struct kept_rec *k;
 
-static void rewrite_thread(const void *node, VISIT which, void *closure)
-{
-	const struct kept_thread *t = *(const struct kept_thread *const *)node;
-
-	if (which != postorder && which != leaf)
-		return;
-	rewrite_rec(closure, t->site);
-	rewrite_rec(closure, t->stack);
-	rewrite_rec(closure, t->futex);
-}
-
-static void rewrite_proc(const void *node, VISIT which, void *closure)
-{
-	const struct kept_proc *p = *(const struct kept_proc *const *)node;
-
-	if (which != postorder && which != leaf)
-		return;
 	rewrite_rec(closure, p->info);
-	twalk_r(p->symbols, rewrite_symbol, closure);
-	twalk_r(p->threads, rewrite_thread, closure);
+	for (k = p->symbols; k; k = k->hh.next)
+		rewrite_rec(closure, k);
+	for (t = p->threads; t; t = t->hh.next) {
+		rewrite_rec(closure, t->site);
+		rewrite_rec(closure, t->stack);
+		rewrite_rec(closure, t->futex);
+	}
 }
 
 static int on_rotate(void *ctx, struct trace_writer *w)
@@ -280,7 +218,7 @@ static int on_rotate(void *ctx, struct trace_writer *w)
 
 	r->session.hdr.ts_ns = trace_writer__now(w);
 	r->err = trace_writer__write(w, &r->session, sizeof(r->session), trace_writer__now(w));
-	twalk_r(r->procs, rewrite_proc, &rw);
+	proc_table__for_each(r->procs, r->slot, rewrite_proc, &rw);
 	return r->err;
 }
 
@@ -293,6 +231,11 @@ int recorder__open(struct recorder **rp, const struct recorder_opts *opts)
 		.flush_ns = 800000000ULL,
 		.on_rotate = on_rotate,
 	};
+	struct proc_hooks hooks = {
+		.size = sizeof(struct kept_proc),
+		.exec = proc_clear, /* a new program: new symbols, one thread */
+		.gone = proc_free,
+	};
 	struct trace_info info;
 	struct recorder *r;
 	int err;
@@ -302,6 +245,11 @@ int recorder__open(struct recorder **rp, const struct recorder_opts *opts)
 		return -ENOMEM;
 	r->session = *opts->session;
 	wopts.ctx = r;
+	r->procs = proc_table__new();
+	err = r->procs ? proc_table__attach(r->procs, &hooks) : -ENOMEM;
+	if (err < 0)
+		goto fail;
+	r->slot = err;
 	err = trace_info__from_host(&info);
 	if (err)
 		goto fail;
@@ -319,6 +267,7 @@ int recorder__open(struct recorder **rp, const struct recorder_opts *opts)
 	*rp = r;
 	return 0;
 fail:
+	proc_table__free(r->procs);
 	free(r);
 	return err;
 }
@@ -346,7 +295,7 @@ int recorder__close(struct recorder *r, struct trace_writer_stats *st)
 	/* What is pending goes into the last chunk: no flush before, which
 	 * could rotate the file for nothing on the way out. */
 	err = trace_writer__close_stats(r->w, st);
-	tdestroy(r->procs, proc_free);
+	proc_table__free(r->procs);
 	free(r);
 	return err;
 }

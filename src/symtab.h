@@ -35,14 +35,6 @@ void symtab__clear(struct symtab *st);
  */
 const char *symtab__format(const struct symtab *st, __u64 pc, char *buf, size_t len);
 
-/*
- * Build a rec_symbol in @buf (@cap bytes) for @pc of process @tgid; the
- * strings are clipped to fit. Returns its size.
- */
-size_t rec_symbol_make(void *buf, size_t cap, __u32 tgid, __u64 ts, __u64 pc, __u64 offset,
-		       __u32 line, __u16 flags, const char *func, const char *file,
-		       const char *module);
-
 /* Just the function name, or NULL. */
 const char *symtab__func(const struct symtab *st, __u64 pc);
 

@@ -3,9 +3,10 @@
  * threadleak: find threads that start and never finish, in running
  * processes, without stopping them.
  *
- * Records flow one way: tracer (BPF ring buffer, census) -> inspector ->
- * decode -> detector -> report. Recording adds a sink on that path (the
- * trace file); replay is a source in place of the tracer.
+ * Records flow one way: tracer (BPF ring buffer, census; decoded there) ->
+ * inspector -> pipeline: recorder, if recording -> detector -> report.
+ * Replay is a source in place of the tracer (the trace reader decodes).
+ * The command line stays here: each layer gets its own options.
  */
 #include <errno.h>
 #include <search.h>
@@ -13,72 +14,36 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "decode.h"
+#include "clock.h"
 #include "detector.h"
 #include "env.h"
 #include "goroutine_dump.h"
 #include "live.h"
 #include "monitor.h"
+#include "pipeline.h"
 #include "recorder.h"
 #include "report.h"
 #include "sandbox.h"
 #include "trace_file.h"
 
-/* decode -> (trace file) -> detector -> report */
-struct pipeline {
-	struct detector *det;
+/* A command's run: the pipeline, and the report at its end. */
+struct run {
+	struct pipeline pl;
 	struct report *report;
-	struct recorder *rec;
-	__u64 bad_records;
-	int rec_err;
 };
-
-static int on_record(void *ctx, const void *rec, size_t len)
-{
-	struct pipeline *pl = ctx;
-	const char *why;
-	int err;
-
-	if (rec_decode(rec, len, &why) < 0) {
-		if (!pl->bad_records++)
-			fprintf(stderr, "threadleak: skipping a malformed %s record: %s\n",
-				rec_type_name(((const struct rec_hdr *)rec)->type), why);
-		return 0;
-	}
-	if (pl->rec) {
-		err = recorder__write(pl->rec, rec, len, mono_ns());
-		if (err) {
-			pl->rec_err = err;
-			return err;
-		}
-	}
-	return detector__feed(pl->det, rec);
-}
-
-static int on_tick(void *ctx, __u64 now_ns)
-{
-	struct pipeline *pl = ctx;
-	int err = pl->rec ? recorder__tick(pl->rec, now_ns) : 0;
-
-	/* Kept, as on_record keeps its: the run ends saying what failed. */
-	if (err)
-		pl->rec_err = err;
-	return err;
-}
 
 /*
  * The detector and the report for @env: rows per process for -p (@top
  * false), the top table system-wide.
  */
-static int pipeline_init(struct pipeline *pl, const struct env *env, bool top,
-			 __s64 realtime_offset_ns)
+static int run_init(struct run *run, const struct env *env, bool top, __s64 realtime_offset_ns)
 {
 	struct report_opts ropts = {
 		.out = stdout,
 		.format = env->json ? REPORT_JSON : REPORT_TEXT,
 		.top = top,
 		.top_n = env->top_n,
-		.sort = env->sort,
+		.sort = env->sort_growth ? SORT_GROWTH : SORT_THREADS,
 		.clear_screen = top && !env->json && isatty(STDOUT_FILENO),
 		.realtime_offset_ns = realtime_offset_ns,
 	};
@@ -89,31 +54,46 @@ static int pipeline_init(struct pipeline *pl, const struct env *env, bool top,
 	};
 	struct detector_sink sink;
 
-	if (env->leak_window_ns) {
-		leak_params_default(&dopts.leak);
-		dopts.leak.window_ns = env->leak_window_ns;
-	}
-	memset(pl, 0, sizeof(*pl));
-	pl->report = report__new(&ropts);
-	if (!pl->report)
+	memset(run, 0, sizeof(*run));
+	run->report = report__new(&ropts);
+	if (!run->report)
 		return -ENOMEM;
-	report__sink(pl->report, &sink);
-	pl->det = detector__new(&dopts, &sink);
-	return pl->det ? 0 : -ENOMEM;
+	report__sink(run->report, &sink);
+	return pipeline_init(&run->pl, &dopts, env->leak_window_ns, &sink);
 }
 
-static void pipeline_free(struct pipeline *pl)
+static void run_free(struct run *run)
 {
-	detector__free(pl->det);
-	report__free(pl->report);
+	pipeline_free(&run->pl);
+	report__free(run->report);
 }
 
 /* The end of a run: findings restated, summaries, the last line. */
-static int pipeline_finish(struct pipeline *pl, const struct env *env, const char *why)
+static int run_finish(struct run *run, const struct env *env, const char *why)
 {
-	detector__finish(pl->det);
-	report__end(pl->report, why);
-	return env->fail_on_leak && detector__leaks(pl->det) ? 3 : 0;
+	detector__finish(run->pl.det);
+	report__end(run->report, why);
+	return env->fail_on_leak && detector__leaks(run->pl.det) ? 3 : 0;
+}
+
+/* The live session's options, from the command line. */
+static void live_opts_init(struct live_opts *lopts, struct env *env)
+{
+	*lopts = (struct live_opts){
+		.pids = env->pids,
+		.nr_pids = env->nr_pids,
+		.interval_ns = env->interval_ns,
+		.duration_ns = env->duration_ns,
+		.no_sandbox = env->no_sandbox,
+		.tracer = {
+			.ringbuf_bytes = env->ringbuf_bytes,
+			.census_slots = env->census_slots,
+			.census_slots_max = env->census_slots_max,
+			.verbose = env->verbose,
+			.compat = env->compat,
+		},
+		.inspector = { .proc_root = env->proc_root },
+	};
 }
 
 /* threadleak [-p PID ...] and threadleak record: a live run. */
@@ -122,20 +102,23 @@ static int cmd_live(struct env *env, int argc, char **argv)
 	struct rec_session session = {
 		.hdr = { .type = REC_SESSION, .size = sizeof(session) },
 	};
-	struct live_opts lopts = { .sink = on_record, .tick = on_tick };
 	__s64 offset = realtime_offset_ns();
 	struct trace_writer_stats st;
-	struct pipeline pl;
+	struct live_opts lopts;
+	struct run run;
 	const char *why;
 	int err, i, status;
 
-	if (live_check(env, argc, argv))
+	live_opts_init(&lopts, env);
+	if (live_check(&lopts, argc, argv))
 		return 1;
-	if (pipeline_init(&pl, env, env->nr_pids == 0, offset)) {
+	if (run_init(&run, env, lopts.nr_pids == 0, offset)) {
 		fprintf(stderr, "threadleak: out of memory\n");
 		return 1;
 	}
-	lopts.ctx = &pl;
+	lopts.sink = pipeline_record;
+	lopts.tick = pipeline_tick;
+	lopts.ctx = &run.pl;
 	if (env->cmd == CMD_RECORD) {
 		struct recorder_opts ropts = {
 			.path = env->output,
@@ -147,27 +130,28 @@ static int cmd_live(struct env *env, int argc, char **argv)
 		};
 
 		/* All targets are counted; the first REC_SESSION_MAX_TARGETS named. */
-		session.nr_targets = env->nr_pids;
+		session.nr_targets = lopts.nr_pids;
 		session.interval_ns = env->interval_ns;
-		for (i = 0; i < env->nr_pids && i < REC_SESSION_MAX_TARGETS; i++)
-			session.targets[i] = env->pids[i];
-		err = recorder__open(&pl.rec, &ropts);
+		for (i = 0; i < lopts.nr_pids && i < REC_SESSION_MAX_TARGETS; i++)
+			session.targets[i] = lopts.pids[i];
+		err = recorder__open(&run.pl.rec, &ropts);
 		if (err) {
 			fprintf(stderr, "threadleak: cannot write %s: %s\n", env->output,
 				err == -ELOOP ? "it is a symbolic link" : strerror(-err));
-			pipeline_free(&pl);
+			run_free(&run);
 			return 1;
 		}
 	}
-	err = live_run(env, &lopts, &why);
-	status = err ? 1 : pipeline_finish(&pl, env, why);
-	if (pl.rec_err)
-		fprintf(stderr, "threadleak: writing %s: %s\n", env->output, strerror(-pl.rec_err));
-	if (pl.rec) {
-		err = recorder__close(pl.rec, &st);
-		if (err && !pl.rec_err)
+	err = live_run(&lopts, &why);
+	status = err ? 1 : run_finish(&run, env, why);
+	if (run.pl.rec_err)
+		fprintf(stderr, "threadleak: writing %s: %s\n", env->output,
+			strerror(-run.pl.rec_err));
+	if (run.pl.rec) {
+		err = recorder__close(run.pl.rec, &st);
+		if (err && !run.pl.rec_err)
 			fprintf(stderr, "threadleak: closing %s: %s\n", env->output, strerror(-err));
-		if (err || pl.rec_err)
+		if (err || run.pl.rec_err)
 			status = 1;
 		else
 			fprintf(stderr,
@@ -176,7 +160,7 @@ static int cmd_live(struct env *env, int argc, char **argv)
 				(unsigned long long)st.raw_bytes, env->output,
 				st.rotations ? " and its rotated files" : "");
 	}
-	pipeline_free(&pl);
+	run_free(&run);
 	return status;
 }
 
@@ -248,7 +232,7 @@ static void print_info(const char *path, const struct trace_info *info,
 static int cmd_replay(struct env *env)
 {
 	struct trace_contents contents = {};
-	struct pipeline pl = {};
+	struct run run = {};
 	struct trace_reader *r = NULL;
 	struct trace_info info;
 	bool started = false;
@@ -282,14 +266,14 @@ static int cmd_replay(struct env *env)
 			bool top = !(hdr->type == REC_SESSION &&
 				     ((const struct rec_session *)rec)->nr_targets);
 
-			if (pipeline_init(&pl, env, top, info.realtime_offset_ns)) {
+			if (run_init(&run, env, top, info.realtime_offset_ns)) {
 				fprintf(stderr, "threadleak: out of memory\n");
 				trace_reader__close(r);
 				return 1;
 			}
 			started = true;
 		}
-		err = detector__feed(pl.det, rec);
+		err = pipeline_record(&run.pl, rec, len);
 		if (err)
 			break;
 	}
@@ -320,10 +304,10 @@ static int cmd_replay(struct env *env)
 		} else {
 			snprintf(why, sizeof(why), "end of trace");
 		}
-		err = pipeline_finish(&pl, env, why);
+		err = run_finish(&run, env, why);
 		if (!status)
 			status = err;
-		pipeline_free(&pl);
+		run_free(&run);
 	}
 	trace_reader__close(r);
 	return status;
@@ -352,9 +336,20 @@ int main(int argc, char **argv)
 		status = goroutine_dump(&gopts) ? 1 : 0;
 		break;
 	}
-	case CMD_MONITOR:
-		status = monitor_run(&env, argc, argv);
+	case CMD_MONITOR: {
+		struct monitor_opts mopts = {
+			.wait_threshold_ns = env.wait_threshold_ns,
+			.leak_window_ns = env.leak_window_ns,
+			.output = env.output,
+			.metrics_addr = env.metrics_addr,
+			.textfile_dir = env.textfile_dir,
+			.max_series = env.max_series,
+		};
+
+		live_opts_init(&mopts.live, &env);
+		status = monitor_run(&mopts, argc, argv);
 		break;
+	}
 	case CMD_TRACE:
 	case CMD_RECORD:
 	default:

@@ -67,8 +67,8 @@ struct trace_writer_opts {
 int trace_writer__open(struct trace_writer **w, const char *path, const struct trace_info *info,
 		       const struct trace_writer_opts *opts);
 /*
- * Append one record, which must pass rec_decode() with exactly @len bytes
- * (else -EINVAL). Writes a chunk when chunk_bytes are pending, and flushes
+ * Append one decoded record (rec_decode() accepted it where it entered) of
+ * exactly @len bytes; a header that does not say so is refused (-EINVAL). Writes a chunk when chunk_bytes are pending, and flushes
  * (writes and fdatasyncs) once the oldest unflushed record is flush_ns old
  * by @now_ns (CLOCK_MONOTONIC, never going back).
  */

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -19,6 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
 #include "record.h"
 #include "tracer.h"
 #include "threadleak.skel.h"
@@ -33,6 +33,7 @@ struct tracer {
 	bool tp_btf;
 	int sink_err;
 	__u64 events; /* ring buffer records delivered */
+	__u64 bad_records; /* malformed, not delivered */
 	char *buf; /* census read buffer, CENSUS_BUF bytes */
 	/* The census_walk program's output array, mmaped; NULL: census by
 	 * iterator. It holds nr_slots records, and grows when a census needs. */
@@ -42,14 +43,6 @@ struct tracer {
 };
 
 static bool verbose;
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -195,9 +188,20 @@ static int slots_resize(struct tracer *t, __u32 n)
 	return 0;
 }
 
+/* Records enter here: decoded once, and passed on only if well-formed. */
 static int deliver(struct tracer *t, const void *rec, size_t len)
 {
-	int err = t->sink(t->ctx, rec, len);
+	const char *why;
+	int size, err;
+
+	size = rec_decode(rec, len, &why);
+	if (size < 0) {
+		if (!t->bad_records++)
+			fprintf(stderr, "threadleak: skipping a malformed %s record: %s\n",
+				rec_type_name(((const struct rec_hdr *)rec)->type), why);
+		return 0;
+	}
+	err = t->sink(t->ctx, rec, size);
 
 	if (err && !t->sink_err)
 		t->sink_err = err;
@@ -252,9 +256,9 @@ static int run_iter(struct bpf_link *link, struct tracer *t, __u32 *nr, __u64 *d
 	if (fd < 0)
 		return -errno;
 	for (;;) {
-		start = now_ns();
+		start = mono_ns();
 		n = read(fd, t->buf + have, CENSUS_BUF - have);
-		spent += now_ns() - start;
+		spent += mono_ns() - start;
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -475,11 +479,11 @@ static int walk_one(struct tracer *t, __u32 tgid, __u32 *used, __u32 *seen, __u6
 {
 	struct census_walk_args args = { .tgid = tgid, .first = *used };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
-	__u64 start = now_ns();
+	__u64 start = mono_ns();
 	int err;
 
 	err = bpf_prog_test_run_opts(bpf_program__fd(t->skel->progs.census_walk), &opts);
-	*duration_ns += now_ns() - start;
+	*duration_ns += mono_ns() - start;
 	if (err)
 		return -errno;
 	if (opts.retval)
@@ -549,7 +553,7 @@ int tracer__census(struct tracer *t)
 	err = tracer__drain(t);
 	if (err < 0)
 		return err;
-	start = now_ns();
+	start = mono_ns();
 	if (t->slots)
 		err = census_walk(t, &rec.nr_tasks, &rec.duration_ns);
 	/* No walk, or more threads than it can hold: this census by iterator. */
@@ -560,7 +564,7 @@ int tracer__census(struct tracer *t)
 	}
 	if (err)
 		return err;
-	err = census_procs(t, now_ns(), &rec.nr_procs);
+	err = census_procs(t, mono_ns(), &rec.nr_procs);
 	if (err)
 		return err;
 	rec.hdr.type = REC_CENSUS;

@@ -10,7 +10,10 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-/* Where records go: called with one record of @len bytes; returns 0 or -errno. */
+/*
+ * Where records go: called with one decoded record (rec_decode() accepted
+ * it, @len is its size); returns 0 or -errno.
+ */
 typedef int (*rec_sink_fn)(void *ctx, const void *rec, size_t len);
 
 struct tracer_opts {

@@ -175,18 +175,13 @@ static int attach_unwinder(struct proc_syms *ps)
 	return 0;
 }
 
-int proc_syms__unwind(struct proc_syms *ps, int tid, const struct rec_regs *regs, __u64 *pcs,
-		      int max, __u16 *flags)
+static int unwind_once(struct proc_syms *ps, int tid, const struct rec_regs *regs, __u64 *pcs,
+		       int max, __u16 *flags)
 {
 	struct frame_collector fc = { .req = &ps->request, .pcs = pcs, .max = max };
 	int err;
 
 	*flags = 0;
-	if (tid <= 0 || !regs || !regs->ip || !regs->sp || max <= 0)
-		return -EINVAL;
-	err = attach_unwinder(ps);
-	if (err)
-		return err;
 	err = take_stack_snapshot(ps, regs->sp);
 	if (err)
 		return err;
@@ -211,4 +206,25 @@ int proc_syms__unwind(struct proc_syms *ps, int tid, const struct rec_regs *regs
 	else if (err || ps->request.read_failed)
 		*flags |= RS_INCOMPLETE;
 	return fc.nr ? fc.nr : -EIO;
+}
+
+int proc_syms__unwind(struct proc_syms *ps, int tid, const struct rec_regs *regs, __u64 *pcs,
+		      int max, __u16 *flags)
+{
+	size_t heap = module_cache__heap_bytes(), cached = proc_syms_cache_bytes(ps);
+	int n;
+
+	*flags = 0;
+	if (tid <= 0 || !regs || !regs->ip || !regs->sp || max <= 0)
+		return -EINVAL;
+	n = attach_unwinder(ps);
+	if (n)
+		return n;
+	proc_syms_refresh_for(ps, regs->ip);
+	n = unwind_once(ps, tid, regs, pcs, max, flags);
+	/* stopped in code mapped since the maps were read (dlopen): once more */
+	if (n > 1 && proc_syms_refresh_for(ps, pcs[n - 1] - 1))
+		n = unwind_once(ps, tid, regs, pcs, max, flags);
+	proc_syms_charge(ps, heap, cached);
+	return n;
 }

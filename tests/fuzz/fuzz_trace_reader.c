@@ -12,7 +12,7 @@
  *
  *   tests/fuzz/run.sh SECONDS
  */
-/* fuzz-srcs: src/trace_file.c src/decode.c
+/* fuzz-srcs: src/trace_file.c src/record.c
  * fuzz-libs: -lz
  * fuzz-flags: -max_len=65536 -malloc_limit_mb=16 */
 #include <endian.h>
@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
-#include "decode.h"
+#include "record.h"
 #include "fuzz.h"
 #include "trace_file.h"
 

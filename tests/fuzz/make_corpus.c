@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "decode.h"
 #include "record.h"
 #include "trace_file.h"
 

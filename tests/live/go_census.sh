@@ -10,7 +10,7 @@
 #
 #   tests/live/go_census.sh BUILD   (needs BUILD/tests/gocensus)
 #
-# GO_VERSIONS (default "1.19 1.21 1.22 1.23") and GO_MODES (default all of
+# GO_VERSIONS (default "1.19 1.21 1.22 1.23 1.24 1.25 1.26 1.27") and GO_MODES (default all of
 # normal stripped pie pie-stripped cgo cgo-stripped cgo-pie-stripped) narrow it.
 here=$(dirname "$0")
 lib=$here/lib.sh
@@ -153,6 +153,8 @@ run_case() {
 	# and for a sync.WaitGroup.Wait up to Go 1.23
 	mutex=sync.Mutex.Lock
 	[ "$v" = 1.19 ] && mutex=semacquire
+	waitgroup=semacquire
+	[ "${v#1.}" -ge 24 ] && waitgroup=sync.WaitGroup.Wait
 	# stripped binaries must take the paths that need no DWARF and no symbols
 	case $mode in
 	*stripped) want_source="layout=table go$v.* allgs=runtime.forEachGRace" ;;
@@ -179,7 +181,7 @@ run_case() {
 		100|chan send|main.chanSender|main.startChanSenders
 		50|select|main.selecter|main.startSelecters
 		25|$mutex|main.mutexLocker|main.startMutexLockers
-		10|semacquire|main.waitGroupWaiter|main.startWaitGroupWaiters
+		10|$waitgroup|main.waitGroupWaiter|main.startWaitGroupWaiters
 	EOF
 	# user goroutines: the same number as in Go's traceback (which omits runtime ones)
 	nr_user=$(grep -c '^goroutine .* system=0 ' "$census")
@@ -203,7 +205,7 @@ run_case() {
 }
 
 for v in $GO_VERSIONS; do
-	if [ ! -x "/usr/lib/go-$v/bin/go" ]; then
+	if ! go_toolchain "$v" > /dev/null; then
 		skip "go$v" "Go $v is not installed (scripts/install-deps.sh installs it)"
 		continue
 	fi

@@ -77,8 +77,7 @@ churn() {
 }
 
 for v in $GO_VERSIONS; do
-	go=/usr/lib/go-$v/bin/go
-	if [ ! -x "$go" ]; then
+	if ! go_toolchain "$v" > /dev/null; then
 		skip "go$v" "Go $v is not installed (scripts/install-deps.sh installs it)"
 		continue
 	fi

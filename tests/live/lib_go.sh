@@ -5,14 +5,26 @@
 #
 #   go_build VERSION MODE OUT FILE...   MODE: normal, stripped, pie,
 #                                       pie-stripped, cgo, cgo-stripped, ...
-GO_VERSIONS=${GO_VERSIONS:-1.19 1.21 1.22 1.23}
+GO_VERSIONS=${GO_VERSIONS:-1.19 1.21 1.22 1.23 1.24 1.25 1.26 1.27}
 # Go's build cache is content-addressed: sharing it between runs is safe and
 # saves rebuilding the standard library for every mode.
 export GOCACHE=${THREADLEAK_GOCACHE:-/var/tmp/threadleak-gocache-$(id -u)} GOPATH=$TMP/gopath
 export GO111MODULE=off GOFLAGS='' GOTOOLCHAIN=local
 
+# go_toolchain VERSION: the go binary of Go VERSION (1.NN): Debian's
+# (/usr/lib/go-1.NN), else the one scripts/go-toolchains.sh fetched; fails
+# when neither is installed.
+go_toolchain() {
+	if [ -x "/usr/lib/go-$1/bin/go" ]; then
+		echo "/usr/lib/go-$1/bin/go"
+	else
+		"$(dirname "${BASH_SOURCE[0]}")/../../scripts/go-toolchains.sh" path "$1"
+	fi
+}
+
 go_build() {
-	local go=/usr/lib/go-$1/bin/go mode=$2 out=$3 flags=()
+	local go mode=$2 out=$3 flags=()
+	go=$(go_toolchain "$1") || { echo "Go $1 is not installed" > "$out.build"; return 1; }
 	shift 3
 	case $mode in
 	*stripped*) flags+=("-ldflags=-s -w") ;; # one argument: the last -ldflags wins

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include "decode.h"
+#include "record.h"
 #include "records.h"
 #include "test.h"
 

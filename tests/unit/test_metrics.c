@@ -155,7 +155,13 @@ static const char expected_exposition[] =
 	"threadleak_cpu_seconds_total 1.25\n"
 	"# HELP threadleak_resident_memory_bytes Resident memory of threadleak itself.\n"
 	"# TYPE threadleak_resident_memory_bytes gauge\n"
-	"threadleak_resident_memory_bytes 4096\n";
+	"threadleak_resident_memory_bytes 4096\n"
+	"# HELP threadleak_symbol_cache_bytes Heap held by the modules whose symbols are loaded (--symbol-cache).\n"
+	"# TYPE threadleak_symbol_cache_bytes gauge\n"
+	"threadleak_symbol_cache_bytes 65536\n"
+	"# HELP threadleak_symbol_cache_evictions_total Modules whose symbols were dropped to stay under --symbol-cache.\n"
+	"# TYPE threadleak_symbol_cache_evictions_total counter\n"
+	"threadleak_symbol_cache_evictions_total 3\n";
 
 /* Two processes, one with a leak, in the order the detector reports them:
  * a process's findings, then its sample. */
@@ -181,6 +187,8 @@ void test_metrics_exposition(void)
 	struct metrics_self self = {
 		.cpu_ns = 1250000000,
 		.rss_bytes = 4096,
+		.symbol_cache_bytes = 65536,
+		.symbol_cache_evictions = 3,
 		.unix_ns = 1795687518397654321ULL, /* to the millisecond */
 	};
 	struct metrics *m = metrics__new(NULL);

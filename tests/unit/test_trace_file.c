@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <zlib.h>
-#include "decode.h"
+#include "record.h"
 #include "recorder.h"
 #include "records.h"
 #include "test.h"

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * Records in userspace: decoding (is this a whole, well-formed record?) and
+ * the builders of the variable-size ones.
+ */
 #include <errno.h>
 #include <stddef.h>
-#include "decode.h"
+#include <string.h>
+#include "record.h"
 
 struct rec_layout {
 	const char *name;
@@ -99,4 +104,42 @@ int rec_decode(const void *buf, size_t len, const char **why)
 		return -EINVAL;
 	}
 	return hdr->size;
+}
+
+static size_t clip(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	return n < max ? n : max;
+}
+
+size_t rec_symbol_make(void *buf, size_t cap, __u32 tgid, __u64 ts, __u64 pc, __u64 offset,
+		       __u32 line, __u16 flags, const char *func, const char *file,
+		       const char *module)
+{
+	struct rec_symbol *rec = buf;
+	size_t room = cap - sizeof(*rec), fl, il, ml, used;
+
+	if (room > REC_SYMBOL_TEXT_MAX - 8)
+		room = REC_SYMBOL_TEXT_MAX - 8;
+	fl = clip(func, room / 2);
+	il = clip(file, room / 4);
+	ml = clip(module, room / 4);
+	used = sizeof(*rec) + fl + il + ml;
+	memset(rec, 0, (used + 7) & ~7UL);
+	rec->hdr.type = REC_SYMBOL;
+	rec->hdr.size = (used + 7) & ~7UL;
+	rec->hdr.tgid = tgid;
+	rec->hdr.ts_ns = ts;
+	rec->pc = pc;
+	rec->offset = offset;
+	rec->line = line;
+	rec->flags = flags;
+	rec->func_len = fl;
+	rec->file_len = il;
+	rec->module_len = ml;
+	memcpy(rec->text, func, fl);
+	memcpy(rec->text + fl, file, il);
+	memcpy(rec->text + fl + il, module, ml);
+	return rec->hdr.size;
 }
