@@ -65,6 +65,8 @@ CORE_SRCS := src/record.c src/pipeline.c src/detector.c src/wait.c src/json.c sr
 	     src/recorder.c src/proc_table.c src/target_file.c src/text_escape.c src/target_call.c
 # The detector's rules, pure predicates (tests/unit/test_detector_policy.c).
 CORE_SRCS += src/detector_policy.c
+# The words findings are shown with, shared by the report formats.
+CORE_SRCS += src/report_words.c
 APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c src/live.c \
 	    src/goroutine_dump.c src/monitor.c src/sandbox.c src/threadleak.c
 APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))

@@ -852,29 +852,33 @@ static int feed_proc(struct detector *d, const struct rec_proc *r)
 
 /* Formatting what findings show */
 
-static const char *site_name(struct detector *d, struct proc_state *p, const struct site *s,
-			     struct obstack *ob)
+static void site_of(struct proc_state *p, const struct site *s, struct obstack *ob,
+		    struct finding_site *fs)
 {
 	char buf[SYM_LEN];
 
-	if (s->kind == CTX_THREAD && s->key == SITE_KEY_MAIN)
-		return "main thread";
-	if (s->key == SITE_KEY_UNKNOWN)
-		return s->kind == CTX_THREAD ? "unknown start routine" : "unknown";
+	fs->symbol = NULL;
+	if (s->kind == CTX_THREAD && s->key == SITE_KEY_MAIN) {
+		fs->kind = FSITE_MAIN_THREAD;
+		return;
+	}
+	if (s->key == SITE_KEY_UNKNOWN) {
+		fs->kind = s->kind == CTX_THREAD ? FSITE_UNKNOWN_ROUTINE : FSITE_UNKNOWN_CREATOR;
+		return;
+	}
+	fs->kind = FSITE_SYMBOL;
 	symtab__format(&p->syms, s->key, buf, sizeof(buf));
-	return obstack_copy0(ob, buf, strlen(buf));
+	fs->symbol = obstack_copy0(ob, buf, strlen(buf));
 }
 
-static const char *addr_name(struct proc_state *p, __u64 addr, struct obstack *ob)
+/* The function at @addr, or NULL. */
+static const char *addr_symbol(struct proc_state *p, __u64 addr, struct obstack *ob)
 {
 	const struct sym *s = symtab__find(&p->syms, addr);
-	char buf[SYM_LEN];
 
-	if (s && s->found && s->func[0])
-		snprintf(buf, sizeof(buf), "%s", s->func);
-	else
-		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)addr);
-	return obstack_copy0(ob, buf, strlen(buf));
+	if (!s || !s->found || !s->func[0])
+		return NULL;
+	return obstack_copy0(ob, s->func, strnlen(s->func, sizeof(s->func)));
 }
 
 /* The stack of @c's current wait, formatted, or none. */
@@ -898,55 +902,47 @@ static void ctx_stack(struct proc_state *p, const struct ctx *c, struct obstack 
 	fc->nr_stack = c->nr_stack;
 }
 
-static const char *ctx_state(const struct ctx *c, char *buf, size_t len)
+static enum finding_state ctx_state(const struct ctx *c)
 {
-	if (!c)
-		return "exited";
+	if (c->waiting)
+		return FSTATE_WAITING;
 	if (c->kind == CTX_GOROUTINE)
-		return c->waiting ? c->u.g.wait_reason : "runnable";
-	if (!c->waiting) {
-		switch (c->u.task.state) {
-		case TRS_STOPPED:
-			return "stopped";
-		case TRS_DEAD:
-			return "exiting";
-		default:
-			return "running";
-		}
+		return FSTATE_RUNNABLE;
+	switch (c->u.task.state) {
+	case TRS_STOPPED:
+		return FSTATE_STOPPED;
+	case TRS_DEAD:
+		return FSTATE_EXITING;
+	default:
+		return FSTATE_RUNNING;
 	}
-	if (c->wc.prim == PRIM_SYSCALL)
-		return syscall_name(c->u.task.syscall_nr, buf, len);
-	snprintf(buf, len, "%s wait", primitive_name(c->wc.prim));
-	return buf;
 }
 
 static void describe_ctx(struct detector *d, struct proc_state *p, const struct ctx *c,
 			 struct obstack *ob, struct finding_ctx *fc)
 {
-	char buf[64];
-
 	memset(fc, 0, sizeof(*fc));
 	fc->owner_tid = -1;
-	if (!c) {
-		fc->state = "exited";
-		return;
-	}
+	fc->syscall_nr = -1;
+	if (!c)
+		return; /* FSTATE_EXITED */
 	fc->id = c->id;
-	fc->site = site_name(d, p, c->site, ob);
-	fc->state = ctx_state(c, buf, sizeof(buf));
-	fc->state = obstack_copy0(ob, fc->state, strlen(fc->state));
+	fc->goroutine = c->kind == CTX_GOROUTINE;
+	site_of(p, c->site, ob, &fc->site);
+	fc->state = ctx_state(c);
 	if (c->waiting) {
 		fc->prim = c->wc.prim;
 		fc->wait_ns = c->wait_ns;
 		fc->lock_addr = c->wc.lock_addr;
 		fc->owner_tid = c->wc.owner_tid;
 		if (c->wc.lock_addr)
-			fc->lock = addr_name(p, c->wc.lock_addr, ob);
-		if (c->kind == CTX_THREAD && c->wc.prim == PRIM_SYSCALL) {
-			const char *name = syscall_name(c->u.task.syscall_nr, buf, sizeof(buf));
-
-			fc->syscall = obstack_copy0(ob, name, strlen(name));
-		}
+			fc->lock_symbol = addr_symbol(p, c->wc.lock_addr, ob);
+		if (c->kind == CTX_GOROUTINE)
+			fc->wait_reason = obstack_copy0(ob, c->u.g.wait_reason,
+							strnlen(c->u.g.wait_reason,
+								REC_WAIT_REASON_LEN));
+		else if (c->wc.prim == PRIM_SYSCALL)
+			fc->syscall_nr = c->u.task.syscall_nr;
 	}
 	ctx_stack(p, c, ob, fc);
 }
@@ -1141,7 +1137,7 @@ static void leak_finding(struct detector *d, struct proc_state *p, struct site *
 	f->ts_ns = ts;
 	f->pid = p->tgid;
 	memcpy(f->comm, p->comm, REC_COMM_LEN);
-	f->site = site_name(d, p, s, ob);
+	site_of(p, s, ob, &f->site);
 	if (s->kind == CTX_GOROUTINE) {
 		char buf[SYM_LEN];
 
@@ -1244,22 +1240,6 @@ static void establish_long_wait(struct detector *d, struct proc_state *p, struct
 	finding_emit(d, &k->f);
 }
 
-/* The lock @c waits for, as "mutex lock_a (0x...)". */
-static const char *lock_desc(struct proc_state *p, const struct ctx *c, struct obstack *ob)
-{
-	const char *name = addr_name(p, c->wc.lock_addr, ob);
-	char buf[SYM_LEN];
-
-	if (c->wc.prim == PRIM_JOIN)
-		snprintf(buf, sizeof(buf), "join of thread %lld", (long long)c->wc.owner_tid);
-	else if (name[0] == '0')
-		snprintf(buf, sizeof(buf), "%s %s", primitive_name(c->wc.prim), name);
-	else
-		snprintf(buf, sizeof(buf), "%s %s (0x%llx)", primitive_name(c->wc.prim), name,
-			 (unsigned long long)c->wc.lock_addr);
-	return obstack_copy0(ob, buf, strlen(buf));
-}
-
 static void establish_deadlock(struct detector *d, struct proc_state *p, struct ctx **cycle,
 			       unsigned int n, __u64 ts)
 {
@@ -1283,11 +1263,7 @@ static void establish_deadlock(struct detector *d, struct proc_state *p, struct 
 	k->f.prim = cycle[0]->wc.prim;
 	for (i = 0; i < n; i++) {
 		/* cycle[i] waits for what cycle[i + 1] holds. */
-		const struct ctx *prev = cycle[(i + n - 1) % n];
-
 		describe_ctx(d, p, cycle[i], &k->ob, &members[i]);
-		members[i].waits_for = lock_desc(p, cycle[i], &k->ob);
-		members[i].holds = lock_desc(p, prev, &k->ob);
 		if (cycle[i]->wc.prim != k->f.prim)
 			k->f.prim = PRIM_FUTEX; /* mixed: say so */
 	}

@@ -85,21 +85,48 @@ enum finding_kind {
 	FINDING_INCOMPLETE, /* part of the process could not be read */
 };
 
+/*
+ * Where contexts come from, as facts: the report says them in words
+ * ("main thread", "unknown start routine").
+ */
+enum finding_site_kind {
+	FSITE_NONE,	       /* no context: it exited */
+	FSITE_SYMBOL,	       /* symbol: a start routine, a go statement */
+	FSITE_MAIN_THREAD,     /* the process's first thread */
+	FSITE_UNKNOWN_ROUTINE, /* a thread whose start routine is unknown */
+	FSITE_UNKNOWN_CREATOR, /* a goroutine whose go statement is unknown */
+};
+
+struct finding_site {
+	enum finding_site_kind kind;
+	const char *symbol; /* FSITE_SYMBOL: formatted */
+};
+
+/* What a context is doing. */
+enum finding_state {
+	FSTATE_EXITED, /* no context: it exited */
+	FSTATE_RUNNING,
+	FSTATE_STOPPED,
+	FSTATE_EXITING,
+	FSTATE_RUNNABLE, /* a goroutine not waiting */
+	FSTATE_WAITING,	 /* prim, syscall_nr or wait_reason say on what */
+};
+
 /* A thread as a finding shows it: strings valid during the callback. */
 struct finding_ctx {
-	__u64 id;	   /* tid, or goid */
-	const char *site;  /* where it comes from */
-	const char *state; /* "futex wait", "read", "running", "exited", ... */
+	__u64 id; /* tid, or goid */
+	bool goroutine;
+	struct finding_site site; /* where it comes from */
+	enum finding_state state;
 	enum primitive prim;
-	const char *syscall; /* the syscall of a PRIM_SYSCALL wait */
+	int syscall_nr;		 /* a thread's, when it waits in PRIM_SYSCALL */
+	const char *wait_reason; /* a waiting goroutine's, the runtime's words */
 	__u64 wait_ns;
 	__u64 lock_addr;
-	const char *lock;  /* the lock's symbol, if known */
-	__s64 owner_tid;   /* -1: none or unknown */
+	const char *lock_symbol; /* the symbol at lock_addr, if known */
+	__s64 owner_tid;	 /* -1: none or unknown */
 	const char *const *stack; /* formatted frames, innermost first */
 	unsigned int nr_stack;
-	const char *holds;     /* deadlock: what it holds */
-	const char *waits_for; /* deadlock: what it waits for */
 };
 
 #define FINDING_MAX_REASONS 8
@@ -114,7 +141,7 @@ struct finding {
 	char comm[REC_COMM_LEN];
 
 	/* Leaks. */
-	const char *site;     /* threads: the start routine; goroutines: created by */
+	struct finding_site site; /* threads: the start routine; goroutines: created by */
 	const char *function; /* goroutines: the function they run */
 	__u32 live;	      /* contexts alive at the site now */
 	__s64 growth;	      /* over the window: last count - first count */
@@ -135,7 +162,7 @@ struct finding {
 	bool has_owner;
 	struct finding_ctx owner;
 
-	/* Deadlocks. */
+	/* Deadlocks: members[i] holds what members[i - 1] waits for. */
 	const struct finding_ctx *members;
 	unsigned int nr_members;
 	enum primitive prim;

@@ -46,8 +46,7 @@ static void on_finding(void *ctx, const struct finding *f)
 
 	if (f->summary)
 		return; /* restatements at shutdown: nothing changed */
-	json_finding(mon->report, f);
-	fflush(mon->out);
+	report__finding(mon->report, f);
 	metrics__finding(mon->metrics, f);
 }
 
@@ -63,9 +62,6 @@ static void on_census_end(void *ctx, const struct census_stats *cs)
 	self.symbol_cache_bytes = mcs.bytes;
 	self.symbol_cache_evictions = mcs.evictions;
 	metrics__end(mon->metrics, cs, &self);
-	if (!mon->report->first_ns)
-		mon->report->first_ns = cs->ts_ns;
-	mon->report->last_ns = cs->ts_ns;
 	report__census(mon->report, cs);
 	fflush(mon->out);
 	if (!mon->opts->textfile_dir)
@@ -104,7 +100,7 @@ static void on_sighup(void *ctx)
 	}
 	fclose(mon->out);
 	mon->out = f;
-	mon->report->opts.out = f;
+	report__set_out(mon->report, f);
 }
 
 int monitor_run(struct monitor_opts *opts, int argc, char **argv)
@@ -118,7 +114,7 @@ int monitor_run(struct monitor_opts *opts, int argc, char **argv)
 		.updates = true,
 		.owned_waits_only = true,
 	};
-	struct report_opts ropts = { .format = REPORT_JSON, .top = true };
+	struct report_opts ropts = { .format = REPORT_JSON, .findings_only = true };
 	struct detector_sink sink = {
 		.sample = on_sample,
 		.finding = on_finding,

@@ -2,7 +2,7 @@
 /*
  * Reports: what the detector found, for people (text) or machines (JSON
  * lines). A report is the detector's sink and the only place that writes
- * results.
+ * results. The formats are tables of functions behind it (report_format.h).
  */
 #ifndef __THREADLEAK_REPORT_H
 #define __THREADLEAK_REPORT_H
@@ -29,25 +29,12 @@ struct report_opts {
 	enum top_sort sort;
 	bool clear_screen;	  /* top text on a terminal: redraw in place */
 	__s64 realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	/* Findings, lost records and the end line only: no rows, no
+	 * summaries; the run's span from the censuses (the monitor). */
+	bool findings_only;
 };
 
-struct report {
-	struct report_opts opts;
-	bool header_done;
-	bool goroutine_column; /* a Go process was seen: rows show goroutines */
-	bool rows_done;
-	__u64 first_ns, last_ns;
-	__u64 lost_events, lost_threads; /* as last reported */
-	__u64 events;			 /* ring buffer records delivered */
-	__u64 censuses, census_ns_total, census_ns_max;
-	__u64 go_censuses, go_census_ns_total, go_census_ns_max;
-	struct sample *samples;		 /* this census's, with top */
-	size_t nr_samples, cap_samples;
-	bool findings_header_done;
-	/* top text: the latest findings, one line each, under the table */
-	char recent[8][160];
-	unsigned int nr_recent;
-};
+struct report;
 
 struct report *report__new(const struct report_opts *opts);
 void report__free(struct report *r);
@@ -55,32 +42,16 @@ void report__free(struct report *r);
 /* Point @sink at @r. */
 void report__sink(struct report *r, struct detector_sink *sink);
 
+/* Write from now on to @out (after a log rotation); the caller owns it. */
+void report__set_out(struct report *r, FILE *out);
+
+/* One finding, as the sink would write it. */
+void report__finding(struct report *r, const struct finding *f);
+
 /* A census ended: count it, and say if records were lost since the last. */
 void report__census(struct report *r, const struct census_stats *cs);
 
 /* Close the report: totals of what was lost; @why says why tracing ended. */
 void report__end(struct report *r, const char *why);
-
-/* Used by the formats. */
-double ns_to_s(__u64 ns);
-/* rec_proc_incomplete's part and reason, in words: "goroutines", "malformed" */
-const char *incomplete_part_name(enum rec_incomplete_part part);
-const char *incomplete_reason_name(enum rec_incomplete_reason reason);
-void report_fmt_time(const struct report *r, __u64 ts_ns, char *buf, size_t len);
-double report_wall_s(const struct report *r, __u64 ts_ns);
-
-void text_sample(struct report *r, const struct sample *s);
-void text_summary(struct report *r, const struct proc_summary *ps);
-void text_lost(struct report *r, const struct census_stats *cs);
-void text_end(struct report *r, const char *why);
-void text_finding(struct report *r, const struct finding *f);
-/* A finding in one line, for the top table. */
-void text_finding_line(const struct finding *f, char *buf, size_t len);
-void json_sample(struct report *r, const struct sample *s);
-void json_summary(struct report *r, const struct proc_summary *ps);
-void json_lost(struct report *r, const struct census_stats *cs);
-void json_end(struct report *r, const char *why);
-void json_finding(struct report *r, const struct finding *f);
-void top_table(struct report *r, const struct census_stats *cs);
 
 #endif /* __THREADLEAK_REPORT_H */

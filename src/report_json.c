@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* JSON lines for machines: one object per line, schema in README.md. */
 #include "json.h"
-#include "report.h"
+#include "report_format.h"
+#include "report_words.h"
 
 /* -t: one line per waiting thread. */
-static void json_waits(struct report *r, const struct sample *s)
+static void json_waits(struct report_out *o, const struct sample *s)
 {
 	unsigned int i;
 	char buf[64];
@@ -12,32 +13,32 @@ static void json_waits(struct report *r, const struct sample *s)
 	for (i = 0; i < s->nr_waits; i++) {
 		const struct ctx_wait *w = &s->waits[i];
 
-		fprintf(r->opts.out, "{\"type\":\"wait\",\"ts\":%.3f,\"pid\":%u,\"tid\":%llu,",
-			report_wall_s(r, s->ts_ns), s->pid, (unsigned long long)w->id);
+		fprintf(o->out, "{\"type\":\"wait\",\"ts\":%.3f,\"pid\":%u,\"tid\":%llu,",
+			report_wall_s(o, s->ts_ns), s->pid, (unsigned long long)w->id);
 		if (w->prim == PRIM_SYSCALL) {
-			fprintf(r->opts.out, "\"primitive\":\"syscall\",\"syscall\":\"%s\"",
+			fprintf(o->out, "\"primitive\":\"syscall\",\"syscall\":\"%s\"",
 				syscall_name(w->syscall_nr, buf, sizeof(buf)));
 		} else {
-			fprintf(r->opts.out, "\"primitive\":\"%s\",\"syscall\":\"%s\"",
+			fprintf(o->out, "\"primitive\":\"%s\",\"syscall\":\"%s\"",
 				primitive_name(w->prim), syscall_name(w->syscall_nr, buf, sizeof(buf)));
-			fprintf(r->opts.out, ",\"futex_op\":\"%s\",\"futex_addr\":\"0x%llx\"",
+			fprintf(o->out, ",\"futex_op\":\"%s\",\"futex_addr\":\"0x%llx\"",
 				futex_op_name(w->futex_op, buf, sizeof(buf)),
 				(unsigned long long)w->lock_addr);
 		}
 		if (w->owner_tid >= 0)
-			fprintf(r->opts.out, ",\"owner_tid\":%lld", (long long)w->owner_tid);
+			fprintf(o->out, ",\"owner_tid\":%lld", (long long)w->owner_tid);
 		else
-			fputs(",\"owner_tid\":null", r->opts.out);
-		fprintf(r->opts.out, ",\"wait_s\":%.3f}\n", ns_to_s(w->wait_ns));
+			fputs(",\"owner_tid\":null", o->out);
+		fprintf(o->out, ",\"wait_s\":%.3f}\n", ns_to_s(w->wait_ns));
 	}
 }
 
-void json_sample(struct report *r, const struct sample *s)
+static void json_sample(struct report_out *o, const struct sample *s)
 {
-	FILE *out = r->opts.out;
+	FILE *out = o->out;
 
 	fprintf(out,
-		"{\"type\":\"sample\",\"ts\":%.3f,\"pid\":%u,\"comm\":", report_wall_s(r, s->ts_ns),
+		"{\"type\":\"sample\",\"ts\":%.3f,\"pid\":%u,\"comm\":", report_wall_s(o, s->ts_ns),
 		s->pid);
 	json_write_str(out, s->comm, sizeof(s->comm));
 	fprintf(out,
@@ -45,19 +46,19 @@ void json_sample(struct report *r, const struct sample *s)
 		"\"exited\":%llu,\"max_wait_s\":%.3f",
 		s->threads, s->blocked, s->other_blocked, (unsigned long long)s->created,
 		(unsigned long long)s->exited, ns_to_s(s->max_wait_ns));
-	if (r->opts.top)
+	if (o->top)
 		fprintf(out, ",\"growth\":%d", s->growth);
 	if (s->goroutines >= 0)
 		fprintf(out, ",\"goroutines\":%lld", (long long)s->goroutines);
 	if (s->final)
 		fputs(",\"final\":true", out);
 	fputs("}\n", out);
-	json_waits(r, s);
+	json_waits(o, s);
 }
 
-void json_summary(struct report *r, const struct proc_summary *ps)
+static void json_summary(struct report_out *o, const struct proc_summary *ps)
 {
-	FILE *out = r->opts.out;
+	FILE *out = o->out;
 
 	fprintf(out, "{\"type\":\"summary\",\"pid\":%u,\"comm\":", ps->pid);
 	json_write_str(out, ps->comm, sizeof(ps->comm));
@@ -72,31 +73,31 @@ void json_summary(struct report *r, const struct proc_summary *ps)
 		ps->long_waits_dropped, ps->exited_proc ? "true" : "false");
 }
 
-void json_lost(struct report *r, const struct census_stats *cs)
+static void json_lost(struct report_out *o, const struct census_stats *cs)
 {
-	fprintf(r->opts.out, "{\"type\":\"lost\",\"ts\":%.3f,\"events\":%llu,\"threads\":%llu}\n",
-		report_wall_s(r, cs->ts_ns), (unsigned long long)cs->lost_events,
+	fprintf(o->out, "{\"type\":\"lost\",\"ts\":%.3f,\"events\":%llu,\"threads\":%llu}\n",
+		report_wall_s(o, cs->ts_ns), (unsigned long long)cs->lost_events,
 		(unsigned long long)cs->lost_threads);
 }
 
-void json_end(struct report *r, const char *why)
+static void json_end(struct report_out *o, const struct report_totals *t, const char *why)
 {
-	fprintf(r->opts.out, "{\"type\":\"end\",\"reason\":");
-	json_write_str(r->opts.out, why, 256);
-	fprintf(r->opts.out,
+	fprintf(o->out, "{\"type\":\"end\",\"reason\":");
+	json_write_str(o->out, why, 256);
+	fprintf(o->out,
 		",\"duration_s\":%.3f,\"events\":%llu,\"lost_events\":%llu,\"lost_threads\":%llu,"
 		"\"censuses\":%llu,\"census_avg_ms\":%.3f,\"census_max_ms\":%.3f",
-		ns_to_s(r->last_ns - r->first_ns), (unsigned long long)r->events,
-		(unsigned long long)r->lost_events, (unsigned long long)r->lost_threads,
-		(unsigned long long)r->censuses,
-		r->censuses ? r->census_ns_total / 1e6 / r->censuses : 0.0, r->census_ns_max / 1e6);
-	if (r->go_censuses)
-		fprintf(r->opts.out,
+		ns_to_s(t->last_ns - t->first_ns), (unsigned long long)t->events,
+		(unsigned long long)t->lost_events, (unsigned long long)t->lost_threads,
+		(unsigned long long)t->censuses,
+		t->censuses ? t->census_ns_total / 1e6 / t->censuses : 0.0, t->census_ns_max / 1e6);
+	if (t->go_censuses)
+		fprintf(o->out,
 			",\"goroutine_censuses\":%llu,\"goroutine_census_avg_ms\":%.3f,"
 			"\"goroutine_census_max_ms\":%.3f",
-			(unsigned long long)r->go_censuses,
-			r->go_census_ns_total / 1e6 / r->go_censuses, r->go_census_ns_max / 1e6);
-	fputs("}\n", r->opts.out);
+			(unsigned long long)t->go_censuses,
+			t->go_census_ns_total / 1e6 / t->go_censuses, t->go_census_ns_max / 1e6);
+	fputs("}\n", o->out);
 }
 
 static void json_str_field(FILE *out, const char *key, const char *val)
@@ -119,26 +120,28 @@ static void json_stack(FILE *out, const struct finding_ctx *fc)
 }
 
 /* "mutex", ..., or for a syscall wait the syscall: "read". */
-static const char *json_primitive(const struct finding_ctx *fc)
+static const char *json_primitive(const struct finding_ctx *fc, char *buf, size_t len)
 {
-	if (fc->prim == PRIM_SYSCALL && fc->syscall)
-		return fc->syscall;
-	return primitive_name(fc->prim);
+	const char *syscall = finding_syscall_name(fc, buf, len);
+
+	return syscall ? syscall : primitive_name(fc->prim);
 }
 
 /* A context that is not the finding's subject: the owner of a lock. */
 static void json_ctx(FILE *out, const char *key, const struct finding_ctx *fc)
 {
+	char state[FINDING_WORDS_LEN];
+
 	fprintf(out, ",\"%s\":{\"tid\":%llu", key, (unsigned long long)fc->id);
-	json_str_field(out, "site", fc->site);
-	json_str_field(out, "state", fc->state);
+	json_str_field(out, "site", finding_site_name(&fc->site));
+	json_str_field(out, "state", finding_state_name(fc, state, sizeof(state)));
 	if (fc->wait_ns)
 		fprintf(out, ",\"wait_s\":%.3f", ns_to_s(fc->wait_ns));
 	json_stack(out, fc);
 	fputc('}', out);
 }
 
-void json_finding(struct report *r, const struct finding *f)
+static void json_finding(struct report_out *o, const struct finding *f)
 {
 	static const char *const kinds[] = {
 		[FINDING_THREAD_LEAK] = "thread_leak",
@@ -147,19 +150,20 @@ void json_finding(struct report *r, const struct finding *f)
 		[FINDING_GOROUTINE_LEAK] = "goroutine_leak",
 		[FINDING_INCOMPLETE] = "incomplete",
 	};
-	FILE *out = r->opts.out;
-	unsigned int i;
+	unsigned int i, n = f->nr_members;
+	char words[FINDING_WORDS_LEN];
+	FILE *out = o->out;
 
 	fprintf(out, "{\"type\":\"finding\",\"kind\":\"%s\",\"ts\":%.3f,\"pid\":%u", kinds[f->kind],
-		report_wall_s(r, f->ts_ns), f->pid);
+		report_wall_s(o, f->ts_ns), f->pid);
 	json_str_field(out, "comm", f->comm);
 	switch (f->kind) {
 	case FINDING_THREAD_LEAK:
 	case FINDING_GOROUTINE_LEAK:
 		if (f->kind == FINDING_THREAD_LEAK) {
-			json_str_field(out, "site", f->site);
+			json_str_field(out, "site", finding_site_name(&f->site));
 		} else {
-			json_str_field(out, "created_by", f->site);
+			json_str_field(out, "created_by", finding_site_name(&f->site));
 			json_str_field(out, "function", f->function);
 		}
 		fprintf(out, ",\"live\":%u,\"growth\":%lld,\"created\":%llu,\"exited\":%llu,"
@@ -175,8 +179,9 @@ void json_finding(struct report *r, const struct finding *f)
 				if (!f->by_prim[p])
 					continue;
 				fprintf(out, "%s\"%s\":%u", sep,
-					p == PRIM_SYSCALL && f->sample.syscall ? f->sample.syscall
-									       : primitive_name(p),
+					p == PRIM_SYSCALL ? json_primitive(&f->sample, words,
+									   sizeof(words))
+							  : primitive_name(p),
 					f->by_prim[p]);
 				sep = ",";
 			}
@@ -201,9 +206,9 @@ void json_finding(struct report *r, const struct finding *f)
 		break;
 	case FINDING_LONG_WAIT:
 		fprintf(out, ",\"tid\":%llu", (unsigned long long)f->waiter.id);
-		json_str_field(out, "site", f->waiter.site);
+		json_str_field(out, "site", finding_site_name(&f->waiter.site));
 		fprintf(out, ",\"wait_s\":%.3f", ns_to_s(f->waiter.wait_ns));
-		json_str_field(out, "primitive", json_primitive(&f->waiter));
+		json_str_field(out, "primitive", json_primitive(&f->waiter, words, sizeof(words)));
 		if (f->waiter.lock_addr)
 			fprintf(out, ",\"lock_addr\":\"0x%llx\"",
 				(unsigned long long)f->waiter.lock_addr);
@@ -219,11 +224,13 @@ void json_finding(struct report *r, const struct finding *f)
 		fputs(",\"threads\":[", out);
 		for (i = 0; i < f->nr_members; i++) {
 			const struct finding_ctx *m = &f->members[i];
+			/* It holds what the one before it waits for. */
+			const struct finding_ctx *prev = &f->members[(i + n - 1) % n];
 
 			fprintf(out, "%s{\"tid\":%llu", i ? "," : "", (unsigned long long)m->id);
-			json_str_field(out, "site", m->site);
-			json_str_field(out, "holds", m->holds);
-			json_str_field(out, "waits_for", m->waits_for);
+			json_str_field(out, "site", finding_site_name(&m->site));
+			json_str_field(out, "holds", finding_wait_target(prev, words, sizeof(words)));
+			json_str_field(out, "waits_for", finding_wait_target(m, words, sizeof(words)));
 			json_stack(out, m);
 			fputc('}', out);
 		}
@@ -245,3 +252,21 @@ void json_finding(struct report *r, const struct finding *f)
 		fputs(",\"resolved\":true", out);
 	fputs("}\n", out);
 }
+
+static void json_rows(struct report_out *o, const struct report_rows *rows,
+		      const struct census_stats *cs)
+{
+	size_t i;
+
+	for (i = 0; i < rows->nr_shown; i++)
+		json_sample(o, &rows->samples[i]);
+}
+
+const struct report_ops report_json = {
+	.sample = json_sample,
+	.summary = json_summary,
+	.lost = json_lost,
+	.end = json_end,
+	.finding = json_finding,
+	.rows = json_rows,
+};

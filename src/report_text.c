@@ -4,11 +4,19 @@
  * string a target controls (comm, symbols, file names, Go wait reasons) goes
  * out through text_escape: a terminal acts on none of its bytes.
  */
-#include "report.h"
+#include "report_format.h"
+#include "report_words.h"
 #include "text_escape.h"
 
+struct text_state {
+	bool header_done;
+	bool goroutine_column; /* a Go process was seen: rows show goroutines */
+	bool rows_done;
+	bool findings_header_done;
+};
+
 /* -t: each waiting thread under its process's row. */
-static void text_waits(struct report *r, const struct sample *s)
+static void text_waits(struct report_out *o, const struct sample *s)
 {
 	unsigned int i;
 	char buf[64];
@@ -16,40 +24,41 @@ static void text_waits(struct report *r, const struct sample *s)
 	for (i = 0; i < s->nr_waits; i++) {
 		const struct ctx_wait *w = &s->waits[i];
 
-		fprintf(r->opts.out, "%8s %7llu   ", "", (unsigned long long)w->id);
+		fprintf(o->out, "%8s %7llu   ", "", (unsigned long long)w->id);
 		if (w->prim == PRIM_SYSCALL) {
-			fprintf(r->opts.out, "%-10s", syscall_name(w->syscall_nr, buf, sizeof(buf)));
+			fprintf(o->out, "%-10s", syscall_name(w->syscall_nr, buf, sizeof(buf)));
 		} else {
-			fprintf(r->opts.out, "%-10s %s 0x%llx", primitive_name(w->prim),
+			fprintf(o->out, "%-10s %s 0x%llx", primitive_name(w->prim),
 				futex_op_name(w->futex_op, buf, sizeof(buf)),
 				(unsigned long long)w->lock_addr);
 			if (w->owner_tid >= 0)
-				fprintf(r->opts.out, " owner %lld", (long long)w->owner_tid);
+				fprintf(o->out, " owner %lld", (long long)w->owner_tid);
 		}
-		fprintf(r->opts.out, "  %.1f s\n", ns_to_s(w->wait_ns));
+		fprintf(o->out, "  %.1f s\n", ns_to_s(w->wait_ns));
 	}
 }
 
-void text_sample(struct report *r, const struct sample *s)
+static void text_sample(struct report_out *o, const struct sample *s)
 {
-	FILE *out = r->opts.out;
+	struct text_state *st = o->state;
+	FILE *out = o->out;
 	char t[16];
 
 	/* Goroutines get a column from the first Go process on. */
-	if (s->goroutines >= 0 && !r->goroutine_column) {
-		r->goroutine_column = true;
-		r->header_done = false;
+	if (s->goroutines >= 0 && !st->goroutine_column) {
+		st->goroutine_column = true;
+		st->header_done = false;
 	}
-	if (!r->header_done) {
-		if (r->rows_done)
+	if (!st->header_done) {
+		if (st->rows_done)
 			fputc('\n', out);
 		fprintf(out, "%-8s %7s %-16s %7s %6s %6s %6s %6s %8s%s\n", "TIME", "PID", "COMM",
 			"THREADS", "FUTEX", "OTHER", "NEW", "EXIT", "MAXWAIT",
-			r->goroutine_column ? " GOROUTINES" : "");
-		r->header_done = true;
+			st->goroutine_column ? " GOROUTINES" : "");
+		st->header_done = true;
 	}
-	r->rows_done = true;
-	report_fmt_time(r, s->ts_ns, t, sizeof(t));
+	st->rows_done = true;
+	report_fmt_time(o, s->ts_ns, t, sizeof(t));
 	fprintf(out, "%-8s %7u ", t, s->pid);
 	text_escape_pad(out, s->comm, 16);
 	fprintf(out, " %7u %6u %6u %6llu %6llu %7.1fs", s->threads, s->blocked, s->other_blocked,
@@ -57,15 +66,15 @@ void text_sample(struct report *r, const struct sample *s)
 		ns_to_s(s->max_wait_ns));
 	if (s->goroutines >= 0)
 		fprintf(out, " %10lld", (long long)s->goroutines);
-	else if (r->goroutine_column)
+	else if (st->goroutine_column)
 		fprintf(out, " %10s", "-");
 	fprintf(out, "%s\n", s->final ? "  (exited)" : "");
-	text_waits(r, s);
+	text_waits(o, s);
 }
 
-void text_summary(struct report *r, const struct proc_summary *ps)
+static void text_summary(struct report_out *o, const struct proc_summary *ps)
 {
-	FILE *out = r->opts.out;
+	FILE *out = o->out;
 
 	fprintf(out, "\npid %u (", ps->pid);
 	text_escape_write(out, ps->comm);
@@ -84,18 +93,18 @@ void text_summary(struct report *r, const struct proc_summary *ps)
 			ps->long_waits_dropped);
 }
 
-void text_lost(struct report *r, const struct census_stats *cs)
+void text_lost(struct report_out *o, const struct census_stats *cs)
 {
-	fprintf(r->opts.out,
+	fprintf(o->out,
 		"threadleak: warning: %llu events lost to a full ring buffer, %llu threads not "
 		"counted (map full): per-thread details are incomplete\n",
 		(unsigned long long)cs->lost_events, (unsigned long long)cs->lost_threads);
 }
 
-void text_end(struct report *r, const char *why)
+void text_end(struct report_out *o, const struct report_totals *t, const char *why)
 {
-	fprintf(r->opts.out, "\nthreadleak: %s; %llu events lost, %llu threads not counted\n", why,
-		(unsigned long long)r->lost_events, (unsigned long long)r->lost_threads);
+	fprintf(o->out, "\nthreadleak: %s; %llu events lost, %llu threads not counted\n", why,
+		(unsigned long long)t->lost_events, (unsigned long long)t->lost_threads);
 }
 
 /* How long, as people say it: "8.0 s", "72 minutes", "5.5 hours". */
@@ -116,16 +125,17 @@ static const char *duration(__u64 ns, char *buf, size_t len)
 static void text_ctx_line(FILE *out, const char *indent, const char *what,
 			  const struct finding_ctx *fc)
 {
-	char buf[32];
+	const char *site = finding_site_name(&fc->site);
+	char buf[32], state[FINDING_WORDS_LEN];
 
 	fprintf(out, "%s%s %llu", indent, what, (unsigned long long)fc->id);
-	if (fc->site) {
+	if (site) {
 		fputs(" (", out);
-		text_escape_write(out, fc->site);
+		text_escape_write(out, site);
 		fputc(')', out);
 	}
 	fputs(" [", out);
-	text_escape_write(out, fc->state);
+	text_escape_write(out, finding_state_name(fc, state, sizeof(state)));
 	if (fc->wait_ns)
 		fprintf(out, ", %s", duration(fc->wait_ns, buf, sizeof(buf)));
 	fprintf(out, "]%s\n", fc->nr_stack ? ":" : "");
@@ -145,8 +155,8 @@ static void text_stack(FILE *out, const char *indent, const struct finding_ctx *
 static void text_blocked(FILE *out, const struct finding *f)
 {
 	unsigned int p, kinds = 0, last = 0;
-	const char *sep = "";
-	char buf[32];
+	const char *sep = "", *syscall;
+	char buf[32], name[FINDING_WORDS_LEN];
 
 	if (!f->blocked) {
 		fprintf(out, "  none blocked\n");
@@ -160,8 +170,10 @@ static void text_blocked(FILE *out, const struct finding *f)
 	if (kinds == 1) {
 		fprintf(out, "  %s%u blocked in %s waits, up to %s\n",
 			f->blocked == f->live ? "all " : "", f->blocked,
-			last == PRIM_SYSCALL && f->sample.syscall ? f->sample.syscall
-								  : primitive_name(last),
+			last == PRIM_SYSCALL &&
+					(syscall = finding_syscall_name(&f->sample, name, sizeof(name)))
+				? syscall
+				: primitive_name(last),
 			duration(f->max_wait_ns, buf, sizeof(buf)));
 		return;
 	}
@@ -175,51 +187,19 @@ static void text_blocked(FILE *out, const struct finding *f)
 	fprintf(out, "), up to %s\n", duration(f->max_wait_ns, buf, sizeof(buf)));
 }
 
-void text_finding_line(const struct finding *f, char *buf, size_t len)
+static void text_finding(struct report_out *o, const struct finding *f)
 {
-	char line[512];
-
-	switch (f->kind) {
-	case FINDING_THREAD_LEAK:
-		snprintf(line, sizeof(line),
-			 "thread leak: pid %u (%s): %u threads started by %s (%+lld)", f->pid,
-			 f->comm, f->live, f->site, (long long)f->growth);
-		break;
-	case FINDING_GOROUTINE_LEAK:
-		snprintf(line, sizeof(line),
-			 "goroutine leak: pid %u (%s): %u goroutines created by %s (%+lld)", f->pid,
-			 f->comm, f->live, f->site, (long long)f->growth);
-		break;
-	case FINDING_LONG_WAIT:
-		snprintf(line, sizeof(line), "long wait: pid %u (%s): thread %llu [%s, %.1f s]",
-			 f->pid, f->comm, (unsigned long long)f->waiter.id, f->waiter.state,
-			 ns_to_s(f->waiter.wait_ns));
-		break;
-	case FINDING_DEADLOCK:
-		snprintf(line, sizeof(line), "deadlock: pid %u (%s): %u threads (%s)", f->pid,
-			 f->comm, f->nr_members, primitive_name(f->prim));
-		break;
-	case FINDING_INCOMPLETE:
-		snprintf(line, sizeof(line), "incomplete: pid %u (%s): %s not read: %s", f->pid,
-			 f->comm, incomplete_part_name(f->part), f->why);
-		break;
-	}
-	/* Only the names in it need it: the rest is ours, and plain. */
-	text_escape(buf, len, line);
-}
-
-void text_finding(struct report *r, const struct finding *f)
-{
-	FILE *out = r->opts.out;
-	unsigned int i;
-	char buf[32];
+	struct text_state *st = o->state;
+	unsigned int i, n = f->nr_members;
+	char buf[32], words[FINDING_WORDS_LEN];
+	FILE *out = o->out;
 
 	/* Rows go on after it: give them their header again. */
 	if (!f->summary)
-		r->header_done = false;
-	if (f->summary && !r->findings_header_done) {
+		st->header_done = false;
+	if (f->summary && !st->findings_header_done) {
 		fprintf(out, "\nfindings:\n");
-		r->findings_header_done = true;
+		st->findings_header_done = true;
 	}
 	fputc('\n', out);
 	switch (f->kind) {
@@ -227,7 +207,7 @@ void text_finding(struct report *r, const struct finding *f)
 		fprintf(out, "thread leak: pid %u (", f->pid);
 		text_escape_write(out, f->comm);
 		fprintf(out, "): %u threads started by ", f->live);
-		text_escape_write(out, f->site);
+		text_escape_write(out, finding_site_name(&f->site));
 		fprintf(out, ", %+lld in %s, ", (long long)f->growth,
 			duration(f->window_ns, buf, sizeof(buf)));
 		if (f->exited)
@@ -245,7 +225,7 @@ void text_finding(struct report *r, const struct finding *f)
 		text_escape_write(out, f->comm);
 		fprintf(out, "): %+lld goroutines in %s created by ", (long long)f->growth,
 			duration(f->window_ns, buf, sizeof(buf)));
-		text_escape_write(out, f->site);
+		text_escape_write(out, finding_site_name(&f->site));
 		fprintf(out, ", %u live, %llu exited\n", f->live, (unsigned long long)f->exited);
 		for (i = 0; i < f->nr_reasons; i++) {
 			fprintf(out, "  %u [", f->reasons[i].count);
@@ -263,14 +243,17 @@ void text_finding(struct report *r, const struct finding *f)
 		fprintf(out, "long wait: pid %u (", f->pid);
 		text_escape_write(out, f->comm);
 		fprintf(out, "): thread %llu in ", (unsigned long long)f->waiter.id);
-		if (f->waiter.prim == PRIM_SYSCALL)
-			fprintf(out, "%s", f->waiter.syscall ? f->waiter.syscall : "a syscall");
-		else
+		if (f->waiter.prim == PRIM_SYSCALL) {
+			const char *syscall = finding_syscall_name(&f->waiter, words, sizeof(words));
+
+			fprintf(out, "%s", syscall ? syscall : "a syscall");
+		} else {
 			fprintf(out, "a %s wait", primitive_name(f->waiter.prim));
+		}
 		fprintf(out, " for %s", duration(f->waiter.wait_ns, buf, sizeof(buf)));
-		if (f->waiter.lock) {
+		if (f->waiter.lock_addr) {
 			fputs(" on ", out);
-			text_escape_write(out, f->waiter.lock);
+			text_escape_write(out, finding_lock_name(&f->waiter, words, sizeof(words)));
 		}
 		if (f->has_owner)
 			fprintf(out, ", %s thread %llu",
@@ -291,13 +274,15 @@ void text_finding(struct report *r, const struct finding *f)
 			primitive_name(f->prim));
 		for (i = 0; i < f->nr_members; i++) {
 			const struct finding_ctx *m = &f->members[i];
+			/* It holds what the one before it waits for. */
+			const struct finding_ctx *prev = &f->members[(i + n - 1) % n];
 
 			fprintf(out, "  thread %llu (", (unsigned long long)m->id);
-			text_escape_write(out, m->site);
+			text_escape_write(out, finding_site_name(&m->site));
 			fputs(") holds ", out);
-			text_escape_write(out, m->holds);
+			text_escape_write(out, finding_wait_target(prev, words, sizeof(words)));
 			fputs(", waits for ", out);
-			text_escape_write(out, m->waits_for);
+			text_escape_write(out, finding_wait_target(m, words, sizeof(words)));
 			fprintf(out, "%s\n", m->nr_stack ? ":" : "");
 			text_stack(out, "    ", m);
 		}
@@ -311,3 +296,12 @@ void text_finding(struct report *r, const struct finding *f)
 		break;
 	}
 }
+
+const struct report_ops report_text = {
+	.state_size = sizeof(struct text_state),
+	.sample = text_sample,
+	.summary = text_summary,
+	.lost = text_lost,
+	.end = text_end,
+	.finding = text_finding,
+};

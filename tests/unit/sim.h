@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include "detector.h"
 #include "records.h"
+#include "report_words.h"
 #include "symtab.h"
 
 #define SIM_MAX_FINDINGS 64
@@ -74,8 +75,10 @@ struct sim {
 static inline void sim_on_finding(void *ctx, const struct finding *f)
 {
 	struct sim *s = ctx;
+	char words[FINDING_WORDS_LEN];
+	const char *syscall;
 	struct sim_finding *sf;
-	unsigned int i;
+	unsigned int i, n;
 
 	if (s->nr_findings == SIM_MAX_FINDINGS)
 		return;
@@ -86,8 +89,8 @@ static inline void sim_on_finding(void *ctx, const struct finding *f)
 	sf->summary = f->summary;
 	sf->update = f->update;
 	sf->resolved = f->resolved;
-	if (f->site)
-		snprintf(sf->site, sizeof(sf->site), "%s", f->site);
+	if (finding_site_name(&f->site))
+		snprintf(sf->site, sizeof(sf->site), "%s", finding_site_name(&f->site));
 	sf->live = f->live;
 	sf->growth = f->growth;
 	sf->exited = f->exited;
@@ -96,18 +99,21 @@ static inline void sim_on_finding(void *ctx, const struct finding *f)
 	sf->max_wait_ns = f->max_wait_ns;
 	sf->waiter_id = f->waiter.id;
 	sf->waiter_prim = f->waiter.prim;
-	if (f->waiter.syscall)
-		snprintf(sf->waiter_syscall, sizeof(sf->waiter_syscall), "%s", f->waiter.syscall);
+	syscall = finding_syscall_name(&f->waiter, words, sizeof(words));
+	if (syscall)
+		snprintf(sf->waiter_syscall, sizeof(sf->waiter_syscall), "%s", syscall);
 	sf->owner_tid = f->has_owner ? (__s64)f->owner.id : -1;
-	if (f->has_owner && f->owner.state)
-		snprintf(sf->owner_state, sizeof(sf->owner_state), "%s", f->owner.state);
-	sf->nr_members = f->nr_members;
-	for (i = 0; i < f->nr_members && i < 8; i++) {
+	if (f->has_owner)
+		snprintf(sf->owner_state, sizeof(sf->owner_state), "%s",
+			 finding_state_name(&f->owner, words, sizeof(words)));
+	/* In the report's words: "mutex lock_a (0x404040)". */
+	n = sf->nr_members = f->nr_members;
+	for (i = 0; i < n && i < 8; i++) {
 		sf->member_ids[i] = f->members[i].id;
 		snprintf(sf->member_holds[i], sizeof(sf->member_holds[i]), "%s",
-			 f->members[i].holds);
+			 finding_wait_target(&f->members[(i + n - 1) % n], words, sizeof(words)));
 		snprintf(sf->member_waits[i], sizeof(sf->member_waits[i]), "%s",
-			 f->members[i].waits_for);
+			 finding_wait_target(&f->members[i], words, sizeof(words)));
 	}
 	sf->sample_nr_stack = f->sample.nr_stack;
 	sf->sample_owner_tid = f->sample.owner_tid;

@@ -229,19 +229,20 @@ void test_text_escape_pad(void)
 
 static const char *const hostile_stack[] = { HOSTILE_NAME, "\x1b[31mred\r", "ok" };
 
+/* Its state is a goroutine's wait reason: the runtime's words, the target's. */
 static const struct finding_ctx hostile_ctx = {
 	.id = 42,
-	.site = HOSTILE_NAME,
-	.state = "\x1b[31mstate\t",
+	.goroutine = true,
+	.site = { FSITE_SYMBOL, HOSTILE_NAME },
+	.state = FSTATE_WAITING,
+	.wait_reason = "\x1b[31mstate\t",
 	.prim = PRIM_MUTEX,
 	.wait_ns = 20000000000ULL,
 	.lock_addr = 0x1000,
-	.lock = HOSTILE_NAME,
+	.lock_symbol = HOSTILE_NAME,
 	.owner_tid = 43,
 	.stack = hostile_stack,
 	.nr_stack = 3,
-	.holds = HOSTILE_NAME,
-	.waits_for = HOSTILE_NAME,
 };
 
 /* One of each finding, a sample, a summary and a census, into @r. */
@@ -250,7 +251,7 @@ static void feed_hostile(struct report *r)
 	struct finding f = {
 		.pid = 7,
 		.comm = HOSTILE_COMM,
-		.site = HOSTILE_NAME,
+		.site = { FSITE_SYMBOL, HOSTILE_NAME },
 		.function = HOSTILE_NAME,
 		.live = 5,
 		.growth = 5,
