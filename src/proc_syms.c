@@ -734,7 +734,7 @@ static int symbolize(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_in
 int proc_syms__lookup(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_info *si)
 {
 	struct sym_cache_entry key = { .pc = pc, .retaddr = retaddr }, *entry;
-	size_t heap = module_cache__heap_bytes(), cached = proc_syms_cache_bytes(ps);
+	size_t heap, cached;
 	void *node;
 	int err;
 
@@ -745,6 +745,9 @@ int proc_syms__lookup(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_i
 		return entry->err;
 	}
 
+	/* mallinfo2() walks every arena: only a miss, which can grow the heap, pays it */
+	heap = module_cache__heap_bytes();
+	cached = proc_syms_cache_bytes(ps);
 	entry = malloc(sizeof(*entry));
 	if (!entry)
 		return symbolize(ps, pc, retaddr, si);
