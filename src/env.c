@@ -126,6 +126,8 @@ enum {
 	OPT_PPROF,
 	OPT_NO_SANDBOX,
 	OPT_SYMBOL_CACHE,
+	OPT_INSPECT_BUDGET,
+	OPT_PROC_SYMBOLS,
 };
 
 /* Option groups, shared by the commands that take them. */
@@ -178,6 +180,14 @@ static const struct argp_option opt_tuning[] = {
 	{ "symbol-cache", OPT_SYMBOL_CACHE, "SIZE", 0,
 	  "Memory for symbols of the programs' files, shared by the processes mapping them; "
 	  "past it the least recently used are dropped (default 16M)",
+	  6 },
+	{ "inspect-budget", OPT_INSPECT_BUDGET, "MS", 0,
+	  "Time to read one process's threads (stacks, symbols, locks) in a census; a process "
+	  "over it three censuses in a row is reported incomplete (default 500)",
+	  6 },
+	{ "proc-symbols", OPT_PROC_SYMBOLS, "SIZE", 0,
+	  "Memory one process's own symbol and unwind data may hold beyond the shared cache; "
+	  "past it the process is reported incomplete (default 8M)",
 	  6 },
 	{ "proc-root", OPT_PROC_ROOT, "DIR", OPTION_HIDDEN, "Where procfs is (tests)", 6 },
 	{ "compat", OPT_COMPAT, NULL, OPTION_HIDDEN, "Use the older-kernel fallbacks (tests)", 6 },
@@ -353,6 +363,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (parse_bytes(arg, &bytes) || bytes < (1ULL << 20) || bytes > (1ULL << 32))
 			argp_error(state, "invalid symbol cache size: '%s' (1M to 4096M)", arg);
 		module_cache__set_budget(bytes);
+		break;
+	case OPT_INSPECT_BUDGET:
+		if (parse_uint(arg, 60000, &val) || !val)
+			argp_error(state, "invalid inspection budget: '%s' (milliseconds, 1 to 60000)",
+				   arg);
+		env->inspect_budget_ns = val * 1000000ULL;
+		break;
+	case OPT_PROC_SYMBOLS:
+		if (parse_bytes(arg, &bytes) || bytes < 4096 || bytes > (1ULL << 32))
+			argp_error(state, "invalid per-process symbol memory: '%s' (4K to 4096M)", arg);
+		env->proc_syms_budget = bytes;
 		break;
 	case OPT_PROC_ROOT:
 		env->proc_root = arg;

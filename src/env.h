@@ -47,6 +47,8 @@ struct env {
 	__u32 census_slots;	/* 0: chosen by the tracer */
 	__u32 census_slots_max; /* 0: as many as threads can be counted */
 	const char *proc_root;
+	__u64 inspect_budget_ns; /* 0: the inspector's default */
+	size_t proc_syms_budget; /* 0: the inspector's default */
 	bool no_sandbox; /* keep every capability and system call (debugging) */
 
 	/* record */

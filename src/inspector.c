@@ -269,6 +269,10 @@ struct inspector *inspector__new(const struct inspector_opts *opts, rec_sink_fn 
 		in->opts.max_unwinds = 256;
 	if (!in->opts.max_open_procs)
 		in->opts.max_open_procs = 16;
+	if (!in->opts.inspect_budget_ns)
+		in->opts.inspect_budget_ns = INSPECT_BUDGET_NS;
+	if (!in->opts.proc_syms_budget)
+		in->opts.proc_syms_budget = PROC_SYMS_BUDGET;
 	in->sink = sink;
 	in->ctx = ctx;
 	in->unwinds_left = in->opts.max_unwinds;
@@ -314,7 +318,7 @@ static struct proc_syms *proc_syms_of(struct inspector *in, struct insp_proc *p)
 	int err;
 
 	p->used_seq = census_now(in);
-	if (p->syms && proc_syms__bytes(p->syms) > PROC_SYMS_BUDGET) {
+	if (p->syms && proc_syms__bytes(p->syms) > in->opts.proc_syms_budget) {
 		/* what it holds past the shared modules: its CFI, stacks, names */
 		set_incomplete(p, RPI_PART_THREADS, -E2BIG,
 			       "its own symbol and unwind data passed the per-process budget");
@@ -954,14 +958,14 @@ static int on_task(struct inspector *in, const struct rec_task *task, size_t len
 		p->inspect_ns = 0;
 	}
 	/* counted all the same: only what it waits for is not read */
-	if (p->stalled || p->inspect_ns > INSPECT_BUDGET_NS) {
+	if (p->stalled || p->inspect_ns > in->opts.inspect_budget_ns) {
 		in->stats.unwinds_deferred++;
 		return emit(in, task, len);
 	}
 	t0 = now_ns();
 	err = inspect_task(in, p, task, len);
 	p->inspect_ns += now_ns() - t0;
-	if (check_stall(in, p, RPI_PART_THREADS) || p->inspect_ns <= INSPECT_BUDGET_NS)
+	if (check_stall(in, p, RPI_PART_THREADS) || p->inspect_ns <= in->opts.inspect_budget_ns)
 		return err;
 	/* Over it: once can be a first read of large DWARF; census after
 	 * census is a process that costs what it likes. */

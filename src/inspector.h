@@ -30,6 +30,11 @@ struct inspector_opts {
 	/* Processes whose symbols are kept open at once (each can hold
 	 * megabytes of DWARF); the least recently used is closed. */
 	unsigned int max_open_procs;
+	/* Per process and census: time to read its threads (stacks, symbols,
+	 * locks), and heap its own symbol and unwind data may hold; past
+	 * either it is reported incomplete. 0: the defaults, 500 ms and 8M. */
+	__u64 inspect_budget_ns;
+	size_t proc_syms_budget;
 };
 
 struct inspector_stats {

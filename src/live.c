@@ -147,6 +147,7 @@ struct loop {
 	int epfd, sfd;
 	int targets_alive;
 	bool census_due;
+	__u64 start_ns; /* -d counts from here, before anything a target can stall */
 };
 
 static int census(struct loop *l, unsigned int *censuses)
@@ -170,7 +171,7 @@ static int loop_run(struct loop *l, const char **why)
 	unsigned int censuses = 0;
 	int err, i, n;
 
-	deadline = opts->duration_ns ? now + opts->duration_ns : 0;
+	deadline = opts->duration_ns ? l->start_ns + opts->duration_ns : 0;
 	*why = "interrupted";
 	for (;;) {
 		int timeout_ms;
@@ -268,7 +269,7 @@ int live_run(const struct live_opts *opts, const char **why)
 	struct tracer_opts topts = opts->tracer;
 	struct inspector_opts iopts = opts->inspector;
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct loop l = { .opts = opts, .epfd = -1, .sfd = -1 };
+	struct loop l = { .opts = opts, .epfd = -1, .sfd = -1, .start_ns = mono_ns() };
 	struct inspector *inspector = NULL;
 	sigset_t mask;
 	int err;

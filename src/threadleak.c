@@ -92,7 +92,11 @@ static void live_opts_init(struct live_opts *lopts, struct env *env)
 			.verbose = env->verbose,
 			.compat = env->compat,
 		},
-		.inspector = { .proc_root = env->proc_root },
+		.inspector = {
+			.proc_root = env->proc_root,
+			.inspect_budget_ns = env->inspect_budget_ns,
+			.proc_syms_budget = env->proc_syms_budget,
+		},
 	};
 }
 

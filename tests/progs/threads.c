@@ -7,6 +7,10 @@
  *   mutex N    N threads blocked on a mutex that main holds
  *   cond N     N threads waiting on a condvar nobody signals
  *   sem N      N threads waiting on a semaphore nobody posts
+ *   locks N    N threads, each blocked on a mutex of its own that main holds
+ *              (at most 4096: a lock symbol each)
+ *   tick N     N threads in 10 ms condvar waits that time out, one after
+ *              another: a new futex wait at every census
  *   exit N     N detached threads that return at once
  *   churn N    N threads created and joined, 16 at a time
  *   exec N     a new thread execs "sleep 1000" (N is ignored)
@@ -49,6 +53,59 @@ static void *mutex_waiter(void *arg)
 {
 	pthread_mutex_lock(&held);
 	pthread_mutex_unlock(&held);
+	return NULL;
+}
+
+static pthread_mutex_t locks[4096];
+static int nr_locks;
+
+static void *lock_waiter(void *arg)
+{
+	pthread_mutex_t *m = arg;
+
+	pthread_mutex_lock(m);
+	pthread_mutex_unlock(m);
+	return NULL;
+}
+
+static void start_locks(int n)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 << 10);
+	while (n-- > 0 && nr_locks < 4096) {
+		pthread_mutex_t *m = &locks[nr_locks++];
+
+		pthread_mutex_init(m, NULL);
+		pthread_mutex_lock(m);
+		if (pthread_create(&t, &attr, lock_waiter, m)) {
+			perror("pthread_create");
+			exit(1);
+		}
+		threads++;
+		futex_waiters++;
+	}
+	pthread_attr_destroy(&attr);
+}
+
+static void *ticker(void *arg)
+{
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+	struct timespec ts;
+
+	pthread_mutex_lock(&lock);
+	for (;;) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 10000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&cond, &lock, &ts);
+	}
 	return NULL;
 }
 
@@ -234,6 +291,12 @@ static void run(const char *cmd)
 		futex_waiters += n;
 	} else if (!strcmp(what, "cond")) {
 		start(cond_waiter, n, 0);
+		threads += n;
+		futex_waiters += n;
+	} else if (!strcmp(what, "locks")) {
+		start_locks(n);
+	} else if (!strcmp(what, "tick")) {
+		start(ticker, n, 0);
 		threads += n;
 		futex_waiters += n;
 	} else if (!strcmp(what, "sem")) {
