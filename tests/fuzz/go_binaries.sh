@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The Go binaries the fuzz targets' seeds come from: tests/fuzz/hello.go
-# built with every Go on this machine (/usr/lib/go-1.*, /usr/local/go), in
+# built with every Go on this machine (/usr/lib/go-1.*, /usr/local/go and
+# the releases scripts/go-toolchains.sh fetched), in
 # each mode a target process can be (normal, stripped with -s -w, PIE, and
 # with cgo, PIE and stripped, which hides the function table in
 # .data.rel.ro), into DIR. Built once: a binary newer than its toolchain and
@@ -24,6 +25,8 @@ build() {
 	shift 2
 	version=$(basename "$(dirname "$(dirname "$go")")")
 	[ "$version" = go ] && version=go-local
+	# a fetched toolchain: toolchain@v0.0.1-go1.NN.P.linux-amd64
+	[[ $version =~ -go(1\.[0-9]+)\. ]] && version=go-${BASH_REMATCH[1]}
 	out=$dir/hello-$version-$name
 	if [ ! "$out" -nt "$go" ] || [ ! "$out" -nt "$src" ]; then
 		"$go" build "$@" -o "$out" "${files[@]}" >"$out.log" 2>&1 || return 0
@@ -33,7 +36,7 @@ build() {
 
 files=("$src")
 
-for go in /usr/lib/go-1.*/bin/go /usr/local/go/bin/go; do
+for go in /usr/lib/go-1.*/bin/go /usr/local/go/bin/go $("$here/../../scripts/go-toolchains.sh" list); do
 	[ -x "$go" ] || continue
 	CGO_ENABLED=0 build "$go" normal &
 	CGO_ENABLED=0 build "$go" stripped -ldflags='-s -w' &
