@@ -379,6 +379,11 @@ probe_commands() {
 		"$TL" replay --info "$probe" 2>/dev/null | grep -q '^records: [0-9]' && HAVE_INFO=1
 	fi
 	command -v bpftrace >/dev/null || MODE_NA[bpftrace]="n/a (no bpftrace)"
+	# bpftrace attaches tracepoints through tracefs, which this machine's
+	# boot does not mount (shared/PLATFORM.md); threadleak does not need it
+	if [ ! -e /sys/kernel/tracing/events ] && ! mount -t tracefs nodev /sys/kernel/tracing; then
+		MODE_NA[bpftrace]="n/a (tracefs not mounted)"
+	fi
 	stop_process "$sleeper" KILL
 	log "threadleak record: $HAVE_RECORD, replay: $HAVE_REPLAY, replay --info: $HAVE_INFO"
 }
