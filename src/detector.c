@@ -110,6 +110,8 @@ struct proc_state {
 	__u64 tally_seq;
 	__u32 blocked, other_blocked;
 	__u64 max_wait_ns;
+	__u64 lock_wait_ns, idle_wait_ns; /* set by analyze_proc */
+	__u32 goroutines_blocked;
 	bool leader_seen;
 	char leader_comm[REC_COMM_LEN];
 
@@ -503,6 +505,9 @@ static void tally_reset(struct detector *d, struct proc_state *p)
 	p->blocked = 0;
 	p->other_blocked = 0;
 	p->max_wait_ns = 0;
+	p->lock_wait_ns = 0;
+	p->idle_wait_ns = 0;
+	p->goroutines_blocked = 0;
 	p->leader_seen = false;
 }
 
@@ -1326,6 +1331,60 @@ static void find_deadlocks(struct detector *d, struct proc_state *p, struct node
 }
 
 /*
+ * Is thread @c stuck on a lock another live thread holds: a mutex or rwlock, a deadlock, or a join of a thread itself stuck so (not a
+ * launcher's join of the program's thread)? @depth bounds a chain of joins.
+ */
+static bool stuck_on_lock(struct proc_state *p, const struct ctx *c, unsigned int depth)
+{
+	const char *funcs[REC_STACK_MAX];
+	const struct ctx *owner;
+	struct policy_wait w;
+
+	if (in_deadlock(c))
+		return true;
+	wait_facts(p, c, c->wc.prim == PRIM_JOIN, funcs, &w);
+	if (!policy_waits_on_owner(&w))
+		return false;
+	owner = ctx_find(p, CTX_THREAD, w.wc.owner_tid);
+	if (!owner)
+		return false; /* the owner is not a live thread */
+	if (w.wc.prim != PRIM_JOIN)
+		return true;
+	if (!depth || policy_launcher_join(&w))
+		return false;
+	return owner->waiting && stuck_on_lock(p, owner, depth - 1);
+}
+
+/*
+ * The waits of @p this census, for its sample: the longest futex wait on a
+ * held lock and the longest of the others, and the goroutines in a channel
+ * or sync wait over the wait threshold.
+ */
+static void tally_waits(struct detector *d, struct proc_state *p, const struct node_list *ctxs)
+{
+	size_t i;
+
+	for (i = 0; i < ctxs->n; i++) {
+		const struct ctx *c = ctxs->v[i];
+
+		if (!c || !c->waiting)
+			continue;
+		if (c->kind == CTX_GOROUTINE) {
+			if (c->wait_ns >= d->opts.wait_threshold_ns && !(c->u.g.flags & RG_SYSTEM) &&
+			    policy_goroutine_blocked(c->u.g.wait_reason))
+				p->goroutines_blocked++;
+		} else if (task_wait_kind(&c->u.task) != WAIT_FUTEX) {
+			continue;
+		} else if (stuck_on_lock(p, c, 64)) {
+			if (c->wait_ns > p->lock_wait_ns)
+				p->lock_wait_ns = c->wait_ns;
+		} else if (c->wait_ns > p->idle_wait_ns) {
+			p->idle_wait_ns = c->wait_ns;
+		}
+	}
+}
+
+/*
  * The close of a census for one process: every site gets a point, every wait
  * its class, and what is now a leak, a long wait or a deadlock a finding.
  */
@@ -1406,6 +1465,7 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 			establish_leak(d, p, s, ts);
 	}
 	find_deadlocks(d, p, &ctxs, ts);
+	tally_waits(d, p, &ctxs);
 	for (i = 0; i < ctxs.n; i++) {
 		struct ctx *c = ctxs.v[i];
 		struct policy_long_wait lw;
@@ -1451,6 +1511,9 @@ static void proc_sample(struct detector *d, struct proc_state *p, __u64 ts)
 		.created = p->created - p->prev_created,
 		.exited = p->exited_threads - p->prev_exited,
 		.max_wait_ns = p->max_wait_ns,
+		.lock_wait_ns = p->lock_wait_ns,
+		.idle_wait_ns = p->idle_wait_ns,
+		.goroutines_blocked = p->goroutines_blocked,
 		.goroutines = p->is_go ? (__s64)p->goroutines : -1,
 		.final = p->proc_exited,
 	};

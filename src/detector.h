@@ -31,6 +31,14 @@ struct sample {
 	__u64 created;	     /* threads created since the previous sample */
 	__u64 exited;	     /* threads exited since the previous sample */
 	__u64 max_wait_ns;   /* longest current futex wait */
+	/* The futex waits split by what they wait for: on a lock another
+	 * thread holds (a mutex or rwlock with a live owner, a deadlock, a join
+	 * of a thread itself stuck so), or not (condvars, semaphores, pools,
+	 * a launcher's join of the program's thread). */
+	__u64 lock_wait_ns;  /* longest current wait on a held lock */
+	__u64 idle_wait_ns;  /* longest current futex wait of the others */
+	/* goroutines in a channel or sync wait longer than the wait threshold */
+	__u32 goroutines_blocked;
 	__s32 growth;	     /* threads now minus threads at the first sample */
 	__s64 goroutines;    /* live goroutines of a Go process, -1 otherwise */
 	bool final;	     /* the process exited; no more samples follow */

@@ -92,6 +92,39 @@ bool policy_waits_on_owner(const struct policy_wait *w)
 	       (w->wc.prim == PRIM_MUTEX || w->wc.prim == PRIM_RWLOCK || w->wc.prim == PRIM_JOIN);
 }
 
+/* The libjli frames between the launcher's main and its pthread_join. */
+static const char *const launcher_funcs[] = {
+	"CallJavaMainInNewThread",
+	"ContinueInNewThread",
+	"JLI_Launch",
+};
+
+bool policy_launcher_join(const struct policy_wait *w)
+{
+	unsigned int i, j;
+
+	if (!w->is_thread || !w->waiting || w->wc.prim != PRIM_JOIN)
+		return false;
+	for (i = 0; i < w->nr_funcs; i++)
+		for (j = 0; w->funcs[i] && j < sizeof(launcher_funcs) / sizeof(*launcher_funcs); j++)
+			if (!strcmp(w->funcs[i], launcher_funcs[j]))
+				return true;
+	return false;
+}
+
+/*
+ * "chan receive", "chan send", "select", "select (no cases)", the nil-channel
+ * forms; "sync.Mutex.Lock", "sync.RWMutex.RLock", "sync.Cond.Wait",
+ * "sync.WaitGroup.Wait", "semacquire": what a goroutine blocks in when it
+ * waits for another goroutine. "IO wait", "sleep", "GC ..." and the
+ * runtime's idlers are not.
+ */
+bool policy_goroutine_blocked(const char *wait_reason)
+{
+	return !strncmp(wait_reason, "chan ", 5) || !strncmp(wait_reason, "select", 6) ||
+	       !strncmp(wait_reason, "sync.", 5) || !strcmp(wait_reason, "semacquire");
+}
+
 bool policy_long_wait(const struct policy_long_wait *lw, __u64 threshold_ns, bool owned_only)
 {
 	const struct policy_wait *w = &lw->wait;

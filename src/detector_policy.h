@@ -78,6 +78,19 @@ bool policy_idle_pool(const struct policy_wait *w, unsigned int waiters);
  * rwlock, a join): an edge of the wait-for graph? */
 bool policy_waits_on_owner(const struct policy_wait *w);
 
+/*
+ * Is thread @w a runtime launcher joining the thread that runs the program,
+ * a join held for the runtime's whole life by design: the java launcher's
+ * main thread in libjli (JLI_Launch, ContinueInNewThread,
+ * CallJavaMainInNewThread, pthread_join)?
+ */
+bool policy_launcher_join(const struct policy_wait *w);
+
+/* Goroutine wait reasons (the runtime's words) worth counting when they
+ * last: a channel or sync wait, not IO, a timer, a sleep or the runtime's
+ * own idling. */
+bool policy_goroutine_blocked(const char *wait_reason);
+
 /* Is @lw a long wait under @threshold_ns worth a finding, pools aside
  * (policy_idle_pool)? @owned_only: only waits for an owner. */
 bool policy_long_wait(const struct policy_long_wait *lw, __u64 threshold_ns, bool owned_only);

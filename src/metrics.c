@@ -33,10 +33,14 @@ enum proc_metric {
 	PM_FUTEX_BLOCKED,
 	PM_OTHER_BLOCKED,
 	PM_LONGEST_FUTEX_WAIT,
+	/* the futex waits split: suspicious, and by design */
+	PM_LONGEST_LOCK_WAIT,
+	PM_LONGEST_IDLE_WAIT,
 	PM_THREAD_LEAK,
 	PM_DEADLOCK,
 	PM_GOROUTINES,
 	PM_GOROUTINE_LEAK,
+	PM_GOROUTINES_BLOCKED_LONG,
 	PM_INCOMPLETE,
 	PM_MAX,
 };
@@ -44,7 +48,7 @@ enum proc_metric {
 static const struct proc_family {
 	const char *name;
 	const char *help;
-	bool in_ns;   /* the value is nanoseconds, rendered as seconds */
+	bool in_ns;   /* a longest wait in nanoseconds, rendered as seconds */
 	bool go_only; /* only for processes with goroutines */
 } proc_families[PM_MAX] = {
 	[PM_THREADS] = { "threadleak_process_threads",
@@ -54,8 +58,20 @@ static const struct proc_family {
 	[PM_OTHER_BLOCKED] = { "threadleak_process_other_blocked_threads",
 			       "Threads asleep in a syscall other than futex (read, poll, accept, ...)." },
 	[PM_LONGEST_FUTEX_WAIT] = { "threadleak_process_longest_futex_wait_seconds",
-				    "The longest current futex wait of a thread of the process.",
+				    "Deprecated: use threadleak_process_longest_lock_wait_seconds. "
+				    "The longest current futex wait of a thread of the process, "
+				    "idle ones included.",
 				    true },
+	[PM_LONGEST_LOCK_WAIT] = { "threadleak_process_longest_lock_wait_seconds",
+				   "The longest current wait of a thread on a lock another thread "
+				   "holds (a mutex or rwlock with a live owner, a deadlock, a join "
+				   "of a thread itself stuck so).",
+				   true },
+	[PM_LONGEST_IDLE_WAIT] = { "threadleak_process_longest_idle_wait_seconds",
+				   "The longest current futex wait of a thread on no held lock "
+				   "(condvar, semaphore, idle pool, a launcher's join): waits by "
+				   "design.",
+				   true },
 	[PM_THREAD_LEAK] = { "threadleak_process_thread_leak",
 			     "1 once a thread leak was found in the process, until it exits." },
 	[PM_DEADLOCK] = { "threadleak_process_deadlock",
@@ -65,6 +81,10 @@ static const struct proc_family {
 	[PM_GOROUTINE_LEAK] = { "threadleak_process_goroutine_leak",
 				"1 once a goroutine leak was found in the Go process, until it exits.",
 				false, true },
+	[PM_GOROUTINES_BLOCKED_LONG] = { "threadleak_process_goroutines_blocked_long",
+					 "Goroutines of the Go process in a channel or sync wait "
+					 "longer than --wait-threshold (not IO, timers or sleeps).",
+					 false, true },
 	[PM_INCOMPLETE] = { "threadleak_process_incomplete",
 			    "1 once part of the process could not be read (malformed, over a budget, "
 			    "stalled), until it exits; the log says why." },
@@ -212,6 +232,9 @@ int metrics__sample(struct metrics *m, const struct sample *s, const char *cgrou
 	ps->values[PM_FUTEX_BLOCKED] = s->blocked;
 	ps->values[PM_OTHER_BLOCKED] = s->other_blocked;
 	ps->values[PM_LONGEST_FUTEX_WAIT] = s->max_wait_ns;
+	ps->values[PM_LONGEST_LOCK_WAIT] = s->lock_wait_ns;
+	ps->values[PM_LONGEST_IDLE_WAIT] = s->idle_wait_ns;
+	ps->values[PM_GOROUTINES_BLOCKED_LONG] = s->goroutines_blocked;
 	ps->has_goroutines = s->goroutines >= 0;
 	ps->values[PM_GOROUTINES] = ps->has_goroutines ? (__u64)s->goroutines : 0;
 	return 0;
@@ -283,7 +306,7 @@ static void fold_into(struct proc_series *agg, const struct proc_series *ps)
 	int i;
 
 	for (i = 0; i < PM_MAX; i++) {
-		if (i == PM_LONGEST_FUTEX_WAIT) {
+		if (proc_families[i].in_ns) { /* longest waits: the maximum */
 			if (ps->values[i] > agg->values[i])
 				agg->values[i] = ps->values[i];
 		} else {

@@ -11,10 +11,18 @@
  *   threadleak_process_futex_blocked_threads      threads asleep in a futex wait
  *   threadleak_process_other_blocked_threads      threads asleep in another syscall
  *   threadleak_process_longest_futex_wait_seconds the longest current futex wait
+ *                                                 (deprecated: the next two split it)
+ *   threadleak_process_longest_lock_wait_seconds  the longest current wait on a lock
+ *                                                 another thread holds
+ *   threadleak_process_longest_idle_wait_seconds  the longest current futex wait
+ *                                                 that is not (condvar, pool, ...)
  *   threadleak_process_thread_leak                1 once a thread leak was found
  *   threadleak_process_deadlock                   1 once a deadlock was found
  *   threadleak_process_goroutines                 live goroutines (Go processes only)
  *   threadleak_process_goroutine_leak             1 once a goroutine leak was found
+ *                                                 (Go processes only)
+ *   threadleak_process_goroutines_blocked_long    goroutines in a channel or sync
+ *                                                 wait over the wait threshold
  *                                                 (Go processes only)
  *
  * A finding's state stays 1 until the process exits: the detector reports
@@ -24,8 +32,8 @@
  * get their own series first, then those with the most threads (ties: the
  * lower pid). The rest are folded into one series per metric labelled
  * pid="", comm="(other)", cgroup="" (in Prometheus, which drops empty
- * labels: {comm="(other)"}): sums of theirs, except the longest wait, which
- * is their maximum (so a leak state there counts processes).
+ * labels: {comm="(other)"}): sums of theirs, except the longest waits, which
+ * are their maxima (so a leak state there counts processes).
  *
  * The daemon's own: threadleak_processes, threadleak_processes_aggregated,
  * threadleak_censuses_total, threadleak_census_duration_seconds,

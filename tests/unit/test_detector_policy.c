@@ -303,3 +303,54 @@ void test_policy_long_wait(void)
 	ASSERT_TRUE(policy_long_wait(&v, threshold, true), "owned only, held by 77");
 	ASSERT_TRUE(policy_long_wait(&v, 0, false), "threshold 0");
 }
+
+void test_policy_launcher_join(void)
+{
+	const char *launcher[] = { "__futex_abstimed_wait_common", "__pthread_clockjoin_ex",
+				   NULL, "CallJavaMainInNewThread", "JLI_Launch", "main" };
+	const char *cont[] = { "__pthread_clockjoin_ex", "ContinueInNewThread" };
+	const char *plain[] = { "__pthread_clockjoin_ex", "main" };
+	struct policy_wait w = {
+		.is_thread = true,
+		.waiting = true,
+		.wc = { .prim = PRIM_JOIN, .owner_tid = 7 },
+		.funcs = launcher,
+		.nr_funcs = 6,
+	};
+
+	ASSERT_TRUE(policy_launcher_join(&w), "CallJavaMainInNewThread");
+	w.funcs = cont;
+	w.nr_funcs = 2;
+	ASSERT_TRUE(policy_launcher_join(&w), "ContinueInNewThread");
+	w.funcs = plain;
+	ASSERT_FALSE(policy_launcher_join(&w), "a program's own join");
+	w.funcs = launcher;
+	w.nr_funcs = 3;
+	ASSERT_FALSE(policy_launcher_join(&w), "the frame beyond nr_funcs");
+	w.nr_funcs = 6;
+	w.wc.prim = PRIM_MUTEX;
+	ASSERT_FALSE(policy_launcher_join(&w), "not a join");
+	w.wc.prim = PRIM_JOIN;
+	w.is_thread = false;
+	ASSERT_FALSE(policy_launcher_join(&w), "a goroutine");
+	w.is_thread = true;
+	w.waiting = false;
+	ASSERT_FALSE(policy_launcher_join(&w), "not waiting");
+}
+
+void test_policy_goroutine_blocked(void)
+{
+	static const char *const blocked[] = { "chan receive", "chan send", "chan receive (nil chan)",
+					       "select", "select (no cases)", "sync.Mutex.Lock",
+					       "sync.RWMutex.RLock", "sync.Cond.Wait",
+					       "sync.WaitGroup.Wait", "semacquire" };
+	static const char *const idle[] = { "IO wait", "sleep", "GC worker (idle)",
+					    "timer goroutine (idle)", "finalizer wait", "",
+					    "semacquire2", "chan" };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(blocked) / sizeof(*blocked); i++)
+		ASSERT_TRUE(policy_goroutine_blocked(blocked[i]), blocked[i]);
+	for (i = 0; i < sizeof(idle) / sizeof(*idle); i++)
+		ASSERT_FALSE(policy_goroutine_blocked(idle[i]), idle[i]);
+}

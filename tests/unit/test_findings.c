@@ -19,6 +19,7 @@ enum {
 	PC_MAIN = 0x402000,
 	PC_START_THREAD = 0x7f0006000,
 	PC_READ = 0x7f0007000,
+	PC_JAVA_MAIN = 0x7f0008000,
 	LOCK_A = 0x404040,
 	LOCK_B = 0x404080,
 };
@@ -34,6 +35,7 @@ static void symbols(struct sim *s)
 	sim_symbol(s, PC_MAIN, "main", "app.c", 40);
 	sim_symbol(s, PC_START_THREAD, "start_thread", "", 0);
 	sim_symbol(s, PC_READ, "read", "", 0);
+	sim_symbol(s, PC_JAVA_MAIN, "CallJavaMainInNewThread", "", 0);
 	sim_symbol(s, LOCK_A, "lock_a", "", 0);
 	sim_symbol(s, LOCK_B, "lock_b", "", 0);
 }
@@ -561,5 +563,154 @@ void test_findings_updates(void)
 	/* Found at ~80 threads: said again at 160 and 320, not every census. */
 	ASSERT_EQ(updates, 2, "updates when it doubled");
 	ASSERT_EQ(resolved, 1, "resolved when the process exited");
+	sim_free(&s);
+}
+
+/*
+ * The waits of a sample split by what they wait for: on a lock another
+ * thread holds (the metrics' suspicious waits), or by design (condvars,
+ * pools, a launcher's join); and the goroutines blocked long in a channel or
+ * sync wait.
+ */
+
+#define TID_WORD 0x7f00000002d0
+static const __u64 launcher_stack[] = { PC_FUTEX_WAIT, PC_JOIN, PC_JAVA_MAIN, PC_MAIN };
+
+/* @tid waits on mutex LOCK_A, held by @owner, since @ts. */
+static void wait_mutex(struct sim *s, __u32 tid, __u64 ts, __u32 owner)
+{
+	sim_wait(s, tid, ts, NR_FUTEX, LOCK_A, FUTEX_WAIT_PRIVATE_OP);
+	sim_stack(s, tid, mutex_stack, 4);
+	sim_futex_word(s, tid, 0, 2);
+	sim_futex_word(s, tid, 8, owner);
+}
+
+/* @tid joins @joined since @ts, with @stack. */
+static void wait_join(struct sim *s, __u32 tid, __u64 ts, __u32 joined, const __u64 *stack, int n)
+{
+	sim_wait(s, tid, ts, NR_FUTEX, TID_WORD, FUTEX_WAIT_BITSET_PRIVATE_OP);
+	sim_stack(s, tid, stack, n);
+	sim_futex_word(s, tid, 0, joined);
+}
+
+/* A mutex held by a live thread is a lock wait; a lone condvar is not. */
+void test_waits_lock_and_idle(void)
+{
+	struct sim s;
+	__u32 m, c;
+
+	sim_init(&s, 800, NULL);
+	symbols(&s);
+	m = sim_spawn(&s, T0, PC_WORKER);
+	c = sim_spawn(&s, T0, PC_WORKER);
+	wait_mutex(&s, m, T0 + 2 * SEC_NS, 800);
+	sim_wait(&s, c, T0, NR_FUTEX, 0x7000, FUTEX_WAIT_BITSET_PRIVATE_OP);
+	sim_stack(&s, c, cond_stack, 4);
+	sim_census(&s, T0 + 12 * SEC_NS);
+	ASSERT_EQ(s.last_sample.lock_wait_ns, 10 * SEC_NS, "the mutex wait");
+	ASSERT_EQ(s.last_sample.idle_wait_ns, 12 * SEC_NS, "the condvar wait");
+	ASSERT_EQ(s.last_sample.max_wait_ns, 12 * SEC_NS, "the futex metric: both");
+
+	/* The owner is gone (its tid not live): not a lock another holds. */
+	wait_mutex(&s, m, T0 + 13 * SEC_NS, 9999);
+	sim_census(&s, T0 + 14 * SEC_NS);
+	ASSERT_EQ(s.last_sample.lock_wait_ns, 0, "no live owner");
+	ASSERT_EQ(s.last_sample.idle_wait_ns, 14 * SEC_NS, "idle: the condvar");
+	sim_free(&s);
+}
+
+/* A join is a lock wait only when the joined thread is itself stuck so. */
+void test_waits_join_of_stuck(void)
+{
+	struct sim s;
+	__u32 w, holder;
+
+	sim_init(&s, 810, NULL);
+	symbols(&s);
+	w = sim_spawn(&s, T0, PC_WORKER);
+	holder = sim_spawn(&s, T0, PC_WORKER); /* runs, holding LOCK_A */
+	sim_wait(&s, w, T0, NR_FUTEX, 0x7000, FUTEX_WAIT_BITSET_PRIVATE_OP);
+	sim_stack(&s, w, cond_stack, 4);
+	wait_join(&s, 810, T0, w, join_stack, 3);
+	sim_census(&s, T0 + 20 * SEC_NS);
+	ASSERT_EQ(s.last_sample.lock_wait_ns, 0, "joins a worker waiting for work");
+	ASSERT_EQ(s.last_sample.idle_wait_ns, 20 * SEC_NS, "both idle");
+
+	wait_mutex(&s, w, T0 + 25 * SEC_NS, holder);
+	sim_census(&s, T0 + 30 * SEC_NS);
+	ASSERT_EQ(s.last_sample.lock_wait_ns, 30 * SEC_NS, "joins a thread stuck on a mutex");
+	ASSERT_EQ(s.last_sample.idle_wait_ns, 0, "nothing idle");
+	sim_free(&s);
+}
+
+/* The java launcher's main thread joins the Java main thread for good. */
+void test_waits_launcher_join(void)
+{
+	struct sim s;
+	__u32 jmain, holder;
+
+	sim_init(&s, 820, NULL);
+	symbols(&s);
+	jmain = sim_spawn(&s, T0, PC_WORKER);
+	holder = sim_spawn(&s, T0, PC_WORKER);
+	wait_mutex(&s, jmain, T0 + 5 * SEC_NS, holder);
+	wait_join(&s, 820, T0, jmain, launcher_stack, 4);
+	sim_census(&s, T0 + 40 * SEC_NS);
+	ASSERT_EQ(s.last_sample.lock_wait_ns, 35 * SEC_NS, "the Java main thread's own wait");
+	ASSERT_EQ(s.last_sample.idle_wait_ns, 40 * SEC_NS, "the launcher's join is idle");
+	ASSERT_EQ(sim_count(&s, FINDING_DEADLOCK), 0, "no deadlock");
+	sim_free(&s);
+}
+
+static void feed_goroutine(struct sim *s, __u64 ts, __u64 goid, __u64 since, const char *reason,
+			   __u32 flags)
+{
+	struct rec_goroutine g;
+
+	memset(&g, 0, sizeof(g));
+	g.hdr.type = REC_GOROUTINE;
+	g.hdr.size = sizeof(g);
+	g.hdr.tgid = s->tgid;
+	g.hdr.ts_ns = ts;
+	g.goid = goid;
+	g.status = 4; /* _Gwaiting */
+	g.flags = RG_WAIT_SINCE | flags;
+	g.wait_since_ns = since;
+	g.start_pc = 0x4b0000;
+	g.go_pc = 0x4a0000;
+	strcpy(g.wait_reason, reason);
+	sim_feed(s, &g);
+}
+
+/* Channel and sync waits over the threshold count; IO, sleeps, the
+ * runtime's own goroutines and short waits do not. */
+void test_waits_goroutines_blocked(void)
+{
+	__u64 ts = T0 + 60 * SEC_NS, long_ago = T0, recent = ts - 5 * SEC_NS;
+	struct rec_go_census gc;
+	struct sim s;
+
+	sim_init(&s, 830, NULL);
+	feed_goroutine(&s, ts, 1, long_ago, "chan receive", 0);
+	feed_goroutine(&s, ts, 2, long_ago, "chan send", 0);
+	feed_goroutine(&s, ts, 3, long_ago, "select", 0);
+	feed_goroutine(&s, ts, 4, long_ago, "sync.Mutex.Lock", 0);
+	feed_goroutine(&s, ts, 5, long_ago, "semacquire", 0);
+	feed_goroutine(&s, ts, 6, long_ago, "IO wait", 0);
+	feed_goroutine(&s, ts, 7, long_ago, "sleep", 0);
+	feed_goroutine(&s, ts, 8, long_ago, "chan receive", RG_SYSTEM);
+	feed_goroutine(&s, ts, 9, recent, "chan receive", 0);
+	feed_goroutine(&s, ts, 10, long_ago, "GC worker (idle)", 0);
+	memset(&gc, 0, sizeof(gc));
+	gc.hdr.type = REC_GO_CENSUS;
+	gc.hdr.size = sizeof(gc);
+	gc.hdr.tgid = s.tgid;
+	gc.hdr.ts_ns = ts;
+	gc.nr_goroutines = 10;
+	sim_feed(&s, &gc);
+	sim_census(&s, ts);
+	ASSERT_EQ(s.last_sample.goroutines, 10, "goroutines");
+	ASSERT_EQ(s.last_sample.goroutines_blocked, 5, "channel and sync waits over 10 s");
+	ASSERT_EQ(s.last_sample.lock_wait_ns, 0, "goroutines are not thread waits");
 	sim_free(&s);
 }

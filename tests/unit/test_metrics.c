@@ -110,10 +110,18 @@ static const char expected_exposition[] =
 	"# TYPE threadleak_process_other_blocked_threads gauge\n"
 	"threadleak_process_other_blocked_threads" LEAKY "5\n"
 	"threadleak_process_other_blocked_threads" WORKER "2\n"
-	"# HELP threadleak_process_longest_futex_wait_seconds The longest current futex wait of a thread of the process.\n"
+	"# HELP threadleak_process_longest_futex_wait_seconds Deprecated: use threadleak_process_longest_lock_wait_seconds. The longest current futex wait of a thread of the process, idle ones included.\n"
 	"# TYPE threadleak_process_longest_futex_wait_seconds gauge\n"
 	"threadleak_process_longest_futex_wait_seconds" LEAKY "8.5\n"
 	"threadleak_process_longest_futex_wait_seconds" WORKER "0.000001234\n"
+	"# HELP threadleak_process_longest_lock_wait_seconds The longest current wait of a thread on a lock another thread holds (a mutex or rwlock with a live owner, a deadlock, a join of a thread itself stuck so).\n"
+	"# TYPE threadleak_process_longest_lock_wait_seconds gauge\n"
+	"threadleak_process_longest_lock_wait_seconds" LEAKY "2.5\n"
+	"threadleak_process_longest_lock_wait_seconds" WORKER "0\n"
+	"# HELP threadleak_process_longest_idle_wait_seconds The longest current futex wait of a thread on no held lock (condvar, semaphore, idle pool, a launcher's join): waits by design.\n"
+	"# TYPE threadleak_process_longest_idle_wait_seconds gauge\n"
+	"threadleak_process_longest_idle_wait_seconds" LEAKY "8.5\n"
+	"threadleak_process_longest_idle_wait_seconds" WORKER "0.000001234\n"
 	"# HELP threadleak_process_thread_leak 1 once a thread leak was found in the process, until it exits.\n"
 	"# TYPE threadleak_process_thread_leak gauge\n"
 	"threadleak_process_thread_leak" LEAKY "1\n"
@@ -174,6 +182,9 @@ static int feed_two_processes(struct metrics *m)
 	struct finding restated = make_finding(FINDING_DEADLOCK, 7, true);
 	int err = 0;
 
+	leaky.lock_wait_ns = 2500000000ULL;
+	leaky.idle_wait_ns = 8500000000ULL;
+	worker.idle_wait_ns = 1234;
 	err = err ?: metrics__finding(m, &leak);
 	err = err ?: metrics__sample(m, &leaky, "/system.slice/leaky.service");
 	err = err ?: metrics__finding(m, &long_wait);
@@ -273,6 +284,10 @@ void test_metrics_cardinality(void)
 
 	if (!ASSERT_TRUE(m, "new"))
 		return;
+	s[0].idle_wait_ns = 1000000000; /* aggregated: ten */
+	s[3].lock_wait_ns = 2000000000; /* aggregated: five */
+	s[3].idle_wait_ns = 500000000;
+	s[1].lock_wait_ns = 9000000000ULL; /* its own series: fifty */
 	ASSERT_OK(metrics__finding(m, &deadlock), "deadlock");
 	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++)
 		ASSERT_OK(metrics__sample(m, &s[i], NULL), "sample");
@@ -292,6 +307,10 @@ void test_metrics_cardinality(void)
 		  "aggregate futex");
 	ASSERT_EQ(value_of(text, "threadleak_process_longest_futex_wait_seconds{pid=\"\""), 3,
 		  "aggregate wait is the max");
+	ASSERT_EQ(value_of(text, "threadleak_process_longest_lock_wait_seconds{pid=\"\""), 2,
+		  "aggregate lock wait is the max");
+	ASSERT_EQ(value_of(text, "threadleak_process_longest_idle_wait_seconds{pid=\"\""), 1,
+		  "aggregate idle wait is the max");
 	ASSERT_EQ(value_of(text, "threadleak_process_deadlock{pid=\"6\""), 1, "deadlock state");
 	ASSERT_EQ(value_of(text, "threadleak_processes "), 6, "processes");
 	ASSERT_EQ(value_of(text, "threadleak_processes_aggregated "), 3, "aggregated");
@@ -384,6 +403,7 @@ void test_metrics_goroutines(void)
 	if (!ASSERT_TRUE(m, "new"))
 		return;
 	go.goroutines = 1200;
+	go.goroutines_blocked = 37;
 	metrics__finding(m, &leak);
 	metrics__sample(m, &go, NULL);
 	metrics__sample(m, &c, NULL);
@@ -393,6 +413,10 @@ void test_metrics_goroutines(void)
 		goto out;
 	ASSERT_EQ(value_of(text, "threadleak_process_goroutines{pid=\"9\""), 1200, "goroutines");
 	ASSERT_EQ(value_of(text, "threadleak_process_goroutine_leak{pid=\"9\""), 1, "leak");
+	ASSERT_EQ(value_of(text, "threadleak_process_goroutines_blocked_long{pid=\"9\""), 37,
+		  "blocked long");
+	ASSERT_EQ(value_of(text, "threadleak_process_goroutines_blocked_long{pid=\"10\""), -1,
+		  "not Go: no series");
 	ASSERT_EQ(value_of(text, "threadleak_process_goroutines{pid=\"10\""), -1, "not Go");
 	ASSERT_EQ(value_of(text, "threadleak_process_thread_leak{pid=\"9\""), 0, "no thread leak");
 	free(text);
