@@ -25,3 +25,13 @@ if promtool test rules "$RULE_TESTS" > "$TMP/test" 2>&1; then
 else
 	fail "$CASE" "$(cat "$TMP/test")"
 fi
+# The Alertmanager configuration shipped beside the rules (its inhibit rule
+# holds in tests/live/alertmanager.sh).
+CASE=alertmanager_config
+if ! command -v amtool > /dev/null; then
+	skip "$CASE" "needs amtool (Debian package prometheus-alertmanager)"
+elif amtool check-config scripts/threadleak.alertmanager.yml > "$TMP/amtool" 2>&1; then
+	pass "$CASE"
+else
+	fail "$CASE" "$(cat "$TMP/amtool")"
+fi
