@@ -60,7 +60,8 @@ prom_free_port() {
 	return 1
 }
 
-# prom_config TARGET [RULES_FILE...]: the configuration prom_start uses.
+# prom_config TARGET [RULES_FILE...]: the configuration prom_start uses;
+# alerts go to the Alertmanager at PROM_ALERTMANAGER (HOST:PORT) when set.
 prom_config() {
 	local target=$1 rules
 	shift
@@ -68,6 +69,12 @@ prom_config() {
 	echo "  scrape_interval: 1s"
 	echo "  scrape_timeout: 1s"
 	echo "  evaluation_interval: 1s"
+	if [ -n "${PROM_ALERTMANAGER:-}" ]; then
+		echo "alerting:"
+		echo "  alertmanagers:"
+		echo "    - static_configs:"
+		echo "        - targets: ['$PROM_ALERTMANAGER']"
+	fi
 	if [ $# -gt 0 ]; then
 		echo "rule_files:"
 		for rules in "$@"; do
