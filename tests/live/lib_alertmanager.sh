@@ -6,6 +6,7 @@
 # python3 http.server, that appends each notification's JSON body as one
 # line to a file. Source after lib.sh and lib_prometheus.sh (http_get).
 #
+#   am_rules_scaled > rules.yml; alert_path_start rules.yml  # all below + monitor
 #   hook_start FILE || fail ...            # sets HOOK_URL
 #   am_config URL > am.yml                 # the shipped one, fast timings
 #   am_start am.yml || fail ...            # sets AM_ADDR
@@ -127,4 +128,45 @@ hook_wait() {
 		[ $SECONDS -ge $end ] && return 1
 		sleep 0.5
 	done
+}
+
+# am_rules_scaled [GROWTH]: the shipped rules with every duration divided
+# by 60 (for: 5m -> 5s, [30m] -> [30s], the 30-minute lock wait -> 30 s)
+# and, if given, ThreadsGrowingFast's 500 threads lowered to GROWTH.
+am_rules_scaled() {
+	sed -E -e 's/^(\s*for: )([0-9]+)m$/\1\2s/' -e 's/\[([0-9]+)m\]/[\1s]/g' \
+		-e 's/(longest_lock_wait_seconds\{pid!=""\}) > 1800$/\1 > 30/' \
+		${1:+-e "s/(delta\(threadleak_process_threads\{pid!=\"\"\}\[30s\]\)) > 500$/\1 > $1/"} \
+		scripts/threadleak.rules.yml
+}
+
+# alert_path_start RULES: the webhook receiver (into $TMP/hook.json), the
+# Alertmanager, `threadleak monitor` and Prometheus with RULES, sending to
+# the Alertmanager; returns once a census was scraped. Says why on stderr.
+alert_path_start() {
+	local rules=$1 port end
+	if grep -qE 'for: [0-9]+m|\[[0-9]+m\]|> 1800' "$rules" ||
+		! promtool check rules "$rules" > "$TMP/check" 2>&1; then
+		echo "rules not scaled: $(cat "$TMP/check")" >&2
+		return 1
+	fi
+	hook_start "$TMP/hook.json" || { echo "webhook receiver did not start" >&2; return 1; }
+	am_config "$HOOK_URL" > "$TMP/am.yml"
+	amtool check-config "$TMP/am.yml" > "$TMP/amcheck" 2>&1 ||
+		{ echo "test config: $(cat "$TMP/amcheck")" >&2; return 1; }
+	am_start "$TMP/am.yml" || return 1
+	port=$(prom_free_port) || return 1
+	"$TL" monitor --metrics-addr "127.0.0.1:$port" -o "$TMP/findings.json" \
+		2> "$TMP/monitor.err" &
+	PIDS+=($!)
+	wait_for "$TMP/monitor.err" "^threadleak: metrics on http://127.0.0.1:$port/metrics" 30 ||
+		{ echo "monitor did not start: $(cat "$TMP/monitor.err")" >&2; return 1; }
+	PROM_ALERTMANAGER=$AM_ADDR prom_start "127.0.0.1:$port" "$rules" || return 1
+	end=$((SECONDS + 30))
+	until http_get "127.0.0.1:$PROM_PORT" /api/v1/alertmanagers 2> /dev/null |
+		jq -e '.data.activeAlertmanagers | length == 1' > /dev/null; do
+		[ $SECONDS -ge $end ] && { echo "prometheus does not see the alertmanager" >&2; return 1; }
+		sleep 0.2
+	done
+	prom_wait 'threadleak_processes > 0' 30 > /dev/null || { echo "no census scraped" >&2; return 1; }
 }
