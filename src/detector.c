@@ -1331,7 +1331,8 @@ static void find_deadlocks(struct detector *d, struct proc_state *p, struct node
 }
 
 /*
- * Is thread @c stuck on a lock another live thread holds: a mutex or rwlock, a deadlock, or a join of a thread itself stuck so (not a
+ * Is thread @c stuck on a lock another live thread holds: a mutex or
+ * rwlock, a deadlock, or a join of a thread itself stuck so (not a
  * launcher's join of the program's thread)? @depth bounds a chain of joins.
  */
 static bool stuck_on_lock(struct proc_state *p, const struct ctx *c, unsigned int depth)
