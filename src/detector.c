@@ -1664,6 +1664,39 @@ static void restate_findings(struct detector *d, struct proc_state *p, __u64 ts,
 	}
 }
 
+void detector__threads(struct detector *d,
+		       void (*fn)(void *arg, const struct detector_thread *t), void *arg)
+{
+	struct node_list procs, ctxs;
+	size_t i, j;
+
+	if (node_list(d->procs, &procs))
+		return;
+	for (i = 0; i < procs.n; i++) {
+		struct proc_state *p = procs.v[i];
+
+		if (p->exited || node_list(p->ctxs, &ctxs))
+			continue;
+		for (j = 0; j < ctxs.n; j++) {
+			const struct ctx *c = ctxs.v[j];
+			struct detector_thread t = { .pid = p->tgid, .comm = p->comm, .syms = &p->syms };
+
+			if (c->kind != CTX_THREAD)
+				continue;
+			describe_ctx(d, p, c, &d->scratch, &t.ctx);
+			if (t.ctx.nr_stack) {
+				t.pcs = c->stack;
+				t.nr_pcs = c->nr_stack;
+			}
+			fn(arg, &t);
+			obstack_free(&d->scratch, NULL);
+			obstack_init(&d->scratch);
+		}
+		free(ctxs.v);
+	}
+	free(procs.v);
+}
+
 void detector__finish(struct detector *d)
 {
 	struct node_list l;

@@ -220,4 +220,25 @@ unsigned int detector__leaks(const struct detector *d);
  * process kept, in pid order. */
 void detector__finish(struct detector *d);
 
+/*
+ * A live thread as the last census left it, for profiles: described as a
+ * finding shows a thread, with the pcs of its stack (innermost first) when
+ * one was taken of its current state, and the symbols of its process.
+ */
+struct symtab;
+
+struct detector_thread {
+	__u32 pid;
+	const char *comm;
+	struct finding_ctx ctx;
+	const __u64 *pcs;
+	unsigned int nr_pcs;
+	const struct symtab *syms;
+};
+
+/* Call @fn for every live thread of every process not exited, in pid and
+ * tid order; the strings are valid during the call. */
+void detector__threads(struct detector *d,
+		       void (*fn)(void *arg, const struct detector_thread *t), void *arg);
+
 #endif /* __THREADLEAK_DETECTOR_H */

@@ -127,6 +127,7 @@ enum {
 	OPT_NO_SANDBOX,
 	OPT_SYMBOL_CACHE,
 	OPT_INSPECT_BUDGET,
+	OPT_FOLDED,
 	OPT_PROC_SYMBOLS,
 };
 
@@ -164,6 +165,18 @@ static const struct argp_option opt_output[] = {
 
 static const struct argp_option opt_threads[] = {
 	{ "threads", 't', NULL, 0, "With -p: list each waiting thread under its row", 4 },
+	{},
+};
+
+static const struct argp_option opt_profile[] = {
+	{ "pprof", OPT_PPROF, "FILE", 0,
+	  "At the end, write the live threads as a pprof profile (gzip) to FILE: one sample "
+	  "each, by stack, labelled by state, primitive and site",
+	  4 },
+	{ "folded", OPT_FOLDED, "FILE", 0,
+	  "At the end, write the live threads' stacks folded (frame;frame count) for flame "
+	  "graph tools to FILE",
+	  4 },
 	{},
 };
 
@@ -429,6 +442,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid debug level: '%s' (1 or 2)", arg);
 		env->debug_level = val;
 		break;
+	case OPT_FOLDED:
+		env->folded_path = arg;
+		break;
 	case OPT_PPROF:
 		env->pprof_path = arg;
 		break;
@@ -459,13 +475,19 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 /* The option table of a command: its groups, one after the other. */
 static struct argp_option *join_options(const struct argp_option *const *groups)
 {
-	static struct argp_option table[64];
+	static struct argp_option table[128];
 	size_t n = 0, i;
 
-	for (; *groups; groups++)
-		for (i = 0; (*groups)[i].name || (*groups)[i].doc; i++)
-			if (n < sizeof(table) / sizeof(table[0]) - 1)
-				table[n++] = (*groups)[i];
+	for (; *groups; groups++) {
+		for (i = 0; (*groups)[i].name || (*groups)[i].doc; i++) {
+			if (n == sizeof(table) / sizeof(table[0]) - 1) {
+				/* a command would lose options: a build error, in effect */
+				fprintf(stderr, "threadleak: internal error: option table full\n");
+				abort();
+			}
+			table[n++] = (*groups)[i];
+		}
+	}
 	memset(&table[n], 0, sizeof(table[n]));
 	return table;
 }
@@ -475,16 +497,17 @@ static const struct {
 	enum command cmd;
 	const char *doc;
 	const char *args;
-	const struct argp_option *groups[10];
+	const struct argp_option *groups[12];
 } commands[] = {
 	{ "threadleak", CMD_TRACE, trace_doc, NULL,
-	  { opt_targets, opt_timing, opt_findings, opt_output, opt_threads, opt_top, opt_tuning,
-	    opt_sandbox } },
-	{ "record", CMD_RECORD, record_doc, NULL,
-	  { opt_targets, opt_timing, opt_record, opt_findings, opt_output, opt_threads, opt_top,
+	  { opt_targets, opt_timing, opt_findings, opt_output, opt_threads, opt_profile, opt_top,
 	    opt_tuning, opt_sandbox } },
+	{ "record", CMD_RECORD, record_doc, NULL,
+	  { opt_targets, opt_timing, opt_record, opt_findings, opt_output, opt_threads,
+	    opt_profile, opt_top, opt_tuning, opt_sandbox } },
 	{ "replay", CMD_REPLAY, replay_doc, "FILE",
-	  { opt_replay, opt_findings, opt_output, opt_threads, opt_top, opt_sandbox } },
+	  { opt_replay, opt_findings, opt_output, opt_threads, opt_profile, opt_top,
+	    opt_sandbox } },
 	{ "monitor", CMD_MONITOR, monitor_doc, NULL,
 	  { opt_monitor, opt_timing, opt_findings, opt_output, opt_tuning, opt_sandbox } },
 	{ "goroutines", CMD_GOROUTINES, goroutines_doc, NULL,

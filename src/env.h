@@ -65,9 +65,10 @@ struct env {
 	const char *textfile_dir;
 	unsigned int max_series;
 
-	/* goroutines */
+	/* goroutines; and the threads at the end of -p, record and replay */
 	int debug_level;
 	const char *pprof_path;
+	const char *folded_path;
 };
 
 /*
