@@ -58,7 +58,8 @@ CORE_SRCS := src/record.c src/pipeline.c src/detector.c src/wait.c src/json.c sr
 	     src/libc_layout.c src/runtime_frames.c src/proc_syms.c src/unwind.c src/module_cache.c src/proc_mem.c \
 	     src/demangle.c src/inspector.c src/trace_file.c $(GO_SRCS) src/go_inspect.c \
 	     src/pprof.c src/metrics.c src/metrics_http.c src/proc_cgroup.c src/utf8.c \
-	     src/recorder.c src/proc_table.c src/target_file.c src/text_escape.c src/target_call.c
+	     src/recorder.c src/proc_table.c src/target_file.c src/text_escape.c src/target_call.c \
+	     src/cgroup_identity.c
 # The detector's rules, pure predicates (tests/unit/test_detector_policy.c).
 CORE_SRCS += src/detector_policy.c
 # The words findings are shown with, shared by the report formats.
