@@ -15,6 +15,8 @@
 #define WAIT_REASON_MAX_LEN 64
 /* moduledata words read: text and gofunc are within its first 64 words in every Go */
 #define MD_WORDS 64
+/* how far past .rodata's start runtime.rodata may be (C's constants first) */
+#define RODATA_START_SLACK 4096
 
 enum { RAX = 0, RSP = 4, R14 = 14, RIP = 16 };
 #define ANY_BASE -1 /* any base register but rsp and rip */
@@ -461,8 +463,14 @@ static int from_moduledata(const struct go_binary *bin, struct go_runtime_layout
 		*missing = "moduledata.text (two words after moduledata.minpc)";
 		return -ENOENT;
 	}
+	/*
+	 * moduledata.rodata is .rodata's start (after the C objects' few bytes
+	 * when an external linker made it; moduledata.types may be the same
+	 * address): gofunc follows the last such word
+	 */
 	for (i = text_at + 1; i + 1 < MD_WORDS; i++)
-		if (words[i] == rodata)
+		if (words[i] >= rodata && words[i] - rodata < RODATA_START_SLACK &&
+		    go_binary__section_of(bin, words[i + 1]))
 			gofunc_at = i + 1;
 	if (gofunc_at < 0) {
 		*missing = "moduledata.gofunc (after moduledata.rodata)";

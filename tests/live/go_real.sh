@@ -7,7 +7,9 @@
 # Debian's prometheus and the go command of every installed Go (`go mod
 # download` against a loopback proxy that accepts and never answers), each
 # as installed and as a copy with every symbol stripped (strip --strip-all),
-# so the paths for stripped binaries run on binaries nobody here built.
+# so the paths for stripped binaries run on binaries nobody here built;
+# each stripped copy once more read with the layout derived from the binary
+# itself (THREADLEAK_GO_DERIVE=1, src/go_derive.c) instead of the table.
 #
 # The dump has the runtime's own goroutines too (a signal's traceback prints
 # them): they are left out as the runtime's isSystemGoroutine does, by the
@@ -161,7 +163,7 @@ compare_once() {
 	HOW_READ=$("$PROGS/gocensus" -a "$pid" 2>&1 | head -n 1)
 	if ! "$TL" goroutines -p "$pid" --debug 2 > "$dir/tl1" 2> "$dir/tl1.err" ||
 		! "$TL" goroutines -p "$pid" --debug 2 > "$dir/tl2" 2> "$dir/tl2.err"; then
-		fail "$case" "threadleak goroutines: $(cat "$dir/tl1.err" "$dir/tl2.err")"
+		fail "$case" "threadleak goroutines: $(cat "$dir/tl1.err" "$dir/tl2.err" 2> /dev/null)"
 		stop "$pid"
 		return 2
 	fi
@@ -226,6 +228,7 @@ for name in $PROGRAMS; do
 		strip --strip-all -o "$TMP/prometheus-stripped" "$bin"
 		check prometheus prometheus "$bin"
 		check prometheus-stripped prometheus "$TMP/prometheus-stripped"
+		THREADLEAK_GO_DERIVE=1 check prometheus-stripped-derived prometheus "$TMP/prometheus-stripped"
 		;;
 	go)
 		start_silent_proxy || { fail go "the loopback proxy did not start"; continue; }
@@ -236,6 +239,8 @@ for name in $PROGRAMS; do
 			strip --strip-all -o "$TMP/go$v-stripped" "$go"
 			check "go$v" go "$go"
 			GOROOT=$(dirname "$(dirname "$go")") check "go$v-stripped" go "$TMP/go$v-stripped"
+			GOROOT=$(dirname "$(dirname "$go")") THREADLEAK_GO_DERIVE=1 \
+				check "go$v-stripped-derived" go "$TMP/go$v-stripped"
 		done
 		# and the go on PATH, as the machine has it (an official build)
 		if go=$(command -v go) && [ -n "$go" ]; then
@@ -243,6 +248,8 @@ for name in $PROGRAMS; do
 			strip --strip-all -o "$TMP/go-path-stripped" "$go"
 			check go-path go "$go"
 			GOROOT=$(dirname "$(dirname "$go")") check go-path-stripped go "$TMP/go-path-stripped"
+			GOROOT=$(dirname "$(dirname "$go")") THREADLEAK_GO_DERIVE=1 \
+				check go-path-stripped-derived go "$TMP/go-path-stripped"
 		fi
 		;;
 	esac
