@@ -8,7 +8,8 @@
 # binary's symbol has it, and the table's. Then a stripped program read
 # with the derived layout only (THREADLEAK_GO_DERIVE=1) gives the census
 # go_census.sh expects of tests/go/parked.go: 100 goroutines on a chan send,
-# 50 in a select.
+# 50 in a select. And where derivation fails, it names in one line what
+# it did not find.
 #
 #   tests/live/go_derive.sh BUILD   (needs BUILD/tests/golayout, gocensus)
 #
@@ -81,3 +82,40 @@ for v in $GO_VERSIONS; do
 	expect "select" "$(grep -F ' [select] start=main.selecter ' "$bin.census" | awk '{ print $2 }')" 50 || continue
 	pass "$CASE"
 done
+
+# A binary whose runtime.printcreatedby (run only for a traceback) has its
+# first 32 bytes overwritten with NOPs, in a stripped copy of the newest
+# Go's program:
+# derivation fails with one line naming what it did not find, and
+# threadleak says so when it has nothing else to read the program with.
+CASE=missing
+v=${GO_VERSIONS##* }
+bin=$TMP/parked-$v-normal
+if [ -f "$bin" ]; then
+	off=$(nm "$bin" | awk '$3 == "runtime.printcreatedby" { print $1 }')
+	off=$(objdump -F -d --start-address=0x"$off" --stop-address=$((0x$off + 1)) "$bin" |
+		sed -n 's/.*(File Offset: 0x\([0-9a-f]*\)).*/\1/p' | head -n 1)
+	strip --strip-all -o "$bin-noprint" "$bin"
+	printf '\x90%.0s' $(seq 32) | dd of="$bin-noprint" bs=1 seek=$((0x$off)) conv=notrunc status=none
+	layout "$bin-noprint"
+	want="the stack check (g.stackguard0) in runtime.printcreatedby's prologue"
+	if expect "derived" "$(field derived "$bin-noprint.layout")" "none $want"; then
+		if [ "$(id -u)" = 0 ]; then
+			"$bin-noprint" many 10 > "$bin-noprint.out" 2>&1 &
+			pid=$!
+			PIDS+=($pid)
+			wait_for "$bin-noprint.out" '^ready$' 60 || fail "$CASE" "program did not get ready"
+			THREADLEAK_GO_DERIVE=1 "$TL" goroutines -p "$pid" > /dev/null 2> "$bin-noprint.err"
+			stop "$pid"
+			if [ "$(wc -l < "$bin-noprint.err")" = 1 ] && grep -qF "not found: $want" "$bin-noprint.err"; then
+				pass "$CASE"
+			else
+				fail "$CASE" "threadleak said: $(cat "$bin-noprint.err")"
+			fi
+		else
+			pass "$CASE"
+		fi
+	fi
+else
+	skip "$CASE" "no Go $v program was built"
+fi
