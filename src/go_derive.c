@@ -481,6 +481,9 @@ static int from_moduledata(const struct go_binary *bin, struct go_runtime_layout
 	return 0;
 }
 
+/* what the last failed derivation of this thread did not find */
+static __thread const char *last_missing;
+
 int go_derive__layout(const struct go_binary *bin, struct go_runtime_layout *layout,
 		      const char **missing)
 {
@@ -493,6 +496,7 @@ int go_derive__layout(const struct go_binary *bin, struct go_runtime_layout *lay
 	int err;
 
 	*missing = NULL;
+	last_missing = NULL;
 	go_binary__version_number(bin, &l.major, &l.minor);
 	for (i = 0; i < ARRAY_SIZE(steps); i++) {
 		err = steps[i](bin, &l, missing);
@@ -508,8 +512,6 @@ int go_derive__layout(const struct go_binary *bin, struct go_runtime_layout *lay
 	*layout = l;
 	return 0;
 }
-
-static __thread const char *last_missing;
 
 int go_derive__failed(const char *missing)
 {

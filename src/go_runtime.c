@@ -268,8 +268,10 @@ static int find_layout(struct go_proc *gp)
 		return 0;
 	}
 	err = go_derive__layout(gp->bin, &gp->layout, &missing);
-	if (err)
+	if (err == -ENOENT || err == -EPROTO)
 		return go_derive__failed(missing);
+	if (err)
+		return err;
 	gp->layout_derived = true;
 	snprintf(gp->layout_source, sizeof(gp->layout_source), "derived");
 	return 0;
