@@ -48,7 +48,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ivmlinux/$(ARCH) -Isrc $(CLANG_BPF_SYS_INCLUDES)
 
 # Reading Go programs from outside: pclntab, runtime layout, goroutines.
-GO_SRCS := src/go_binary.c src/go_pclntab.c src/go_layout.c src/go_riprel.c src/go_unwind.c \
+GO_SRCS := src/go_binary.c src/go_pclntab.c src/go_layout.c src/go_derive.c src/go_riprel.c src/go_unwind.c \
 	   src/go_thread_wait.c src/go_runtime.c
 
 # The detector and everything it feeds on or into: pure code, no BPF, no
@@ -117,8 +117,9 @@ $(OUTPUT)/threadleak: $(APP_OBJS)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # Programs the live tests and the demo trace.
-# The Go census driver of the Go live tests links the Go reader.
-$(OUTPUT)/tests/gocensus: tests/progs/gocensus.c $(patsubst src/%.c,$(OUTPUT)/%.o,$(GO_SRCS)) \
+# The Go census driver of the Go live tests, and the layout driver, link the Go reader.
+$(OUTPUT)/tests/gocensus $(OUTPUT)/tests/golayout: $(OUTPUT)/tests/%: tests/progs/%.c \
+			  $(patsubst src/%.c,$(OUTPUT)/%.o,$(GO_SRCS)) \
 			  $(OUTPUT)/proc_mem.o $(OUTPUT)/target_file.o $(OUTPUT)/target_call.o | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@

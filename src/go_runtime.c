@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "go_binary.h"
 #include "go_layout.h"
+#include "go_derive.h"
 #include "go_riprel.h"
 #include "go_runtime.h"
 #include "go_unwind.h"
@@ -46,6 +47,7 @@ struct go_proc {
 	__u64 bias;
 	struct go_runtime_layout layout;
 	char layout_source[48];
+	bool layout_derived; /* its wait reason strings are go_derive's */
 	const char *allgs_source;
 	__u64 allglen_addr, allgptr_addr;	   /* runtime addresses */
 	char (*wait_reasons)[REC_WAIT_REASON_LEN]; /* read from the process, or NULL */
@@ -234,14 +236,21 @@ static int find_bias(struct go_proc *gp, const char *proc_root, const char *exe)
 	return err;
 }
 
+/*
+ * The layout: from DWARF, else the table of the binary's Go version, else
+ * derived from the binary's code and data (go_derive.c). The environment
+ * variable THREADLEAK_GO_DERIVE=1 (for the tests) goes straight to the last.
+ */
 static int find_layout(struct go_proc *gp)
 {
 	const struct go_runtime_layout *table = NULL;
+	bool derive = getenv("THREADLEAK_GO_DERIVE") != NULL;
 	int major, minor, err = -ENOENT;
+	const char *missing;
 
 	if (go_binary__version_number(gp->bin, &major, &minor))
 		table = go_layout__for_version(major, minor);
-	if (go_binary__has_dwarf(gp->bin))
+	if (!derive && go_binary__has_dwarf(gp->bin))
 		err = go_layout__from_dwarf(go_binary__elf(gp->bin), &gp->layout);
 	if (!err) {
 		snprintf(gp->layout_source, sizeof(gp->layout_source), "dwarf");
@@ -252,10 +261,19 @@ static int find_layout(struct go_proc *gp)
 		}
 		return 0;
 	}
-	if (!table)
-		return -ENOTSUP;
-	gp->layout = *table;
-	snprintf(gp->layout_source, sizeof(gp->layout_source), "table %s", table->built_with);
+	if (table && !derive) {
+		gp->layout = *table;
+		snprintf(gp->layout_source, sizeof(gp->layout_source), "table %s",
+			 table->built_with);
+		return 0;
+	}
+	err = go_derive__layout(gp->bin, &gp->layout, &missing);
+	if (err == -ENOENT || err == -EPROTO)
+		return go_derive__failed(missing);
+	if (err)
+		return err;
+	gp->layout_derived = true;
+	snprintf(gp->layout_source, sizeof(gp->layout_source), "derived");
 	return 0;
 }
 
@@ -505,6 +523,8 @@ void go_proc__close(struct go_proc *gp)
 	if (!gp)
 		return;
 	go_binary__close(gp->bin);
+	if (gp->layout_derived)
+		go_derive__free(&gp->layout);
 	free(gp->wait_reasons);
 	free(gp->gptrs);
 	free(gp->gbuf);
