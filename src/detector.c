@@ -15,6 +15,7 @@
 #include <string.h>
 #include "detector.h"
 #include "detector_policy.h"
+#include "hash.h"
 #include "symtab.h"
 
 #define obstack_chunk_alloc malloc
@@ -61,8 +62,8 @@ struct ctx {
 		struct rec_task task;
 		struct rec_goroutine g;
 	} u;
-	struct rec_futex futex;
-	bool have_futex;
+	struct rec_futex *futex; /* threads: the last futex word read, or NULL */
+	UT_hash_handle hh;	 /* goroutines: in proc_state.goroutines, by id */
 	struct istack *stack_obj; /* shared with the contexts whose stack is the same */
 	const __u64 *stack;
 	__u8 nr_stack;
@@ -121,6 +122,7 @@ struct proc_state {
 	__u64 prev_created, prev_exited; /* at the previous sample */
 
 	void *ctxs;  /* tsearch tree of struct ctx, by (kind, id) */
+	struct ctx *goroutine_ids; /* its goroutines again, hashed by goid */
 	void *sites; /* tsearch tree of struct site, by (kind, key, func_pc) */
 	void *stacks; /* tsearch tree of struct istack, by content */
 	struct symtab syms;
@@ -241,7 +243,10 @@ struct detector *detector__new(const struct detector_opts *opts, const struct de
 /* Frees the context, not its stack: the process's stacks go with it. */
 static void ctx_free(void *p)
 {
-	free(p);
+	struct ctx *c = p;
+
+	free(c->futex);
+	free(c);
 }
 
 static int istack_cmp(const void *a, const void *b)
@@ -269,6 +274,7 @@ static void kept_findings_free(struct proc_state *p)
 /* Forget @p's threads, goroutines, sites, stacks and symbols. */
 static void proc_clear(struct proc_state *p)
 {
+	HASH_CLEAR(hh, p->goroutine_ids);
 	tdestroy(p->ctxs, ctx_free);
 	p->ctxs = NULL;
 	tdestroy(p->sites, free);
@@ -350,7 +356,15 @@ static struct site *site_get(struct proc_state *p, __u8 kind, __u64 key, __u64 f
 static struct ctx *ctx_find(struct proc_state *p, __u8 kind, __u64 id)
 {
 	struct ctx k = { .kind = kind, .id = id };
-	void *node = tfind(&k, &p->ctxs, ctx_cmp);
+	void *node;
+
+	if (kind == CTX_GOROUTINE) {
+		struct ctx *c;
+
+		HASH_FIND(hh, p->goroutine_ids, &id, sizeof(id), c);
+		return c;
+	}
+	node = tfind(&k, &p->ctxs, ctx_cmp);
 
 	return node ? *(struct ctx **)node : NULL;
 }
@@ -372,6 +386,14 @@ static struct ctx *ctx_add(struct proc_state *p, __u8 kind, __u64 id, __u64 star
 	if (!node || *node != c) {
 		free(c);
 		return NULL;
+	}
+	if (kind == CTX_GOROUTINE) {
+		HASH_ADD(hh, p->goroutine_ids, id, sizeof(c->id), c);
+		if (!c->hh.tbl) {
+			tdelete(c, &p->ctxs, ctx_cmp);
+			free(c);
+			return NULL;
+		}
 	}
 	site->live++;
 	if (started)
@@ -395,6 +417,8 @@ static void ctx_remove(struct proc_state *p, struct ctx *c, bool exited)
 		c->site->rep = NULL;
 	stack_release(p, c->stack_obj);
 	site_leave(c->site, exited);
+	if (c->kind == CTX_GOROUTINE)
+		HASH_DELETE(hh, p->goroutine_ids, c);
 	tdelete(c, &p->ctxs, ctx_cmp);
 	ctx_free(c);
 }
@@ -699,8 +723,12 @@ static int feed_futex(struct detector *d, const struct rec_futex *r)
 	c = ctx_find(p, CTX_THREAD, r->tid);
 	if (!c || c->start_ns != r->start_ns)
 		return 0;
-	c->futex = *r;
-	c->have_futex = true;
+	if (!c->futex) {
+		c->futex = malloc(sizeof(*c->futex));
+		if (!c->futex)
+			return -ENOMEM;
+	}
+	*c->futex = *r;
 	return 0;
 }
 
@@ -978,8 +1006,8 @@ static void classify(struct proc_state *p, struct ctx *c, enum primitive same_wo
 		ev.funcs = funcs;
 		ev.nr_funcs = c->nr_stack;
 	}
-	if (c->have_futex && c->futex.wait_id == c->wait_id)
-		ev.futex = &c->futex;
+	if (c->futex && c->futex->wait_id == c->wait_id)
+		ev.futex = c->futex;
 	classify_wait(&ev, &c->wc);
 }
 
