@@ -15,7 +15,7 @@
 #include <string.h>
 #include "detector.h"
 #include "detector_policy.h"
-#include "hash.h"
+#include "goid_table.h"
 #include "symtab.h"
 
 #define obstack_chunk_alloc malloc
@@ -63,7 +63,6 @@ struct ctx {
 		struct rec_goroutine g;
 	} u;
 	struct rec_futex *futex; /* threads: the last futex word read, or NULL */
-	UT_hash_handle hh;	 /* goroutines: in proc_state.goroutines, by id */
 	struct istack *stack_obj; /* shared with the contexts whose stack is the same */
 	const __u64 *stack;
 	__u8 nr_stack;
@@ -122,7 +121,7 @@ struct proc_state {
 	__u64 prev_created, prev_exited; /* at the previous sample */
 
 	void *ctxs;  /* tsearch tree of struct ctx, by (kind, id) */
-	struct ctx *goroutine_ids; /* its goroutines again, hashed by goid */
+	struct goid_table goids; /* its goroutines again, by goid */
 	void *sites; /* tsearch tree of struct site, by (kind, key, func_pc) */
 	void *stacks; /* tsearch tree of struct istack, by content */
 	struct symtab syms;
@@ -274,7 +273,7 @@ static void kept_findings_free(struct proc_state *p)
 /* Forget @p's threads, goroutines, sites, stacks and symbols. */
 static void proc_clear(struct proc_state *p)
 {
-	HASH_CLEAR(hh, p->goroutine_ids);
+	goid_table__clear(&p->goids);
 	tdestroy(p->ctxs, ctx_free);
 	p->ctxs = NULL;
 	tdestroy(p->sites, free);
@@ -359,9 +358,8 @@ static struct ctx *ctx_find(struct proc_state *p, __u8 kind, __u64 id)
 	void *node;
 
 	if (kind == CTX_GOROUTINE) {
-		struct ctx *c;
+		struct ctx *c = goid_table__find(&p->goids, id);
 
-		HASH_FIND(hh, p->goroutine_ids, &id, sizeof(id), c);
 		return c;
 	}
 	node = tfind(&k, &p->ctxs, ctx_cmp);
@@ -387,13 +385,10 @@ static struct ctx *ctx_add(struct proc_state *p, __u8 kind, __u64 id, __u64 star
 		free(c);
 		return NULL;
 	}
-	if (kind == CTX_GOROUTINE) {
-		HASH_ADD(hh, p->goroutine_ids, id, sizeof(c->id), c);
-		if (!c->hh.tbl) {
-			tdelete(c, &p->ctxs, ctx_cmp);
-			free(c);
-			return NULL;
-		}
+	if (kind == CTX_GOROUTINE && goid_table__add(&p->goids, id, c)) {
+		tdelete(c, &p->ctxs, ctx_cmp);
+		free(c);
+		return NULL;
 	}
 	site->live++;
 	if (started)
@@ -418,7 +413,7 @@ static void ctx_remove(struct proc_state *p, struct ctx *c, bool exited)
 	stack_release(p, c->stack_obj);
 	site_leave(c->site, exited);
 	if (c->kind == CTX_GOROUTINE)
-		HASH_DELETE(hh, p->goroutine_ids, c);
+		goid_table__del(&p->goids, c->id);
 	tdelete(c, &p->ctxs, ctx_cmp);
 	ctx_free(c);
 }
