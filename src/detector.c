@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <obstack.h>
 #include <search.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,31 +54,32 @@ struct site {
 };
 
 struct ctx {
-	__u8 kind;	/* enum ctx_kind */
 	__u64 id;	/* tid or goid */
 	__u64 start_ns; /* thread start time, 0 for goroutines */
 	struct site *site;
 	__u64 seen_seq; /* last census (or Go census) that saw it */
-	union {
-		struct rec_task task;
-		struct rec_goroutine g;
-	} u;
 	struct rec_futex *futex; /* threads: the last futex word read, or NULL */
 	struct istack *stack_obj; /* shared with the contexts whose stack is the same */
 	const __u64 *stack;
-	__u8 nr_stack;
-	__u16 stack_flags;
 	__u64 stack_wait_id;
 	/* The current wait. */
-	bool waiting;
 	__u64 wait_id; /* threads: context switches; goroutines: waitsince */
 	__u64 wait_ns;
 	__u64 wait_seen_ns; /* first census that saw this wait */
 	struct wait_class wc;
 	__u64 reported_wait_id; /* the wait a long-wait finding was made for */
-	bool reported;
 	__u64 deadlock_wait_id; /* the wait a deadlock finding was made for */
+	__u16 stack_flags;
+	__u8 kind; /* enum ctx_kind */
+	__u8 nr_stack;
+	bool waiting;
+	bool reported;
 	bool deadlocked;
+	/* Last: a goroutine's context is allocated without a thread's room. */
+	union {
+		struct rec_task task;
+		struct rec_goroutine g;
+	} u;
 };
 
 /*
@@ -371,7 +373,10 @@ static struct ctx *ctx_find(struct proc_state *p, __u8 kind, __u64 id)
 static struct ctx *ctx_add(struct proc_state *p, __u8 kind, __u64 id, __u64 start_ns,
 			   struct site *site, bool started)
 {
-	struct ctx *c = calloc(1, sizeof(*c)), **node;
+	/* a million goroutines: not a thread's rec_task each */
+	struct ctx *c = calloc(1, kind == CTX_GOROUTINE ? offsetof(struct ctx, u) + sizeof(c->u.g) :
+							  sizeof(*c)),
+		   **node;
 
 	if (!c)
 		return NULL;
