@@ -793,6 +793,20 @@ static void site_point(struct detector *d, struct site *s, __u64 ts)
 	trend_stats(&s->series, &s->stats);
 }
 
+struct unseen {
+	__u64 seq;
+	struct node_list l;
+};
+
+static void collect_unseen(void *value, void *arg)
+{
+	struct unseen *u = arg;
+	struct ctx *c = value;
+
+	if (c->seen_seq != u->seq)
+		collect_node(&c, leaf, &u->l);
+}
+
 /* Goroutines the Go census did not see have ended (no events for them). */
 static int feed_go_census(struct detector *d, const struct rec_go_census *r)
 {
@@ -811,16 +825,15 @@ static int feed_go_census(struct detector *d, const struct rec_go_census *r)
 	p->goroutines = r->nr_goroutines;
 	/* Goroutines it did not see are gone, unless it did not see them all. */
 	if (!(r->flags & RGC_INCOMPLETE)) {
-		err = node_list(p->ctxs, &l);
-		for (i = 0; i < l.n; i++) {
-			struct ctx *c = l.v[i];
+		struct unseen unseen = { .seq = p->go_seq };
 
-			if (c->kind == CTX_GOROUTINE && c->seen_seq != p->go_seq)
-				ctx_remove(p, c, true);
-		}
-		free(l.v);
-		if (err)
-			return err;
+		/* the table, in memory order, not the tree of every context */
+		goid_table__each(&p->goids, collect_unseen, &unseen);
+		for (i = 0; i < unseen.l.n; i++)
+			ctx_remove(p, unseen.l.v[i], true);
+		free(unseen.l.v);
+		if (unseen.l.err)
+			return unseen.l.err;
 	}
 	err = node_list(p->sites, &l);
 	for (i = 0; i < l.n; i++) {

@@ -2,14 +2,16 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "goid_table.h"
 
 #define FIRST_SLOTS 64
 
-static size_t goid_hash(__u64 goid)
+/* Keyed per table, so that no program can pick goids that collide. */
+static size_t goid_hash(const struct goid_table *t, __u64 goid)
 {
-	goid *= 0x9e3779b97f4a7c15ull;
-	return goid ^ (goid >> 32);
+	goid = (goid ^ t->seed) * 0x9e3779b97f4a7c15ull;
+	return goid ^ (goid >> 29);
 }
 
 static struct goid_slot *slot_of(const struct goid_table *t, __u64 goid)
@@ -18,7 +20,7 @@ static struct goid_slot *slot_of(const struct goid_table *t, __u64 goid)
 
 	if (!t->slots)
 		return NULL;
-	for (i = goid_hash(goid) & t->mask; t->slots[i].goid; i = (i + 1) & t->mask)
+	for (i = goid_hash(t, goid) & t->mask; t->slots[i].goid; i = (i + 1) & t->mask)
 		if (t->slots[i].goid == goid)
 			return &t->slots[i];
 	return NULL;
@@ -36,7 +38,7 @@ void *goid_table__find(const struct goid_table *t, __u64 goid)
 
 static void place(struct goid_table *t, __u64 goid, void *value)
 {
-	size_t i = goid_hash(goid) & t->mask;
+	size_t i = goid_hash(t, goid) & t->mask;
 
 	while (t->slots[i].goid)
 		i = (i + 1) & t->mask;
@@ -53,6 +55,7 @@ int goid_table__add(struct goid_table *t, __u64 goid, void *value)
 	if (!t->slots || 2 * (t->n + 1) > t->mask + 1) {
 		struct goid_table bigger = {
 			.zero = t->zero,
+			.seed = t->slots ? t->seed : (__u64)(unsigned long)t ^ (__u64)time(NULL),
 			.mask = t->slots ? 2 * t->mask + 1 : FIRST_SLOTS - 1,
 		};
 		size_t i;
@@ -85,7 +88,7 @@ void goid_table__del(struct goid_table *t, __u64 goid)
 	i = hole - t->slots;
 	/* move back each entry after the hole whose probe passed the hole */
 	for (j = (i + 1) & t->mask; t->slots[j].goid; j = (j + 1) & t->mask) {
-		home = goid_hash(t->slots[j].goid) & t->mask;
+		home = goid_hash(t, t->slots[j].goid) & t->mask;
 		if (((j - home) & t->mask) >= ((j - i) & t->mask)) {
 			t->slots[i] = t->slots[j];
 			i = j;
@@ -93,6 +96,17 @@ void goid_table__del(struct goid_table *t, __u64 goid)
 	}
 	t->slots[i].goid = 0;
 	t->n--;
+}
+
+void goid_table__each(const struct goid_table *t, void (*fn)(void *value, void *arg), void *arg)
+{
+	size_t i;
+
+	if (t->zero)
+		fn(t->zero, arg);
+	for (i = 0; t->slots && i <= t->mask; i++)
+		if (t->slots[i].goid)
+			fn(t->slots[i].value, arg);
 }
 
 void goid_table__clear(struct goid_table *t)
