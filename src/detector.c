@@ -75,6 +75,7 @@ struct ctx {
 	bool waiting;
 	bool reported;
 	bool deadlocked;
+	__u32 gidx; /* goroutines: where in proc_state.gvec */
 	/* Last: a goroutine's context is allocated without a thread's room. */
 	union {
 		struct rec_task task;
@@ -122,7 +123,16 @@ struct proc_state {
 	bool proc_exited;
 	__u64 prev_created, prev_exited; /* at the previous sample */
 
-	void *ctxs;  /* tsearch tree of struct ctx, by (kind, id) */
+	void *ctxs;  /* tsearch tree of the threads' struct ctx, by (kind, id) */
+	/*
+	 * The goroutines' struct ctx, in goid order once gvec_sort() ran (a
+	 * gone one leaves NULL); a tree of a million costs more to build and
+	 * to walk than the detector's whole census otherwise does.
+	 */
+	struct ctx **gvec;
+	size_t gvec_n, gvec_cap;
+	__u64 gvec_max_id; /* the largest goid added */
+	bool gvec_unsorted;
 	struct goid_table goids; /* its goroutines again, by goid */
 	void *sites; /* tsearch tree of struct site, by (kind, key, func_pc) */
 	void *stacks; /* tsearch tree of struct istack, by content */
@@ -275,7 +285,17 @@ static void kept_findings_free(struct proc_state *p)
 /* Forget @p's threads, goroutines, sites, stacks and symbols. */
 static void proc_clear(struct proc_state *p)
 {
+	size_t i;
+
 	goid_table__clear(&p->goids);
+	for (i = 0; i < p->gvec_n; i++)
+		if (p->gvec[i])
+			ctx_free(p->gvec[i]);
+	free(p->gvec);
+	p->gvec = NULL;
+	p->gvec_n = p->gvec_cap = 0;
+	p->gvec_max_id = 0;
+	p->gvec_unsorted = false;
 	tdestroy(p->ctxs, ctx_free);
 	p->ctxs = NULL;
 	tdestroy(p->sites, free);
@@ -369,6 +389,77 @@ static struct ctx *ctx_find(struct proc_state *p, __u8 kind, __u64 id)
 	return node ? *(struct ctx **)node : NULL;
 }
 
+static int goid_cmp(const void *a, const void *b)
+{
+	const struct ctx *x = *(struct ctx *const *)a, *y = *(struct ctx *const *)b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Put @p's goroutines in goid order, the gone ones dropped. */
+static void gvec_sort(struct proc_state *p)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->gvec_n; i++)
+		if (p->gvec[i])
+			p->gvec[n++] = p->gvec[i];
+	p->gvec_n = n;
+	if (p->gvec_unsorted)
+		qsort(p->gvec, n, sizeof(*p->gvec), goid_cmp);
+	p->gvec_unsorted = false;
+	for (i = 0; i < n; i++)
+		p->gvec[i]->gidx = i;
+}
+
+static int gvec_add(struct proc_state *p, struct ctx *c)
+{
+	if (p->gvec_n == p->gvec_cap) {
+		size_t cap = p->gvec_cap ? 2 * p->gvec_cap : 64;
+		struct ctx **more = realloc(p->gvec, cap * sizeof(*more));
+
+		if (!more)
+			return -ENOMEM;
+		p->gvec = more;
+		p->gvec_cap = cap;
+	}
+	/* goids mostly come in order: then nothing to sort */
+	if (p->gvec_n && p->gvec_max_id > c->id)
+		p->gvec_unsorted = true;
+	if (c->id > p->gvec_max_id)
+		p->gvec_max_id = c->id;
+	c->gidx = p->gvec_n;
+	p->gvec[p->gvec_n++] = c;
+	return 0;
+}
+
+/*
+ * Every context of @p, as the tree of all of them once listed them: the
+ * threads by tid, then the goroutines by goid (free l->v).
+ */
+static int ctx_list(struct proc_state *p, struct node_list *l)
+{
+	int err = node_list(p->ctxs, l);
+	size_t i;
+	void **v;
+
+	if (err || !p->gvec_n)
+		return err;
+	gvec_sort(p);
+	v = realloc(l->v, (l->n + p->gvec_n) * sizeof(*v));
+	if (!v) {
+		free(l->v);
+		l->v = NULL;
+		l->n = 0;
+		return -ENOMEM;
+	}
+	l->v = v;
+	for (i = 0; i < p->gvec_n; i++)
+		l->v[l->n++] = p->gvec[i];
+	l->cap = l->n;
+	return 0;
+}
+
 /* A context appears at @site; @started: we saw it start (it counts as created). */
 static struct ctx *ctx_add(struct proc_state *p, __u8 kind, __u64 id, __u64 start_ns,
 			   struct site *site, bool started)
@@ -385,15 +476,22 @@ static struct ctx *ctx_add(struct proc_state *p, __u8 kind, __u64 id, __u64 star
 	c->start_ns = start_ns;
 	c->site = site;
 	c->wc.owner_tid = -1; /* not classified yet; goroutines never are */
-	node = tsearch(c, &p->ctxs, ctx_cmp);
-	if (!node || *node != c) {
-		free(c);
-		return NULL;
-	}
-	if (kind == CTX_GOROUTINE && goid_table__add(&p->goids, id, c)) {
-		tdelete(c, &p->ctxs, ctx_cmp);
-		free(c);
-		return NULL;
+	if (kind == CTX_GOROUTINE) {
+		if (gvec_add(p, c)) {
+			free(c);
+			return NULL;
+		}
+		if (goid_table__add(&p->goids, id, c)) {
+			p->gvec[--p->gvec_n] = NULL;
+			free(c);
+			return NULL;
+		}
+	} else {
+		node = tsearch(c, &p->ctxs, ctx_cmp);
+		if (!node || *node != c) {
+			free(c);
+			return NULL;
+		}
 	}
 	site->live++;
 	if (started)
@@ -417,9 +515,12 @@ static void ctx_remove(struct proc_state *p, struct ctx *c, bool exited)
 		c->site->rep = NULL;
 	stack_release(p, c->stack_obj);
 	site_leave(c->site, exited);
-	if (c->kind == CTX_GOROUTINE)
+	if (c->kind == CTX_GOROUTINE) {
 		goid_table__del(&p->goids, c->id);
-	tdelete(c, &p->ctxs, ctx_cmp);
+		p->gvec[c->gidx] = NULL;
+	} else {
+		tdelete(c, &p->ctxs, ctx_cmp);
+	}
 	ctx_free(c);
 }
 
@@ -1194,7 +1295,7 @@ static void leak_finding(struct detector *d, struct proc_state *p, struct site *
 	memcpy(f->by_prim, s->by_prim, sizeof(f->by_prim));
 	f->max_wait_ns = s->max_wait_ns;
 	describe_ctx(d, p, s->rep, ob, &f->sample);
-	if (s->kind != CTX_GOROUTINE || node_list(p->ctxs, &l))
+	if (s->kind != CTX_GOROUTINE || ctx_list(p, &l))
 		return;
 	/* Goroutines: how many wait for what. */
 	for (i = 0; i < l.n; i++) {
@@ -1378,7 +1479,7 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 	void *pools = NULL;
 	size_t i, j;
 
-	if (node_list(p->ctxs, &ctxs) || node_list(p->sites, &sites)) {
+	if (ctx_list(p, &ctxs) || node_list(p->sites, &sites)) {
 		free(ctxs.v);
 		return;
 	}
@@ -1499,7 +1600,7 @@ static void proc_sample(struct detector *d, struct proc_state *p, __u64 ts)
 	size_t i;
 
 	memcpy(s.comm, p->comm, REC_COMM_LEN);
-	if (d->opts.list_waits && !node_list(p->ctxs, &l)) {
+	if (d->opts.list_waits && !ctx_list(p, &l)) {
 		waits = calloc(l.n ? l.n : 1, sizeof(*waits));
 		for (i = 0; waits && i < l.n; i++) {
 			const struct ctx *c = l.v[i];
