@@ -132,6 +132,7 @@ struct proc_state {
 	struct ctx **gvec;
 	size_t gvec_n, gvec_cap;
 	__u64 gvec_max_id; /* the largest goid added */
+	size_t gvec_next;  /* after the last goroutine found */
 	bool gvec_unsorted;
 	struct goid_table goids; /* its goroutines again, by goid */
 	void *sites; /* tsearch tree of struct site, by (kind, key, func_pc) */
@@ -380,8 +381,14 @@ static struct ctx *ctx_find(struct proc_state *p, __u8 kind, __u64 id)
 	void *node;
 
 	if (kind == CTX_GOROUTINE) {
-		struct ctx *c = goid_table__find(&p->goids, id);
+		struct ctx *c = p->gvec_next < p->gvec_n ? p->gvec[p->gvec_next] : NULL;
 
+		/* A census meets goroutines about in goid order: try the next
+		 * one first, a read of memory in order, before the table. */
+		if (!c || c->id != id)
+			c = goid_table__find(&p->goids, id);
+		if (c)
+			p->gvec_next = c->gidx + 1;
 		return c;
 	}
 	node = tfind(&k, &p->ctxs, ctx_cmp);

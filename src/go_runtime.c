@@ -921,6 +921,7 @@ int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomp
 		err = read_allgs(gp, &nr, incomplete);
 	if (err)
 		goto out;
+	gp->deadline_ns += nr * GO_PROC_TIME_PER_G_NS; /* nr is within the memory budget */
 	for (i = 0; i < nr; i += batch) {
 		batch = nr - i < G_BATCH ? nr - i : G_BATCH;
 		err = gbuf_reserve(gp, batch);
