@@ -10,11 +10,13 @@
 #include <errno.h>
 #include <obstack.h>
 #include <search.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "detector.h"
 #include "detector_policy.h"
+#include "goid_table.h"
 #include "symtab.h"
 
 #define obstack_chunk_alloc malloc
@@ -52,32 +54,33 @@ struct site {
 };
 
 struct ctx {
-	__u8 kind;	/* enum ctx_kind */
 	__u64 id;	/* tid or goid */
 	__u64 start_ns; /* thread start time, 0 for goroutines */
 	struct site *site;
 	__u64 seen_seq; /* last census (or Go census) that saw it */
-	union {
-		struct rec_task task;
-		struct rec_goroutine g;
-	} u;
-	struct rec_futex futex;
-	bool have_futex;
+	struct rec_futex *futex; /* threads: the last futex word read, or NULL */
 	struct istack *stack_obj; /* shared with the contexts whose stack is the same */
 	const __u64 *stack;
-	__u8 nr_stack;
-	__u16 stack_flags;
 	__u64 stack_wait_id;
 	/* The current wait. */
-	bool waiting;
 	__u64 wait_id; /* threads: context switches; goroutines: waitsince */
 	__u64 wait_ns;
 	__u64 wait_seen_ns; /* first census that saw this wait */
 	struct wait_class wc;
 	__u64 reported_wait_id; /* the wait a long-wait finding was made for */
-	bool reported;
 	__u64 deadlock_wait_id; /* the wait a deadlock finding was made for */
+	__u16 stack_flags;
+	__u8 kind; /* enum ctx_kind */
+	__u8 nr_stack;
+	bool waiting;
+	bool reported;
 	bool deadlocked;
+	__u32 gidx; /* goroutines: where in proc_state.gvec */
+	/* Last: a goroutine's context is allocated without a thread's room. */
+	union {
+		struct rec_task task;
+		struct rec_goroutine g;
+	} u;
 };
 
 /*
@@ -120,7 +123,18 @@ struct proc_state {
 	bool proc_exited;
 	__u64 prev_created, prev_exited; /* at the previous sample */
 
-	void *ctxs;  /* tsearch tree of struct ctx, by (kind, id) */
+	void *ctxs;  /* tsearch tree of the threads' struct ctx, by (kind, id) */
+	/*
+	 * The goroutines' struct ctx, in goid order once gvec_sort() ran (a
+	 * gone one leaves NULL); a tree of a million costs more to build and
+	 * to walk than the detector's whole census otherwise does.
+	 */
+	struct ctx **gvec;
+	size_t gvec_n, gvec_cap;
+	__u64 gvec_max_id; /* the largest goid added */
+	size_t gvec_next;  /* after the last goroutine found */
+	bool gvec_unsorted;
+	struct goid_table goids; /* its goroutines again, by goid */
 	void *sites; /* tsearch tree of struct site, by (kind, key, func_pc) */
 	void *stacks; /* tsearch tree of struct istack, by content */
 	struct symtab syms;
@@ -241,7 +255,10 @@ struct detector *detector__new(const struct detector_opts *opts, const struct de
 /* Frees the context, not its stack: the process's stacks go with it. */
 static void ctx_free(void *p)
 {
-	free(p);
+	struct ctx *c = p;
+
+	free(c->futex);
+	free(c);
 }
 
 static int istack_cmp(const void *a, const void *b)
@@ -269,6 +286,17 @@ static void kept_findings_free(struct proc_state *p)
 /* Forget @p's threads, goroutines, sites, stacks and symbols. */
 static void proc_clear(struct proc_state *p)
 {
+	size_t i;
+
+	goid_table__clear(&p->goids);
+	for (i = 0; i < p->gvec_n; i++)
+		if (p->gvec[i])
+			ctx_free(p->gvec[i]);
+	free(p->gvec);
+	p->gvec = NULL;
+	p->gvec_n = p->gvec_cap = 0;
+	p->gvec_max_id = 0;
+	p->gvec_unsorted = false;
 	tdestroy(p->ctxs, ctx_free);
 	p->ctxs = NULL;
 	tdestroy(p->sites, free);
@@ -350,16 +378,103 @@ static struct site *site_get(struct proc_state *p, __u8 kind, __u64 key, __u64 f
 static struct ctx *ctx_find(struct proc_state *p, __u8 kind, __u64 id)
 {
 	struct ctx k = { .kind = kind, .id = id };
-	void *node = tfind(&k, &p->ctxs, ctx_cmp);
+	void *node;
+
+	if (kind == CTX_GOROUTINE) {
+		struct ctx *c = p->gvec_next < p->gvec_n ? p->gvec[p->gvec_next] : NULL;
+
+		/* A census meets goroutines about in goid order: try the next
+		 * one first, a read of memory in order, before the table. */
+		if (!c || c->id != id)
+			c = goid_table__find(&p->goids, id);
+		if (c)
+			p->gvec_next = c->gidx + 1;
+		return c;
+	}
+	node = tfind(&k, &p->ctxs, ctx_cmp);
 
 	return node ? *(struct ctx **)node : NULL;
+}
+
+static int goid_cmp(const void *a, const void *b)
+{
+	const struct ctx *x = *(struct ctx *const *)a, *y = *(struct ctx *const *)b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Put @p's goroutines in goid order, the gone ones dropped. */
+static void gvec_sort(struct proc_state *p)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->gvec_n; i++)
+		if (p->gvec[i])
+			p->gvec[n++] = p->gvec[i];
+	p->gvec_n = n;
+	if (p->gvec_unsorted)
+		qsort(p->gvec, n, sizeof(*p->gvec), goid_cmp);
+	p->gvec_unsorted = false;
+	for (i = 0; i < n; i++)
+		p->gvec[i]->gidx = i;
+}
+
+static int gvec_add(struct proc_state *p, struct ctx *c)
+{
+	if (p->gvec_n == p->gvec_cap) {
+		size_t cap = p->gvec_cap ? 2 * p->gvec_cap : 64;
+		struct ctx **more = realloc(p->gvec, cap * sizeof(*more));
+
+		if (!more)
+			return -ENOMEM;
+		p->gvec = more;
+		p->gvec_cap = cap;
+	}
+	/* goids mostly come in order: then nothing to sort */
+	if (p->gvec_n && p->gvec_max_id > c->id)
+		p->gvec_unsorted = true;
+	if (c->id > p->gvec_max_id)
+		p->gvec_max_id = c->id;
+	c->gidx = p->gvec_n;
+	p->gvec[p->gvec_n++] = c;
+	return 0;
+}
+
+/*
+ * Every context of @p, as the tree of all of them once listed them: the
+ * threads by tid, then the goroutines by goid (free l->v).
+ */
+static int ctx_list(struct proc_state *p, struct node_list *l)
+{
+	int err = node_list(p->ctxs, l);
+	size_t i;
+	void **v;
+
+	if (err || !p->gvec_n)
+		return err;
+	gvec_sort(p);
+	v = realloc(l->v, (l->n + p->gvec_n) * sizeof(*v));
+	if (!v) {
+		free(l->v);
+		l->v = NULL;
+		l->n = 0;
+		return -ENOMEM;
+	}
+	l->v = v;
+	for (i = 0; i < p->gvec_n; i++)
+		l->v[l->n++] = p->gvec[i];
+	l->cap = l->n;
+	return 0;
 }
 
 /* A context appears at @site; @started: we saw it start (it counts as created). */
 static struct ctx *ctx_add(struct proc_state *p, __u8 kind, __u64 id, __u64 start_ns,
 			   struct site *site, bool started)
 {
-	struct ctx *c = calloc(1, sizeof(*c)), **node;
+	/* a million goroutines: not a thread's rec_task each */
+	struct ctx *c = calloc(1, kind == CTX_GOROUTINE ? offsetof(struct ctx, u) + sizeof(c->u.g) :
+							  sizeof(*c)),
+		   **node;
 
 	if (!c)
 		return NULL;
@@ -368,10 +483,22 @@ static struct ctx *ctx_add(struct proc_state *p, __u8 kind, __u64 id, __u64 star
 	c->start_ns = start_ns;
 	c->site = site;
 	c->wc.owner_tid = -1; /* not classified yet; goroutines never are */
-	node = tsearch(c, &p->ctxs, ctx_cmp);
-	if (!node || *node != c) {
-		free(c);
-		return NULL;
+	if (kind == CTX_GOROUTINE) {
+		if (gvec_add(p, c)) {
+			free(c);
+			return NULL;
+		}
+		if (goid_table__add(&p->goids, id, c)) {
+			p->gvec[--p->gvec_n] = NULL;
+			free(c);
+			return NULL;
+		}
+	} else {
+		node = tsearch(c, &p->ctxs, ctx_cmp);
+		if (!node || *node != c) {
+			free(c);
+			return NULL;
+		}
 	}
 	site->live++;
 	if (started)
@@ -395,7 +522,12 @@ static void ctx_remove(struct proc_state *p, struct ctx *c, bool exited)
 		c->site->rep = NULL;
 	stack_release(p, c->stack_obj);
 	site_leave(c->site, exited);
-	tdelete(c, &p->ctxs, ctx_cmp);
+	if (c->kind == CTX_GOROUTINE) {
+		goid_table__del(&p->goids, c->id);
+		p->gvec[c->gidx] = NULL;
+	} else {
+		tdelete(c, &p->ctxs, ctx_cmp);
+	}
 	ctx_free(c);
 }
 
@@ -699,8 +831,12 @@ static int feed_futex(struct detector *d, const struct rec_futex *r)
 	c = ctx_find(p, CTX_THREAD, r->tid);
 	if (!c || c->start_ns != r->start_ns)
 		return 0;
-	c->futex = *r;
-	c->have_futex = true;
+	if (!c->futex) {
+		c->futex = malloc(sizeof(*c->futex));
+		if (!c->futex)
+			return -ENOMEM;
+	}
+	*c->futex = *r;
 	return 0;
 }
 
@@ -765,6 +901,20 @@ static void site_point(struct detector *d, struct site *s, __u64 ts)
 	trend_stats(&s->series, &s->stats);
 }
 
+struct unseen {
+	__u64 seq;
+	struct node_list l;
+};
+
+static void collect_unseen(void *value, void *arg)
+{
+	struct unseen *u = arg;
+	struct ctx *c = value;
+
+	if (c->seen_seq != u->seq)
+		collect_node(&c, leaf, &u->l);
+}
+
 /* Goroutines the Go census did not see have ended (no events for them). */
 static int feed_go_census(struct detector *d, const struct rec_go_census *r)
 {
@@ -783,16 +933,15 @@ static int feed_go_census(struct detector *d, const struct rec_go_census *r)
 	p->goroutines = r->nr_goroutines;
 	/* Goroutines it did not see are gone, unless it did not see them all. */
 	if (!(r->flags & RGC_INCOMPLETE)) {
-		err = node_list(p->ctxs, &l);
-		for (i = 0; i < l.n; i++) {
-			struct ctx *c = l.v[i];
+		struct unseen unseen = { .seq = p->go_seq };
 
-			if (c->kind == CTX_GOROUTINE && c->seen_seq != p->go_seq)
-				ctx_remove(p, c, true);
-		}
-		free(l.v);
-		if (err)
-			return err;
+		/* the table, in memory order, not the tree of every context */
+		goid_table__each(&p->goids, collect_unseen, &unseen);
+		for (i = 0; i < unseen.l.n; i++)
+			ctx_remove(p, unseen.l.v[i], true);
+		free(unseen.l.v);
+		if (unseen.l.err)
+			return unseen.l.err;
 	}
 	err = node_list(p->sites, &l);
 	for (i = 0; i < l.n; i++) {
@@ -978,8 +1127,8 @@ static void classify(struct proc_state *p, struct ctx *c, enum primitive same_wo
 		ev.funcs = funcs;
 		ev.nr_funcs = c->nr_stack;
 	}
-	if (c->have_futex && c->futex.wait_id == c->wait_id)
-		ev.futex = &c->futex;
+	if (c->futex && c->futex->wait_id == c->wait_id)
+		ev.futex = c->futex;
 	classify_wait(&ev, &c->wc);
 }
 
@@ -1153,7 +1302,7 @@ static void leak_finding(struct detector *d, struct proc_state *p, struct site *
 	memcpy(f->by_prim, s->by_prim, sizeof(f->by_prim));
 	f->max_wait_ns = s->max_wait_ns;
 	describe_ctx(d, p, s->rep, ob, &f->sample);
-	if (s->kind != CTX_GOROUTINE || node_list(p->ctxs, &l))
+	if (s->kind != CTX_GOROUTINE || ctx_list(p, &l))
 		return;
 	/* Goroutines: how many wait for what. */
 	for (i = 0; i < l.n; i++) {
@@ -1337,7 +1486,7 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 	void *pools = NULL;
 	size_t i, j;
 
-	if (node_list(p->ctxs, &ctxs) || node_list(p->sites, &sites)) {
+	if (ctx_list(p, &ctxs) || node_list(p->sites, &sites)) {
 		free(ctxs.v);
 		return;
 	}
@@ -1458,7 +1607,7 @@ static void proc_sample(struct detector *d, struct proc_state *p, __u64 ts)
 	size_t i;
 
 	memcpy(s.comm, p->comm, REC_COMM_LEN);
-	if (d->opts.list_waits && !node_list(p->ctxs, &l)) {
+	if (d->opts.list_waits && !ctx_list(p, &l)) {
 		waits = calloc(l.n ? l.n : 1, sizeof(*waits));
 		for (i = 0; waits && i < l.n; i++) {
 			const struct ctx *c = l.v[i];
