@@ -126,6 +126,10 @@ enum {
 	OPT_PPROF,
 	OPT_NO_SANDBOX,
 	OPT_SYMBOL_CACHE,
+	OPT_STUCK_GOROUTINES,
+	OPT_STUCK_THREADS,
+	OPT_STUCK_PERCENT,
+	OPT_STUCK_WAIT,
 };
 
 /* Option groups, shared by the commands that take them. */
@@ -149,6 +153,14 @@ static const struct argp_option opt_findings[] = {
 	  "A wait longer than this is a long wait (default 10)", 3 },
 	{ "leak-window", OPT_LEAK_WINDOW, "SECONDS", 0,
 	  "How far back the leak test looks (default 60)", 3 },
+	{ "stuck-goroutines", OPT_STUCK_GOROUTINES, "N", 0,
+	  "Goroutines of one site, nearly all in one wait, that are stuck (default 1000)", 3 },
+	{ "stuck-threads", OPT_STUCK_THREADS, "N", 0,
+	  "Threads of one start routine, nearly all in one wait, that are stuck (default 500)", 3 },
+	{ "stuck-percent", OPT_STUCK_PERCENT, "P", 0,
+	  "How many of a stuck site's contexts share one wait, in % (default 90)", 3 },
+	{ "stuck-wait", OPT_STUCK_WAIT, "SECONDS", 0,
+	  "How long each of them has waited, at least (default 60)", 3 },
 	{ "fail-on-leak", OPT_FAIL_ON_LEAK, NULL, 0,
 	  "Exit with status 3 if a leak or a deadlock was found", 3 },
 	{},
@@ -338,6 +350,24 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_LEAK_WINDOW:
 		if (parse_seconds(arg, &env->leak_window_ns) || env->leak_window_ns < 10000000000ULL)
 			argp_error(state, "invalid leak window: '%s' (seconds, at least 10)", arg);
+		break;
+	case OPT_STUCK_GOROUTINES:
+	case OPT_STUCK_THREADS:
+		if (parse_uint(arg, UINT_MAX, &val) || val == 0)
+			argp_error(state, "invalid stuck count: '%s' (at least 1)", arg);
+		if (key == OPT_STUCK_GOROUTINES)
+			env->stuck.min_goroutines = val;
+		else
+			env->stuck.min_threads = val;
+		break;
+	case OPT_STUCK_PERCENT:
+		if (parse_uint(arg, 100, &val) || val == 0)
+			argp_error(state, "invalid stuck percent: '%s' (1 to 100)", arg);
+		env->stuck.min_percent = val;
+		break;
+	case OPT_STUCK_WAIT:
+		if (parse_seconds(arg, &env->stuck.min_wait_ns))
+			argp_error(state, "invalid stuck wait: '%s' (seconds, > 0)", arg);
 		break;
 	case OPT_FAIL_ON_LEAK:
 		env->fail_on_leak = true;
