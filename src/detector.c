@@ -26,6 +26,9 @@
 #define SYM_LEN 640
 #define GO_STATUS_WAITING 4 /* runtime._Gwaiting */
 #define STALE_CENSUSES 3
+/* Censuses a process's thread sites get to be named before stuck threads are
+ * judged: the inspector names a few thousand start routines per census. */
+#define STUCK_SETTLE_CENSUSES 3
 
 /* Site keys that are not addresses. */
 #define SITE_KEY_UNKNOWN 0
@@ -132,6 +135,7 @@ struct proc_state {
 	__u64 born_seq; /* the census during which it appeared */
 	unsigned int nr_long_waits;
 	unsigned int long_waits_dropped;
+	unsigned int stuck_censuses; /* censuses find_stuck() has looked at */
 	struct kept_finding *findings, **findings_tail;
 	/* its last rec_proc_incomplete, per part: said again only if it changes */
 	__u16 incomplete_reason[RPI_PART_THREADS + 1];
@@ -1387,7 +1391,7 @@ static void stuck_facts(struct proc_state *p, const struct ctx *c, struct policy
 	sc->cls = policy_thread_stuck_class(&w);
 	sc->wait_known = (c->u.task.flags & RTF_WAIT_START) &&
 			 c->u.task.hdr.ts_ns > c->u.task.wait_start_ns;
-	sc->first_sight = !p->sampled;
+	sc->first_sight = p->stuck_censuses <= STUCK_SETTLE_CENSUSES;
 }
 
 static int u64_cmp(const void *a, const void *b)
@@ -1510,14 +1514,19 @@ static void find_stuck(struct detector *d, struct proc_state *p, struct node_lis
 {
 	struct policy_stuck_ctx sc;
 	struct kept_finding *k;
+	bool threads_named = true;
 	struct finding f;
 	size_t i;
 
+	p->stuck_censuses++;
 	for (i = 0; i < sites->n; i++) {
 		struct site *s = sites->v[i];
 
-		if (s)
-			memset(s->stuck_by, 0, sizeof(s->stuck_by));
+		if (!s)
+			continue;
+		memset(s->stuck_by, 0, sizeof(s->stuck_by));
+		if (s->kind == CTX_THREAD && s->key == SITE_KEY_UNKNOWN && s->live)
+			threads_named = false;
 	}
 	for (i = 0; i < ctxs->n; i++) {
 		struct ctx *c = ctxs->v[i];
@@ -1536,9 +1545,14 @@ static void find_stuck(struct detector *d, struct proc_state *p, struct node_lis
 
 		if (!s)
 			continue;
+		/* Threads whose start routine is not read yet may be any site's. */
+		if (s->kind == CTX_THREAD && !threads_named &&
+		    p->stuck_censuses <= STUCK_SETTLE_CENSUSES)
+			continue;
 		ps = (struct policy_stuck_site){
 			.is_thread = s->kind == CTX_THREAD,
 			.is_main = s->kind == CTX_THREAD && s->key == SITE_KEY_MAIN,
+			.unknown = s->key == SITE_KEY_UNKNOWN,
 			.live = s->live,
 		};
 		for (j = STUCK_NONE + 1; j < STUCK_CLASS_MAX; j++)

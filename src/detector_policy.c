@@ -162,7 +162,7 @@ bool policy_stuck_site(const struct policy_stuck_site *s, const struct stuck_par
 {
 	__u32 min = s->is_thread ? p->min_threads : p->min_goroutines;
 
-	return !s->is_main && s->stuck >= min && s->stuck <= s->live &&
+	return !s->is_main && !s->unknown && s->stuck >= min && s->stuck <= s->live &&
 	       (__u64)s->stuck * 100 >= (__u64)s->live * p->min_percent;
 }
 

@@ -130,6 +130,7 @@ bool policy_ctx_stuck(const struct policy_stuck_ctx *c, const struct stuck_param
 struct policy_stuck_site {
 	bool is_thread;
 	bool is_main; /* the main thread's site: never stuck */
+	bool unknown; /* where its contexts come from is not known: never stuck */
 	__u32 live;   /* contexts at the site */
 	__u32 stuck;  /* of them, counted by policy_ctx_stuck() in its most common class */
 };

@@ -6,7 +6,7 @@
 //	leak N    main.startWorkers starts N goroutines of main.processJob,
 //	          each blocked for ever on a chan receive; once all are
 //	          parked, runs two GCs (which set their waitsince) and prints
-//	          "ready".
+//	          "ready"; on each SIGUSR1, N/2 more, two GCs, "more".
 //	pool N    an idle worker pool: N goroutines of main.poolWorker wait
 //	          on a job channel nobody sends on yet; two GCs; "ready".
 //	http N    an HTTP server and N keep-alive connections to it, each
@@ -23,8 +23,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"runtime"
 	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -118,8 +120,19 @@ func main() {
 	base := runtime.NumGoroutine()
 	switch os.Args[1] {
 	case "leak":
+		more := make(chan os.Signal, 1)
+		signal.Notify(more, syscall.SIGUSR1)
+		base = runtime.NumGoroutine()
 		startWorkers(n)
 		waitParked(base, n)
+		go func() {
+			for range more {
+				base := runtime.NumGoroutine()
+				startWorkers(n / 2)
+				waitParked(base, n/2)
+				fmt.Println("more")
+			}
+		}()
 	case "pool":
 		for i := 0; i < n; i++ {
 			go poolWorker()

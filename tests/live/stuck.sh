@@ -128,10 +128,51 @@ expect "threadleak exit status" $? 0 &&
 # The summary speaks of goroutines.
 CASE=summary
 s=$(jq -c "select(.type == \"summary\" and .pid == ${PID_OF[leak-10000]})" "$out")
-expect "goroutines first" "$(echo "$s" | jq .goroutines_first)" 10001 &&
-	expect "goroutines last" "$(echo "$s" | jq .goroutines_last)" 10001 &&
-	expect "chan receive" "$(echo "$s" | jq '.goroutines_waiting["chan receive"]')" 10000 &&
+# main, the signal handler's and its reader's (in chan receive too), and the 10,000
+expect "goroutines first" "$(echo "$s" | jq .goroutines_first)" 10003 &&
+	expect "goroutines last" "$(echo "$s" | jq .goroutines_last)" 10003 &&
+	expect "chan receive" "$(echo "$s" | jq '.goroutines_waiting["chan receive"]')" 10001 &&
 	expect "top site" "$(echo "$s" | jq -r '.goroutine_sites[0] | "\(.live) \(.created_by | split(" ")[0])"')" \
 		"10000 main.startWorkers" &&
 	pass "$CASE"
+
+# The monitor: every process it meets, its first census. A stuck site is said
+# once, again as an update when it grows by a tenth; the metric follows.
+CASE=monitor
+port=$(prom_free_port) || { fail "$CASE" "no free port"; exit 0; }
+"$TL" monitor --metrics-addr "127.0.0.1:$port" --stuck-wait $MIN_WAIT \
+	-o "$TMP/monitor.json" 2> "$TMP/monitor.err" &
+mon=$!
+PIDS+=($mon)
+leak=${PID_OF[leak-2000]}
+threads=${PID_OF[threads-2000]}
+wait_for "$TMP/monitor.json" "\"kind\":\"goroutine_stuck\".*\"pid\":$leak|\"pid\":$leak,.*\"kind\":\"goroutine_stuck\"" 120 ||
+	{ fail "$CASE" "no finding: $(tail -c 300 "$TMP/monitor.err")"; exit 0; }
+wait_for "$TMP/monitor.json" "\"pid\":$threads,.*\"kind\":\"thread_stuck\"|\"kind\":\"thread_stuck\".*\"pid\":$threads" 60 ||
+	{ fail "$CASE" "no thread_stuck finding"; exit 0; }
+metric() { http_get "127.0.0.1:$port" /metrics | grep "^$1{pid=\"$2\"" | awk '{print $NF}'; }
+# wait_metric NAME PID VALUE: the metrics follow the findings at the census end.
+wait_metric() {
+	local end=$((SECONDS + 30))
+	until [ "$(metric "$1" "$2")" = "$3" ] || [ $SECONDS -ge $end ]; do
+		sleep 0.2
+	done
+	expect "$1" "$(metric "$1" "$2")" "$3"
+}
+wait_metric threadleak_process_stuck_goroutines "$leak" 2000 || exit 0
+wait_metric threadleak_process_stuck_threads "$threads" 2000 || exit 0
+# 1,000 more: an update, with the new count.
+n=$(grep -c '^more' "$TMP/leak-2000.out")
+kill -USR1 "$leak"
+wait_lines "$TMP/leak-2000.out" $((n + 2)) 60 || { fail "$CASE" "no more goroutines"; exit 0; }
+wait_metric threadleak_process_stuck_goroutines "$leak" 3000 || exit 0
+mine() { jq -c "select(.type == \"finding\" and .pid == $1 and (.kind | endswith(\"_stuck\")))" "$TMP/monitor.json"; }
+expect "findings" "$(mine "$leak" | jq -r '"\(.stuck) \(.update // false)"' | tr '\n' ' ')" "2000 false 3000 true " || exit 0
+expect "thread findings" "$(mine "$threads" | grep -c .)" 1 || exit 0
+for name in pool-300 http-500 prometheus; do
+	[ -n "${PID_OF[$name]:-}" ] || continue
+	expect "$name findings" "$(mine "${PID_OF[$name]}" | grep -c .)" 0 || exit 0
+done
+pass "$CASE"
+stop "$mon"
 prom_stop

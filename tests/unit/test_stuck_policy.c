@@ -121,6 +121,9 @@ void test_stuck_site(void)
 	s.stuck = 500;
 	s.is_main = true;
 	ASSERT_FALSE(policy_stuck_site(&s, &stuck), "the main thread's site");
+	s.is_main = false;
+	s.unknown = true;
+	ASSERT_FALSE(policy_stuck_site(&s, &stuck), "an unknown start routine");
 	s = g;
 	s.stuck = s.live + 1;
 	ASSERT_FALSE(policy_stuck_site(&s, &stuck), "more stuck than live: inconsistent");
