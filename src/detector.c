@@ -1530,8 +1530,17 @@ static void find_stuck(struct detector *d, struct proc_state *p, struct node_lis
 	}
 	for (i = 0; i < ctxs->n; i++) {
 		struct ctx *c = ctxs->v[i];
+		struct policy_stuck_site all;
 
 		if (!c || !c->waiting)
+			continue;
+		/* Most sites are too small to be stuck even if all were: no facts. */
+		all = (struct policy_stuck_site){
+			.is_thread = c->kind == CTX_THREAD,
+			.live = c->site->live,
+			.stuck = c->site->live,
+		};
+		if (!policy_stuck_site(&all, &d->opts.stuck))
 			continue;
 		stuck_facts(p, c, &sc);
 		if (policy_ctx_stuck(&sc, &d->opts.stuck))
