@@ -30,7 +30,9 @@ static const char trace_doc[] =
 	"waits (mutex, condvar, join, semaphore), threads in other blocking\n"
 	"syscalls, threads created and exited since the last row, and the longest\n"
 	"current futex wait. Findings are printed as soon as they are established:\n"
-	"thread leaks (a start routine whose threads keep piling up), long waits\n"
+	"thread leaks (a start routine whose threads keep piling up), stuck sites\n"
+	"(thousands of goroutines or threads of one site blocked in one wait since\n"
+	"before attach: a leak already done), long waits\n"
 	"(with the primitive and the thread holding it), deadlocks; all of them\n"
 	"again in the summary at the end. Without -p, a top-like table of all\n"
 	"processes.\n"
@@ -154,13 +156,13 @@ static const struct argp_option opt_findings[] = {
 	{ "leak-window", OPT_LEAK_WINDOW, "SECONDS", 0,
 	  "How far back the leak test looks (default 60)", 3 },
 	{ "stuck-goroutines", OPT_STUCK_GOROUTINES, "N", 0,
-	  "Goroutines of one site, nearly all in one wait, that are stuck (default 1000)", 3 },
+	  "A stuck site has at least N goroutines of one go statement (default 1000)", 3 },
 	{ "stuck-threads", OPT_STUCK_THREADS, "N", 0,
-	  "Threads of one start routine, nearly all in one wait, that are stuck (default 500)", 3 },
+	  "A stuck site has at least N threads of one start routine (default 500)", 3 },
 	{ "stuck-percent", OPT_STUCK_PERCENT, "P", 0,
-	  "How many of a stuck site's contexts share one wait, in % (default 90)", 3 },
+	  "...at least P % of them in one kind of wait (default 90)", 3 },
 	{ "stuck-wait", OPT_STUCK_WAIT, "SECONDS", 0,
-	  "How long each of them has waited, at least (default 60)", 3 },
+	  "...each waiting at least this long (default 60)", 3 },
 	{ "fail-on-leak", OPT_FAIL_ON_LEAK, NULL, 0,
 	  "Exit with status 3 if a leak or a deadlock was found", 3 },
 	{},
