@@ -28,6 +28,9 @@
 #define SYM_LEN 640
 #define GO_STATUS_WAITING 4 /* runtime._Gwaiting */
 #define STALE_CENSUSES 3
+/* Censuses a process's thread sites get to be named before stuck threads are
+ * judged: the inspector names a few thousand start routines per census. */
+#define STUCK_SETTLE_CENSUSES 3
 
 /* Site keys that are not addresses. */
 #define SITE_KEY_UNKNOWN 0
@@ -51,6 +54,10 @@ struct site {
 	__u32 by_prim[PRIM_MAX];
 	__u64 max_wait_ns;
 	struct ctx *rep; /* the context a finding shows */
+	/* Stuck: this census's contexts counted by policy_ctx_stuck(), by class. */
+	__u32 stuck_by[STUCK_CLASS_MAX];
+	struct kept_finding *stuck_kept; /* its stuck finding, once made */
+	__u32 stuck_reported;		 /* stuck when it was last reported */
 };
 
 struct ctx {
@@ -142,6 +149,7 @@ struct proc_state {
 	__u64 born_seq; /* the census during which it appeared */
 	unsigned int nr_long_waits;
 	unsigned int long_waits_dropped;
+	unsigned int stuck_censuses; /* censuses find_stuck() has looked at */
 	struct kept_finding *findings, **findings_tail;
 	/* its last rec_proc_incomplete, per part: said again only if it changes */
 	__u16 incomplete_reason[RPI_PART_THREADS + 1];
@@ -232,6 +240,22 @@ static int node_list(void *root, struct node_list *l)
 	return l->err;
 }
 
+/* Each threshold left 0 takes its default. */
+static void stuck_params_fill(struct stuck_params *p)
+{
+	struct stuck_params def;
+
+	stuck_params_default(&def);
+	if (!p->min_goroutines)
+		p->min_goroutines = def.min_goroutines;
+	if (!p->min_threads)
+		p->min_threads = def.min_threads;
+	if (!p->min_percent)
+		p->min_percent = def.min_percent;
+	if (!p->min_wait_ns)
+		p->min_wait_ns = def.min_wait_ns;
+}
+
 struct detector *detector__new(const struct detector_opts *opts, const struct detector_sink *sink)
 {
 	struct detector *d = calloc(1, sizeof(*d));
@@ -244,6 +268,7 @@ struct detector *detector__new(const struct detector_opts *opts, const struct de
 		d->opts.wait_threshold_ns = DEFAULT_WAIT_THRESHOLD_NS;
 	if (!d->opts.leak.window_ns)
 		leak_params_default(&d->opts.leak);
+	stuck_params_fill(&d->opts.stuck);
 	d->sink = *sink;
 	d->census_seq = 1;
 	obstack_init(&d->scratch);
@@ -593,6 +618,7 @@ static void finding_emit(struct detector *d, const struct finding *f)
 }
 
 static void restate_findings(struct detector *d, struct proc_state *p, __u64 ts, bool resolved);
+static void emit_summary(struct detector *d, struct proc_state *p);
 static void leak_finding(struct detector *d, struct proc_state *p, struct site *s, __u64 ts,
 			 struct obstack *ob, struct finding *f);
 
@@ -605,8 +631,7 @@ static void proc_retire(struct detector *d, struct proc_state *p)
 	p->sum.exited_proc = true;
 	if (d->opts.keep_exited) {
 		restate_findings(d, p, p->sum.last_ns, false);
-		if (p->sampled && d->sink.summary)
-			d->sink.summary(d->sink.ctx, &p->sum);
+		emit_summary(d, p);
 	}
 	proc_remove(d, p);
 }
@@ -1275,9 +1300,35 @@ static struct kept_finding *keep_finding(struct proc_state *p)
 	return k;
 }
 
+/* @c's wait reason, NUL-terminated, in @reason (REC_WAIT_REASON_LEN). */
+static void ctx_wait_reason(const struct ctx *c, char *reason)
+{
+	memcpy(reason, c->u.g.wait_reason, REC_WAIT_REASON_LEN);
+	reason[REC_WAIT_REASON_LEN - 1] = '\0';
+}
+
+/* Count one more @reason in @v (@n of FINDING_MAX_REASONS), if there is room. */
+static void count_reason(struct reason_count *v, unsigned int *n, const char *reason,
+			 struct obstack *ob)
+{
+	unsigned int j;
+
+	for (j = 0; j < *n; j++)
+		if (!strcmp(v[j].reason, reason))
+			break;
+	if (j == *n) {
+		if (j == FINDING_MAX_REASONS)
+			return;
+		v[j].reason = obstack_copy0(ob, reason, strlen(reason));
+		(*n)++;
+	}
+	v[j].count++;
+}
+
 static void leak_finding(struct detector *d, struct proc_state *p, struct site *s, __u64 ts,
 			 struct obstack *ob, struct finding *f)
 {
+	char reason[REC_WAIT_REASON_LEN];
 	struct node_list l;
 	size_t i;
 
@@ -1307,22 +1358,11 @@ static void leak_finding(struct detector *d, struct proc_state *p, struct site *
 	/* Goroutines: how many wait for what. */
 	for (i = 0; i < l.n; i++) {
 		const struct ctx *c = l.v[i];
-		unsigned int j;
 
 		if (c->site != s || !c->waiting)
 			continue;
-		for (j = 0; j < f->nr_reasons; j++)
-			if (!strcmp(f->reasons[j].reason, c->u.g.wait_reason))
-				break;
-		if (j == f->nr_reasons) {
-			if (j == FINDING_MAX_REASONS)
-				continue;
-			f->reasons[j].reason = obstack_copy0(ob, c->u.g.wait_reason,
-							    strnlen(c->u.g.wait_reason,
-								    REC_WAIT_REASON_LEN));
-			f->nr_reasons++;
-		}
-		f->reasons[j].count++;
+		ctx_wait_reason(c, reason);
+		count_reason(f->reasons, &f->nr_reasons, reason, ob);
 	}
 	free(l.v);
 }
@@ -1474,6 +1514,236 @@ static void find_deadlocks(struct detector *d, struct proc_state *p, struct node
 	}
 }
 
+/* Stuck sites: a leak that happened before threadleak came */
+
+/* The facts about @c's wait the stuck rule decides on. */
+static void stuck_facts(struct proc_state *p, const struct ctx *c, struct policy_stuck_ctx *sc)
+{
+	const char *funcs[REC_STACK_MAX];
+	char reason[REC_WAIT_REASON_LEN];
+	struct policy_wait w;
+
+	memset(sc, 0, sizeof(*sc));
+	if (!c->waiting)
+		return;
+	sc->wait_ns = c->wait_ns;
+	if (c->kind == CTX_GOROUTINE) {
+		ctx_wait_reason(c, reason);
+		sc->cls = policy_goroutine_stuck_class(reason);
+		/* The runtime sets waitsince at the GC after a goroutine parks. */
+		sc->wait_known = (c->u.g.flags & RG_WAIT_SINCE) &&
+				 c->u.g.hdr.ts_ns > c->u.g.wait_since_ns;
+		sc->first_sight = p->go_seq <= 1;
+		return;
+	}
+	wait_facts(p, c, p->is_go, funcs, &w);
+	sc->cls = policy_thread_stuck_class(&w);
+	sc->wait_known = (c->u.task.flags & RTF_WAIT_START) &&
+			 c->u.task.hdr.ts_ns > c->u.task.wait_start_ns;
+	sc->first_sight = p->stuck_censuses <= STUCK_SETTLE_CENSUSES;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* @f->parents: who created goroutine @c, and who created that one, ... */
+static void parent_chain(struct proc_state *p, const struct ctx *c, struct obstack *ob,
+			 struct finding *f)
+{
+	__u64 goid = c->u.g.parent_goid;
+	char buf[SYM_LEN];
+
+	while (goid && f->nr_parents < FINDING_MAX_PARENTS) {
+		struct finding_parent *fp = &f->parents[f->nr_parents++];
+		const struct ctx *parent = ctx_find(p, CTX_GOROUTINE, goid);
+
+		fp->goid = goid;
+		if (!parent)
+			return; /* it ended: its creator is not known */
+		fp->alive = true;
+		site_of(p, parent->site, ob, &fp->site);
+		symtab__format(&p->syms, parent->site->func_pc, buf, sizeof(buf));
+		fp->function = obstack_copy0(ob, buf, strlen(buf));
+		if (parent->u.g.parent_goid == goid)
+			return;
+		goid = parent->u.g.parent_goid;
+	}
+}
+
+/*
+ * The stuck finding of site @s, whose contexts in @cls of @ctxs are stuck:
+ * how many, in what wait, for how long, and one of them with its stack.
+ */
+static void stuck_finding(struct detector *d, struct proc_state *p, struct site *s,
+			  enum stuck_class cls, struct node_list *ctxs, __u64 ts,
+			  struct obstack *ob, struct finding *f)
+{
+	__u32 prims[PRIM_MAX] = {};
+	const struct ctx *rep = NULL;
+	struct policy_stuck_ctx sc;
+	__u64 *waits;
+	char buf[SYM_LEN];
+	unsigned int j, best;
+	size_t i;
+
+	memset(f, 0, sizeof(*f));
+	f->kind = s->kind == CTX_GOROUTINE ? FINDING_GOROUTINE_STUCK : FINDING_THREAD_STUCK;
+	f->ts_ns = ts;
+	f->pid = p->tgid;
+	memcpy(f->comm, p->comm, REC_COMM_LEN);
+	site_of(p, s, ob, &f->site);
+	if (s->kind == CTX_GOROUTINE) {
+		symtab__format(&p->syms, s->func_pc, buf, sizeof(buf));
+		f->function = obstack_copy0(ob, buf, strlen(buf));
+	}
+	f->live = s->live;
+	f->created = s->created;
+	f->exited = s->exited;
+	f->blocked = s->blocked;
+	memcpy(f->by_prim, s->by_prim, sizeof(f->by_prim));
+	f->wait_class = cls;
+	waits = malloc((s->live ? s->live : 1) * sizeof(*waits));
+	for (i = 0; i < ctxs->n; i++) {
+		const struct ctx *c = ctxs->v[i];
+		char reason[REC_WAIT_REASON_LEN];
+
+		if (!c || c->site != s)
+			continue;
+		stuck_facts(p, c, &sc);
+		if (sc.cls != cls || !policy_ctx_stuck(&sc, &d->opts.stuck))
+			continue;
+		f->stuck++;
+		if (c->kind == CTX_GOROUTINE) {
+			ctx_wait_reason(c, reason);
+			count_reason(f->reasons, &f->nr_reasons, reason, ob);
+		} else {
+			prims[c->wc.prim]++;
+		}
+		if (sc.wait_known && waits && f->waits_known < s->live)
+			waits[f->waits_known++] = c->wait_ns;
+		/* Show the longest waiter that has a stack of this wait. */
+		if (!rep || (c->stack && c->stack_wait_id == c->wait_id &&
+			     (!rep->stack || rep->stack_wait_id != rep->wait_id ||
+			      c->wait_ns > rep->wait_ns)))
+			rep = c;
+	}
+	for (j = 1, best = 0; j < f->nr_reasons; j++)
+		if (f->reasons[j].count > f->reasons[best].count)
+			best = j;
+	if (f->nr_reasons)
+		f->wait_reason = f->reasons[best].reason;
+	for (j = 1, best = 0; j < PRIM_MAX; j++)
+		if (prims[j] > prims[best])
+			best = j;
+	f->stuck_prim = best;
+	if (f->waits_known) {
+		qsort(waits, f->waits_known, sizeof(*waits), u64_cmp);
+		f->wait_min_ns = waits[0];
+		f->wait_median_ns = waits[f->waits_known / 2];
+		f->wait_p90_ns = waits[f->waits_known * 9 / 10];
+		f->max_wait_ns = waits[f->waits_known - 1];
+	}
+	free(waits);
+	describe_ctx(d, p, rep, ob, &f->sample);
+	if (rep && rep->kind == CTX_GOROUTINE)
+		parent_chain(p, rep, ob, f);
+}
+
+/*
+ * Sites with many contexts in one class of wait, for long: a finding the
+ * first census after attach can make, for a leak that already happened.
+ * With updates, said again when the site grows by a tenth.
+ */
+static void find_stuck(struct detector *d, struct proc_state *p, struct node_list *ctxs,
+		       struct node_list *sites, __u64 ts)
+{
+	struct policy_stuck_ctx sc;
+	struct kept_finding *k;
+	bool threads_named = true;
+	struct finding f;
+	size_t i;
+
+	p->stuck_censuses++;
+	for (i = 0; i < sites->n; i++) {
+		struct site *s = sites->v[i];
+
+		if (!s)
+			continue;
+		memset(s->stuck_by, 0, sizeof(s->stuck_by));
+		if (s->kind == CTX_THREAD && s->key == SITE_KEY_UNKNOWN && s->live)
+			threads_named = false;
+	}
+	for (i = 0; i < ctxs->n; i++) {
+		struct ctx *c = ctxs->v[i];
+		struct policy_stuck_site all;
+
+		if (!c || !c->waiting)
+			continue;
+		/* Most sites are too small to be stuck even if all were: no facts. */
+		all = (struct policy_stuck_site){
+			.is_thread = c->kind == CTX_THREAD,
+			.live = c->site->live,
+			.stuck = c->site->live,
+		};
+		if (!policy_stuck_site(&all, &d->opts.stuck))
+			continue;
+		stuck_facts(p, c, &sc);
+		if (policy_ctx_stuck(&sc, &d->opts.stuck))
+			c->site->stuck_by[sc.cls]++;
+	}
+	for (i = 0; i < sites->n; i++) {
+		struct site *s = sites->v[i];
+		struct policy_stuck_site ps;
+		enum stuck_class cls = STUCK_NONE;
+		unsigned int j;
+
+		if (!s)
+			continue;
+		/* Threads whose start routine is not read yet may be any site's. */
+		if (s->kind == CTX_THREAD && !threads_named &&
+		    p->stuck_censuses <= STUCK_SETTLE_CENSUSES)
+			continue;
+		ps = (struct policy_stuck_site){
+			.is_thread = s->kind == CTX_THREAD,
+			.is_main = s->kind == CTX_THREAD && s->key == SITE_KEY_MAIN,
+			.unknown = s->key == SITE_KEY_UNKNOWN,
+			.live = s->live,
+		};
+		for (j = STUCK_NONE + 1; j < STUCK_CLASS_MAX; j++)
+			if (s->stuck_by[j] > s->stuck_by[cls])
+				cls = j;
+		ps.stuck = s->stuck_by[cls];
+		if (cls == STUCK_NONE || !policy_stuck_site(&ps, &d->opts.stuck))
+			continue;
+		if (s->stuck_kept) {
+			if (!d->opts.updates || !policy_stuck_grew(ps.stuck, s->stuck_reported))
+				continue;
+			/* The summary restates the latest numbers. */
+			k = s->stuck_kept;
+			obstack_free(&k->ob, NULL);
+			obstack_init(&k->ob);
+			stuck_finding(d, p, s, cls, ctxs, ts, &k->ob, &k->f);
+			s->stuck_reported = k->f.stuck;
+			f = k->f;
+			f.update = true;
+			finding_emit(d, &f);
+			continue;
+		}
+		d->nr_leaks++;
+		k = keep_finding(p);
+		if (!k)
+			continue;
+		s->stuck_kept = k;
+		stuck_finding(d, p, s, cls, ctxs, ts, &k->ob, &k->f);
+		s->stuck_reported = k->f.stuck;
+		finding_emit(d, &k->f);
+	}
+}
+
 /*
  * The close of a census for one process: every site gets a point, every wait
  * its class, and what is now a leak, a long wait or a deadlock a finding.
@@ -1546,6 +1816,7 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 		if (policy_site_idle(&ps, d->opts.leak.window_ns)) {
 			tdelete(s, &p->sites, site_cmp);
 			free(s);
+			sites.v[i] = NULL;
 			continue;
 		}
 		s->growing = policy_site_growing(&s->stats);
@@ -1555,6 +1826,7 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 			establish_leak(d, p, s, ts);
 	}
 	find_deadlocks(d, p, &ctxs, ts);
+	find_stuck(d, p, &ctxs, &sites, ts);
 	for (i = 0; i < ctxs.n; i++) {
 		struct ctx *c = ctxs.v[i];
 		struct policy_long_wait lw;
@@ -1564,7 +1836,7 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 		wait_facts(p, c, p->is_go, funcs, &lw.wait);
 		lw.reported = c->reported && c->reported_wait_id == c->wait_id;
 		lw.deadlocked = in_deadlock(c);
-		lw.site_leaking = c->site->leaking;
+		lw.site_leaking = c->site->leaking || c->site->stuck_kept;
 		lw.site_growing = c->site->growing;
 		if (!policy_long_wait(&lw, d->opts.wait_threshold_ns, d->opts.owned_waits_only))
 			continue;
@@ -1633,6 +1905,16 @@ static void proc_sample(struct detector *d, struct proc_state *p, __u64 ts)
 		sum->pid = p->tgid;
 		sum->first_ns = ts;
 		sum->threads_first = p->live;
+		sum->goroutines_first = -1;
+		sum->goroutines_last = -1;
+		sum->goroutines_peak = -1;
+	}
+	if (p->is_go) {
+		if (sum->goroutines_first < 0)
+			sum->goroutines_first = p->goroutines;
+		sum->goroutines_last = p->goroutines;
+		if ((__s64)p->goroutines > sum->goroutines_peak)
+			sum->goroutines_peak = p->goroutines;
 	}
 	s.growth = (__s32)p->live - (__s32)sum->threads_first;
 	memcpy(sum->comm, p->comm, REC_COMM_LEN);
@@ -1846,6 +2128,73 @@ void detector__threads(struct detector *d,
 	free(procs.v);
 }
 
+static int reason_count_cmp(const void *a, const void *b)
+{
+	const struct reason_count *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1; /* most first */
+	return strcmp(x->reason, y->reason);
+}
+
+static int site_live_cmp(const void *a, const void *b)
+{
+	const struct site *x = *(const struct site *const *)a, *y = *(const struct site *const *)b;
+
+	return x->live > y->live ? -1 : x->live < y->live;
+}
+
+/* A Go process's goroutines at its last census: by wait reason, by site. */
+static void summarize_goroutines(struct proc_state *p, struct obstack *ob)
+{
+	struct proc_summary *sum = &p->sum;
+	char buf[SYM_LEN], reason[REC_WAIT_REASON_LEN];
+	struct node_list l;
+	size_t i, n = 0;
+
+	sum->nr_go_blocked = 0;
+	sum->nr_go_sites = 0;
+	if (!p->is_go || ctx_list(p, &l))
+		return;
+	for (i = 0; i < l.n; i++) {
+		const struct ctx *c = l.v[i];
+
+		if (c->kind != CTX_GOROUTINE || !c->waiting)
+			continue;
+		ctx_wait_reason(c, reason);
+		count_reason(sum->go_blocked, &sum->nr_go_blocked, reason, ob);
+	}
+	free(l.v);
+	qsort(sum->go_blocked, sum->nr_go_blocked, sizeof(sum->go_blocked[0]), reason_count_cmp);
+	if (node_list(p->sites, &l))
+		return;
+	for (i = 0; i < l.n; i++)
+		if (((struct site *)l.v[i])->kind == CTX_GOROUTINE && ((struct site *)l.v[i])->live)
+			l.v[n++] = l.v[i];
+	qsort(l.v, n, sizeof(l.v[0]), site_live_cmp);
+	for (i = 0; i < n && i < SUMMARY_MAX_GO_SITES; i++) {
+		const struct site *s = l.v[i];
+
+		site_of(p, s, ob, &sum->go_sites[i].site);
+		symtab__format(&p->syms, s->func_pc, buf, sizeof(buf));
+		sum->go_sites[i].function = obstack_copy0(ob, buf, strlen(buf));
+		sum->go_sites[i].live = s->live;
+	}
+	sum->nr_go_sites = i;
+	free(l.v);
+}
+
+/* @p's summary, if it was ever sampled. */
+static void emit_summary(struct detector *d, struct proc_state *p)
+{
+	if (!p->sampled || !d->sink.summary)
+		return;
+	summarize_goroutines(p, &d->scratch);
+	d->sink.summary(d->sink.ctx, &p->sum);
+	obstack_free(&d->scratch, NULL);
+	obstack_init(&d->scratch);
+}
+
 void detector__finish(struct detector *d)
 {
 	struct node_list l;
@@ -1855,7 +2204,6 @@ void detector__finish(struct detector *d)
 	for (i = 0; i < l.n; i++)
 		restate_findings(d, l.v[i], ((struct proc_state *)l.v[i])->sum.last_ns, false);
 	for (i = 0; i < l.n; i++)
-		if (((struct proc_state *)l.v[i])->sampled && d->sink.summary)
-			d->sink.summary(d->sink.ctx, &((struct proc_state *)l.v[i])->sum);
+		emit_summary(d, l.v[i]);
 	free(l.v);
 }

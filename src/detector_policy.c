@@ -102,3 +102,71 @@ bool policy_long_wait(const struct policy_long_wait *lw, __u64 threshold_ns, boo
 		return false;
 	return !owned_only || w->wc.owner_tid >= 0;
 }
+
+#define NSEC_PER_SEC 1000000000ULL
+
+void stuck_params_default(struct stuck_params *p)
+{
+	*p = (struct stuck_params){
+		.min_goroutines = 1000,
+		.min_threads = 500,
+		.min_percent = 90,
+		.min_wait_ns = 60 * NSEC_PER_SEC,
+	};
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+/*
+ * Go's wait reasons (runtime/runtime2.go waitReasonStrings). "IO wait",
+ * "sleep", timers, GC and runtime-internal waits are a program's job; so
+ * is a chan receive on a nil channel only in name: it is forever. A " (leaked)"
+ * suffix (Go 1.26's detector) keeps the class.
+ */
+enum stuck_class policy_goroutine_stuck_class(const char *wait_reason)
+{
+	if (starts_with(wait_reason, "chan send") || starts_with(wait_reason, "chan receive"))
+		return STUCK_CHANNEL;
+	if (starts_with(wait_reason, "select"))
+		return STUCK_SELECT;
+	if (starts_with(wait_reason, "sync.") || starts_with(wait_reason, "semacquire"))
+		return STUCK_SYNC;
+	if (!strcmp(wait_reason, "leaked"))
+		return STUCK_LEAKED;
+	return STUCK_NONE;
+}
+
+enum stuck_class policy_thread_stuck_class(const struct policy_wait *w)
+{
+	if (!w->waiting || w->wc.prim == PRIM_NONE || w->wc.prim == PRIM_SYSCALL)
+		return STUCK_NONE;
+	/* A parked Go M, or a thread in the Go runtime's own futexes. */
+	if (policy_idle_by_design(w))
+		return STUCK_NONE;
+	return STUCK_FUTEX;
+}
+
+bool policy_ctx_stuck(const struct policy_stuck_ctx *c, const struct stuck_params *p)
+{
+	if (c->cls == STUCK_NONE)
+		return false;
+	if (c->wait_ns >= p->min_wait_ns)
+		return true;
+	return !c->wait_known && c->first_sight;
+}
+
+bool policy_stuck_site(const struct policy_stuck_site *s, const struct stuck_params *p)
+{
+	__u32 min = s->is_thread ? p->min_threads : p->min_goroutines;
+
+	return !s->is_main && !s->unknown && s->stuck >= min && s->stuck <= s->live &&
+	       (__u64)s->stuck * 100 >= (__u64)s->live * p->min_percent;
+}
+
+bool policy_stuck_grew(__u32 stuck, __u32 reported_stuck)
+{
+	return (__u64)stuck * 10 >= (__u64)reported_stuck * 11 && stuck > reported_stuck;
+}

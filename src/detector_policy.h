@@ -82,4 +82,63 @@ bool policy_waits_on_owner(const struct policy_wait *w);
  * (policy_idle_pool)? @owned_only: only waits for an owner. */
 bool policy_long_wait(const struct policy_long_wait *lw, __u64 threshold_ns, bool owned_only);
 
+/*
+ * Stuck sites: a leak that happened before threadleak came, told from one
+ * census. Many contexts of one site, nearly all in the same class of wait,
+ * each for long: never the waits that are a program's job (network IO,
+ * timers, sleeps, a runtime's idle threads).
+ */
+enum stuck_class {
+	STUCK_NONE,    /* running, or a wait that is a program's job */
+	STUCK_CHANNEL, /* goroutines: chan send, chan receive */
+	STUCK_SELECT,  /* goroutines: select, select (no cases) */
+	STUCK_SYNC,    /* goroutines: sync.Mutex, RWMutex, Cond, WaitGroup, semacquire */
+	STUCK_LEAKED,  /* goroutines: marked leaked by the runtime, reason unknown */
+	STUCK_FUTEX,   /* threads: a futex wait (mutex, condvar, rwlock, semaphore, join) */
+	STUCK_CLASS_MAX,
+};
+
+/* The thresholds of policy_stuck_site(); zeroes: stuck_params_default(). */
+struct stuck_params {
+	__u32 min_goroutines; /* at one site: 1000 */
+	__u32 min_threads;    /* at one site: 500 */
+	__u32 min_percent;    /* of the site's contexts in one class: 90 */
+	__u64 min_wait_ns;    /* each waiting at least: 60 s */
+};
+
+void stuck_params_default(struct stuck_params *p);
+
+/* The class of a goroutine's wait, from the runtime's wait reason. */
+enum stuck_class policy_goroutine_stuck_class(const char *wait_reason);
+
+/* The class of a thread's wait: futex waits that are not its runtime's idling. */
+enum stuck_class policy_thread_stuck_class(const struct policy_wait *w);
+
+/* One context's wait, as the stuck rule sees it. */
+struct policy_stuck_ctx {
+	enum stuck_class cls;
+	bool wait_known; /* wait_ns is the runtime's or the kernel's measurement */
+	__u64 wait_ns;	 /* known, or since threadleak first saw the wait */
+	bool first_sight; /* the first census of the process: its history is unknown */
+};
+
+/* Does @c count toward a stuck site: in a stuck class for at least the
+ * minimum, or, its wait unknown, at first sight (decided on the count)? */
+bool policy_ctx_stuck(const struct policy_stuck_ctx *c, const struct stuck_params *p);
+
+/* A site at the close of a census, for the stuck rule. */
+struct policy_stuck_site {
+	bool is_thread;
+	bool is_main; /* the main thread's site: never stuck */
+	bool unknown; /* where its contexts come from is not known: never stuck */
+	__u32 live;   /* contexts at the site */
+	__u32 stuck;  /* of them, counted by policy_ctx_stuck() in its most common class */
+};
+
+/* Is @s stuck: at least the minimum count, at least min_percent of it? */
+bool policy_stuck_site(const struct policy_stuck_site *s, const struct stuck_params *p);
+
+/* With updates: has a stuck site grown by a tenth since it was reported? */
+bool policy_stuck_grew(__u32 stuck, __u32 reported_stuck);
+
 #endif /* __THREADLEAK_DETECTOR_POLICY_H */

@@ -30,7 +30,9 @@ static const char trace_doc[] =
 	"waits (mutex, condvar, join, semaphore), threads in other blocking\n"
 	"syscalls, threads created and exited since the last row, and the longest\n"
 	"current futex wait. Findings are printed as soon as they are established:\n"
-	"thread leaks (a start routine whose threads keep piling up), long waits\n"
+	"thread leaks (a start routine whose threads keep piling up), stuck sites\n"
+	"(thousands of goroutines or threads of one site blocked in one wait since\n"
+	"before attach: a leak already done), long waits\n"
 	"(with the primitive and the thread holding it), deadlocks; all of them\n"
 	"again in the summary at the end. Without -p, a top-like table of all\n"
 	"processes.\n"
@@ -129,6 +131,10 @@ enum {
 	OPT_INSPECT_BUDGET,
 	OPT_FOLDED,
 	OPT_PROC_SYMBOLS,
+	OPT_STUCK_GOROUTINES,
+	OPT_STUCK_THREADS,
+	OPT_STUCK_PERCENT,
+	OPT_STUCK_WAIT,
 };
 
 /* Option groups, shared by the commands that take them. */
@@ -152,6 +158,14 @@ static const struct argp_option opt_findings[] = {
 	  "A wait longer than this is a long wait (default 10)", 3 },
 	{ "leak-window", OPT_LEAK_WINDOW, "SECONDS", 0,
 	  "How far back the leak test looks (default 60)", 3 },
+	{ "stuck-goroutines", OPT_STUCK_GOROUTINES, "N", 0,
+	  "A stuck site has at least N goroutines of one go statement (default 1000)", 3 },
+	{ "stuck-threads", OPT_STUCK_THREADS, "N", 0,
+	  "A stuck site has at least N threads of one start routine (default 500)", 3 },
+	{ "stuck-percent", OPT_STUCK_PERCENT, "P", 0,
+	  "...at least P % of them in one kind of wait (default 90)", 3 },
+	{ "stuck-wait", OPT_STUCK_WAIT, "SECONDS", 0,
+	  "...each waiting at least this long (default 60)", 3 },
 	{ "fail-on-leak", OPT_FAIL_ON_LEAK, NULL, 0,
 	  "Exit with status 3 if a leak or a deadlock was found", 3 },
 	{},
@@ -361,6 +375,24 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_LEAK_WINDOW:
 		if (parse_seconds(arg, &env->leak_window_ns) || env->leak_window_ns < 10000000000ULL)
 			argp_error(state, "invalid leak window: '%s' (seconds, at least 10)", arg);
+		break;
+	case OPT_STUCK_GOROUTINES:
+	case OPT_STUCK_THREADS:
+		if (parse_uint(arg, UINT_MAX, &val) || val == 0)
+			argp_error(state, "invalid stuck count: '%s' (at least 1)", arg);
+		if (key == OPT_STUCK_GOROUTINES)
+			env->stuck.min_goroutines = val;
+		else
+			env->stuck.min_threads = val;
+		break;
+	case OPT_STUCK_PERCENT:
+		if (parse_uint(arg, 100, &val) || val == 0)
+			argp_error(state, "invalid stuck percent: '%s' (1 to 100)", arg);
+		env->stuck.min_percent = val;
+		break;
+	case OPT_STUCK_WAIT:
+		if (parse_seconds(arg, &env->stuck.min_wait_ns))
+			argp_error(state, "invalid stuck wait: '%s' (seconds, > 0)", arg);
 		break;
 	case OPT_FAIL_ON_LEAK:
 		env->fail_on_leak = true;

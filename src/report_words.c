@@ -101,3 +101,13 @@ const char *finding_wait_target(const struct finding_ctx *fc, char *buf, size_t 
 			 (unsigned long long)fc->lock_addr);
 	return buf;
 }
+
+const char *stuck_class_name(enum stuck_class cls)
+{
+	static const char *const names[STUCK_CLASS_MAX] = {
+		[STUCK_NONE] = "none",	     [STUCK_CHANNEL] = "channel", [STUCK_SELECT] = "select",
+		[STUCK_SYNC] = "sync",	     [STUCK_LEAKED] = "leaked",	  [STUCK_FUTEX] = "futex",
+	};
+
+	return cls < STUCK_CLASS_MAX ? names[cls] : "?";
+}

@@ -34,4 +34,7 @@ const char *finding_lock_name(const struct finding_ctx *fc, char *buf, size_t le
  * "join of thread 12". */
 const char *finding_wait_target(const struct finding_ctx *fc, char *buf, size_t len);
 
+/* A stuck site's class of wait: "channel", "select", "sync", "leaked", "futex". */
+const char *stuck_class_name(enum stuck_class cls);
+
 #endif /* __THREADLEAK_REPORT_WORDS_H */

@@ -125,6 +125,7 @@ static int run_init(struct run *run, const struct env *env, bool top, __s64 real
 		.keep_exited = !top,
 		.list_waits = env->list_waits && !top,
 		.wait_threshold_ns = env->wait_threshold_ns,
+		.stuck = env->stuck,
 	};
 	struct detector_sink sink;
 
@@ -435,6 +436,7 @@ int main(int argc, char **argv)
 		struct monitor_opts mopts = {
 			.wait_threshold_ns = env.wait_threshold_ns,
 			.leak_window_ns = env.leak_window_ns,
+			.stuck = env.stuck,
 			.output = env.output,
 			.metrics_addr = env.metrics_addr,
 			.textfile_dir = env.textfile_dir,
