@@ -643,10 +643,11 @@ static int name_addr(struct inspector *in, struct insp_proc *p, __u64 addr, bool
 	err = mark_named(p, addr);
 	if (err <= 0)
 		return err;
-	size = rec_symbol_make(in->sym_buf, sizeof(in->sym_buf), p->tgid, ts, addr,
-			       si->found ? si->offset : si->module_offset, si->line,
-			       (si->found ? RSYM_FOUND : 0) | (retaddr ? RSYM_RETADDR : 0), si->func,
-			       si->file, si->module);
+	size = rec_symbol_make_inlined(in->sym_buf, sizeof(in->sym_buf), p->tgid, ts, addr,
+				       si->found ? si->offset : si->module_offset, si->line,
+				       (si->found ? RSYM_FOUND : 0) | (retaddr ? RSYM_RETADDR : 0),
+				       si->func, si->file, si->module, si->inlined,
+				       si->inlined_len, si->nr_inline);
 	in->stats.symbols++;
 	return emit(in, in->sym_buf, size);
 }

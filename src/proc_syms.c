@@ -337,9 +337,17 @@ static int sym_cache_compare(const void *a, const void *b)
 	return (int)x->retaddr - (int)y->retaddr;
 }
 
+static void sym_cache_entry_free(void *p)
+{
+	struct sym_cache_entry *e = p;
+
+	free((void *)e->si.inlined);
+	free(e);
+}
+
 static void sym_cache_clear(struct proc_syms *ps)
 {
-	tdestroy(ps->sym_cache, free);
+	tdestroy(ps->sym_cache, sym_cache_entry_free);
 	ps->sym_cache = NULL;
 }
 
@@ -547,43 +555,151 @@ static void copy_basename(char *dst, size_t size, const char *path)
 	snprintf(dst, size, "%s", slash ? slash + 1 : path);
 }
 
+/* The inlined frames of one pc, as they are gathered. */
+struct inline_chain {
+	struct rec_inline_frame frames[REC_INLINE_MAX];
+	char text[REC_INLINE_TEXT_MAX];
+	size_t text_len;
+	unsigned int nr;
+};
+
+#define INLINE_FUNC_MAX 256 /* bytes of one inlined function's name kept */
+#define INLINE_FILE_MAX 64
+
+/* A scope's name: its linkage name demangled (a Rust or C++ path), else its name. */
+static void scope_name(Dwarf_Die *scope, char *buf, size_t size)
+{
+	Dwarf_Attribute attr;
+	const char *name;
+
+	name = dwarf_formstring(dwarf_attr_integrate(scope, DW_AT_linkage_name, &attr));
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(scope, DW_AT_MIPS_linkage_name, &attr));
+	if (name) {
+		demangle_symbol(name, buf, size);
+		return;
+	}
+	name = dwarf_diename(scope);
+	snprintf(buf, size, "%s", name ?: "");
+}
+
+static void chain_add(struct inline_chain *ch, const char *func, const char *file, __u32 line)
+{
+	size_t fl = strnlen(func, INLINE_FUNC_MAX), il = strnlen(file, INLINE_FILE_MAX);
+	struct rec_inline_frame *f;
+
+	if (ch->nr == REC_INLINE_MAX ||
+	    (ch->nr + 1) * sizeof(*f) + ch->text_len + fl + il > REC_INLINE_TEXT_MAX)
+		return; /* the innermost ones are kept */
+	f = &ch->frames[ch->nr++];
+	f->line = line;
+	f->func_len = fl;
+	f->file_len = il;
+	memcpy(ch->text + ch->text_len, func, fl);
+	memcpy(ch->text + ch->text_len + fl, file, il);
+	ch->text_len += fl + il;
+}
+
+/* A scope's call site: the file (basename) and line it is called from. */
+static bool call_site(Dwarf_Die *scope, Dwarf_Files *files, size_t nfiles, char *file,
+		      size_t size, __u32 *line)
+{
+	Dwarf_Word fileno, lineno;
+	Dwarf_Attribute attr;
+	const char *src;
+
+	if (!files || dwarf_formudata(dwarf_attr(scope, DW_AT_call_line, &attr), &lineno) ||
+	    dwarf_formudata(dwarf_attr(scope, DW_AT_call_file, &attr), &fileno) ||
+	    fileno >= nfiles || !lineno)
+		return false;
+	src = dwarf_filesrc(files, fileno, NULL, NULL);
+	if (!src)
+		return false;
+	copy_basename(file, size, src);
+	*line = lineno;
+	return true;
+}
+
+/* @si's inlined frames, as one allocation: NULL if none or out of memory. */
+static void chain_take(struct inline_chain *ch, struct sym_info *si)
+{
+	size_t len = ch->nr * sizeof(ch->frames[0]) + ch->text_len;
+	unsigned char *blob;
+
+	if (!ch->nr)
+		return;
+	blob = malloc(len);
+	if (!blob)
+		return;
+	memcpy(blob, ch->frames, ch->nr * sizeof(ch->frames[0]));
+	memcpy(blob + ch->nr * sizeof(ch->frames[0]), ch->text, ch->text_len);
+	si->inlined = blob;
+	si->inlined_len = len;
+	si->nr_inline = ch->nr;
+}
+
 /*
  * At a pc inside code inlined into func, the line table gives the inlined
- * code's line ("condition_variable:102"). Say instead where func itself is:
- * the call site of the outermost inlined call, in func's own source.
+ * code's line ("condition_variable:102"). That is the innermost inlined
+ * frame's line; each inlined function's call site is the line of the one
+ * it is inlined into, and the outermost one's is where func itself is.
+ * The frames go into si->inlined (allocated: the caller's), innermost
+ * first, as eu-addr2line -i lists them.
  */
-static void enclosing_line(Dwfl_Module *mod, Dwarf_Addr addr, struct sym_info *si)
+static void inlined_frames(Dwfl_Module *mod, Dwarf_Addr addr, struct sym_info *si)
 {
-	Dwarf_Die *cudie, *scopes = NULL, *outer = NULL;
-	Dwarf_Attribute attr;
-	Dwarf_Word file, line;
-	Dwarf_Files *files;
+	Dwarf_Die *cudie, *scopes = NULL, innermost;
+	char func[INLINE_FUNC_MAX + 1], file[sizeof(si->file)];
+	struct inline_chain *ch = NULL;
+	Dwarf_Files *files = NULL;
+	size_t nfiles = 0;
 	Dwarf_Addr bias;
-	const char *src;
-	size_t nfiles;
+	__u32 line;
 	int i, n;
 
 	cudie = dwfl_module_addrdie(mod, addr, &bias);
 	if (!cudie)
 		return;
+	/*
+	 * dwarf_getscopes() goes from an inlined instance to its abstract
+	 * origin's scopes; the instances it is nested in are the DIE's own
+	 * parents, which dwarf_getscopes_die() lists (as eu-addr2line -i does).
+	 */
 	n = dwarf_getscopes(cudie, addr - bias, &scopes);
-	for (i = 0; i < n; i++) {
-		int tag = dwarf_tag(&scopes[i]);
-
-		if (tag == DW_TAG_subprogram)
-			break;
-		if (tag == DW_TAG_inlined_subroutine)
-			outer = &scopes[i];
+	if (n <= 0) {
+		free(scopes);
+		return;
 	}
-	if (outer && dwarf_formudata(dwarf_attr(outer, DW_AT_call_line, &attr), &line) == 0 &&
-	    dwarf_formudata(dwarf_attr(outer, DW_AT_call_file, &attr), &file) == 0 &&
-	    dwarf_getsrcfiles(cudie, &files, &nfiles) == 0 && file < nfiles) {
-		src = dwarf_filesrc(files, file, NULL, NULL);
-		if (src && line) {
-			copy_basename(si->file, sizeof(si->file), src);
+	innermost = scopes[0];
+	free(scopes);
+	scopes = NULL;
+	n = dwarf_getscopes_die(&innermost, &scopes);
+	for (i = 0; i < n; i++) {
+		if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram)
+			break;
+		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
+			continue; /* a lexical block */
+		if (!ch) {
+			ch = calloc(1, sizeof(*ch));
+			if (!ch)
+				break;
+			if (dwarf_getsrcfiles(cudie, &files, &nfiles))
+				files = NULL;
+		}
+		scope_name(&scopes[i], func, sizeof(func));
+		chain_add(ch, func, si->file, si->line);
+		/* what it is inlined into is at its call site */
+		if (call_site(&scopes[i], files, nfiles, file, sizeof(file), &line)) {
+			snprintf(si->file, sizeof(si->file), "%s", file);
 			si->line = line;
+		} else {
+			si->file[0] = '\0';
+			si->line = 0;
 		}
 	}
+	if (ch)
+		chain_take(ch, si);
+	free(ch);
 	free(scopes);
 }
 
@@ -628,7 +744,7 @@ int dwfl_symbolize(Dwfl *dwfl, __u64 pc, bool retaddr, struct sym_info *si)
 		if (src)
 			copy_basename(si->file, sizeof(si->file), src);
 	}
-	enclosing_line(mod, addr, si);
+	inlined_frames(mod, addr, si);
 	return 0;
 }
 
@@ -673,6 +789,29 @@ static int exec_file_open(struct proc_syms *ps, const struct exec_file *f, struc
 	return fd;
 }
 
+/* Make @si's inlined frames a copy of its own (the module cache may drop its copy). */
+static void own_inlined(struct sym_info *si)
+{
+	void *copy;
+
+	if (!si->inlined)
+		return;
+	copy = malloc(si->inlined_len);
+	if (copy)
+		memcpy(copy, si->inlined, si->inlined_len);
+	else
+		si->inlined_len = si->nr_inline = 0;
+	si->inlined = copy;
+}
+
+/* Free what symbolize() gave @si, for an answer not kept. */
+static void drop_inlined(struct sym_info *si)
+{
+	free((void *)si->inlined);
+	si->inlined = NULL;
+	si->inlined_len = si->nr_inline = 0;
+}
+
 /*
  * @pc from the module cache: -EAGAIN if @pc is in no file it can name (the
  * vDSO, a deleted file, a file replaced since it was mapped), another
@@ -714,6 +853,7 @@ static int cache_lookup(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym
 		return err;
 	copy_basename(si->module, sizeof(si->module), f->path);
 	si->module_offset = pc - f->low;
+	own_inlined(si);
 	return err;
 }
 
@@ -721,6 +861,7 @@ static int symbolize(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_in
 {
 	int err = -EAGAIN;
 
+	memset(si, 0, sizeof(*si));
 	if (ps->cache) {
 		err = cache_lookup(ps, pc, retaddr, si);
 		if (err == -EAGAIN && proc_syms_refresh_for(ps, retaddr ? pc - 1 : pc))
@@ -749,14 +890,22 @@ int proc_syms__lookup(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_i
 	heap = module_cache__heap_bytes();
 	cached = proc_syms_cache_bytes(ps);
 	entry = malloc(sizeof(*entry));
-	if (!entry)
-		return symbolize(ps, pc, retaddr, si);
+	if (!entry) {
+		err = symbolize(ps, pc, retaddr, si);
+		drop_inlined(si);
+		return err;
+	}
 	entry->pc = pc;
 	entry->retaddr = retaddr;
 	entry->err = err = symbolize(ps, pc, retaddr, &entry->si);
-	*si = entry->si;
-	if (!tsearch(entry, &ps->sym_cache, sym_cache_compare))
-		free(entry); /* out of memory: answered, not cached */
+	if (!tsearch(entry, &ps->sym_cache, sym_cache_compare)) {
+		/* out of memory: answered, not cached */
+		drop_inlined(&entry->si);
+		*si = entry->si;
+		free(entry);
+	} else {
+		*si = entry->si;
+	}
 	proc_syms_charge(ps, heap, cached);
 	return err;
 }
