@@ -561,6 +561,9 @@ struct inline_chain {
 	char text[REC_INLINE_TEXT_MAX];
 	size_t text_len;
 	unsigned int nr;
+	__s32 entry_delta[REC_INLINE_MAX];
+	__u32 decl_line[REC_INLINE_MAX];
+	__u16 entry_known;
 };
 
 #define INLINE_FUNC_MAX 256 /* bytes of one inlined function's name kept */
@@ -581,6 +584,30 @@ static void scope_name(Dwarf_Die *scope, char *buf, size_t size)
 	}
 	name = dwarf_diename(scope);
 	snprintf(buf, size, "%s", name ?: "");
+}
+
+/*
+ * Where @scope's code starts, from @addr: its entry pc, else the lowest
+ * of its ranges (rustc gives inlined instances ranges only). And the line
+ * its function is declared at. Where a site in inlined code is.
+ */
+static void scope_entry(Dwarf_Die *scope, Dwarf_Addr addr, struct inline_chain *ch)
+{
+	Dwarf_Addr entry = 0, base, start, end;
+	ptrdiff_t off = 0;
+	bool known;
+	int line;
+
+	known = !dwarf_entrypc(scope, &entry);
+	while (!known && (off = dwarf_ranges(scope, off, &base, &start, &end)) > 0)
+		if (!entry || start < entry)
+			entry = start;
+	known = known || entry;
+	if (known && (entry > addr ? entry - addr : addr - entry) < INT32_MAX) {
+		ch->entry_delta[ch->nr] = (__s64)entry - (__s64)addr;
+		ch->entry_known |= 1u << ch->nr;
+	}
+	ch->decl_line[ch->nr] = !dwarf_decl_line(scope, &line) && line > 0 ? line : 0;
 }
 
 static void chain_add(struct inline_chain *ch, const char *func, const char *file, __u32 line)
@@ -636,6 +663,65 @@ static void chain_take(struct inline_chain *ch, struct sym_info *si)
 	si->inlined = blob;
 	si->inlined_len = len;
 	si->nr_inline = ch->nr;
+	memcpy(si->inline_entry_delta, ch->entry_delta, sizeof(ch->entry_delta));
+	memcpy(si->inline_decl_line, ch->decl_line, sizeof(ch->decl_line));
+	si->inline_entry_known = ch->entry_known;
+}
+
+#define SCOPE_DEPTH_MAX 64
+
+/*
+ * The innermost DIE with code at @pc (a subprogram, an inlined instance, a
+ * lexical block) among @parent's descendants, into @out. Namespaces and
+ * types are looked into: rustc nests functions in them, where elfutils
+ * 0.188's dwarf_getscopes() does not look (it finds nothing at most pcs
+ * of a Rust program).
+ */
+static bool innermost_scope(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *out, int depth)
+{
+	Dwarf_Die child;
+	int tag;
+
+	if (depth > SCOPE_DEPTH_MAX || dwarf_child(parent, &child))
+		return false;
+	do {
+		tag = dwarf_tag(&child);
+		if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
+		    tag == DW_TAG_lexical_block) {
+			if (dwarf_haspc(&child, pc) <= 0)
+				continue;
+			*out = child;
+			innermost_scope(&child, pc, out, depth + 1);
+			return true;
+		}
+		if (dwarf_haschildren(&child) > 0 && innermost_scope(&child, pc, out, depth + 1))
+			return true;
+	} while (!dwarf_siblingof(&child, &child));
+	return false;
+}
+
+/*
+ * The innermost scope at @addr and its compile unit. rustc's
+ * .debug_aranges leaves out CUs (15 sets for 37 CUs in a small Rust 1.95
+ * program), which dwfl_module_addrdie() trusts: then each CU's own ranges
+ * are asked.
+ */
+static bool scope_at(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Addr *bias, Dwarf_Die **cudie,
+		     Dwarf_Die *scope)
+{
+	Dwarf_Die *aranges_cu = dwfl_module_addrdie(mod, addr, bias), *cu = NULL;
+
+	*cudie = aranges_cu;
+	if (aranges_cu && innermost_scope(aranges_cu, addr - *bias, scope, 0))
+		return true;
+	while ((cu = dwfl_module_nextcu(mod, cu, bias))) {
+		if (cu == aranges_cu || dwarf_haspc(cu, addr - *bias) <= 0)
+			continue;
+		*cudie = cu;
+		if (innermost_scope(cu, addr - *bias, scope, 0))
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -657,22 +743,13 @@ static void inlined_frames(Dwfl_Module *mod, Dwarf_Addr addr, struct sym_info *s
 	__u32 line;
 	int i, n;
 
-	cudie = dwfl_module_addrdie(mod, addr, &bias);
-	if (!cudie)
-		return;
 	/*
-	 * dwarf_getscopes() goes from an inlined instance to its abstract
-	 * origin's scopes; the instances it is nested in are the DIE's own
-	 * parents, which dwarf_getscopes_die() lists (as eu-addr2line -i does).
+	 * The instances the innermost one is nested in are its parents, which
+	 * dwarf_getscopes_die() lists (as eu-addr2line -i does): not
+	 * dwarf_getscopes(), which goes on into an abstract origin's scopes.
 	 */
-	n = dwarf_getscopes(cudie, addr - bias, &scopes);
-	if (n <= 0) {
-		free(scopes);
+	if (!scope_at(mod, addr, &bias, &cudie, &innermost))
 		return;
-	}
-	innermost = scopes[0];
-	free(scopes);
-	scopes = NULL;
 	n = dwarf_getscopes_die(&innermost, &scopes);
 	for (i = 0; i < n; i++) {
 		if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram)
@@ -687,6 +764,8 @@ static void inlined_frames(Dwfl_Module *mod, Dwarf_Addr addr, struct sym_info *s
 				files = NULL;
 		}
 		scope_name(&scopes[i], func, sizeof(func));
+		if (ch->nr < REC_INLINE_MAX)
+			scope_entry(&scopes[i], addr - bias, ch);
 		chain_add(ch, func, si->file, si->line);
 		/* what it is inlined into is at its call site */
 		if (call_site(&scopes[i], files, nfiles, file, sizeof(file), &line)) {

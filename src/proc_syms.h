@@ -33,6 +33,13 @@ struct sym_info {
 	const void *inlined;
 	__u16 inlined_len;
 	__u16 nr_inline;
+	/* Of each inlined frame: where its inlined code starts, from the
+	 * address looked up (if bit i of inline_entry_known), and the line its
+	 * function is declared at (0: unknown). Not in rec_symbol: for the
+	 * inspector's sites. */
+	__s32 inline_entry_delta[REC_INLINE_MAX];
+	__u32 inline_decl_line[REC_INLINE_MAX];
+	__u16 inline_entry_known;
 };
 
 struct proc_syms;

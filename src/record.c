@@ -136,6 +136,20 @@ int rec_inline_check(const void *inl, size_t len, unsigned int nr)
 	return text == len - nr * sizeof(f) ? 0 : -EINVAL;
 }
 
+const char *rec_inline_frame(const void *inl, unsigned int nr, unsigned int i,
+			     struct rec_inline_frame *f)
+{
+	const char *p = inl, *text = p + nr * sizeof(*f);
+	unsigned int k;
+
+	for (k = 0; k <= i; k++) {
+		memcpy(f, p + k * sizeof(*f), sizeof(*f));
+		if (k < i)
+			text += f->func_len + f->file_len;
+	}
+	return text;
+}
+
 size_t rec_symbol_make(void *buf, size_t cap, __u32 tgid, __u64 ts, __u64 pc, __u64 offset,
 		       __u32 line, __u16 flags, const char *func, const char *file,
 		       const char *module)

@@ -414,6 +414,13 @@ size_t rec_symbol_make_inlined(void *buf, size_t cap, __u32 tgid, __u64 ts, __u6
  * then their text, and nothing more? 0 or -EINVAL.
  */
 int rec_inline_check(const void *inl, size_t len, unsigned int nr);
+
+/*
+ * Frame @i of the @nr inlined frames at @inl (checked by rec_inline_check):
+ * its header into @f; returns its text, func then file.
+ */
+const char *rec_inline_frame(const void *inl, unsigned int nr, unsigned int i,
+			     struct rec_inline_frame *f);
 #endif /* !__VMLINUX_H__ */
 
 #endif /* __THREADLEAK_RECORD_H */

@@ -48,20 +48,6 @@ NOINLINE void inline_frames_host(void)
 	asm volatile("" ::: "memory");
 }
 
-static void frame_at(const struct sym_info *si, unsigned int i, struct rec_inline_frame *f,
-		     const char **text)
-{
-	const char *p = (const char *)si->inlined;
-	unsigned int k;
-
-	*text = p + si->nr_inline * sizeof(*f);
-	for (k = 0; k <= i; k++) {
-		memcpy(f, p + k * sizeof(*f), sizeof(*f));
-		if (k < i)
-			*text += f->func_len + f->file_len;
-	}
-}
-
 static void check_chain(const struct sym_info *si, const char *how)
 {
 	struct rec_inline_frame f;
@@ -73,10 +59,10 @@ static void check_chain(const struct sym_info *si, const char *how)
 	if (!ASSERT_EQ(si->nr_inline, 2, how))
 		return;
 	ASSERT_OK(rec_inline_check(si->inlined, si->inlined_len, si->nr_inline), "well formed");
-	frame_at(si, 0, &f, &text);
+	text = rec_inline_frame(si->inlined, si->nr_inline, 0, &f);
 	ASSERT_TRUE(f.func_len == 12 && !memcmp(text, "inlined_leaf", 12), "innermost first");
 	ASSERT_EQ(f.line, leaf_call_line, "the leaf's line: the line table's");
-	frame_at(si, 1, &f, &text);
+	text = rec_inline_frame(si->inlined, si->nr_inline, 1, &f);
 	ASSERT_TRUE(f.func_len == 14 && !memcmp(text, "inlined_middle", 14), "then its caller");
 	ASSERT_EQ(f.line, middle_call_line, "at its call of the leaf");
 }
