@@ -20,6 +20,7 @@
 #include <elfutils/libdw.h>
 #include "demangle.h"
 #include "module_cache.h"
+#include "perf_map.h"
 #include "proc_syms_internal.h"
 #include "target_file.h"
 
@@ -238,6 +239,7 @@ static int maps_snapshot_add_line(struct maps_snapshot *maps, const char *line)
 	m->start = start;
 	m->end = end;
 	m->exec = perms[2] == 'x';
+	m->anon = !path[0] || !strncmp(path, "[anon:", 6);
 
 	is_vdso = !strcmp(path, "[vdso]");
 	is_file = path[0] == '/' && (ino || major || minor);
@@ -454,6 +456,7 @@ int proc_syms__refresh(struct proc_syms *ps)
 int proc_syms__open(struct proc_syms **psp, const char *proc_root, int pid)
 {
 	struct stat our_root, its_root;
+	char path[PATH_MAX + 16];
 	struct proc_syms *ps;
 	int err;
 
@@ -468,6 +471,9 @@ int proc_syms__open(struct proc_syms **psp, const char *proc_root, int pid)
 	ps->pid = pid;
 	snprintf(ps->proc_root, sizeof(ps->proc_root), "%s", proc_root);
 	snprintf(ps->root_dir, sizeof(ps->root_dir), "%s/%d/root", proc_root, pid);
+	snprintf(path, sizeof(path), "%s/%d", proc_root, pid);
+	if (!stat(path, &its_root))
+		ps->uid = its_root.st_uid;
 	ps->shares_our_root = !stat("/", &our_root) && !stat(ps->root_dir, &its_root) &&
 			      our_root.st_dev == its_root.st_dev &&
 			      our_root.st_ino == its_root.st_ino;
@@ -497,6 +503,7 @@ void proc_syms__close(struct proc_syms *ps)
 		dwfl_end(ps->dwfl);
 	free(ps->request.stack);
 	free(ps->mappings);
+	perf_map__free(ps->perf_map);
 	free(ps);
 }
 
@@ -524,6 +531,7 @@ void proc_syms__use_cache(struct proc_syms *ps, struct module_cache *mc)
 void proc_syms__new_census(struct proc_syms *ps)
 {
 	ps->refresh_armed = true;
+	ps->perf_map_checked = false;
 }
 
 size_t proc_syms__bytes(const struct proc_syms *ps)
@@ -936,6 +944,58 @@ static int cache_lookup(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym
 	return err;
 }
 
+/*
+ * The process's perf map, read again (once a census) if it changed: a JVM
+ * writes it when asked (jcmd PID Compiler.perfmap). Kept as it was if the
+ * file went or cannot be read.
+ */
+static void perf_map_update(struct proc_syms *ps)
+{
+	char path[PATH_MAX + 64];
+	struct perf_map *pm;
+	struct stat st;
+
+	if (ps->perf_map_checked)
+		return;
+	ps->perf_map_checked = true;
+	snprintf(path, sizeof(path), "%s/tmp/perf-%d.map", ps->root_dir, ps->pid);
+	if (lstat(path, &st) ||
+	    (ps->perf_map && st.st_size == (off_t)ps->perf_map_size &&
+	     st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec == ps->perf_map_mtime_ns))
+		return;
+	if (perf_map__load(&pm, ps->root_dir, ps->pid, ps->uid))
+		return;
+	perf_map__free(ps->perf_map);
+	ps->perf_map = pm;
+	ps->perf_map_size = st.st_size;
+	ps->perf_map_mtime_ns = st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec;
+}
+
+/*
+ * @pc in code no file holds (a JIT's): named from the process's perf map,
+ * else "[JIT]" and its offset in the mapping. -ENOENT if not such code.
+ */
+static int jit_lookup(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_info *si)
+{
+	__u64 addr = retaddr ? pc - 1 : pc, offset;
+	const struct proc_mapping *m = proc_syms__mapping_of(ps, addr);
+	const char *name;
+
+	if (!m || !m->exec || !m->anon)
+		return -ENOENT;
+	memset(si, 0, sizeof(*si));
+	snprintf(si->module, sizeof(si->module), "[JIT]");
+	si->module_offset = pc - m->start;
+	perf_map_update(ps);
+	name = perf_map__find(ps->perf_map, addr, &offset);
+	if (name) {
+		snprintf(si->func, sizeof(si->func), "%s", name);
+		si->offset = offset + (pc - addr);
+		si->found = true;
+	}
+	return 0;
+}
+
 static int symbolize(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_info *si)
 {
 	int err = -EAGAIN;
@@ -948,6 +1008,8 @@ static int symbolize(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_in
 	}
 	if (err && err != -ENOENT)
 		err = dwfl_symbolize(ps->dwfl, pc, retaddr, si);
+	if (err == -ENOENT)
+		err = jit_lookup(ps, pc, retaddr, si);
 	return err;
 }
 
