@@ -751,7 +751,6 @@ static int on_thread_start(struct inspector *in, const struct rec_thread_start *
 	return site_from_start_routine(in, p, t, pc, known, r->hdr.ts_ns);
 }
 
-/* The site of a trampoline's thread: its outermost frame of the program's own. */
 /*
  * The program's function inlined at @pc (@si, looked up as a return
  * address if @retaddr) outermost first: the first of its inlined frames
@@ -793,6 +792,10 @@ static __u64 inlined_site(struct inspector *in, struct insp_proc *p, __u64 pc, b
 	return 0;
 }
 
+/*
+ * The site of a trampoline's thread: its outermost frame of the program's
+ * own, inlined frames included.
+ */
 static int site_from_stack(struct inspector *in, struct insp_proc *p, struct insp_thread *t,
 			   const __u64 *pcs, int n, __u64 ts)
 {
