@@ -68,6 +68,8 @@ CORE_SRCS += src/report_words.c
 CORE_SRCS += src/thread_profile.c
 # The detector's goroutines by goid (tests/unit/test_goid_table.c).
 CORE_SRCS += src/goid_table.c
+# JIT code's names from the perf map a JVM writes (/tmp/perf-PID.map).
+CORE_SRCS += src/perf_map.c
 APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c src/live.c \
 	    src/goroutine_dump.c src/monitor.c src/sandbox.c src/threadleak.c
 APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))

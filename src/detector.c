@@ -1061,19 +1061,24 @@ static void ctx_stack(struct proc_state *p, const struct ctx *c, struct obstack 
 {
 	const char **frames;
 	char buf[SYM_LEN];
-	unsigned int i;
+	unsigned int i, j, nr = 0;
 
 	fc->stack = NULL;
 	fc->nr_stack = 0;
 	if (!c->stack || !c->nr_stack || (c->waiting && c->stack_wait_id != c->wait_id))
 		return;
-	frames = obstack_alloc(ob, c->nr_stack * sizeof(*frames));
-	for (i = 0; i < c->nr_stack; i++) {
-		symtab__format(&p->syms, c->stack[i], buf, sizeof(buf));
-		frames[i] = obstack_copy0(ob, buf, strlen(buf));
+	/* a frame in inlined code stands for several, innermost first */
+	for (i = 0; i < c->nr_stack; i++)
+		nr += symtab__nr_frames(&p->syms, c->stack[i]);
+	frames = obstack_alloc(ob, nr * sizeof(*frames));
+	for (i = 0, nr = 0; i < c->nr_stack; i++) {
+		for (j = 0; j < symtab__nr_frames(&p->syms, c->stack[i]); j++) {
+			symtab__format_frame(&p->syms, c->stack[i], j, buf, sizeof(buf));
+			frames[nr++] = obstack_copy0(ob, buf, strlen(buf));
+		}
 	}
 	fc->stack = frames;
-	fc->nr_stack = c->nr_stack;
+	fc->nr_stack = nr;
 }
 
 static enum finding_state ctx_state(const struct ctx *c)
@@ -1136,7 +1141,7 @@ static bool is_live_thread(void *arg, __u32 tid)
 
 static void classify(struct proc_state *p, struct ctx *c, enum primitive same_word)
 {
-	const char *funcs[REC_STACK_MAX];
+	const char *funcs[SYMTAB_FRAMES_MAX];
 	struct owner_lookup ol = { p };
 	struct wait_evidence ev = {
 		.task = &c->u.task,
@@ -1144,13 +1149,11 @@ static void classify(struct proc_state *p, struct ctx *c, enum primitive same_wo
 		.is_thread = is_live_thread,
 		.ctx = &ol,
 	};
-	unsigned int i;
 
 	if (c->stack && c->stack_wait_id == c->wait_id) {
-		for (i = 0; i < c->nr_stack; i++)
-			funcs[i] = symtab__func(&p->syms, c->stack[i]);
 		ev.funcs = funcs;
-		ev.nr_funcs = c->nr_stack;
+		ev.nr_funcs = symtab__expand_funcs(&p->syms, c->stack, c->nr_stack, funcs,
+						   SYMTAB_FRAMES_MAX);
 	}
 	if (c->futex && c->futex->wait_id == c->wait_id)
 		ev.futex = c->futex;

@@ -647,10 +647,11 @@ static int name_addr(struct inspector *in, struct insp_proc *p, __u64 addr, bool
 	err = mark_named(p, addr);
 	if (err <= 0)
 		return err;
-	size = rec_symbol_make(in->sym_buf, sizeof(in->sym_buf), p->tgid, ts, addr,
-			       si->found ? si->offset : si->module_offset, si->line,
-			       (si->found ? RSYM_FOUND : 0) | (retaddr ? RSYM_RETADDR : 0), si->func,
-			       si->file, si->module);
+	size = rec_symbol_make_inlined(in->sym_buf, sizeof(in->sym_buf), p->tgid, ts, addr,
+				       si->found ? si->offset : si->module_offset, si->line,
+				       (si->found ? RSYM_FOUND : 0) | (retaddr ? RSYM_RETADDR : 0),
+				       si->func, si->file, si->module, si->inlined,
+				       si->inlined_len, si->nr_inline);
 	in->stats.symbols++;
 	return emit(in, in->sym_buf, size);
 }
@@ -754,24 +755,74 @@ static int on_thread_start(struct inspector *in, const struct rec_thread_start *
 	return site_from_start_routine(in, p, t, pc, known, r->hdr.ts_ns);
 }
 
-/* The site of a trampoline's thread: its outermost frame of the program's own. */
+/*
+ * The program's function inlined at @pc (@si, looked up as a return
+ * address if @retaddr) outermost first: the first of its inlined frames
+ * that is not the runtime's, named at the start of its inlined code (with
+ * the line it is declared at), as a function's entry names a function.
+ * Rust inlines the closure a thread runs into std's frames. Returns that
+ * address, or 0.
+ */
+static __u64 inlined_site(struct inspector *in, struct insp_proc *p, __u64 pc, bool retaddr,
+			  const struct sym_info *si, __u64 ts, int *err)
+{
+	char func[REC_SYMBOL_TEXT_MAX / 2], file[256];
+	struct rec_inline_frame f;
+	const char *text;
+	__u64 entry;
+	size_t size;
+	int k;
+
+	*err = 0;
+	for (k = si->nr_inline - 1; k >= 0; k--) {
+		text = rec_inline_frame(si->inlined, si->nr_inline, k, &f);
+		snprintf(func, sizeof(func), "%.*s", (int)f.func_len, text);
+		snprintf(file, sizeof(file), "%.*s", (int)f.file_len, text + f.func_len);
+		if (!func[0] || frame_is_runtime(func, si->module))
+			continue;
+		if (!(si->inline_entry_known & (1u << k)))
+			return 0;
+		entry = (retaddr ? pc - 1 : pc) + (__s64)si->inline_entry_delta[k];
+		/* an address named before keeps its name: sites rarely start there */
+		if (mark_named(p, entry) > 0) {
+			size = rec_symbol_make(in->sym_buf, sizeof(in->sym_buf), p->tgid, ts, entry,
+					       0, si->inline_decl_line[k], RSYM_FOUND, func, file,
+					       si->module);
+			in->stats.symbols++;
+			*err = emit(in, in->sym_buf, size);
+		}
+		return entry;
+	}
+	return 0;
+}
+
+/*
+ * The site of a trampoline's thread: its outermost frame of the program's
+ * own, inlined frames included.
+ */
 static int site_from_stack(struct inspector *in, struct insp_proc *p, struct insp_thread *t,
 			   const __u64 *pcs, int n, __u64 ts)
 {
 	struct sym_info si;
-	int i;
+	int i, err;
 
 	for (i = n - 1; i >= 0; i--) {
 		__u64 entry;
 
 		if (name_addr(in, p, pcs[i], i > 0, ts, &si) || !si.found)
 			continue;
-		if (frame_is_runtime(si.func, si.module))
-			continue;
-		/* Group by the function, not the call site within it. */
-		entry = pcs[i] - si.offset;
+		if (frame_is_runtime(si.func, si.module)) {
+			entry = inlined_site(in, p, pcs[i], i > 0, &si, ts, &err);
+			if (err)
+				return err;
+			if (!entry)
+				continue;
+		} else {
+			/* Group by the function, not the call site within it. */
+			entry = pcs[i] - si.offset;
+			name_addr(in, p, entry, false, ts, &si);
+		}
 		t->needs_stack_site = false;
-		name_addr(in, p, entry, false, ts, &si);
 		return emit_site(in, p, t->tid, t->start_ns, entry, SITE_STACK, ts);
 	}
 	return 0;
