@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: GPL-2.0
+"""A Python program that leaks threads: one threading.Thread per 200 ms
+whose target blocks forever, in queue.get() (the default) or in
+Lock.acquire() ("lock"). Prints "ready" once the first has started, then
+"started N" after each."""
+import queue
+import sys
+import threading
+import time
+
+jobs = queue.Queue()
+held = threading.Lock()
+held.acquire()
+
+
+def wait_for_job():
+    jobs.get()
+
+
+def wait_for_lock():
+    held.acquire()
+
+
+def main():
+    target = wait_for_lock if sys.argv[1:] == ["lock"] else wait_for_job
+    n = 0
+    while True:
+        threading.Thread(target=target, daemon=True).start()
+        n += 1
+        print("ready" if n == 1 else "started %d" % n, flush=True)
+        time.sleep(0.2)
+
+
+main()
