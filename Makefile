@@ -64,7 +64,7 @@ CORE_SRCS += src/detector_policy.c
 # The words findings are shown with, shared by the report formats.
 CORE_SRCS += src/report_words.c
 # Reading CPython from outside: its threads, frames and waits.
-CORE_SRCS += src/py_layout.c src/py_frames.c src/py_inspect.c
+CORE_SRCS += src/py_layout.c src/py_frames.c src/py_inspect.c src/py_wait.c
 APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c src/live.c \
 	    src/goroutine_dump.c src/monitor.c src/sandbox.c src/threadleak.c
 APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))

@@ -15,6 +15,7 @@
 #include <string.h>
 #include "detector.h"
 #include "detector_policy.h"
+#include "py_wait.h"
 #include "symtab.h"
 
 #define obstack_chunk_alloc malloc
@@ -918,6 +919,24 @@ static enum finding_state ctx_state(const struct ctx *c)
 	}
 }
 
+/* A waiting thread's wait in Python's words, from its stack (py_wait.h), or NULL. */
+static const char *ctx_py_wait(struct proc_state *p, const struct ctx *c)
+{
+	if (c->kind != CTX_THREAD || !c->waiting || !c->stack || c->stack_wait_id != c->wait_id)
+		return NULL;
+	return py_wait_name(&p->syms, c->stack, c->nr_stack, c->wc.prim, c->u.task.syscall_nr);
+}
+
+/* What @c waits in, in its runtime's words: a goroutine's wait reason, a
+ * Python thread's API. NULL if none. */
+static const char *ctx_wait_reason(struct proc_state *p, const struct ctx *c, struct obstack *ob)
+{
+	if (c->kind == CTX_GOROUTINE)
+		return obstack_copy0(ob, c->u.g.wait_reason,
+				     strnlen(c->u.g.wait_reason, REC_WAIT_REASON_LEN));
+	return ctx_py_wait(p, c);
+}
+
 static void describe_ctx(struct detector *d, struct proc_state *p, const struct ctx *c,
 			 struct obstack *ob, struct finding_ctx *fc)
 {
@@ -937,11 +956,8 @@ static void describe_ctx(struct detector *d, struct proc_state *p, const struct 
 		fc->owner_tid = c->wc.owner_tid;
 		if (c->wc.lock_addr)
 			fc->lock_symbol = addr_symbol(p, c->wc.lock_addr, ob);
-		if (c->kind == CTX_GOROUTINE)
-			fc->wait_reason = obstack_copy0(ob, c->u.g.wait_reason,
-							strnlen(c->u.g.wait_reason,
-								REC_WAIT_REASON_LEN));
-		else if (c->wc.prim == PRIM_SYSCALL)
+		fc->wait_reason = ctx_wait_reason(p, c, ob);
+		if (c->kind == CTX_THREAD && c->wc.prim == PRIM_SYSCALL)
 			fc->syscall_nr = c->u.task.syscall_nr;
 	}
 	ctx_stack(p, c, ob, fc);
@@ -1153,24 +1169,29 @@ static void leak_finding(struct detector *d, struct proc_state *p, struct site *
 	memcpy(f->by_prim, s->by_prim, sizeof(f->by_prim));
 	f->max_wait_ns = s->max_wait_ns;
 	describe_ctx(d, p, s->rep, ob, &f->sample);
-	if (s->kind != CTX_GOROUTINE || node_list(p->ctxs, &l))
+	if (node_list(p->ctxs, &l))
 		return;
-	/* Goroutines: how many wait for what. */
+	/* How many wait for what, in the runtime's words: goroutines' wait
+	 * reasons, Python threads' APIs. */
 	for (i = 0; i < l.n; i++) {
 		const struct ctx *c = l.v[i];
+		const char *reason;
 		unsigned int j;
 
 		if (c->site != s || !c->waiting)
 			continue;
+		if (c->kind == CTX_GOROUTINE)
+			reason = c->u.g.wait_reason;
+		else if (!(reason = ctx_py_wait(p, c)))
+			continue;
 		for (j = 0; j < f->nr_reasons; j++)
-			if (!strcmp(f->reasons[j].reason, c->u.g.wait_reason))
+			if (!strncmp(f->reasons[j].reason, reason, REC_WAIT_REASON_LEN))
 				break;
 		if (j == f->nr_reasons) {
 			if (j == FINDING_MAX_REASONS)
 				continue;
-			f->reasons[j].reason = obstack_copy0(ob, c->u.g.wait_reason,
-							    strnlen(c->u.g.wait_reason,
-								    REC_WAIT_REASON_LEN));
+			f->reasons[j].reason =
+				obstack_copy0(ob, reason, strnlen(reason, REC_WAIT_REASON_LEN));
 			f->nr_reasons++;
 		}
 		f->reasons[j].count++;

@@ -110,6 +110,8 @@ static void json_stack(FILE *out, const struct finding_ctx *fc)
 {
 	unsigned int i;
 
+	if (!fc->goroutine && fc->wait_reason) /* a Python thread's API */
+		json_str_field(out, "python_wait", fc->wait_reason);
 	fputs(",\"stack\":[", out);
 	for (i = 0; i < fc->nr_stack; i++) {
 		if (i)
@@ -117,6 +119,21 @@ static void json_stack(FILE *out, const struct finding_ctx *fc)
 		json_write_str(out, fc->stack[i], 4096);
 	}
 	fputc(']', out);
+}
+
+/* "name":{"reason":count,...} */
+static void json_reasons(FILE *out, const char *name, const struct finding *f)
+{
+	unsigned int i;
+
+	fprintf(out, ",\"%s\":{", name);
+	for (i = 0; i < f->nr_reasons; i++) {
+		if (i)
+			fputc(',', out);
+		json_write_str(out, f->reasons[i].reason, REC_WAIT_REASON_LEN);
+		fprintf(out, ":%u", f->reasons[i].count);
+	}
+	fputc('}', out);
 }
 
 /* "mutex", ..., or for a syscall wait the syscall: "read". */
@@ -186,15 +203,10 @@ static void json_finding(struct report_out *o, const struct finding *f)
 				sep = ",";
 			}
 			fputc('}', out);
+			if (f->nr_reasons) /* Python threads: in what API */
+				json_reasons(out, "python_waits", f);
 		} else {
-			fputs(",\"wait_reasons\":{", out);
-			for (i = 0; i < f->nr_reasons; i++) {
-				if (i)
-					fputc(',', out);
-				json_write_str(out, f->reasons[i].reason, REC_WAIT_REASON_LEN);
-				fprintf(out, ":%u", f->reasons[i].count);
-			}
-			fputc('}', out);
+			json_reasons(out, "wait_reasons", f);
 		}
 		fprintf(out, ",\"max_wait_s\":%.3f", ns_to_s(f->max_wait_ns));
 		if (f->sample.id)
