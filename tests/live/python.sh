@@ -5,7 +5,8 @@
 # one threading.Thread per 200 ms blocked forever in queue.get(), or in
 # Lock.acquire(). Each gives exactly one leak finding, whose site is the
 # Python function with its file and line, its count exact, its wait named
-# in Python's words; a ThreadingHTTPServer serving requests gives none.
+# in Python's words; a ThreadingHTTPServer serving requests gives none; and
+# the recorded trace replays to the same findings.
 . "$(dirname "$0")/lib.sh"
 need_root
 PROG=$(cd "$(dirname "$0")/../progs" && pwd)/py_thread_leak.py
@@ -37,7 +38,7 @@ done
 wait_for "$TMP/http.out" 'Serving HTTP' 30 || { fail http "did not start"; exit 0; }
 port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$TMP/http.out" | head -1)
 out=$TMP/tl.json
-start_tl "$out" -p "$pids,$HTTP_PID" -d 20 --wait-threshold 120 --json
+start_tl "$out" record -p "$pids,$HTTP_PID" -o "$TMP/py.tl" -d 20 --wait-threshold 120 --json
 for i in $(seq 40); do
 	curl -s -o /dev/null "http://127.0.0.1:$port/" || break
 	sleep 0.2
@@ -45,6 +46,11 @@ done
 wait_exit "$TL_PID" 90
 expect "threadleak exit status" $? 0 || { cat "$out.err"; exit 0; }
 [ -n "${PY_LIVE_KEEP:-}" ] && cp "$out" "$PY_LIVE_KEEP"
+CASE=replay
+"$TL" replay --wait-threshold 120 --json "$TMP/py.tl" > "$TMP/replay.json" 2> "$TMP/replay.err"
+expect "replay exit status" $? 0 || cat "$TMP/replay.err"
+diff <(grep -v '"type":"end"' "$out") <(grep -v '"type":"end"' "$TMP/replay.json") > "$TMP/diff" &&
+	pass "$CASE" || fail "$CASE" "replay differs from the live run: $(head -5 "$TMP/diff")"
 
 for key in $(printf '%s\n' "${!PID_OF[@]}" | sort); do
 	CASE=$key
