@@ -741,12 +741,16 @@ static int name_site(struct inspector *in, struct insp_proc *p, struct insp_thre
 	t->site_named = true;
 	if (!t->site_pc)
 		return 0;
-	/* A CPython thread's site is the Python function it runs. */
+	/* A CPython thread's site is the Python function it runs: its start
+	 * routine is CPython's (nameless in a stripped python3.11), not a C
+	 * extension's own thread. */
 	if (py_of(in, p))
 		t->needs_stack_site = true;
 	err = name_addr(in, p, t->site_pc, false, ts, &si);
 	if (err)
 		return err == -ENOENT ? 0 : err;
+	if (t->needs_stack_site && si.found && !py_thread_start_routine(si.func))
+		t->needs_stack_site = false;
 	if (frame_is_runtime(si.func, si.module))
 		t->needs_stack_site = true;
 	return 0;

@@ -166,6 +166,12 @@ const char *py_proc__version(const struct py_proc *pp)
 	return pp->version;
 }
 
+bool py_thread_start_routine(const char *func)
+{
+	return !strcmp(func, "pythread_wrapper") || !strcmp(func, "t_bootstrap") ||
+	       !strcmp(func, "thread_run");
+}
+
 static bool file_is(const char *filename, const char *suffix)
 {
 	size_t fl = strlen(filename), sl = strlen(suffix);

@@ -57,6 +57,9 @@ int py_proc__merge_stack(struct py_proc *pp, __u32 tid, __u64 ts, __u64 *pcs, in
  */
 int py_site_frame(const struct py_code *const *codes, int nr);
 
+/* Is @func CPython's thread start routine (pythread_wrapper, 3.11)? */
+bool py_thread_start_routine(const char *func);
+
 /* The reads a stack merge may make: frames, code objects, line tables. */
 #define PY_READS_PER_STACK 4096
 

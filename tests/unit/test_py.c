@@ -259,6 +259,8 @@ void test_py_site_frame(void)
 	ASSERT_EQ(py_site_frame(pool, 6), 5, "the submitted callable");
 	ASSERT_EQ(py_site_frame(idle, 5), 3, "an idle pool worker");
 	ASSERT_EQ(py_site_frame(none, 2), -1, "threading.py only");
+	ASSERT_TRUE(py_thread_start_routine("pythread_wrapper"), "CPython's start routine");
+	ASSERT_FALSE(py_thread_start_routine("blas_thread_server"), "an extension's thread");
 }
 
 /* A rec_symbol for @pc into @st. */
