@@ -70,6 +70,8 @@ CORE_SRCS += src/thread_profile.c
 CORE_SRCS += src/goid_table.c
 # JIT code's names from the perf map a JVM writes (/tmp/perf-PID.map).
 CORE_SRCS += src/perf_map.c
+# Reading CPython from outside: its threads, frames and waits.
+CORE_SRCS += src/py_layout.c src/py_frames.c src/py_inspect.c src/py_wait.c
 APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c src/live.c \
 	    src/goroutine_dump.c src/monitor.c src/sandbox.c src/threadleak.c
 APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))

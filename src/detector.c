@@ -17,6 +17,7 @@
 #include "detector.h"
 #include "detector_policy.h"
 #include "goid_table.h"
+#include "py_wait.h"
 #include "symtab.h"
 
 #define obstack_chunk_alloc malloc
@@ -1097,6 +1098,24 @@ static enum finding_state ctx_state(const struct ctx *c)
 	}
 }
 
+/* A waiting thread's wait in Python's words, from its stack (py_wait.h), or NULL. */
+static const char *ctx_py_wait(struct proc_state *p, const struct ctx *c)
+{
+	if (c->kind != CTX_THREAD || !c->waiting || !c->stack || c->stack_wait_id != c->wait_id)
+		return NULL;
+	return py_wait_name(&p->syms, c->stack, c->nr_stack, c->wc.prim, c->u.task.syscall_nr);
+}
+
+/* What @c waits in, in its runtime's words: a goroutine's wait reason, a
+ * Python thread's API. NULL if none. */
+static const char *ctx_wait_reason(struct proc_state *p, const struct ctx *c, struct obstack *ob)
+{
+	if (c->kind == CTX_GOROUTINE)
+		return obstack_copy0(ob, c->u.g.wait_reason,
+				     strnlen(c->u.g.wait_reason, REC_WAIT_REASON_LEN));
+	return ctx_py_wait(p, c);
+}
+
 static void describe_ctx(struct detector *d, struct proc_state *p, const struct ctx *c,
 			 struct obstack *ob, struct finding_ctx *fc)
 {
@@ -1116,11 +1135,8 @@ static void describe_ctx(struct detector *d, struct proc_state *p, const struct 
 		fc->owner_tid = c->wc.owner_tid;
 		if (c->wc.lock_addr)
 			fc->lock_symbol = addr_symbol(p, c->wc.lock_addr, ob);
-		if (c->kind == CTX_GOROUTINE)
-			fc->wait_reason = obstack_copy0(ob, c->u.g.wait_reason,
-							strnlen(c->u.g.wait_reason,
-								REC_WAIT_REASON_LEN));
-		else if (c->wc.prim == PRIM_SYSCALL)
+		fc->wait_reason = ctx_wait_reason(p, c, ob);
+		if (c->kind == CTX_THREAD && c->wc.prim == PRIM_SYSCALL)
 			fc->syscall_nr = c->u.task.syscall_nr;
 	}
 	ctx_stack(p, c, ob, fc);
@@ -1304,10 +1320,12 @@ static struct kept_finding *keep_finding(struct proc_state *p)
 }
 
 /* @c's wait reason, NUL-terminated, in @reason (REC_WAIT_REASON_LEN). */
-static void ctx_wait_reason(const struct ctx *c, char *reason)
+/* A goroutine's wait reason, in @reason (REC_WAIT_REASON_LEN), terminated. */
+static const char *go_wait_reason(const struct ctx *c, char *reason)
 {
 	memcpy(reason, c->u.g.wait_reason, REC_WAIT_REASON_LEN);
 	reason[REC_WAIT_REASON_LEN - 1] = '\0';
+	return reason;
 }
 
 /* Count one more @reason in @v (@n of FINDING_MAX_REASONS), if there is room. */
@@ -1356,16 +1374,21 @@ static void leak_finding(struct detector *d, struct proc_state *p, struct site *
 	memcpy(f->by_prim, s->by_prim, sizeof(f->by_prim));
 	f->max_wait_ns = s->max_wait_ns;
 	describe_ctx(d, p, s->rep, ob, &f->sample);
-	if (s->kind != CTX_GOROUTINE || ctx_list(p, &l))
+	if (ctx_list(p, &l))
 		return;
-	/* Goroutines: how many wait for what. */
+	/* How many wait for what, in the runtime's words: goroutines' wait
+	 * reasons, Python threads' APIs. */
 	for (i = 0; i < l.n; i++) {
 		const struct ctx *c = l.v[i];
+		const char *why;
 
 		if (c->site != s || !c->waiting)
 			continue;
-		ctx_wait_reason(c, reason);
-		count_reason(f->reasons, &f->nr_reasons, reason, ob);
+		if (c->kind == CTX_GOROUTINE)
+			why = go_wait_reason(c, reason);
+		else if (!(why = ctx_py_wait(p, c)))
+			continue;
+		count_reason(f->reasons, &f->nr_reasons, why, ob);
 	}
 	free(l.v);
 }
@@ -1531,7 +1554,7 @@ static void stuck_facts(struct proc_state *p, const struct ctx *c, struct policy
 		return;
 	sc->wait_ns = c->wait_ns;
 	if (c->kind == CTX_GOROUTINE) {
-		ctx_wait_reason(c, reason);
+		go_wait_reason(c, reason);
 		sc->cls = policy_goroutine_stuck_class(reason);
 		/* The runtime sets waitsince at the GC after a goroutine parks. */
 		sc->wait_known = (c->u.g.flags & RG_WAIT_SINCE) &&
@@ -1621,7 +1644,7 @@ static void stuck_finding(struct detector *d, struct proc_state *p, struct site 
 			continue;
 		f->stuck++;
 		if (c->kind == CTX_GOROUTINE) {
-			ctx_wait_reason(c, reason);
+			go_wait_reason(c, reason);
 			count_reason(f->reasons, &f->nr_reasons, reason, ob);
 		} else {
 			prims[c->wc.prim]++;
@@ -2164,7 +2187,7 @@ static void summarize_goroutines(struct proc_state *p, struct obstack *ob)
 
 		if (c->kind != CTX_GOROUTINE || !c->waiting)
 			continue;
-		ctx_wait_reason(c, reason);
+		go_wait_reason(c, reason);
 		count_reason(sum->go_blocked, &sum->nr_go_blocked, reason, ob);
 	}
 	free(l.v);

@@ -110,7 +110,8 @@ struct finding_ctx {
 	enum finding_state state;
 	enum primitive prim;
 	int syscall_nr;		 /* a thread's, when it waits in PRIM_SYSCALL */
-	const char *wait_reason; /* a waiting goroutine's, the runtime's words */
+	const char *wait_reason; /* a waiting goroutine's, the runtime's words; a
+				  * Python thread's API (py_wait.h), or NULL */
 	__u64 wait_ns;
 	__u64 lock_addr;
 	const char *lock_symbol; /* the symbol at lock_addr, if known */
@@ -155,7 +156,7 @@ struct finding {
 	__u64 created, exited; /* at the site since tracing began */
 	__u32 blocked;	       /* of the live ones, how many wait */
 	__u32 by_prim[PRIM_MAX];
-	struct reason_count reasons[FINDING_MAX_REASONS]; /* goroutines: by wait reason */
+	struct reason_count reasons[FINDING_MAX_REASONS]; /* by wait reason; Python threads: by API */
 	unsigned int nr_reasons;
 	__u64 max_wait_ns;
 	struct finding_ctx sample; /* a representative context */

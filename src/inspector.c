@@ -28,6 +28,7 @@
 #include "proc_mem.h"
 #include "proc_syms.h"
 #include "proc_table.h"
+#include "py_inspect.h"
 #include "record.h"
 #include "runtime_frames.h"
 #include "symtab.h"
@@ -101,6 +102,8 @@ struct insp_proc {
 	} pending;
 	struct go_proc *go;
 	struct go_inspect *go_inspect;
+	int py_state; /* 0: not looked at, 1: a CPython we read, -1: not one */
+	struct py_proc *py;
 };
 
 /* glibc layouts by the identity of the libc file: most processes share one. */
@@ -229,6 +232,9 @@ static void proc_reset(void *ctx, void *data)
 
 	go_close(p);
 	p->go_state = 0;
+	py_proc__close(p->py);
+	p->py = NULL;
+	p->py_state = 0;
 	proc_close_syms(ctx, p);
 	HASH_ITER(hh, p->threads, t, tmp) {
 		HASH_DELETE(hh, p->threads, t);
@@ -553,6 +559,23 @@ static struct go_inspect *go_of(struct inspector *in, struct insp_proc *p)
 	return p->go_inspect;
 }
 
+/* Is @p a CPython we can read? Looked at once. */
+static struct py_proc *py_of(struct inspector *in, struct insp_proc *p)
+{
+	int err;
+
+	if (p->py_state)
+		return p->py;
+	p->py_state = -1;
+	err = py_proc__open(&p->py, in->opts.proc_root, p->tgid);
+	if (err == -EMEDIUMTYPE)
+		set_incomplete(p, RPI_PART_THREADS, err, "its libpython is not a regular file");
+	if (err)
+		return NULL;
+	p->py_state = 1;
+	return p->py;
+}
+
 /*
  * Name @addr of Go process @p from .gopclntab. -ENOENT: not Go code. @si
  * gets the function, as name_addr() callers expect.
@@ -723,9 +746,16 @@ static int name_site(struct inspector *in, struct insp_proc *p, struct insp_thre
 	t->site_named = true;
 	if (!t->site_pc)
 		return 0;
+	/* A CPython thread's site is the Python function it runs: its start
+	 * routine is CPython's (nameless in a stripped python3.11), not a C
+	 * extension's own thread. */
+	if (py_of(in, p))
+		t->needs_stack_site = true;
 	err = name_addr(in, p, t->site_pc, false, ts, &si);
 	if (err)
 		return err == -ENOENT ? 0 : err;
+	if (t->needs_stack_site && si.found && !py_thread_start_routine(si.func))
+		t->needs_stack_site = false;
 	if (frame_is_runtime(si.func, si.module))
 		t->needs_stack_site = true;
 	return 0;
@@ -828,6 +858,29 @@ static int site_from_stack(struct inspector *in, struct insp_proc *p, struct ins
 	return 0;
 }
 
+/*
+ * A CPython thread's Python frames into its stack @pcs, and its site from
+ * them: the Python function it runs.
+ */
+static int py_stack(struct inspector *in, struct insp_proc *p, struct insp_thread *t,
+		    const struct rec_task *task, __u64 *pcs, int *n, const bool *is_eval,
+		    __u16 *flags)
+{
+	struct go_ops_ctx ctx = { in, p };
+	struct py_stack_ops ops = { go_emit, go_named, &ctx }; /* not Go's alone */
+	__u64 site;
+	int err;
+
+	err = py_proc__merge_stack(p->py, task->tid, task->hdr.ts_ns, pcs, n, REC_STACK_MAX,
+				   is_eval, flags, &site, &ops);
+	if (err == -ESRCH || err == -EFAULT || err == -E2BIG || err == -EPROTO)
+		return 0; /* gone, or in flux: the native stack stands */
+	if (err || !site || !t->needs_stack_site || t->tid == p->tgid)
+		return err;
+	t->needs_stack_site = false;
+	return emit_site(in, p, t->tid, t->start_ns, site, SITE_PYTHON, task->hdr.ts_ns);
+}
+
 static int take_stack(struct inspector *in, struct insp_proc *p, struct insp_thread *t,
 		      const struct rec_task *task)
 {
@@ -840,6 +893,7 @@ static int take_stack(struct inspector *in, struct insp_proc *p, struct insp_thr
 		.kind = CTX_THREAD,
 	};
 	struct proc_syms *syms = proc_syms_of(in, p);
+	bool is_eval[REC_STACK_MAX];
 	struct sym_info si;
 	int n, i, err;
 
@@ -862,12 +916,18 @@ static int take_stack(struct inspector *in, struct insp_proc *p, struct insp_thr
 		in->stats.unwinds_stale++;
 		return 0;
 	}
-	rec.nr_pcs = n;
 	for (i = 0; i < n; i++) {
 		err = name_addr(in, p, rec.pcs[i], i > 0, task->hdr.ts_ns, &si);
 		if (err && err != -ENOENT)
 			return err;
+		is_eval[i] = !err && si.found && !strcmp(si.func, "_PyEval_EvalFrameDefault");
 	}
+	if (py_of(in, p)) {
+		err = py_stack(in, p, t, task, rec.pcs, &n, is_eval, &rec.flags);
+		if (err)
+			return err;
+	}
+	rec.nr_pcs = n;
 	err = emit(in, &rec, sizeof(rec));
 	if (err)
 		return err;

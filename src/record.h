@@ -156,6 +156,7 @@ enum site_source {
 	SITE_UNKNOWN = 0,	/* the start routine could not be read */
 	SITE_START_ROUTINE = 1, /* the function passed to pthread_create */
 	SITE_STACK = 2,		/* the outermost frame of the program's own */
+	SITE_PYTHON = 3,	/* the Python function the thread runs (REC_PC_PYTHON) */
 };
 
 /* Where a thread comes from; overrides rec_thread_start.start_routine. */
@@ -171,6 +172,14 @@ struct rec_site {
 };
 
 #define REC_STACK_MAX 32
+
+/*
+ * A pc of a rec_stack or rec_site with these top bits (never a user
+ * address) is not an address but a Python frame: a code object and a line
+ * (py_frames.h), which a rec_symbol names like any other pc.
+ */
+#define REC_PC_PYTHON (3ull << 62)
+#define rec_pc_is_python(pc) (((pc) & REC_PC_PYTHON) == REC_PC_PYTHON)
 
 /* rec_stack.flags */
 #define RS_TRUNCATED 0x1 /* more frames than REC_STACK_MAX */

@@ -146,6 +146,8 @@ static void json_stack(FILE *out, const struct finding_ctx *fc)
 {
 	unsigned int i;
 
+	if (!fc->goroutine && fc->wait_reason) /* a Python thread's API */
+		json_str_field(out, "python_wait", fc->wait_reason);
 	fputs(",\"stack\":[", out);
 	for (i = 0; i < fc->nr_stack; i++) {
 		if (i)
@@ -278,6 +280,8 @@ static void json_finding(struct report_out *o, const struct finding *f)
 				sep = ",";
 			}
 			fputc('}', out);
+			if (f->nr_reasons) /* Python threads: in what API */
+				json_reasons(out, "python_waits", f->reasons, f->nr_reasons);
 		} else {
 			json_reasons(out, "wait_reasons", f->reasons, f->nr_reasons);
 		}

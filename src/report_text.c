@@ -325,6 +325,11 @@ static void text_finding(struct report_out *o, const struct finding *f)
 		else
 			fprintf(out, "none exited\n");
 		text_blocked(out, f);
+		for (i = 0; i < f->nr_reasons; i++) { /* Python threads: in what API */
+			fprintf(out, "  %u in ", f->reasons[i].count);
+			text_escape_write(out, f->reasons[i].reason);
+			fputc('\n', out);
+		}
 		if (f->sample.id) {
 			text_ctx_line(out, "  ", "thread", &f->sample);
 			text_stack(out, "    ", &f->sample);

@@ -75,6 +75,17 @@ const char *finding_state_name(const struct finding_ctx *fc, char *buf, size_t l
 	}
 	if (fc->goroutine)
 		return fc->wait_reason ? fc->wait_reason : "";
+	if (fc->wait_reason) { /* a Python thread: its API, then the wait under it */
+		char sc[32];
+
+		if (fc->prim == PRIM_SYSCALL)
+			snprintf(buf, len, "%s (%s)", fc->wait_reason,
+				 finding_syscall_name(fc, sc, sizeof(sc)));
+		else
+			snprintf(buf, len, "%s (%s wait)", fc->wait_reason,
+				 primitive_name(fc->prim));
+		return buf;
+	}
 	if (fc->prim == PRIM_SYSCALL)
 		return finding_syscall_name(fc, buf, len);
 	snprintf(buf, len, "%s wait", primitive_name(fc->prim));
