@@ -63,6 +63,8 @@ CORE_SRCS := src/record.c src/pipeline.c src/detector.c src/wait.c src/json.c sr
 CORE_SRCS += src/detector_policy.c
 # The words findings are shown with, shared by the report formats.
 CORE_SRCS += src/report_words.c
+# Thread names as patterns: digit runs folded, a cut name a prefix.
+CORE_SRCS += src/thread_name.c
 APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c src/live.c \
 	    src/goroutine_dump.c src/monitor.c src/sandbox.c src/threadleak.c
 APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
