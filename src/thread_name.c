@@ -5,7 +5,7 @@
 
 void name_pattern_of(const char *comm, struct name_pattern *np)
 {
-	size_t len = strnlen(comm, REC_COMM_LEN), i, n = 0;
+	size_t len = strnlen(comm, REC_COMM_LEN - 1), i, n = 0;
 
 	memset(np, 0, sizeof(*np));
 	for (i = 0; i < len; i++) {
