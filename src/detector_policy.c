@@ -101,7 +101,7 @@ bool policy_long_wait(const struct policy_long_wait *lw, __u64 threshold_ns, boo
 	if (!w->waiting || w->wait_ns < threshold_ns || lw->reported)
 		return false;
 	if (lw->deadlocked || lw->site_leaking || lw->site_growing || lw->runtime_service ||
-	    policy_idle_by_design(w) || policy_launcher_join(w))
+	    policy_idle_by_design(w) || policy_launcher_join(w) || policy_jvm_idle_wait(w))
 		return false;
 	return !owned_only || w->wc.owner_tid >= 0;
 }
@@ -178,6 +178,23 @@ bool policy_launcher_join(const struct policy_wait *w)
 		if (!module || !*module || libc_module(module))
 			continue;
 		return has_prefix(module, "libjli");
+	}
+	return false;
+}
+
+bool policy_jvm_idle_wait(const struct policy_wait *w)
+{
+	static const char *const idle[] = { "Parker::park(", "ObjectMonitor::wait(", "JVM_Sleep" };
+	unsigned int i, j;
+
+	if (!w->is_thread || !w->waiting || w->wc.owner_tid >= 0 || !w->funcs || !w->modules)
+		return false;
+	for (i = 0; i < w->nr_funcs; i++) {
+		if (!has_prefix(w->modules[i], "libjvm"))
+			continue;
+		for (j = 0; j < sizeof(idle) / sizeof(idle[0]); j++)
+			if (has_prefix(w->funcs[i], idle[j]))
+				return true;
 	}
 	return false;
 }

@@ -81,6 +81,17 @@ bool policy_runtime_service(enum thread_runtime rt, const char *comm);
  */
 bool policy_launcher_join(const struct policy_wait *w);
 
+/*
+ * Is @w a Java thread's idle wait: parked by java.util.concurrent
+ * (Parker::park: an idle executor's worker waiting in its queue), in
+ * Object.wait or Thread.sleep? Each Java thread parks on a condvar of its
+ * own, and without its Java frames nobody is known to hold what it waits
+ * for: the JVM's way of waiting for work. A thread blocked entering a
+ * synchronized block (ObjectMonitor::enter) is not idle. Needs @w's funcs
+ * and modules.
+ */
+bool policy_jvm_idle_wait(const struct policy_wait *w);
+
 /* Does a count over a window, @st, show a leak under @p? */
 bool policy_leak_trend(const struct trend_stats *st, const struct leak_params *p);
 

@@ -388,3 +388,31 @@ void test_policy_launcher_join(void)
 	v.is_thread = false;
 	ASSERT_FALSE(policy_launcher_join(&v), "a goroutine");
 }
+
+void test_policy_jvm_idle_wait(void)
+{
+	static const char *const park[] = { "__futex_abstimed_wait_common", "pthread_cond_wait",
+					    "Parker::park(bool, long)", "Unsafe_Park" };
+	static const char *const enter[] = { "__futex_abstimed_wait_common", "pthread_cond_wait",
+					     "os::PlatformEvent::park()", "ObjectMonitor::EnterI(JavaThread*)" };
+	static const char *const jvm[] = { "libc.so.6", "libc.so.6", "libjvm.so", "libjvm.so" };
+	static const char *const app[] = { "libc.so.6", "libc.so.6", "app", "app" };
+	struct policy_wait w = CONDVAR_WAIT(.funcs = park, .modules = jvm, .nr_funcs = 4);
+	struct policy_wait v;
+	struct policy_long_wait lw = { .wait = w };
+
+	ASSERT_TRUE(policy_jvm_idle_wait(&w), "LockSupport.park");
+	ASSERT_FALSE(policy_long_wait(&lw, 10 * SEC_NS, false), "no long wait");
+	v = w;
+	v.funcs = enter;
+	ASSERT_FALSE(policy_jvm_idle_wait(&v), "entering a synchronized block");
+	v = w;
+	v.modules = app;
+	ASSERT_FALSE(policy_jvm_idle_wait(&v), "a program's Parker");
+	v = w;
+	v.wc.owner_tid = 42;
+	ASSERT_FALSE(policy_jvm_idle_wait(&v), "an owner is known");
+	v = w;
+	v.nr_funcs = 2;
+	ASSERT_FALSE(policy_jvm_idle_wait(&v), "libc frames only");
+}
