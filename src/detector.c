@@ -1583,6 +1583,8 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 		lw.site_leaking = c->site->leaking;
 		lw.site_growing = c->site->growing;
 		lw.runtime_service = c->site->service;
+		lw.evidence_pending = c->kind == CTX_THREAD &&
+				      c->wait_seen_ns == c->u.task.hdr.ts_ns && !lw.wait.nr_funcs;
 		if (!policy_long_wait(&lw, d->opts.wait_threshold_ns, d->opts.owned_waits_only))
 			continue;
 		/* Pools, counted for the first wait that needs them. */

@@ -101,6 +101,7 @@ bool policy_long_wait(const struct policy_long_wait *lw, __u64 threshold_ns, boo
 	if (!w->waiting || w->wait_ns < threshold_ns || lw->reported)
 		return false;
 	if (lw->deadlocked || lw->site_leaking || lw->site_growing || lw->runtime_service ||
+	    lw->evidence_pending ||
 	    policy_idle_by_design(w) || policy_launcher_join(w) || policy_jvm_idle_wait(w))
 		return false;
 	return !owned_only || w->wc.owner_tid >= 0;

@@ -50,6 +50,9 @@ struct policy_long_wait {
 	bool site_leaking; /* its site is a leak: the leak finding shows it */
 	bool site_growing; /* its site might be one: wait for the verdict */
 	bool runtime_service; /* a runtime's own thread (policy_runtime_service) */
+	/* First seen by this census, without a stack of it yet: the
+	 * inspector's evidence (stack, site) comes with the next census. */
+	bool evidence_pending;
 };
 
 /* The language runtime a thread trampoline belongs to. */

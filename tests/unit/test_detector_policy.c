@@ -301,6 +301,9 @@ void test_policy_long_wait(void)
 	v = lw;
 	v.runtime_service = true;
 	ASSERT_FALSE(policy_long_wait(&v, threshold, false), "a runtime's own thread");
+	v = lw;
+	v.evidence_pending = true;
+	ASSERT_FALSE(policy_long_wait(&v, threshold, false), "first seen, no stack yet");
 
 	ASSERT_FALSE(policy_long_wait(&lw, threshold, true), "owned only, no owner");
 	v = lw;
