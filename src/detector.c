@@ -19,6 +19,7 @@
 #include "goid_table.h"
 #include "py_wait.h"
 #include "symtab.h"
+#include "thread_name.h"
 
 #define obstack_chunk_alloc malloc
 #define obstack_chunk_free free
@@ -41,6 +42,13 @@ struct site {
 	__u8 kind;	 /* enum ctx_kind */
 	__u64 key;	 /* start routine, first program frame, or go statement */
 	__u64 func_pc;	 /* goroutines: the function they run */
+	/* Threads of a runtime's trampoline (policy_thread_trampoline): the
+	 * site is refined by the threads' name pattern. */
+	bool refined;
+	struct name_pattern pattern; /* refined: the first thread's */
+	bool runtime_known;	     /* runtime is known: the key's symbol came */
+	enum thread_runtime runtime;
+	bool service; /* refined: the runtime's own threads (policy_runtime_service) */
 	__u32 live;	 /* contexts alive now */
 	__u32 floor;	 /* fewest alive since the last census */
 	__u64 created;	 /* started since tracing began */
@@ -64,6 +72,7 @@ struct site {
 struct ctx {
 	__u64 id;	/* tid or goid */
 	__u64 start_ns; /* thread start time, 0 for goroutines */
+	bool counted;	/* counted as created at its site: a move takes it along */
 	struct site *site;
 	__u64 seen_seq; /* last census (or Go census) that saw it */
 	struct rec_futex *futex; /* threads: the last futex word read, or NULL */
@@ -196,7 +205,15 @@ static int site_cmp(const void *a, const void *b)
 		return x->kind < y->kind ? -1 : 1;
 	if (x->key != y->key)
 		return x->key < y->key ? -1 : 1;
-	return x->func_pc < y->func_pc ? -1 : x->func_pc > y->func_pc;
+	if (x->func_pc != y->func_pc)
+		return x->func_pc < y->func_pc ? -1 : 1;
+	if (x->refined != y->refined)
+		return x->refined ? 1 : -1;
+	if (!x->refined)
+		return 0;
+	if (x->pattern.cut != y->pattern.cut)
+		return x->pattern.cut ? 1 : -1;
+	return strcmp(x->pattern.stem, y->pattern.stem);
 }
 
 /* Collecting a tree into an array, in order. */
@@ -529,6 +546,7 @@ static struct ctx *ctx_add(struct proc_state *p, __u8 kind, __u64 id, __u64 star
 	site->live++;
 	if (started)
 		site->created++;
+	c->counted = started;
 	return c;
 }
 
@@ -564,6 +582,10 @@ static void ctx_move(struct ctx *c, struct site *to)
 	if (c->site->rep == c)
 		c->site->rep = NULL;
 	site_leave(c->site, false);
+	if (c->counted) {
+		c->site->created--;
+		to->created++;
+	}
 	c->site = to;
 	to->live++;
 }
@@ -820,6 +842,8 @@ static int feed_site(struct detector *d, const struct rec_site *r)
 	}
 	if (!c)
 		return ctx_add(p, CTX_THREAD, r->id, r->start_ns, site, false) ? 0 : -ENOMEM;
+	if (c->site->refined && c->site->key == site->key)
+		return 0; /* already refined by its name */
 	ctx_move(c, site);
 	return 0;
 }
@@ -1025,6 +1049,103 @@ static int feed_proc(struct detector *d, const struct rec_proc *r)
 	return 0;
 }
 
+/* Thread names */
+
+/* The runtime whose trampoline @s's key is, once the key's symbol came. */
+static enum thread_runtime site_runtime(struct proc_state *p, struct site *s)
+{
+	const struct sym *sym;
+
+	if (s->runtime_known)
+		return s->runtime;
+	if (s->kind != CTX_THREAD || s->key == SITE_KEY_MAIN || s->key == SITE_KEY_UNKNOWN) {
+		s->runtime_known = true;
+		s->runtime = RUNTIME_NONE;
+		return RUNTIME_NONE;
+	}
+	sym = symtab__find(&p->syms, s->key);
+	if (!sym)
+		return RUNTIME_NONE; /* not yet */
+	s->runtime_known = true;
+	s->runtime = sym->found ? policy_thread_trampoline(sym->func, sym->module) : RUNTIME_NONE;
+	return s->runtime;
+}
+
+struct pattern_search {
+	const struct site *want;
+	struct site *hit;
+};
+
+static void pattern_visit(const void *node, VISIT which, void *closure)
+{
+	struct pattern_search *ps = closure;
+	struct site *s = *(struct site *const *)node;
+
+	if ((which != postorder && which != leaf) || ps->hit)
+		return;
+	if (s->refined && s->kind == ps->want->kind && s->key == ps->want->key &&
+	    name_pattern_match(&s->pattern, &ps->want->pattern))
+		ps->hit = s;
+}
+
+/*
+ * The site of @base's threads named like @np (a thread named @comm): the one
+ * whose pattern matches, else a new one with @np.
+ */
+static struct site *refined_site(struct proc_state *p, const struct site *base,
+				 const struct name_pattern *np, const char *comm)
+{
+	struct site k = {
+		.kind = CTX_THREAD,
+		.key = base->key,
+		.refined = true,
+		.pattern = *np,
+		.runtime_known = true,
+		.runtime = base->runtime,
+	}, *s, **node;
+	struct pattern_search ps = { &k, NULL };
+
+	node = tfind(&k, &p->sites, site_cmp);
+	if (node)
+		return *node;
+	twalk_r(p->sites, pattern_visit, &ps);
+	if (ps.hit)
+		return ps.hit;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	*s = k;
+	s->service = policy_runtime_service(s->runtime, comm);
+	node = tsearch(s, &p->sites, site_cmp);
+	if (!node) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/*
+ * A thread of a runtime's trampoline goes to the site of its name pattern;
+ * one renamed since (the JVM names a thread after it starts) moves there.
+ */
+static void refine_by_name(struct proc_state *p, struct ctx *c)
+{
+	char comm[REC_COMM_LEN];
+	struct name_pattern np;
+	struct site *to;
+
+	if (c->kind != CTX_THREAD || site_runtime(p, c->site) == RUNTIME_NONE)
+		return;
+	name_pattern_of(c->u.task.comm, &np);
+	if (c->site->refined && name_pattern_match(&c->site->pattern, &np))
+		return;
+	memcpy(comm, c->u.task.comm, REC_COMM_LEN);
+	comm[REC_COMM_LEN - 1] = '\0';
+	to = refined_site(p, c->site, &np, comm);
+	if (to)
+		ctx_move(c, to);
+}
+
 /* Formatting what findings show */
 
 static void site_of(struct proc_state *p, const struct site *s, struct obstack *ob,
@@ -1033,6 +1154,7 @@ static void site_of(struct proc_state *p, const struct site *s, struct obstack *
 	char buf[SYM_LEN];
 
 	fs->symbol = NULL;
+	fs->name_pattern = NULL;
 	if (s->kind == CTX_THREAD && s->key == SITE_KEY_MAIN) {
 		fs->kind = FSITE_MAIN_THREAD;
 		return;
@@ -1044,6 +1166,10 @@ static void site_of(struct proc_state *p, const struct site *s, struct obstack *
 	fs->kind = FSITE_SYMBOL;
 	symtab__format(&p->syms, s->key, buf, sizeof(buf));
 	fs->symbol = obstack_copy0(ob, buf, strlen(buf));
+	if (s->refined) {
+		name_pattern_show(&s->pattern, buf, sizeof(buf));
+		fs->name_pattern = obstack_copy0(ob, buf, strlen(buf));
+	}
 }
 
 /* The function at @addr, or NULL. */
@@ -1126,6 +1252,16 @@ static void describe_ctx(struct detector *d, struct proc_state *p, const struct 
 		return; /* FSTATE_EXITED */
 	fc->id = c->id;
 	fc->goroutine = c->kind == CTX_GOROUTINE;
+	if (c->kind == CTX_THREAD && c->seen_seq) {
+		char buf[NAME_PATTERN_SHOWN_LEN];
+		struct name_pattern np;
+
+		fc->thread_name = obstack_copy0(ob, c->u.task.comm,
+						strnlen(c->u.task.comm, REC_COMM_LEN));
+		name_pattern_of(c->u.task.comm, &np);
+		name_pattern_show(&np, buf, sizeof(buf));
+		fc->name_pattern = obstack_copy0(ob, buf, strlen(buf));
+	}
 	site_of(p, c->site, ob, &fc->site);
 	fc->state = ctx_state(c);
 	if (c->waiting) {
@@ -1229,12 +1365,13 @@ static void classify_all(struct proc_state *p, struct node_list *ctxs)
 }
 
 /*
- * The facts about @c's wait the policies decide on. @funcs (REC_STACK_MAX)
- * receives its stack's functions when the stack is of this wait and
- * @with_funcs: only policy_idle_by_design() reads them, and only in Go.
+ * The facts about @c's wait the policies decide on. @funcs and @modules
+ * (REC_STACK_MAX each) receive its stack's functions and modules when the
+ * stack is of this wait and @with_funcs: policy_idle_by_design() reads them
+ * in Go, policy_launcher_join() in a JVM.
  */
 static void wait_facts(struct proc_state *p, const struct ctx *c, bool with_funcs,
-		       const char **funcs, struct policy_wait *w)
+		       const char **funcs, const char **modules, struct policy_wait *w)
 {
 	bool stack_now = c->stack && c->stack_wait_id == c->wait_id;
 	unsigned int i;
@@ -1248,11 +1385,16 @@ static void wait_facts(struct proc_state *p, const struct ctx *c, bool with_func
 		.parked = (c->stack_flags & RS_IDLE) && c->stack_wait_id == c->wait_id,
 		.in_go = p->is_go,
 		.funcs = funcs,
+		.modules = modules,
 	};
 	if (!with_funcs || !stack_now)
 		return;
-	for (i = 0; i < c->nr_stack; i++)
-		funcs[i] = symtab__func(&p->syms, c->stack[i]);
+	for (i = 0; i < c->nr_stack; i++) {
+		const struct sym *sym = symtab__find(&p->syms, c->stack[i]);
+
+		funcs[i] = sym && sym->found && sym->func[0] ? sym->func : NULL;
+		modules[i] = sym ? sym->module : NULL;
+	}
 	w->nr_funcs = c->nr_stack;
 }
 
@@ -1280,7 +1422,7 @@ static void pool_count(struct proc_state *p, void **pools, const struct ctx *c)
 	struct pool_key key = { c->site, c->wc.lock_addr }, *k, **node;
 	struct policy_wait w;
 
-	wait_facts(p, c, false, NULL, &w);
+	wait_facts(p, c, false, NULL, NULL, &w);
 	if (!policy_pool_wait(&w))
 		return;
 	node = tfind(&key, pools, pool_cmp);
@@ -1496,7 +1638,7 @@ static bool waits_on_owner(struct proc_state *p, const struct ctx *c)
 {
 	struct policy_wait w;
 
-	wait_facts(p, c, false, NULL, &w);
+	wait_facts(p, c, false, NULL, NULL, &w);
 	return policy_waits_on_owner(&w);
 }
 
@@ -1562,7 +1704,7 @@ static void stuck_facts(struct proc_state *p, const struct ctx *c, struct policy
 		sc->first_sight = p->go_seq <= 1;
 		return;
 	}
-	wait_facts(p, c, p->is_go, funcs, &w);
+	wait_facts(p, c, p->is_go, funcs, NULL, &w);
 	sc->cls = policy_thread_stuck_class(&w);
 	sc->wait_known = (c->u.task.flags & RTF_WAIT_START) &&
 			 c->u.task.hdr.ts_ns > c->u.task.wait_start_ns;
@@ -1770,30 +1912,59 @@ static void find_stuck(struct detector *d, struct proc_state *p, struct node_lis
 	}
 }
 
+/* A stack of what @c does now: of its current wait, if it waits. */
+static bool stack_now(const struct ctx *c)
+{
+	return c->stack && c->nr_stack && (!c->waiting || c->stack_wait_id == c->wait_id);
+}
+
+/*
+ * Is @c a better context than @rep to show for their site: one with a stack
+ * of its wait, a waiting one, then the newest (a leak's newest threads are
+ * the leak, its oldest may be a pool's own)?
+ */
+static bool rep_better(const struct ctx *c, const struct ctx *rep)
+{
+	bool c_stack = c->waiting && stack_now(c), rep_stack = rep->waiting && stack_now(rep);
+
+	if (c_stack != rep_stack)
+		return c_stack;
+	if (c->waiting != rep->waiting)
+		return c->waiting;
+	if (c->start_ns != rep->start_ns)
+		return c->start_ns > rep->start_ns;
+	return c->id > rep->id;
+}
+
 /*
  * The close of a census for one process: every site gets a point, every wait
  * its class, and what is now a leak, a long wait or a deadlock a finding.
  */
 static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 {
-	const char *funcs[REC_STACK_MAX];
+	const char *funcs[REC_STACK_MAX], *modules[REC_STACK_MAX];
 	struct node_list ctxs, sites;
 	bool pools_counted = false;
 	void *pools = NULL;
 	size_t i, j;
 
-	if (ctx_list(p, &ctxs) || node_list(p->sites, &sites)) {
-		free(ctxs.v);
+	if (ctx_list(p, &ctxs))
 		return;
-	}
-	/* Threads this census did not see have exited; their records were lost. */
+	/* Threads this census did not see have exited; their records were lost.
+	 * The others go to the site their name refines. */
 	for (i = 0; i < ctxs.n; i++) {
 		struct ctx *c = ctxs.v[i];
 
 		if (c->kind == CTX_THREAD && c->seen_seq != d->census_seq) {
 			ctx_remove(p, c, true);
 			ctxs.v[i] = NULL;
+		} else {
+			refine_by_name(p, c);
 		}
+	}
+	if (node_list(p->sites, &sites)) {
+		free(ctxs.v);
+		return;
 	}
 	for (i = 0; i < sites.n; i++) {
 		struct site *s = sites.v[i];
@@ -1813,27 +1984,21 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 		if (!c)
 			continue;
 		s = c->site;
-		if (!c->waiting) {
-			if (!s->rep)
-				s->rep = c;
+		if (!s->rep || rep_better(c, s->rep))
+			s->rep = c;
+		if (!c->waiting)
 			continue;
-		}
 		s->blocked++;
 		s->by_prim[c->wc.prim]++;
 		if (c->wait_ns > s->max_wait_ns)
 			s->max_wait_ns = c->wait_ns;
-		/* Show the longest waiter that has a stack. */
-		if (!s->rep || !s->rep->waiting ||
-		    (c->stack && c->stack_wait_id == c->wait_id &&
-		     (!s->rep->stack || s->rep->stack_wait_id != s->rep->wait_id ||
-		      c->wait_ns > s->rep->wait_ns)))
-			s->rep = c;
 	}
 	for (i = 0; i < sites.n; i++) {
 		struct site *s = sites.v[i];
 		struct policy_site ps = {
 			.is_thread = s->kind == CTX_THREAD,
 			.is_main = s->key == SITE_KEY_MAIN, /* no go statement is at 1 either */
+			.is_runtime_service = s->service,
 			.live = s->live,
 			.leaking = s->leaking,
 			.stats = &s->stats,
@@ -1859,11 +2024,14 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 
 		if (!c || !c->waiting || c->wait_ns < d->opts.wait_threshold_ns)
 			continue; /* most waits: no need for the facts */
-		wait_facts(p, c, p->is_go, funcs, &lw.wait);
+		wait_facts(p, c, true, funcs, modules, &lw.wait);
 		lw.reported = c->reported && c->reported_wait_id == c->wait_id;
 		lw.deadlocked = in_deadlock(c);
 		lw.site_leaking = c->site->leaking || c->site->stuck_kept;
 		lw.site_growing = c->site->growing;
+		lw.runtime_service = c->site->service;
+		lw.evidence_pending = c->kind == CTX_THREAD &&
+				      c->wait_seen_ns == c->u.task.hdr.ts_ns && !lw.wait.nr_funcs;
 		if (!policy_long_wait(&lw, d->opts.wait_threshold_ns, d->opts.owned_waits_only))
 			continue;
 		/* Pools, counted for the first wait that needs them. */
@@ -1914,6 +2082,8 @@ static void proc_sample(struct detector *d, struct proc_state *p, __u64 ts)
 			if (c->kind != CTX_THREAD || !c->waiting)
 				continue;
 			w->id = c->id;
+			memcpy(w->comm, c->u.task.comm, REC_COMM_LEN);
+			w->comm[REC_COMM_LEN - 1] = '\0';
 			w->prim = c->wc.prim;
 			w->syscall_nr = c->u.task.syscall_nr;
 			w->futex_op = c->u.task.args[1];

@@ -43,6 +43,7 @@ struct sample {
 /* A waiting context, for -t and for findings. */
 struct ctx_wait {
 	__u64 id; /* tid */
+	char comm[REC_COMM_LEN]; /* its name */
 	enum primitive prim;
 	int syscall_nr;
 	__u32 futex_op;
@@ -90,6 +91,10 @@ enum finding_site_kind {
 struct finding_site {
 	enum finding_site_kind kind;
 	const char *symbol; /* FSITE_SYMBOL: formatted */
+	/* The threads' name pattern ("pool-N-thread-…", see thread_name.h)
+	 * when it refines the site: @symbol is a runtime's trampoline, which
+	 * all its threads share. NULL otherwise. */
+	const char *name_pattern;
 };
 
 /* What a context is doing. */
@@ -106,6 +111,8 @@ enum finding_state {
 struct finding_ctx {
 	__u64 id; /* tid, or goid */
 	bool goroutine;
+	const char *thread_name;  /* a thread's name (comm); NULL: not known */
+	const char *name_pattern; /* its pattern (thread_name.h), with thread_name */
 	struct finding_site site; /* where it comes from */
 	enum finding_state state;
 	enum primitive prim;

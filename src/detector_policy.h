@@ -19,6 +19,7 @@
 struct policy_site {
 	bool is_thread;	/* threads; false: goroutines */
 	bool is_main;	/* the main thread's site: never a leak */
+	bool is_runtime_service; /* a runtime's own threads (policy_runtime_service) */
 	__u32 live;	/* contexts alive there now */
 	bool leaking;	/* a leak finding was made for it */
 	const struct trend_stats *stats; /* its count over the window */
@@ -36,6 +37,8 @@ struct policy_wait {
 	/* The functions of its stack of this wait, innermost first (NULL: not
 	 * known); nr_funcs 0: no stack for this wait. */
 	const char *const *funcs;
+	/* Their modules' file names, NULL if not known or not filled. */
+	const char *const *modules;
 	unsigned int nr_funcs;
 };
 
@@ -46,7 +49,51 @@ struct policy_long_wait {
 	bool deadlocked;  /* it is in a deadlock found during this wait */
 	bool site_leaking; /* its site is a leak: the leak finding shows it */
 	bool site_growing; /* its site might be one: wait for the verdict */
+	bool runtime_service; /* a runtime's own thread (policy_runtime_service) */
+	/* First seen by this census, without a stack of it yet: the
+	 * inspector's evidence (stack, site) comes with the next census. */
+	bool evidence_pending;
 };
+
+/* The language runtime a thread trampoline belongs to. */
+enum thread_runtime {
+	RUNTIME_NONE,  /* not a trampoline: the start routine is the program's */
+	RUNTIME_JVM,   /* HotSpot's thread_native_entry (libjvm.so) */
+	RUNTIME_OTHER, /* CPython, Rust std, glib, libstdc++, Qt, boost, libuv */
+};
+
+/*
+ * Is @func (demangled) in @module (file name, may be NULL) a runtime's thread
+ * trampoline, that every thread the runtime starts shares? Such a site is
+ * refined by the thread's name pattern (thread_name.h): an executor's
+ * threads are one site, the runtime's own others.
+ */
+enum thread_runtime policy_thread_trampoline(const char *func, const char *module);
+
+/*
+ * Is a thread of runtime @rt named @comm one of the runtime's own service
+ * threads, which wait by design (the JVM's GC, compiler, VM thread, signal
+ * dispatcher, Reference Handler, Finalizer, Common-Cleaner): never a finding?
+ */
+bool policy_runtime_service(enum thread_runtime rt, const char *comm);
+
+/*
+ * Is @w the java launcher's main thread joining the Java main thread, for the
+ * JVM's whole life: a join whose first caller outside libc is in libjli?
+ * Needs @w's funcs and modules.
+ */
+bool policy_launcher_join(const struct policy_wait *w);
+
+/*
+ * Is @w a Java thread's idle wait: parked by java.util.concurrent
+ * (Parker::park: an idle executor's worker waiting in its queue), in
+ * Object.wait or Thread.sleep? Each Java thread parks on a condvar of its
+ * own, and without its Java frames nobody is known to hold what it waits
+ * for: the JVM's way of waiting for work. A thread blocked entering a
+ * synchronized block (ObjectMonitor::enter) is not idle. Needs @w's funcs
+ * and modules.
+ */
+bool policy_jvm_idle_wait(const struct policy_wait *w);
 
 /* Does a count over a window, @st, show a leak under @p? */
 bool policy_leak_trend(const struct trend_stats *st, const struct leak_params *p);

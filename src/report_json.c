@@ -157,6 +157,22 @@ static void json_stack(FILE *out, const struct finding_ctx *fc)
 	fputc(']', out);
 }
 
+/* A thread's name and its pattern, if known. */
+static void json_names(FILE *out, const struct finding_ctx *fc)
+{
+	if (!fc->thread_name)
+		return;
+	json_str_field(out, "thread_name", fc->thread_name);
+	json_str_field(out, "name_pattern", fc->name_pattern);
+}
+
+/* A site refined by its threads' names: the runtime's trampoline too. */
+static void json_start_routine(FILE *out, const struct finding_site *site)
+{
+	if (site->name_pattern)
+		json_str_field(out, "start_routine", site->symbol);
+}
+
 /* "mutex", ..., or for a syscall wait the syscall: "read". */
 static const char *json_primitive(const struct finding_ctx *fc, char *buf, size_t len)
 {
@@ -171,7 +187,9 @@ static void json_ctx(FILE *out, const char *key, const struct finding_ctx *fc)
 	char state[FINDING_WORDS_LEN];
 
 	fprintf(out, ",\"%s\":{\"tid\":%llu", key, (unsigned long long)fc->id);
+	json_names(out, fc);
 	json_str_field(out, "site", finding_site_name(&fc->site));
+	json_start_routine(out, &fc->site);
 	json_str_field(out, "state", finding_state_name(fc, state, sizeof(state)));
 	if (fc->wait_ns)
 		fprintf(out, ",\"wait_s\":%.3f", ns_to_s(fc->wait_ns));
@@ -256,6 +274,7 @@ static void json_finding(struct report_out *o, const struct finding *f)
 	case FINDING_GOROUTINE_LEAK:
 		if (f->kind == FINDING_THREAD_LEAK) {
 			json_str_field(out, "site", finding_site_name(&f->site));
+			json_start_routine(out, &f->site);
 		} else {
 			json_str_field(out, "created_by", finding_site_name(&f->site));
 			json_str_field(out, "function", f->function);
@@ -289,13 +308,16 @@ static void json_finding(struct report_out *o, const struct finding *f)
 		if (f->sample.id)
 			fprintf(out, ",\"%s\":%llu", f->kind == FINDING_THREAD_LEAK ? "tid" : "goid",
 				(unsigned long long)f->sample.id);
+		json_names(out, &f->sample);
 		if (f->sample.owner_tid >= 0)
 			fprintf(out, ",\"owner_tid\":%lld", (long long)f->sample.owner_tid);
 		json_stack(out, &f->sample);
 		break;
 	case FINDING_LONG_WAIT:
 		fprintf(out, ",\"tid\":%llu", (unsigned long long)f->waiter.id);
+		json_names(out, &f->waiter);
 		json_str_field(out, "site", finding_site_name(&f->waiter.site));
+		json_start_routine(out, &f->waiter.site);
 		fprintf(out, ",\"wait_s\":%.3f", ns_to_s(f->waiter.wait_ns));
 		json_str_field(out, "primitive", json_primitive(&f->waiter, words, sizeof(words)));
 		if (f->waiter.lock_addr)
@@ -317,7 +339,9 @@ static void json_finding(struct report_out *o, const struct finding *f)
 			const struct finding_ctx *prev = &f->members[(i + n - 1) % n];
 
 			fprintf(out, "%s{\"tid\":%llu", i ? "," : "", (unsigned long long)m->id);
+			json_names(out, m);
 			json_str_field(out, "site", finding_site_name(&m->site));
+			json_start_routine(out, &m->site);
 			json_str_field(out, "holds", finding_wait_target(prev, words, sizeof(words)));
 			json_str_field(out, "waits_for", finding_wait_target(m, words, sizeof(words)));
 			json_stack(out, m);

@@ -24,7 +24,9 @@ static void text_waits(struct report_out *o, const struct sample *s)
 	for (i = 0; i < s->nr_waits; i++) {
 		const struct ctx_wait *w = &s->waits[i];
 
-		fprintf(o->out, "%8s %7llu   ", "", (unsigned long long)w->id);
+		fprintf(o->out, "%8s %7llu ", "", (unsigned long long)w->id);
+		text_escape_pad(o->out, w->comm, REC_COMM_LEN - 1);
+		fputs("   ", o->out);
 		if (w->prim == PRIM_SYSCALL) {
 			fprintf(o->out, "%-10s", syscall_name(w->syscall_nr, buf, sizeof(buf)));
 		} else {
@@ -151,6 +153,16 @@ static const char *duration(__u64 ns, char *buf, size_t len)
 	return buf;
 }
 
+/* A thread's name, if known: ' "pool-3-thread-1"'. */
+static void text_thread_name(FILE *out, const struct finding_ctx *fc)
+{
+	if (!fc->thread_name)
+		return;
+	fputs(" \"", out);
+	text_escape_write(out, fc->thread_name);
+	fputc('"', out);
+}
+
 /* "condvar wait" or "read", and how long. */
 static void text_ctx_line(FILE *out, const char *indent, const char *what,
 			  const struct finding_ctx *fc)
@@ -159,6 +171,7 @@ static void text_ctx_line(FILE *out, const char *indent, const char *what,
 	char buf[32], state[FINDING_WORDS_LEN];
 
 	fprintf(out, "%s%s %llu", indent, what, (unsigned long long)fc->id);
+	text_thread_name(out, fc);
 	if (site) {
 		fputs(" (", out);
 		text_escape_write(out, site);
@@ -316,8 +329,15 @@ static void text_finding(struct report_out *o, const struct finding *f)
 	case FINDING_THREAD_LEAK:
 		fprintf(out, "thread leak: pid %u (", f->pid);
 		text_escape_write(out, f->comm);
-		fprintf(out, "): %u threads started by ", f->live);
-		text_escape_write(out, finding_site_name(&f->site));
+		fprintf(out, "): %u threads ", f->live);
+		if (f->site.name_pattern) {
+			fputs("named ", out);
+			text_escape_write(out, f->site.name_pattern);
+			fputc(' ', out);
+		}
+		fputs("started by ", out);
+		text_escape_write(out, f->site.name_pattern ? f->site.symbol
+							    : finding_site_name(&f->site));
 		fprintf(out, ", %+lld in %s, ", (long long)f->growth,
 			duration(f->window_ns, buf, sizeof(buf)));
 		if (f->exited)
@@ -392,7 +412,9 @@ static void text_finding(struct report_out *o, const struct finding *f)
 			/* It holds what the one before it waits for. */
 			const struct finding_ctx *prev = &f->members[(i + n - 1) % n];
 
-			fprintf(out, "  thread %llu (", (unsigned long long)m->id);
+			fprintf(out, "  thread %llu", (unsigned long long)m->id);
+			text_thread_name(out, m);
+			fputs(" (", out);
 			text_escape_write(out, finding_site_name(&m->site));
 			fputs(") holds ", out);
 			text_escape_write(out, finding_wait_target(prev, words, sizeof(words)));

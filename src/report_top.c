@@ -64,8 +64,9 @@ static void text_finding_line(const struct finding *f, char *buf, size_t len)
 	switch (f->kind) {
 	case FINDING_THREAD_LEAK:
 		snprintf(line, sizeof(line),
-			 "thread leak: pid %u (%s): %u threads started by %s (%+lld)", f->pid,
-			 f->comm, f->live, site, (long long)f->growth);
+			 "thread leak: pid %u (%s): %u threads %s %s (%+lld)", f->pid, f->comm,
+			 f->live, f->site.name_pattern ? "named" : "started by", site,
+			 (long long)f->growth);
 		break;
 	case FINDING_GOROUTINE_LEAK:
 		snprintf(line, sizeof(line),

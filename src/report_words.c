@@ -39,7 +39,7 @@ const char *finding_site_name(const struct finding_site *site)
 	case FSITE_NONE:
 		return NULL;
 	case FSITE_SYMBOL:
-		return site->symbol;
+		return site->name_pattern ? site->name_pattern : site->symbol;
 	case FSITE_MAIN_THREAD:
 		return "main thread";
 	case FSITE_UNKNOWN_ROUTINE:

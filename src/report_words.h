@@ -16,7 +16,8 @@ const char *incomplete_reason_name(enum rec_incomplete_reason reason);
 /* Room for any of the words below: a symbol (511 bytes) and more. */
 #define FINDING_WORDS_LEN 640
 
-/* Where contexts come from: the symbol, "main thread", "unknown start
+/* Where contexts come from: the symbol, or the name pattern that refines a
+ * runtime's trampoline ("pool-N-thread-…"), "main thread", "unknown start
  * routine", "unknown" (a goroutine's creator); NULL with no context. */
 const char *finding_site_name(const struct finding_site *site);
 
