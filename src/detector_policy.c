@@ -119,9 +119,9 @@ void stuck_params_default(struct stuck_params *p)
 	};
 }
 
-static bool starts_with(const char *s, const char *prefix)
+static bool has_prefix(const char *s, const char *prefix)
 {
-	return !strncmp(s, prefix, strlen(prefix));
+	return s && !strncmp(s, prefix, strlen(prefix));
 }
 
 /*
@@ -132,11 +132,11 @@ static bool starts_with(const char *s, const char *prefix)
  */
 enum stuck_class policy_goroutine_stuck_class(const char *wait_reason)
 {
-	if (starts_with(wait_reason, "chan send") || starts_with(wait_reason, "chan receive"))
+	if (has_prefix(wait_reason, "chan send") || has_prefix(wait_reason, "chan receive"))
 		return STUCK_CHANNEL;
-	if (starts_with(wait_reason, "select"))
+	if (has_prefix(wait_reason, "select"))
 		return STUCK_SELECT;
-	if (starts_with(wait_reason, "sync.") || starts_with(wait_reason, "semacquire"))
+	if (has_prefix(wait_reason, "sync.") || has_prefix(wait_reason, "semacquire"))
 		return STUCK_SYNC;
 	if (!strcmp(wait_reason, "leaked"))
 		return STUCK_LEAKED;
@@ -173,11 +173,6 @@ bool policy_stuck_site(const struct policy_stuck_site *s, const struct stuck_par
 bool policy_stuck_grew(__u32 stuck, __u32 reported_stuck)
 {
 	return (__u64)stuck * 10 >= (__u64)reported_stuck * 11 && stuck > reported_stuck;
-}
-
-static bool has_prefix(const char *s, const char *prefix)
-{
-	return s && !strncmp(s, prefix, strlen(prefix));
 }
 
 enum thread_runtime policy_thread_trampoline(const char *func, const char *module)
