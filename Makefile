@@ -48,7 +48,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ivmlinux/$(ARCH) -Isrc $(CLANG_BPF_SYS_INCLUDES)
 
 # Reading Go programs from outside: pclntab, runtime layout, goroutines.
-GO_SRCS := src/go_binary.c src/go_pclntab.c src/go_layout.c src/go_riprel.c src/go_unwind.c \
+GO_SRCS := src/go_binary.c src/go_pclntab.c src/go_layout.c src/go_derive.c src/go_riprel.c src/go_unwind.c \
 	   src/go_thread_wait.c src/go_runtime.c
 
 # The detector and everything it feeds on or into: pure code, no BPF, no
@@ -58,11 +58,22 @@ CORE_SRCS := src/record.c src/pipeline.c src/detector.c src/wait.c src/json.c sr
 	     src/libc_layout.c src/runtime_frames.c src/proc_syms.c src/unwind.c src/module_cache.c src/proc_mem.c \
 	     src/demangle.c src/inspector.c src/trace_file.c $(GO_SRCS) src/go_inspect.c \
 	     src/pprof.c src/metrics.c src/metrics_http.c src/proc_cgroup.c src/utf8.c \
-	     src/recorder.c src/proc_table.c src/target_file.c src/text_escape.c src/target_call.c
+	     src/recorder.c src/proc_table.c src/target_file.c src/text_escape.c src/target_call.c \
+	     src/cgroup_identity.c
 # The detector's rules, pure predicates (tests/unit/test_detector_policy.c).
 CORE_SRCS += src/detector_policy.c
 # The words findings are shown with, shared by the report formats.
 CORE_SRCS += src/report_words.c
+# Threads at the end of a run as pprof profiles and folded stacks.
+CORE_SRCS += src/thread_profile.c
+# The detector's goroutines by goid (tests/unit/test_goid_table.c).
+CORE_SRCS += src/goid_table.c
+# JIT code's names from the perf map a JVM writes (/tmp/perf-PID.map).
+CORE_SRCS += src/perf_map.c
+# Reading CPython from outside: its threads, frames and waits.
+CORE_SRCS += src/py_layout.c src/py_frames.c src/py_inspect.c src/py_wait.c
+# Thread names as patterns: digit runs folded, a cut name a prefix.
+CORE_SRCS += src/thread_name.c
 APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c src/live.c \
 	    src/goroutine_dump.c src/monitor.c src/sandbox.c src/threadleak.c
 APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
@@ -114,8 +125,9 @@ $(OUTPUT)/threadleak: $(APP_OBJS)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # Programs the live tests and the demo trace.
-# The Go census driver of the Go live tests links the Go reader.
-$(OUTPUT)/tests/gocensus: tests/progs/gocensus.c $(patsubst src/%.c,$(OUTPUT)/%.o,$(GO_SRCS)) \
+# The Go census driver of the Go live tests, and the layout driver, link the Go reader.
+$(OUTPUT)/tests/gocensus $(OUTPUT)/tests/golayout: $(OUTPUT)/tests/%: tests/progs/%.c \
+			  $(patsubst src/%.c,$(OUTPUT)/%.o,$(GO_SRCS)) \
 			  $(OUTPUT)/proc_mem.o $(OUTPUT)/target_file.o $(OUTPUT)/target_call.o | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@

@@ -3,7 +3,8 @@
 #
 # make bench: what threadleak costs the programs it watches, side by side
 # with the obvious bpftrace script, and how far it goes (issue 6); and what
-# threadleak monitor holds in memory on a real host (bench/memory.sh).
+# threadleak monitor holds in memory on a real host (bench/memory.sh), and
+# what a census of a million goroutines costs (bench/go_million.sh).
 #
 #     sudo bench/run.sh [OUTPUT]      # OUTPUT: the build directory (default: build)
 #
@@ -41,8 +42,8 @@ MIN_REPS=5
 # make bench must end within 10 minutes: repetitions past MIN_REPS are run
 # only while the whole run is expected to end within BUDGET seconds.
 BUDGET=${BENCH_BUDGET:-540}
-EXTRAS_SECONDS=300	# what the measurements after the overhead take, about
-			# (bench/memory.sh: 3-4 minutes of it)
+EXTRAS_SECONDS=360	# what the measurements after the overhead take, about
+			# (bench/memory.sh: 3-4 minutes of it, bench/go_million.sh 1)
 RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results.md}
 BPFTRACE_SCRIPT=$BENCH_DIR/threadleak.bt
 
@@ -1009,6 +1010,8 @@ goals_section() {
 	echo "| daemon RSS < 32 MB at 10,000 threads | ${GOAL_RSS:-- | n/a} |"
 	cat "$TMP/memory_goals.md" 2>/dev/null ||
 		echo "| monitor's memory on a real host and per idle process | bench/memory.sh failed | n/a |"
+	cat "$TMP/million_goals.md" 2>/dev/null ||
+		echo "| a million goroutines | bench/go_million.sh failed | n/a |"
 	echo
 }
 
@@ -1029,6 +1032,9 @@ measure_replay
 log "monitor's memory on a real host and per idle process (bench/memory.sh)"
 THREADLEAK=$TL BENCH_BIN=$BENCH_BIN MEMORY_GOALS=$TMP/memory_goals.md \
 	"$BENCH_DIR/memory.sh" "$OUTPUT" >"$TMP/memory.md" || log "bench/memory.sh failed"
+log "a million goroutines: threadleak's census beside pprof's (bench/go_million.sh)"
+THREADLEAK=$TL BENCH_BIN=$BENCH_BIN MILLION_GOALS=$TMP/million_goals.md \
+	"$BENCH_DIR/go_million.sh" "$OUTPUT" >"$TMP/million.md" || log "bench/go_million.sh failed"
 
 # The goals come first in the file, but are known only once the sections
 # are written.
@@ -1039,6 +1045,7 @@ THREADLEAK=$TL BENCH_BIN=$BENCH_BIN MEMORY_GOALS=$TMP/memory_goals.md \
 	gocensus_section
 	replay_section
 	cat "$TMP/memory.md"
+	cat "$TMP/million.md"
 } >"$TMP/sections.md"
 {
 	machine_section

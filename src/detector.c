@@ -10,12 +10,16 @@
 #include <errno.h>
 #include <obstack.h>
 #include <search.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "detector.h"
 #include "detector_policy.h"
+#include "goid_table.h"
+#include "py_wait.h"
 #include "symtab.h"
+#include "thread_name.h"
 
 #define obstack_chunk_alloc malloc
 #define obstack_chunk_free free
@@ -26,6 +30,9 @@
 #define SYM_LEN 640
 #define GO_STATUS_WAITING 4 /* runtime._Gwaiting */
 #define STALE_CENSUSES 3
+/* Censuses a process's thread sites get to be named before stuck threads are
+ * judged: the inspector names a few thousand start routines per census. */
+#define STUCK_SETTLE_CENSUSES 3
 
 /* Site keys that are not addresses. */
 #define SITE_KEY_UNKNOWN 0
@@ -35,6 +42,13 @@ struct site {
 	__u8 kind;	 /* enum ctx_kind */
 	__u64 key;	 /* start routine, first program frame, or go statement */
 	__u64 func_pc;	 /* goroutines: the function they run */
+	/* Threads of a runtime's trampoline (policy_thread_trampoline): the
+	 * site is refined by the threads' name pattern. */
+	bool refined;
+	struct name_pattern pattern; /* refined: the first thread's */
+	bool runtime_known;	     /* runtime is known: the key's symbol came */
+	enum thread_runtime runtime;
+	bool service; /* refined: the runtime's own threads (policy_runtime_service) */
 	__u32 live;	 /* contexts alive now */
 	__u32 floor;	 /* fewest alive since the last census */
 	__u64 created;	 /* started since tracing began */
@@ -49,35 +63,41 @@ struct site {
 	__u32 by_prim[PRIM_MAX];
 	__u64 max_wait_ns;
 	struct ctx *rep; /* the context a finding shows */
+	/* Stuck: this census's contexts counted by policy_ctx_stuck(), by class. */
+	__u32 stuck_by[STUCK_CLASS_MAX];
+	struct kept_finding *stuck_kept; /* its stuck finding, once made */
+	__u32 stuck_reported;		 /* stuck when it was last reported */
 };
 
 struct ctx {
-	__u8 kind;	/* enum ctx_kind */
 	__u64 id;	/* tid or goid */
 	__u64 start_ns; /* thread start time, 0 for goroutines */
+	bool counted;	/* counted as created at its site: a move takes it along */
 	struct site *site;
 	__u64 seen_seq; /* last census (or Go census) that saw it */
-	union {
-		struct rec_task task;
-		struct rec_goroutine g;
-	} u;
-	struct rec_futex futex;
-	bool have_futex;
+	struct rec_futex *futex; /* threads: the last futex word read, or NULL */
 	struct istack *stack_obj; /* shared with the contexts whose stack is the same */
 	const __u64 *stack;
-	__u8 nr_stack;
-	__u16 stack_flags;
 	__u64 stack_wait_id;
 	/* The current wait. */
-	bool waiting;
 	__u64 wait_id; /* threads: context switches; goroutines: waitsince */
 	__u64 wait_ns;
 	__u64 wait_seen_ns; /* first census that saw this wait */
 	struct wait_class wc;
 	__u64 reported_wait_id; /* the wait a long-wait finding was made for */
-	bool reported;
 	__u64 deadlock_wait_id; /* the wait a deadlock finding was made for */
+	__u16 stack_flags;
+	__u8 kind; /* enum ctx_kind */
+	__u8 nr_stack;
+	bool waiting;
+	bool reported;
 	bool deadlocked;
+	__u32 gidx; /* goroutines: where in proc_state.gvec */
+	/* Last: a goroutine's context is allocated without a thread's room. */
+	union {
+		struct rec_task task;
+		struct rec_goroutine g;
+	} u;
 };
 
 /*
@@ -122,7 +142,18 @@ struct proc_state {
 	bool proc_exited;
 	__u64 prev_created, prev_exited; /* at the previous sample */
 
-	void *ctxs;  /* tsearch tree of struct ctx, by (kind, id) */
+	void *ctxs;  /* tsearch tree of the threads' struct ctx, by (kind, id) */
+	/*
+	 * The goroutines' struct ctx, in goid order once gvec_sort() ran (a
+	 * gone one leaves NULL); a tree of a million costs more to build and
+	 * to walk than the detector's whole census otherwise does.
+	 */
+	struct ctx **gvec;
+	size_t gvec_n, gvec_cap;
+	__u64 gvec_max_id; /* the largest goid added */
+	size_t gvec_next;  /* after the last goroutine found */
+	bool gvec_unsorted;
+	struct goid_table goids; /* its goroutines again, by goid */
 	void *sites; /* tsearch tree of struct site, by (kind, key, func_pc) */
 	void *stacks; /* tsearch tree of struct istack, by content */
 	struct symtab syms;
@@ -130,6 +161,7 @@ struct proc_state {
 	__u64 born_seq; /* the census during which it appeared */
 	unsigned int nr_long_waits;
 	unsigned int long_waits_dropped;
+	unsigned int stuck_censuses; /* censuses find_stuck() has looked at */
 	struct kept_finding *findings, **findings_tail;
 	/* its last rec_proc_incomplete, per part: said again only if it changes */
 	__u16 incomplete_reason[RPI_PART_THREADS + 1];
@@ -175,7 +207,15 @@ static int site_cmp(const void *a, const void *b)
 		return x->kind < y->kind ? -1 : 1;
 	if (x->key != y->key)
 		return x->key < y->key ? -1 : 1;
-	return x->func_pc < y->func_pc ? -1 : x->func_pc > y->func_pc;
+	if (x->func_pc != y->func_pc)
+		return x->func_pc < y->func_pc ? -1 : 1;
+	if (x->refined != y->refined)
+		return x->refined ? 1 : -1;
+	if (!x->refined)
+		return 0;
+	if (x->pattern.cut != y->pattern.cut)
+		return x->pattern.cut ? 1 : -1;
+	return strcmp(x->pattern.stem, y->pattern.stem);
 }
 
 /* Collecting a tree into an array, in order. */
@@ -220,6 +260,22 @@ static int node_list(void *root, struct node_list *l)
 	return l->err;
 }
 
+/* Each threshold left 0 takes its default. */
+static void stuck_params_fill(struct stuck_params *p)
+{
+	struct stuck_params def;
+
+	stuck_params_default(&def);
+	if (!p->min_goroutines)
+		p->min_goroutines = def.min_goroutines;
+	if (!p->min_threads)
+		p->min_threads = def.min_threads;
+	if (!p->min_percent)
+		p->min_percent = def.min_percent;
+	if (!p->min_wait_ns)
+		p->min_wait_ns = def.min_wait_ns;
+}
+
 struct detector *detector__new(const struct detector_opts *opts, const struct detector_sink *sink)
 {
 	struct detector *d = calloc(1, sizeof(*d));
@@ -232,6 +288,7 @@ struct detector *detector__new(const struct detector_opts *opts, const struct de
 		d->opts.wait_threshold_ns = DEFAULT_WAIT_THRESHOLD_NS;
 	if (!d->opts.leak.window_ns)
 		leak_params_default(&d->opts.leak);
+	stuck_params_fill(&d->opts.stuck);
 	d->sink = *sink;
 	d->census_seq = 1;
 	obstack_init(&d->scratch);
@@ -243,7 +300,10 @@ struct detector *detector__new(const struct detector_opts *opts, const struct de
 /* Frees the context, not its stack: the process's stacks go with it. */
 static void ctx_free(void *p)
 {
-	free(p);
+	struct ctx *c = p;
+
+	free(c->futex);
+	free(c);
 }
 
 static int istack_cmp(const void *a, const void *b)
@@ -271,6 +331,17 @@ static void kept_findings_free(struct proc_state *p)
 /* Forget @p's threads, goroutines, sites, stacks and symbols. */
 static void proc_clear(struct proc_state *p)
 {
+	size_t i;
+
+	goid_table__clear(&p->goids);
+	for (i = 0; i < p->gvec_n; i++)
+		if (p->gvec[i])
+			ctx_free(p->gvec[i]);
+	free(p->gvec);
+	p->gvec = NULL;
+	p->gvec_n = p->gvec_cap = 0;
+	p->gvec_max_id = 0;
+	p->gvec_unsorted = false;
 	tdestroy(p->ctxs, ctx_free);
 	p->ctxs = NULL;
 	tdestroy(p->sites, free);
@@ -352,16 +423,103 @@ static struct site *site_get(struct proc_state *p, __u8 kind, __u64 key, __u64 f
 static struct ctx *ctx_find(struct proc_state *p, __u8 kind, __u64 id)
 {
 	struct ctx k = { .kind = kind, .id = id };
-	void *node = tfind(&k, &p->ctxs, ctx_cmp);
+	void *node;
+
+	if (kind == CTX_GOROUTINE) {
+		struct ctx *c = p->gvec_next < p->gvec_n ? p->gvec[p->gvec_next] : NULL;
+
+		/* A census meets goroutines about in goid order: try the next
+		 * one first, a read of memory in order, before the table. */
+		if (!c || c->id != id)
+			c = goid_table__find(&p->goids, id);
+		if (c)
+			p->gvec_next = c->gidx + 1;
+		return c;
+	}
+	node = tfind(&k, &p->ctxs, ctx_cmp);
 
 	return node ? *(struct ctx **)node : NULL;
+}
+
+static int goid_cmp(const void *a, const void *b)
+{
+	const struct ctx *x = *(struct ctx *const *)a, *y = *(struct ctx *const *)b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Put @p's goroutines in goid order, the gone ones dropped. */
+static void gvec_sort(struct proc_state *p)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->gvec_n; i++)
+		if (p->gvec[i])
+			p->gvec[n++] = p->gvec[i];
+	p->gvec_n = n;
+	if (p->gvec_unsorted)
+		qsort(p->gvec, n, sizeof(*p->gvec), goid_cmp);
+	p->gvec_unsorted = false;
+	for (i = 0; i < n; i++)
+		p->gvec[i]->gidx = i;
+}
+
+static int gvec_add(struct proc_state *p, struct ctx *c)
+{
+	if (p->gvec_n == p->gvec_cap) {
+		size_t cap = p->gvec_cap ? 2 * p->gvec_cap : 64;
+		struct ctx **more = realloc(p->gvec, cap * sizeof(*more));
+
+		if (!more)
+			return -ENOMEM;
+		p->gvec = more;
+		p->gvec_cap = cap;
+	}
+	/* goids mostly come in order: then nothing to sort */
+	if (p->gvec_n && p->gvec_max_id > c->id)
+		p->gvec_unsorted = true;
+	if (c->id > p->gvec_max_id)
+		p->gvec_max_id = c->id;
+	c->gidx = p->gvec_n;
+	p->gvec[p->gvec_n++] = c;
+	return 0;
+}
+
+/*
+ * Every context of @p, as the tree of all of them once listed them: the
+ * threads by tid, then the goroutines by goid (free l->v).
+ */
+static int ctx_list(struct proc_state *p, struct node_list *l)
+{
+	int err = node_list(p->ctxs, l);
+	size_t i;
+	void **v;
+
+	if (err || !p->gvec_n)
+		return err;
+	gvec_sort(p);
+	v = realloc(l->v, (l->n + p->gvec_n) * sizeof(*v));
+	if (!v) {
+		free(l->v);
+		l->v = NULL;
+		l->n = 0;
+		return -ENOMEM;
+	}
+	l->v = v;
+	for (i = 0; i < p->gvec_n; i++)
+		l->v[l->n++] = p->gvec[i];
+	l->cap = l->n;
+	return 0;
 }
 
 /* A context appears at @site; @started: we saw it start (it counts as created). */
 static struct ctx *ctx_add(struct proc_state *p, __u8 kind, __u64 id, __u64 start_ns,
 			   struct site *site, bool started)
 {
-	struct ctx *c = calloc(1, sizeof(*c)), **node;
+	/* a million goroutines: not a thread's rec_task each */
+	struct ctx *c = calloc(1, kind == CTX_GOROUTINE ? offsetof(struct ctx, u) + sizeof(c->u.g) :
+							  sizeof(*c)),
+		   **node;
 
 	if (!c)
 		return NULL;
@@ -370,14 +528,27 @@ static struct ctx *ctx_add(struct proc_state *p, __u8 kind, __u64 id, __u64 star
 	c->start_ns = start_ns;
 	c->site = site;
 	c->wc.owner_tid = -1; /* not classified yet; goroutines never are */
-	node = tsearch(c, &p->ctxs, ctx_cmp);
-	if (!node || *node != c) {
-		free(c);
-		return NULL;
+	if (kind == CTX_GOROUTINE) {
+		if (gvec_add(p, c)) {
+			free(c);
+			return NULL;
+		}
+		if (goid_table__add(&p->goids, id, c)) {
+			p->gvec[--p->gvec_n] = NULL;
+			free(c);
+			return NULL;
+		}
+	} else {
+		node = tsearch(c, &p->ctxs, ctx_cmp);
+		if (!node || *node != c) {
+			free(c);
+			return NULL;
+		}
 	}
 	site->live++;
 	if (started)
 		site->created++;
+	c->counted = started;
 	return c;
 }
 
@@ -397,7 +568,12 @@ static void ctx_remove(struct proc_state *p, struct ctx *c, bool exited)
 		c->site->rep = NULL;
 	stack_release(p, c->stack_obj);
 	site_leave(c->site, exited);
-	tdelete(c, &p->ctxs, ctx_cmp);
+	if (c->kind == CTX_GOROUTINE) {
+		goid_table__del(&p->goids, c->id);
+		p->gvec[c->gidx] = NULL;
+	} else {
+		tdelete(c, &p->ctxs, ctx_cmp);
+	}
 	ctx_free(c);
 }
 
@@ -408,6 +584,10 @@ static void ctx_move(struct ctx *c, struct site *to)
 	if (c->site->rep == c)
 		c->site->rep = NULL;
 	site_leave(c->site, false);
+	if (c->counted) {
+		c->site->created--;
+		to->created++;
+	}
 	c->site = to;
 	to->live++;
 }
@@ -463,6 +643,7 @@ static void finding_emit(struct detector *d, const struct finding *f)
 }
 
 static void restate_findings(struct detector *d, struct proc_state *p, __u64 ts, bool resolved);
+static void emit_summary(struct detector *d, struct proc_state *p);
 static void leak_finding(struct detector *d, struct proc_state *p, struct site *s, __u64 ts,
 			 struct obstack *ob, struct finding *f);
 
@@ -475,8 +656,7 @@ static void proc_retire(struct detector *d, struct proc_state *p)
 	p->sum.exited_proc = true;
 	if (d->opts.keep_exited) {
 		restate_findings(d, p, p->sum.last_ns, false);
-		if (p->sampled && d->sink.summary)
-			d->sink.summary(d->sink.ctx, &p->sum);
+		emit_summary(d, p);
 	}
 	proc_remove(d, p);
 }
@@ -667,6 +847,8 @@ static int feed_site(struct detector *d, const struct rec_site *r)
 	}
 	if (!c)
 		return ctx_add(p, CTX_THREAD, r->id, r->start_ns, site, false) ? 0 : -ENOMEM;
+	if (c->site->refined && c->site->key == site->key)
+		return 0; /* already refined by its name */
 	ctx_move(c, site);
 	return 0;
 }
@@ -704,8 +886,12 @@ static int feed_futex(struct detector *d, const struct rec_futex *r)
 	c = ctx_find(p, CTX_THREAD, r->tid);
 	if (!c || c->start_ns != r->start_ns)
 		return 0;
-	c->futex = *r;
-	c->have_futex = true;
+	if (!c->futex) {
+		c->futex = malloc(sizeof(*c->futex));
+		if (!c->futex)
+			return -ENOMEM;
+	}
+	*c->futex = *r;
 	return 0;
 }
 
@@ -770,6 +956,20 @@ static void site_point(struct detector *d, struct site *s, __u64 ts)
 	trend_stats(&s->series, &s->stats);
 }
 
+struct unseen {
+	__u64 seq;
+	struct node_list l;
+};
+
+static void collect_unseen(void *value, void *arg)
+{
+	struct unseen *u = arg;
+	struct ctx *c = value;
+
+	if (c->seen_seq != u->seq)
+		collect_node(&c, leaf, &u->l);
+}
+
 /* Goroutines the Go census did not see have ended (no events for them). */
 static int feed_go_census(struct detector *d, const struct rec_go_census *r)
 {
@@ -788,16 +988,15 @@ static int feed_go_census(struct detector *d, const struct rec_go_census *r)
 	p->goroutines = r->nr_goroutines;
 	/* Goroutines it did not see are gone, unless it did not see them all. */
 	if (!(r->flags & RGC_INCOMPLETE)) {
-		err = node_list(p->ctxs, &l);
-		for (i = 0; i < l.n; i++) {
-			struct ctx *c = l.v[i];
+		struct unseen unseen = { .seq = p->go_seq };
 
-			if (c->kind == CTX_GOROUTINE && c->seen_seq != p->go_seq)
-				ctx_remove(p, c, true);
-		}
-		free(l.v);
-		if (err)
-			return err;
+		/* the table, in memory order, not the tree of every context */
+		goid_table__each(&p->goids, collect_unseen, &unseen);
+		for (i = 0; i < unseen.l.n; i++)
+			ctx_remove(p, unseen.l.v[i], true);
+		free(unseen.l.v);
+		if (unseen.l.err)
+			return unseen.l.err;
 	}
 	err = node_list(p->sites, &l);
 	for (i = 0; i < l.n; i++) {
@@ -855,6 +1054,103 @@ static int feed_proc(struct detector *d, const struct rec_proc *r)
 	return 0;
 }
 
+/* Thread names */
+
+/* The runtime whose trampoline @s's key is, once the key's symbol came. */
+static enum thread_runtime site_runtime(struct proc_state *p, struct site *s)
+{
+	const struct sym *sym;
+
+	if (s->runtime_known)
+		return s->runtime;
+	if (s->kind != CTX_THREAD || s->key == SITE_KEY_MAIN || s->key == SITE_KEY_UNKNOWN) {
+		s->runtime_known = true;
+		s->runtime = RUNTIME_NONE;
+		return RUNTIME_NONE;
+	}
+	sym = symtab__find(&p->syms, s->key);
+	if (!sym)
+		return RUNTIME_NONE; /* not yet */
+	s->runtime_known = true;
+	s->runtime = sym->found ? policy_thread_trampoline(sym->func, sym->module) : RUNTIME_NONE;
+	return s->runtime;
+}
+
+struct pattern_search {
+	const struct site *want;
+	struct site *hit;
+};
+
+static void pattern_visit(const void *node, VISIT which, void *closure)
+{
+	struct pattern_search *ps = closure;
+	struct site *s = *(struct site *const *)node;
+
+	if ((which != postorder && which != leaf) || ps->hit)
+		return;
+	if (s->refined && s->kind == ps->want->kind && s->key == ps->want->key &&
+	    name_pattern_match(&s->pattern, &ps->want->pattern))
+		ps->hit = s;
+}
+
+/*
+ * The site of @base's threads named like @np (a thread named @comm): the one
+ * whose pattern matches, else a new one with @np.
+ */
+static struct site *refined_site(struct proc_state *p, const struct site *base,
+				 const struct name_pattern *np, const char *comm)
+{
+	struct site k = {
+		.kind = CTX_THREAD,
+		.key = base->key,
+		.refined = true,
+		.pattern = *np,
+		.runtime_known = true,
+		.runtime = base->runtime,
+	}, *s, **node;
+	struct pattern_search ps = { &k, NULL };
+
+	node = tfind(&k, &p->sites, site_cmp);
+	if (node)
+		return *node;
+	twalk_r(p->sites, pattern_visit, &ps);
+	if (ps.hit)
+		return ps.hit;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	*s = k;
+	s->service = policy_runtime_service(s->runtime, comm);
+	node = tsearch(s, &p->sites, site_cmp);
+	if (!node) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/*
+ * A thread of a runtime's trampoline goes to the site of its name pattern;
+ * one renamed since (the JVM names a thread after it starts) moves there.
+ */
+static void refine_by_name(struct proc_state *p, struct ctx *c)
+{
+	char comm[REC_COMM_LEN];
+	struct name_pattern np;
+	struct site *to;
+
+	if (c->kind != CTX_THREAD || site_runtime(p, c->site) == RUNTIME_NONE)
+		return;
+	name_pattern_of(c->u.task.comm, &np);
+	if (c->site->refined && name_pattern_match(&c->site->pattern, &np))
+		return;
+	memcpy(comm, c->u.task.comm, REC_COMM_LEN);
+	comm[REC_COMM_LEN - 1] = '\0';
+	to = refined_site(p, c->site, &np, comm);
+	if (to)
+		ctx_move(c, to);
+}
+
 /* Formatting what findings show */
 
 static void site_of(struct proc_state *p, const struct site *s, struct obstack *ob,
@@ -863,6 +1159,7 @@ static void site_of(struct proc_state *p, const struct site *s, struct obstack *
 	char buf[SYM_LEN];
 
 	fs->symbol = NULL;
+	fs->name_pattern = NULL;
 	if (s->kind == CTX_THREAD && s->key == SITE_KEY_MAIN) {
 		fs->kind = FSITE_MAIN_THREAD;
 		return;
@@ -874,6 +1171,10 @@ static void site_of(struct proc_state *p, const struct site *s, struct obstack *
 	fs->kind = FSITE_SYMBOL;
 	symtab__format(&p->syms, s->key, buf, sizeof(buf));
 	fs->symbol = obstack_copy0(ob, buf, strlen(buf));
+	if (s->refined) {
+		name_pattern_show(&s->pattern, buf, sizeof(buf));
+		fs->name_pattern = obstack_copy0(ob, buf, strlen(buf));
+	}
 }
 
 /* The function at @addr, or NULL. */
@@ -892,19 +1193,24 @@ static void ctx_stack(struct proc_state *p, const struct ctx *c, struct obstack 
 {
 	const char **frames;
 	char buf[SYM_LEN];
-	unsigned int i;
+	unsigned int i, j, nr = 0;
 
 	fc->stack = NULL;
 	fc->nr_stack = 0;
 	if (!c->stack || !c->nr_stack || (c->waiting && c->stack_wait_id != c->wait_id))
 		return;
-	frames = obstack_alloc(ob, c->nr_stack * sizeof(*frames));
-	for (i = 0; i < c->nr_stack; i++) {
-		symtab__format(&p->syms, c->stack[i], buf, sizeof(buf));
-		frames[i] = obstack_copy0(ob, buf, strlen(buf));
+	/* a frame in inlined code stands for several, innermost first */
+	for (i = 0; i < c->nr_stack; i++)
+		nr += symtab__nr_frames(&p->syms, c->stack[i]);
+	frames = obstack_alloc(ob, nr * sizeof(*frames));
+	for (i = 0, nr = 0; i < c->nr_stack; i++) {
+		for (j = 0; j < symtab__nr_frames(&p->syms, c->stack[i]); j++) {
+			symtab__format_frame(&p->syms, c->stack[i], j, buf, sizeof(buf));
+			frames[nr++] = obstack_copy0(ob, buf, strlen(buf));
+		}
 	}
 	fc->stack = frames;
-	fc->nr_stack = c->nr_stack;
+	fc->nr_stack = nr;
 }
 
 static enum finding_state ctx_state(const struct ctx *c)
@@ -923,6 +1229,24 @@ static enum finding_state ctx_state(const struct ctx *c)
 	}
 }
 
+/* A waiting thread's wait in Python's words, from its stack (py_wait.h), or NULL. */
+static const char *ctx_py_wait(struct proc_state *p, const struct ctx *c)
+{
+	if (c->kind != CTX_THREAD || !c->waiting || !c->stack || c->stack_wait_id != c->wait_id)
+		return NULL;
+	return py_wait_name(&p->syms, c->stack, c->nr_stack, c->wc.prim, c->u.task.syscall_nr);
+}
+
+/* What @c waits in, in its runtime's words: a goroutine's wait reason, a
+ * Python thread's API. NULL if none. */
+static const char *ctx_wait_reason(struct proc_state *p, const struct ctx *c, struct obstack *ob)
+{
+	if (c->kind == CTX_GOROUTINE)
+		return obstack_copy0(ob, c->u.g.wait_reason,
+				     strnlen(c->u.g.wait_reason, REC_WAIT_REASON_LEN));
+	return ctx_py_wait(p, c);
+}
+
 static void describe_ctx(struct detector *d, struct proc_state *p, const struct ctx *c,
 			 struct obstack *ob, struct finding_ctx *fc)
 {
@@ -933,6 +1257,16 @@ static void describe_ctx(struct detector *d, struct proc_state *p, const struct 
 		return; /* FSTATE_EXITED */
 	fc->id = c->id;
 	fc->goroutine = c->kind == CTX_GOROUTINE;
+	if (c->kind == CTX_THREAD && c->seen_seq) {
+		char buf[NAME_PATTERN_SHOWN_LEN];
+		struct name_pattern np;
+
+		fc->thread_name = obstack_copy0(ob, c->u.task.comm,
+						strnlen(c->u.task.comm, REC_COMM_LEN));
+		name_pattern_of(c->u.task.comm, &np);
+		name_pattern_show(&np, buf, sizeof(buf));
+		fc->name_pattern = obstack_copy0(ob, buf, strlen(buf));
+	}
 	site_of(p, c->site, ob, &fc->site);
 	fc->state = ctx_state(c);
 	if (c->waiting) {
@@ -942,11 +1276,8 @@ static void describe_ctx(struct detector *d, struct proc_state *p, const struct 
 		fc->owner_tid = c->wc.owner_tid;
 		if (c->wc.lock_addr)
 			fc->lock_symbol = addr_symbol(p, c->wc.lock_addr, ob);
-		if (c->kind == CTX_GOROUTINE)
-			fc->wait_reason = obstack_copy0(ob, c->u.g.wait_reason,
-							strnlen(c->u.g.wait_reason,
-								REC_WAIT_REASON_LEN));
-		else if (c->wc.prim == PRIM_SYSCALL)
+		fc->wait_reason = ctx_wait_reason(p, c, ob);
+		if (c->kind == CTX_THREAD && c->wc.prim == PRIM_SYSCALL)
 			fc->syscall_nr = c->u.task.syscall_nr;
 	}
 	ctx_stack(p, c, ob, fc);
@@ -967,7 +1298,7 @@ static bool is_live_thread(void *arg, __u32 tid)
 
 static void classify(struct proc_state *p, struct ctx *c, enum primitive same_word)
 {
-	const char *funcs[REC_STACK_MAX];
+	const char *funcs[SYMTAB_FRAMES_MAX];
 	struct owner_lookup ol = { p };
 	struct wait_evidence ev = {
 		.task = &c->u.task,
@@ -975,16 +1306,14 @@ static void classify(struct proc_state *p, struct ctx *c, enum primitive same_wo
 		.is_thread = is_live_thread,
 		.ctx = &ol,
 	};
-	unsigned int i;
 
 	if (c->stack && c->stack_wait_id == c->wait_id) {
-		for (i = 0; i < c->nr_stack; i++)
-			funcs[i] = symtab__func(&p->syms, c->stack[i]);
 		ev.funcs = funcs;
-		ev.nr_funcs = c->nr_stack;
+		ev.nr_funcs = symtab__expand_funcs(&p->syms, c->stack, c->nr_stack, funcs,
+						   SYMTAB_FRAMES_MAX);
 	}
-	if (c->have_futex && c->futex.wait_id == c->wait_id)
-		ev.futex = &c->futex;
+	if (c->futex && c->futex->wait_id == c->wait_id)
+		ev.futex = c->futex;
 	classify_wait(&ev, &c->wc);
 }
 
@@ -1041,12 +1370,13 @@ static void classify_all(struct proc_state *p, struct node_list *ctxs)
 }
 
 /*
- * The facts about @c's wait the policies decide on. @funcs (REC_STACK_MAX)
- * receives its stack's functions when the stack is of this wait and
- * @with_funcs: only policy_idle_by_design() reads them, and only in Go.
+ * The facts about @c's wait the policies decide on. @funcs and @modules
+ * (REC_STACK_MAX each) receive its stack's functions and modules when the
+ * stack is of this wait and @with_funcs: policy_idle_by_design() reads them
+ * in Go, policy_launcher_join() in a JVM.
  */
 static void wait_facts(struct proc_state *p, const struct ctx *c, bool with_funcs,
-		       const char **funcs, struct policy_wait *w)
+		       const char **funcs, const char **modules, struct policy_wait *w)
 {
 	bool stack_now = c->stack && c->stack_wait_id == c->wait_id;
 	unsigned int i;
@@ -1060,11 +1390,16 @@ static void wait_facts(struct proc_state *p, const struct ctx *c, bool with_func
 		.parked = (c->stack_flags & RS_IDLE) && c->stack_wait_id == c->wait_id,
 		.in_go = p->is_go,
 		.funcs = funcs,
+		.modules = modules,
 	};
 	if (!with_funcs || !stack_now)
 		return;
-	for (i = 0; i < c->nr_stack; i++)
-		funcs[i] = symtab__func(&p->syms, c->stack[i]);
+	for (i = 0; i < c->nr_stack; i++) {
+		const struct sym *sym = symtab__find(&p->syms, c->stack[i]);
+
+		funcs[i] = sym && sym->found && sym->func[0] ? sym->func : NULL;
+		modules[i] = sym ? sym->module : NULL;
+	}
 	w->nr_funcs = c->nr_stack;
 }
 
@@ -1092,7 +1427,7 @@ static void pool_count(struct proc_state *p, void **pools, const struct ctx *c)
 	struct pool_key key = { c->site, c->wc.lock_addr }, *k, **node;
 	struct policy_wait w;
 
-	wait_facts(p, c, false, NULL, &w);
+	wait_facts(p, c, false, NULL, NULL, &w);
 	if (!policy_pool_wait(&w))
 		return;
 	node = tfind(&key, pools, pool_cmp);
@@ -1131,9 +1466,37 @@ static struct kept_finding *keep_finding(struct proc_state *p)
 	return k;
 }
 
+/* @c's wait reason, NUL-terminated, in @reason (REC_WAIT_REASON_LEN). */
+/* A goroutine's wait reason, in @reason (REC_WAIT_REASON_LEN), terminated. */
+static const char *go_wait_reason(const struct ctx *c, char *reason)
+{
+	memcpy(reason, c->u.g.wait_reason, REC_WAIT_REASON_LEN);
+	reason[REC_WAIT_REASON_LEN - 1] = '\0';
+	return reason;
+}
+
+/* Count one more @reason in @v (@n of FINDING_MAX_REASONS), if there is room. */
+static void count_reason(struct reason_count *v, unsigned int *n, const char *reason,
+			 struct obstack *ob)
+{
+	unsigned int j;
+
+	for (j = 0; j < *n; j++)
+		if (!strcmp(v[j].reason, reason))
+			break;
+	if (j == *n) {
+		if (j == FINDING_MAX_REASONS)
+			return;
+		v[j].reason = obstack_copy0(ob, reason, strlen(reason));
+		(*n)++;
+	}
+	v[j].count++;
+}
+
 static void leak_finding(struct detector *d, struct proc_state *p, struct site *s, __u64 ts,
 			 struct obstack *ob, struct finding *f)
 {
+	char reason[REC_WAIT_REASON_LEN];
 	struct node_list l;
 	size_t i;
 
@@ -1158,27 +1521,21 @@ static void leak_finding(struct detector *d, struct proc_state *p, struct site *
 	memcpy(f->by_prim, s->by_prim, sizeof(f->by_prim));
 	f->max_wait_ns = s->max_wait_ns;
 	describe_ctx(d, p, s->rep, ob, &f->sample);
-	if (s->kind != CTX_GOROUTINE || node_list(p->ctxs, &l))
+	if (ctx_list(p, &l))
 		return;
-	/* Goroutines: how many wait for what. */
+	/* How many wait for what, in the runtime's words: goroutines' wait
+	 * reasons, Python threads' APIs. */
 	for (i = 0; i < l.n; i++) {
 		const struct ctx *c = l.v[i];
-		unsigned int j;
+		const char *why;
 
 		if (c->site != s || !c->waiting)
 			continue;
-		for (j = 0; j < f->nr_reasons; j++)
-			if (!strcmp(f->reasons[j].reason, c->u.g.wait_reason))
-				break;
-		if (j == f->nr_reasons) {
-			if (j == FINDING_MAX_REASONS)
-				continue;
-			f->reasons[j].reason = obstack_copy0(ob, c->u.g.wait_reason,
-							    strnlen(c->u.g.wait_reason,
-								    REC_WAIT_REASON_LEN));
-			f->nr_reasons++;
-		}
-		f->reasons[j].count++;
+		if (c->kind == CTX_GOROUTINE)
+			why = go_wait_reason(c, reason);
+		else if (!(why = ctx_py_wait(p, c)))
+			continue;
+		count_reason(f->reasons, &f->nr_reasons, why, ob);
 	}
 	free(l.v);
 }
@@ -1286,7 +1643,7 @@ static bool waits_on_owner(struct proc_state *p, const struct ctx *c)
 {
 	struct policy_wait w;
 
-	wait_facts(p, c, false, NULL, &w);
+	wait_facts(p, c, false, NULL, NULL, &w);
 	return policy_waits_on_owner(&w);
 }
 
@@ -1330,6 +1687,260 @@ static void find_deadlocks(struct detector *d, struct proc_state *p, struct node
 	}
 }
 
+/* Stuck sites: a leak that happened before threadleak came */
+
+/* The facts about @c's wait the stuck rule decides on. */
+static void stuck_facts(struct proc_state *p, const struct ctx *c, struct policy_stuck_ctx *sc)
+{
+	const char *funcs[REC_STACK_MAX];
+	char reason[REC_WAIT_REASON_LEN];
+	struct policy_wait w;
+
+	memset(sc, 0, sizeof(*sc));
+	if (!c->waiting)
+		return;
+	sc->wait_ns = c->wait_ns;
+	if (c->kind == CTX_GOROUTINE) {
+		go_wait_reason(c, reason);
+		sc->cls = policy_goroutine_stuck_class(reason);
+		/* The runtime sets waitsince at the GC after a goroutine parks. */
+		sc->wait_known = (c->u.g.flags & RG_WAIT_SINCE) &&
+				 c->u.g.hdr.ts_ns > c->u.g.wait_since_ns;
+		sc->first_sight = p->go_seq <= 1;
+		return;
+	}
+	wait_facts(p, c, p->is_go, funcs, NULL, &w);
+	sc->cls = policy_thread_stuck_class(&w);
+	sc->wait_known = (c->u.task.flags & RTF_WAIT_START) &&
+			 c->u.task.hdr.ts_ns > c->u.task.wait_start_ns;
+	sc->first_sight = p->stuck_censuses <= STUCK_SETTLE_CENSUSES;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* @f->parents: who created goroutine @c, and who created that one, ... */
+static void parent_chain(struct proc_state *p, const struct ctx *c, struct obstack *ob,
+			 struct finding *f)
+{
+	__u64 goid = c->u.g.parent_goid;
+	char buf[SYM_LEN];
+
+	while (goid && f->nr_parents < FINDING_MAX_PARENTS) {
+		struct finding_parent *fp = &f->parents[f->nr_parents++];
+		const struct ctx *parent = ctx_find(p, CTX_GOROUTINE, goid);
+
+		fp->goid = goid;
+		if (!parent)
+			return; /* it ended: its creator is not known */
+		fp->alive = true;
+		site_of(p, parent->site, ob, &fp->site);
+		symtab__format(&p->syms, parent->site->func_pc, buf, sizeof(buf));
+		fp->function = obstack_copy0(ob, buf, strlen(buf));
+		if (parent->u.g.parent_goid == goid)
+			return;
+		goid = parent->u.g.parent_goid;
+	}
+}
+
+/*
+ * The stuck finding of site @s, whose contexts in @cls of @ctxs are stuck:
+ * how many, in what wait, for how long, and one of them with its stack.
+ */
+static void stuck_finding(struct detector *d, struct proc_state *p, struct site *s,
+			  enum stuck_class cls, struct node_list *ctxs, __u64 ts,
+			  struct obstack *ob, struct finding *f)
+{
+	__u32 prims[PRIM_MAX] = {};
+	const struct ctx *rep = NULL;
+	struct policy_stuck_ctx sc;
+	__u64 *waits;
+	char buf[SYM_LEN];
+	unsigned int j, best;
+	size_t i;
+
+	memset(f, 0, sizeof(*f));
+	f->kind = s->kind == CTX_GOROUTINE ? FINDING_GOROUTINE_STUCK : FINDING_THREAD_STUCK;
+	f->ts_ns = ts;
+	f->pid = p->tgid;
+	memcpy(f->comm, p->comm, REC_COMM_LEN);
+	site_of(p, s, ob, &f->site);
+	if (s->kind == CTX_GOROUTINE) {
+		symtab__format(&p->syms, s->func_pc, buf, sizeof(buf));
+		f->function = obstack_copy0(ob, buf, strlen(buf));
+	}
+	f->live = s->live;
+	f->created = s->created;
+	f->exited = s->exited;
+	f->blocked = s->blocked;
+	memcpy(f->by_prim, s->by_prim, sizeof(f->by_prim));
+	f->wait_class = cls;
+	waits = malloc((s->live ? s->live : 1) * sizeof(*waits));
+	for (i = 0; i < ctxs->n; i++) {
+		const struct ctx *c = ctxs->v[i];
+		char reason[REC_WAIT_REASON_LEN];
+
+		if (!c || c->site != s)
+			continue;
+		stuck_facts(p, c, &sc);
+		if (sc.cls != cls || !policy_ctx_stuck(&sc, &d->opts.stuck))
+			continue;
+		f->stuck++;
+		if (c->kind == CTX_GOROUTINE) {
+			go_wait_reason(c, reason);
+			count_reason(f->reasons, &f->nr_reasons, reason, ob);
+		} else {
+			prims[c->wc.prim]++;
+		}
+		if (sc.wait_known && waits && f->waits_known < s->live)
+			waits[f->waits_known++] = c->wait_ns;
+		/* Show the longest waiter that has a stack of this wait. */
+		if (!rep || (c->stack && c->stack_wait_id == c->wait_id &&
+			     (!rep->stack || rep->stack_wait_id != rep->wait_id ||
+			      c->wait_ns > rep->wait_ns)))
+			rep = c;
+	}
+	for (j = 1, best = 0; j < f->nr_reasons; j++)
+		if (f->reasons[j].count > f->reasons[best].count)
+			best = j;
+	if (f->nr_reasons)
+		f->wait_reason = f->reasons[best].reason;
+	for (j = 1, best = 0; j < PRIM_MAX; j++)
+		if (prims[j] > prims[best])
+			best = j;
+	f->stuck_prim = best;
+	if (f->waits_known) {
+		qsort(waits, f->waits_known, sizeof(*waits), u64_cmp);
+		f->wait_min_ns = waits[0];
+		f->wait_median_ns = waits[f->waits_known / 2];
+		f->wait_p90_ns = waits[f->waits_known * 9 / 10];
+		f->max_wait_ns = waits[f->waits_known - 1];
+	}
+	free(waits);
+	describe_ctx(d, p, rep, ob, &f->sample);
+	if (rep && rep->kind == CTX_GOROUTINE)
+		parent_chain(p, rep, ob, f);
+}
+
+/*
+ * Sites with many contexts in one class of wait, for long: a finding the
+ * first census after attach can make, for a leak that already happened.
+ * With updates, said again when the site grows by a tenth.
+ */
+static void find_stuck(struct detector *d, struct proc_state *p, struct node_list *ctxs,
+		       struct node_list *sites, __u64 ts)
+{
+	struct policy_stuck_ctx sc;
+	struct kept_finding *k;
+	bool threads_named = true;
+	struct finding f;
+	size_t i;
+
+	p->stuck_censuses++;
+	for (i = 0; i < sites->n; i++) {
+		struct site *s = sites->v[i];
+
+		if (!s)
+			continue;
+		memset(s->stuck_by, 0, sizeof(s->stuck_by));
+		if (s->kind == CTX_THREAD && s->key == SITE_KEY_UNKNOWN && s->live)
+			threads_named = false;
+	}
+	for (i = 0; i < ctxs->n; i++) {
+		struct ctx *c = ctxs->v[i];
+		struct policy_stuck_site all;
+
+		if (!c || !c->waiting)
+			continue;
+		/* Most sites are too small to be stuck even if all were: no facts. */
+		all = (struct policy_stuck_site){
+			.is_thread = c->kind == CTX_THREAD,
+			.live = c->site->live,
+			.stuck = c->site->live,
+		};
+		if (!policy_stuck_site(&all, &d->opts.stuck))
+			continue;
+		stuck_facts(p, c, &sc);
+		if (policy_ctx_stuck(&sc, &d->opts.stuck))
+			c->site->stuck_by[sc.cls]++;
+	}
+	for (i = 0; i < sites->n; i++) {
+		struct site *s = sites->v[i];
+		struct policy_stuck_site ps;
+		enum stuck_class cls = STUCK_NONE;
+		unsigned int j;
+
+		if (!s)
+			continue;
+		/* Threads whose start routine is not read yet may be any site's. */
+		if (s->kind == CTX_THREAD && !threads_named &&
+		    p->stuck_censuses <= STUCK_SETTLE_CENSUSES)
+			continue;
+		ps = (struct policy_stuck_site){
+			.is_thread = s->kind == CTX_THREAD,
+			.is_main = s->kind == CTX_THREAD && s->key == SITE_KEY_MAIN,
+			.unknown = s->key == SITE_KEY_UNKNOWN,
+			.live = s->live,
+		};
+		for (j = STUCK_NONE + 1; j < STUCK_CLASS_MAX; j++)
+			if (s->stuck_by[j] > s->stuck_by[cls])
+				cls = j;
+		ps.stuck = s->stuck_by[cls];
+		if (cls == STUCK_NONE || !policy_stuck_site(&ps, &d->opts.stuck))
+			continue;
+		if (s->stuck_kept) {
+			if (!d->opts.updates || !policy_stuck_grew(ps.stuck, s->stuck_reported))
+				continue;
+			/* The summary restates the latest numbers. */
+			k = s->stuck_kept;
+			obstack_free(&k->ob, NULL);
+			obstack_init(&k->ob);
+			stuck_finding(d, p, s, cls, ctxs, ts, &k->ob, &k->f);
+			s->stuck_reported = k->f.stuck;
+			f = k->f;
+			f.update = true;
+			finding_emit(d, &f);
+			continue;
+		}
+		d->nr_leaks++;
+		k = keep_finding(p);
+		if (!k)
+			continue;
+		s->stuck_kept = k;
+		stuck_finding(d, p, s, cls, ctxs, ts, &k->ob, &k->f);
+		s->stuck_reported = k->f.stuck;
+		finding_emit(d, &k->f);
+	}
+}
+
+/* A stack of what @c does now: of its current wait, if it waits. */
+static bool stack_now(const struct ctx *c)
+{
+	return c->stack && c->nr_stack && (!c->waiting || c->stack_wait_id == c->wait_id);
+}
+
+/*
+ * Is @c a better context than @rep to show for their site: one with a stack
+ * of its wait, a waiting one, then the newest (a leak's newest threads are
+ * the leak, its oldest may be a pool's own)?
+ */
+static bool rep_better(const struct ctx *c, const struct ctx *rep)
+{
+	bool c_stack = c->waiting && stack_now(c), rep_stack = rep->waiting && stack_now(rep);
+
+	if (c_stack != rep_stack)
+		return c_stack;
+	if (c->waiting != rep->waiting)
+		return c->waiting;
+	if (c->start_ns != rep->start_ns)
+		return c->start_ns > rep->start_ns;
+	return c->id > rep->id;
+}
+
 /*
  * Is thread @c stuck on a lock another live thread holds: a mutex or
  * rwlock, a deadlock, or a join of a thread itself stuck so (not a
@@ -1337,13 +1948,13 @@ static void find_deadlocks(struct detector *d, struct proc_state *p, struct node
  */
 static bool stuck_on_lock(struct proc_state *p, const struct ctx *c, unsigned int depth)
 {
-	const char *funcs[REC_STACK_MAX];
+	const char *funcs[REC_STACK_MAX], *modules[REC_STACK_MAX];
 	const struct ctx *owner;
 	struct policy_wait w;
 
 	if (in_deadlock(c))
 		return true;
-	wait_facts(p, c, c->wc.prim == PRIM_JOIN, funcs, &w);
+	wait_facts(p, c, c->wc.prim == PRIM_JOIN, funcs, modules, &w);
 	if (!policy_waits_on_owner(&w))
 		return false;
 	owner = ctx_find(p, CTX_THREAD, w.wc.owner_tid);
@@ -1391,24 +2002,29 @@ static void tally_waits(struct detector *d, struct proc_state *p, const struct n
  */
 static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 {
-	const char *funcs[REC_STACK_MAX];
+	const char *funcs[REC_STACK_MAX], *modules[REC_STACK_MAX];
 	struct node_list ctxs, sites;
 	bool pools_counted = false;
 	void *pools = NULL;
 	size_t i, j;
 
-	if (node_list(p->ctxs, &ctxs) || node_list(p->sites, &sites)) {
-		free(ctxs.v);
+	if (ctx_list(p, &ctxs))
 		return;
-	}
-	/* Threads this census did not see have exited; their records were lost. */
+	/* Threads this census did not see have exited; their records were lost.
+	 * The others go to the site their name refines. */
 	for (i = 0; i < ctxs.n; i++) {
 		struct ctx *c = ctxs.v[i];
 
 		if (c->kind == CTX_THREAD && c->seen_seq != d->census_seq) {
 			ctx_remove(p, c, true);
 			ctxs.v[i] = NULL;
+		} else {
+			refine_by_name(p, c);
 		}
+	}
+	if (node_list(p->sites, &sites)) {
+		free(ctxs.v);
+		return;
 	}
 	for (i = 0; i < sites.n; i++) {
 		struct site *s = sites.v[i];
@@ -1428,27 +2044,21 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 		if (!c)
 			continue;
 		s = c->site;
-		if (!c->waiting) {
-			if (!s->rep)
-				s->rep = c;
+		if (!s->rep || rep_better(c, s->rep))
+			s->rep = c;
+		if (!c->waiting)
 			continue;
-		}
 		s->blocked++;
 		s->by_prim[c->wc.prim]++;
 		if (c->wait_ns > s->max_wait_ns)
 			s->max_wait_ns = c->wait_ns;
-		/* Show the longest waiter that has a stack. */
-		if (!s->rep || !s->rep->waiting ||
-		    (c->stack && c->stack_wait_id == c->wait_id &&
-		     (!s->rep->stack || s->rep->stack_wait_id != s->rep->wait_id ||
-		      c->wait_ns > s->rep->wait_ns)))
-			s->rep = c;
 	}
 	for (i = 0; i < sites.n; i++) {
 		struct site *s = sites.v[i];
 		struct policy_site ps = {
 			.is_thread = s->kind == CTX_THREAD,
 			.is_main = s->key == SITE_KEY_MAIN, /* no go statement is at 1 either */
+			.is_runtime_service = s->service,
 			.live = s->live,
 			.leaking = s->leaking,
 			.stats = &s->stats,
@@ -1457,6 +2067,7 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 		if (policy_site_idle(&ps, d->opts.leak.window_ns)) {
 			tdelete(s, &p->sites, site_cmp);
 			free(s);
+			sites.v[i] = NULL;
 			continue;
 		}
 		s->growing = policy_site_growing(&s->stats);
@@ -1466,6 +2077,7 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 			establish_leak(d, p, s, ts);
 	}
 	find_deadlocks(d, p, &ctxs, ts);
+	find_stuck(d, p, &ctxs, &sites, ts);
 	tally_waits(d, p, &ctxs);
 	for (i = 0; i < ctxs.n; i++) {
 		struct ctx *c = ctxs.v[i];
@@ -1473,11 +2085,14 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 
 		if (!c || !c->waiting || c->wait_ns < d->opts.wait_threshold_ns)
 			continue; /* most waits: no need for the facts */
-		wait_facts(p, c, p->is_go, funcs, &lw.wait);
+		wait_facts(p, c, true, funcs, modules, &lw.wait);
 		lw.reported = c->reported && c->reported_wait_id == c->wait_id;
 		lw.deadlocked = in_deadlock(c);
-		lw.site_leaking = c->site->leaking;
+		lw.site_leaking = c->site->leaking || c->site->stuck_kept;
 		lw.site_growing = c->site->growing;
+		lw.runtime_service = c->site->service;
+		lw.evidence_pending = c->kind == CTX_THREAD &&
+				      c->wait_seen_ns == c->u.task.hdr.ts_ns && !lw.wait.nr_funcs;
 		if (!policy_long_wait(&lw, d->opts.wait_threshold_ns, d->opts.owned_waits_only))
 			continue;
 		/* Pools, counted for the first wait that needs them. */
@@ -1522,7 +2137,7 @@ static void proc_sample(struct detector *d, struct proc_state *p, __u64 ts)
 	size_t i;
 
 	memcpy(s.comm, p->comm, REC_COMM_LEN);
-	if (d->opts.list_waits && !node_list(p->ctxs, &l)) {
+	if (d->opts.list_waits && !ctx_list(p, &l)) {
 		waits = calloc(l.n ? l.n : 1, sizeof(*waits));
 		for (i = 0; waits && i < l.n; i++) {
 			const struct ctx *c = l.v[i];
@@ -1531,6 +2146,8 @@ static void proc_sample(struct detector *d, struct proc_state *p, __u64 ts)
 			if (c->kind != CTX_THREAD || !c->waiting)
 				continue;
 			w->id = c->id;
+			memcpy(w->comm, c->u.task.comm, REC_COMM_LEN);
+			w->comm[REC_COMM_LEN - 1] = '\0';
 			w->prim = c->wc.prim;
 			w->syscall_nr = c->u.task.syscall_nr;
 			w->futex_op = c->u.task.args[1];
@@ -1548,6 +2165,16 @@ static void proc_sample(struct detector *d, struct proc_state *p, __u64 ts)
 		sum->pid = p->tgid;
 		sum->first_ns = ts;
 		sum->threads_first = p->live;
+		sum->goroutines_first = -1;
+		sum->goroutines_last = -1;
+		sum->goroutines_peak = -1;
+	}
+	if (p->is_go) {
+		if (sum->goroutines_first < 0)
+			sum->goroutines_first = p->goroutines;
+		sum->goroutines_last = p->goroutines;
+		if ((__s64)p->goroutines > sum->goroutines_peak)
+			sum->goroutines_peak = p->goroutines;
 	}
 	s.growth = (__s32)p->live - (__s32)sum->threads_first;
 	memcpy(sum->comm, p->comm, REC_COMM_LEN);
@@ -1728,6 +2355,106 @@ static void restate_findings(struct detector *d, struct proc_state *p, __u64 ts,
 	}
 }
 
+void detector__threads(struct detector *d,
+		       void (*fn)(void *arg, const struct detector_thread *t), void *arg)
+{
+	struct node_list procs, ctxs;
+	size_t i, j;
+
+	if (node_list(d->procs, &procs))
+		return;
+	for (i = 0; i < procs.n; i++) {
+		struct proc_state *p = procs.v[i];
+
+		if (p->exited || node_list(p->ctxs, &ctxs))
+			continue;
+		for (j = 0; j < ctxs.n; j++) {
+			const struct ctx *c = ctxs.v[j];
+			struct detector_thread t = { .pid = p->tgid, .comm = p->comm, .syms = &p->syms };
+
+			if (c->kind != CTX_THREAD)
+				continue;
+			describe_ctx(d, p, c, &d->scratch, &t.ctx);
+			if (t.ctx.nr_stack) {
+				t.pcs = c->stack;
+				t.nr_pcs = c->nr_stack;
+			}
+			fn(arg, &t);
+			obstack_free(&d->scratch, NULL);
+			obstack_init(&d->scratch);
+		}
+		free(ctxs.v);
+	}
+	free(procs.v);
+}
+
+static int reason_count_cmp(const void *a, const void *b)
+{
+	const struct reason_count *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1; /* most first */
+	return strcmp(x->reason, y->reason);
+}
+
+static int site_live_cmp(const void *a, const void *b)
+{
+	const struct site *x = *(const struct site *const *)a, *y = *(const struct site *const *)b;
+
+	return x->live > y->live ? -1 : x->live < y->live;
+}
+
+/* A Go process's goroutines at its last census: by wait reason, by site. */
+static void summarize_goroutines(struct proc_state *p, struct obstack *ob)
+{
+	struct proc_summary *sum = &p->sum;
+	char buf[SYM_LEN], reason[REC_WAIT_REASON_LEN];
+	struct node_list l;
+	size_t i, n = 0;
+
+	sum->nr_go_blocked = 0;
+	sum->nr_go_sites = 0;
+	if (!p->is_go || ctx_list(p, &l))
+		return;
+	for (i = 0; i < l.n; i++) {
+		const struct ctx *c = l.v[i];
+
+		if (c->kind != CTX_GOROUTINE || !c->waiting)
+			continue;
+		go_wait_reason(c, reason);
+		count_reason(sum->go_blocked, &sum->nr_go_blocked, reason, ob);
+	}
+	free(l.v);
+	qsort(sum->go_blocked, sum->nr_go_blocked, sizeof(sum->go_blocked[0]), reason_count_cmp);
+	if (node_list(p->sites, &l))
+		return;
+	for (i = 0; i < l.n; i++)
+		if (((struct site *)l.v[i])->kind == CTX_GOROUTINE && ((struct site *)l.v[i])->live)
+			l.v[n++] = l.v[i];
+	qsort(l.v, n, sizeof(l.v[0]), site_live_cmp);
+	for (i = 0; i < n && i < SUMMARY_MAX_GO_SITES; i++) {
+		const struct site *s = l.v[i];
+
+		site_of(p, s, ob, &sum->go_sites[i].site);
+		symtab__format(&p->syms, s->func_pc, buf, sizeof(buf));
+		sum->go_sites[i].function = obstack_copy0(ob, buf, strlen(buf));
+		sum->go_sites[i].live = s->live;
+	}
+	sum->nr_go_sites = i;
+	free(l.v);
+}
+
+/* @p's summary, if it was ever sampled. */
+static void emit_summary(struct detector *d, struct proc_state *p)
+{
+	if (!p->sampled || !d->sink.summary)
+		return;
+	summarize_goroutines(p, &d->scratch);
+	d->sink.summary(d->sink.ctx, &p->sum);
+	obstack_free(&d->scratch, NULL);
+	obstack_init(&d->scratch);
+}
+
 void detector__finish(struct detector *d)
 {
 	struct node_list l;
@@ -1737,7 +2464,6 @@ void detector__finish(struct detector *d)
 	for (i = 0; i < l.n; i++)
 		restate_findings(d, l.v[i], ((struct proc_state *)l.v[i])->sum.last_ns, false);
 	for (i = 0; i < l.n; i++)
-		if (((struct proc_state *)l.v[i])->sampled && d->sink.summary)
-			d->sink.summary(d->sink.ctx, &((struct proc_state *)l.v[i])->sum);
+		emit_summary(d, l.v[i]);
 	free(l.v);
 }

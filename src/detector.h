@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <linux/types.h>
+#include "detector_policy.h"
 #include "record.h"
 #include "trend.h"
 #include "wait.h"
@@ -50,25 +51,13 @@ struct sample {
 /* A waiting context, for -t and for findings. */
 struct ctx_wait {
 	__u64 id; /* tid */
+	char comm[REC_COMM_LEN]; /* its name */
 	enum primitive prim;
 	int syscall_nr;
 	__u32 futex_op;
 	__u64 lock_addr;
 	__u64 wait_ns;
 	__s64 owner_tid;
-};
-
-/* A process over the whole run. */
-struct proc_summary {
-	__u32 pid;
-	char comm[REC_COMM_LEN];
-	__u64 first_ns, last_ns;
-	__u32 threads_first, threads_last, threads_peak;
-	__u64 created, exited;
-	__u32 blocked_last, other_blocked_last;
-	__u64 max_wait_ns; /* longest futex wait seen at any census */
-	bool exited_proc;
-	unsigned int long_waits_dropped; /* beyond the per-process cap */
 };
 
 /* The end of one census, with what it saw and what was lost so far. */
@@ -91,6 +80,8 @@ enum finding_kind {
 	FINDING_DEADLOCK,
 	FINDING_GOROUTINE_LEAK,
 	FINDING_INCOMPLETE, /* part of the process could not be read */
+	FINDING_GOROUTINE_STUCK, /* many goroutines of one site in one wait, for long */
+	FINDING_THREAD_STUCK,	 /* many threads of one start routine in one wait */
 };
 
 /*
@@ -108,6 +99,10 @@ enum finding_site_kind {
 struct finding_site {
 	enum finding_site_kind kind;
 	const char *symbol; /* FSITE_SYMBOL: formatted */
+	/* The threads' name pattern ("pool-N-thread-…", see thread_name.h)
+	 * when it refines the site: @symbol is a runtime's trampoline, which
+	 * all its threads share. NULL otherwise. */
+	const char *name_pattern;
 };
 
 /* What a context is doing. */
@@ -124,11 +119,14 @@ enum finding_state {
 struct finding_ctx {
 	__u64 id; /* tid, or goid */
 	bool goroutine;
+	const char *thread_name;  /* a thread's name (comm); NULL: not known */
+	const char *name_pattern; /* its pattern (thread_name.h), with thread_name */
 	struct finding_site site; /* where it comes from */
 	enum finding_state state;
 	enum primitive prim;
 	int syscall_nr;		 /* a thread's, when it waits in PRIM_SYSCALL */
-	const char *wait_reason; /* a waiting goroutine's, the runtime's words */
+	const char *wait_reason; /* a waiting goroutine's, the runtime's words; a
+				  * Python thread's API (py_wait.h), or NULL */
 	__u64 wait_ns;
 	__u64 lock_addr;
 	const char *lock_symbol; /* the symbol at lock_addr, if known */
@@ -138,6 +136,22 @@ struct finding_ctx {
 };
 
 #define FINDING_MAX_REASONS 8
+#define FINDING_MAX_PARENTS 4
+#define SUMMARY_MAX_GO_SITES 5
+
+/* How many goroutines wait for one reason (the runtime's words). */
+struct reason_count {
+	const char *reason;
+	__u32 count;
+};
+
+/* A goroutine's creator, as far as it is known. */
+struct finding_parent {
+	__u64 goid;
+	bool alive;		  /* still there: site and function are known */
+	struct finding_site site; /* created by */
+	const char *function;
+};
 
 struct finding {
 	enum finding_kind kind;
@@ -157,10 +171,7 @@ struct finding {
 	__u64 created, exited; /* at the site since tracing began */
 	__u32 blocked;	       /* of the live ones, how many wait */
 	__u32 by_prim[PRIM_MAX];
-	struct {
-		const char *reason;
-		__u32 count;
-	} reasons[FINDING_MAX_REASONS]; /* goroutines: by wait reason */
+	struct reason_count reasons[FINDING_MAX_REASONS]; /* by wait reason; Python threads: by API */
 	unsigned int nr_reasons;
 	__u64 max_wait_ns;
 	struct finding_ctx sample; /* a representative context */
@@ -175,11 +186,46 @@ struct finding {
 	unsigned int nr_members;
 	enum primitive prim;
 
+	/* Stuck: f->live contexts at the site, f->stuck of them in one class
+	 * of wait for at least the minimum (or unknown at first sight). */
+	__u32 stuck;
+	enum stuck_class wait_class;
+	const char *wait_reason; /* goroutines: the most common one of that class */
+	enum primitive stuck_prim; /* threads: the most common primitive */
+	__u32 waits_known;	   /* of stuck, with a measured wait; the rest unknown */
+	__u64 wait_min_ns, wait_median_ns, wait_p90_ns; /* of the known; max_wait_ns */
+	struct finding_parent parents[FINDING_MAX_PARENTS]; /* the sample's creators */
+	unsigned int nr_parents;
+
 	/* Incomplete: what could not be read (rec_proc_incomplete). */
 	enum rec_incomplete_part part;
 	enum rec_incomplete_reason reason;
 	int err;
 	const char *why;
+};
+
+/* A process over the whole run. */
+struct proc_summary {
+	__u32 pid;
+	char comm[REC_COMM_LEN];
+	__u64 first_ns, last_ns;
+	__u32 threads_first, threads_last, threads_peak;
+	__u64 created, exited;
+	__u32 blocked_last, other_blocked_last;
+	__u64 max_wait_ns; /* longest futex wait seen at any census */
+	bool exited_proc;
+	unsigned int long_waits_dropped; /* beyond the per-process cap */
+	/* Go processes (goroutines_first >= 0): the program's goroutines. */
+	__s64 goroutines_first, goroutines_last, goroutines_peak;
+	/* waiting at the last census, by wait reason, most first */
+	struct reason_count go_blocked[FINDING_MAX_REASONS];
+	unsigned int nr_go_blocked;
+	struct {
+		struct finding_site site; /* created by */
+		const char *function;
+		__u32 live;
+	} go_sites[SUMMARY_MAX_GO_SITES]; /* the most populous, most first */
+	unsigned int nr_go_sites;
 };
 
 struct detector_sink {
@@ -199,6 +245,8 @@ struct detector_opts {
 	__u64 wait_threshold_ns;
 	/* Leak test parameters; zeroes: leak_params_default(). */
 	struct leak_params leak;
+	/* Stuck site thresholds; zeroes: stuck_params_default(). */
+	struct stuck_params stuck;
 	/* Restate a leak when it doubles, and every finding of a process when
 	 * it exits (monitor: changes, not a stream). */
 	bool updates;
@@ -227,5 +275,26 @@ unsigned int detector__leaks(const struct detector *d);
 /* Restate every finding with its final numbers, then a summary for every
  * process kept, in pid order. */
 void detector__finish(struct detector *d);
+
+/*
+ * A live thread as the last census left it, for profiles: described as a
+ * finding shows a thread, with the pcs of its stack (innermost first) when
+ * one was taken of its current state, and the symbols of its process.
+ */
+struct symtab;
+
+struct detector_thread {
+	__u32 pid;
+	const char *comm;
+	struct finding_ctx ctx;
+	const __u64 *pcs;
+	unsigned int nr_pcs;
+	const struct symtab *syms;
+};
+
+/* Call @fn for every live thread of every process not exited, in pid and
+ * tid order; the strings are valid during the call. */
+void detector__threads(struct detector *d,
+		       void (*fn)(void *arg, const struct detector_thread *t), void *arg);
 
 #endif /* __THREADLEAK_DETECTOR_H */

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 #include "detector_policy.h"
+#include "runtime_frames.h"
 
 /*
  * Still growing: the last rise is more recent than twice the usual time
@@ -31,7 +32,8 @@ bool policy_leak_trend(const struct trend_stats *st, const struct leak_params *p
 
 bool policy_new_leak(const struct policy_site *s, const struct leak_params *p)
 {
-	return !s->leaking && !s->is_main && policy_leak_trend(s->stats, p);
+	return !s->leaking && !s->is_main && !s->is_runtime_service &&
+	       policy_leak_trend(s->stats, p);
 }
 
 bool policy_site_growing(const struct trend_stats *st)
@@ -92,26 +94,6 @@ bool policy_waits_on_owner(const struct policy_wait *w)
 	       (w->wc.prim == PRIM_MUTEX || w->wc.prim == PRIM_RWLOCK || w->wc.prim == PRIM_JOIN);
 }
 
-/* The libjli frames between the launcher's main and its pthread_join. */
-static const char *const launcher_funcs[] = {
-	"CallJavaMainInNewThread",
-	"ContinueInNewThread",
-	"JLI_Launch",
-};
-
-bool policy_launcher_join(const struct policy_wait *w)
-{
-	unsigned int i, j;
-
-	if (!w->is_thread || !w->waiting || w->wc.prim != PRIM_JOIN)
-		return false;
-	for (i = 0; i < w->nr_funcs; i++)
-		for (j = 0; w->funcs[i] && j < sizeof(launcher_funcs) / sizeof(*launcher_funcs); j++)
-			if (!strcmp(w->funcs[i], launcher_funcs[j]))
-				return true;
-	return false;
-}
-
 /*
  * "chan receive", "chan send", "select", "select (no cases)", the nil-channel
  * forms; "sync.Mutex.Lock", "sync.RWMutex.RLock", "sync.Cond.Wait",
@@ -131,7 +113,165 @@ bool policy_long_wait(const struct policy_long_wait *lw, __u64 threshold_ns, boo
 
 	if (!w->waiting || w->wait_ns < threshold_ns || lw->reported)
 		return false;
-	if (lw->deadlocked || lw->site_leaking || lw->site_growing || policy_idle_by_design(w))
+	if (lw->deadlocked || lw->site_leaking || lw->site_growing || lw->runtime_service ||
+	    lw->evidence_pending ||
+	    policy_idle_by_design(w) || policy_launcher_join(w) || policy_jvm_idle_wait(w))
 		return false;
 	return !owned_only || w->wc.owner_tid >= 0;
+}
+
+#define NSEC_PER_SEC 1000000000ULL
+
+void stuck_params_default(struct stuck_params *p)
+{
+	*p = (struct stuck_params){
+		.min_goroutines = 1000,
+		.min_threads = 500,
+		.min_percent = 90,
+		.min_wait_ns = 60 * NSEC_PER_SEC,
+	};
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return s && !strncmp(s, prefix, strlen(prefix));
+}
+
+/*
+ * Go's wait reasons (runtime/runtime2.go waitReasonStrings). "IO wait",
+ * "sleep", timers, GC and runtime-internal waits are a program's job; so
+ * is a chan receive on a nil channel only in name: it is forever. A " (leaked)"
+ * suffix (Go 1.26's detector) keeps the class.
+ */
+enum stuck_class policy_goroutine_stuck_class(const char *wait_reason)
+{
+	if (has_prefix(wait_reason, "chan send") || has_prefix(wait_reason, "chan receive"))
+		return STUCK_CHANNEL;
+	if (has_prefix(wait_reason, "select"))
+		return STUCK_SELECT;
+	if (has_prefix(wait_reason, "sync.") || has_prefix(wait_reason, "semacquire"))
+		return STUCK_SYNC;
+	if (!strcmp(wait_reason, "leaked"))
+		return STUCK_LEAKED;
+	return STUCK_NONE;
+}
+
+enum stuck_class policy_thread_stuck_class(const struct policy_wait *w)
+{
+	if (!w->waiting || w->wc.prim == PRIM_NONE || w->wc.prim == PRIM_SYSCALL)
+		return STUCK_NONE;
+	/* A parked Go M, or a thread in the Go runtime's own futexes. */
+	if (policy_idle_by_design(w))
+		return STUCK_NONE;
+	return STUCK_FUTEX;
+}
+
+bool policy_ctx_stuck(const struct policy_stuck_ctx *c, const struct stuck_params *p)
+{
+	if (c->cls == STUCK_NONE)
+		return false;
+	if (c->wait_ns >= p->min_wait_ns)
+		return true;
+	return !c->wait_known && c->first_sight;
+}
+
+bool policy_stuck_site(const struct policy_stuck_site *s, const struct stuck_params *p)
+{
+	__u32 min = s->is_thread ? p->min_threads : p->min_goroutines;
+
+	return !s->is_main && !s->unknown && s->stuck >= min && s->stuck <= s->live &&
+	       (__u64)s->stuck * 100 >= (__u64)s->live * p->min_percent;
+}
+
+bool policy_stuck_grew(__u32 stuck, __u32 reported_stuck)
+{
+	return (__u64)stuck * 10 >= (__u64)reported_stuck * 11 && stuck > reported_stuck;
+}
+
+enum thread_runtime policy_thread_trampoline(const char *func, const char *module)
+{
+	static const char *const others[] = {
+		"pythread_wrapper", /* CPython 3.x: PyThread_start_new_thread */
+		"thread_run",	    /* CPython 3.12+: _thread's thread entry */
+		"t_bootstrap",	    /* CPython up to 3.11: _thread's thread entry */
+		"g_thread_proxy",   /* glib */
+		"uv__thread_start", /* libuv */
+	};
+	size_t i;
+
+	if (!func || !*func)
+		return RUNTIME_NONE;
+	/* HotSpot: "thread_native_entry(Thread*)"; before JDK 10, java_start. */
+	if ((has_prefix(func, "thread_native_entry") || has_prefix(func, "java_start")) &&
+	    (!module || has_prefix(module, "libjvm")))
+		return RUNTIME_JVM;
+	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		size_t n = strlen(others[i]);
+
+		if (!strncmp(func, others[i], n) && (!func[n] || func[n] == '('))
+			return RUNTIME_OTHER;
+	}
+	/* Rust std, current paths: "<std::sys::thread::unix::Thread>::new::thread_start". */
+	if (has_prefix(func, "<std::sys::") && strstr(func, "::thread_start"))
+		return RUNTIME_OTHER;
+	return frame_is_thread_trampoline(func) ? RUNTIME_OTHER : RUNTIME_NONE;
+}
+
+bool policy_runtime_service(enum thread_runtime rt, const char *comm)
+{
+	/* HotSpot's own threads, as the kernel keeps their names (15 bytes). */
+	static const char *const jvm[] = {
+		"GC Thread#", "G1 ", "VM Thread", "VM Periodic Tas", "C1 CompilerThre",
+		"C2 CompilerThre", "Signal Dispatch", "Reference Handl", "Finalizer",
+		"Common-Cleaner", "Service Thread", "Sweeper thread", "Monitor Deflati",
+		"Notification Th", "Attach Listener", "ZWorker", "ZDriver", "ZDirector",
+		"ZStat", "ZUncommit", "ZUnmapper", "Shenandoah", "JFR ", "process reaper",
+	};
+	size_t i;
+
+	if (rt != RUNTIME_JVM || !comm)
+		return false;
+	for (i = 0; i < sizeof(jvm) / sizeof(jvm[0]); i++)
+		if (has_prefix(comm, jvm[i]))
+			return true;
+	return false;
+}
+
+static bool libc_module(const char *module)
+{
+	return has_prefix(module, "libc.so") || has_prefix(module, "libc-") ||
+	       has_prefix(module, "libpthread");
+}
+
+bool policy_launcher_join(const struct policy_wait *w)
+{
+	unsigned int i;
+
+	if (!w->is_thread || !w->waiting || w->wc.prim != PRIM_JOIN || !w->modules)
+		return false;
+	for (i = 0; i < w->nr_funcs; i++) {
+		const char *module = w->modules[i];
+
+		if (!module || !*module || libc_module(module))
+			continue;
+		return has_prefix(module, "libjli");
+	}
+	return false;
+}
+
+bool policy_jvm_idle_wait(const struct policy_wait *w)
+{
+	static const char *const idle[] = { "Parker::park(", "ObjectMonitor::wait(", "JVM_Sleep" };
+	unsigned int i, j;
+
+	if (!w->is_thread || !w->waiting || w->wc.owner_tid >= 0 || !w->funcs || !w->modules)
+		return false;
+	for (i = 0; i < w->nr_funcs; i++) {
+		if (!has_prefix(w->modules[i], "libjvm"))
+			continue;
+		for (j = 0; j < sizeof(idle) / sizeof(idle[0]); j++)
+			if (has_prefix(w->funcs[i], idle[j]))
+				return true;
+	}
+	return false;
 }

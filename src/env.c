@@ -30,7 +30,9 @@ static const char trace_doc[] =
 	"waits (mutex, condvar, join, semaphore), threads in other blocking\n"
 	"syscalls, threads created and exited since the last row, and the longest\n"
 	"current futex wait. Findings are printed as soon as they are established:\n"
-	"thread leaks (a start routine whose threads keep piling up), long waits\n"
+	"thread leaks (a start routine whose threads keep piling up), stuck sites\n"
+	"(thousands of goroutines or threads of one site blocked in one wait since\n"
+	"before attach: a leak already done), long waits\n"
 	"(with the primitive and the thread holding it), deadlocks; all of them\n"
 	"again in the summary at the end. Without -p, a top-like table of all\n"
 	"processes.\n"
@@ -127,7 +129,12 @@ enum {
 	OPT_NO_SANDBOX,
 	OPT_SYMBOL_CACHE,
 	OPT_INSPECT_BUDGET,
+	OPT_FOLDED,
 	OPT_PROC_SYMBOLS,
+	OPT_STUCK_GOROUTINES,
+	OPT_STUCK_THREADS,
+	OPT_STUCK_PERCENT,
+	OPT_STUCK_WAIT,
 };
 
 /* Option groups, shared by the commands that take them. */
@@ -151,6 +158,14 @@ static const struct argp_option opt_findings[] = {
 	  "A wait longer than this is a long wait (default 10)", 3 },
 	{ "leak-window", OPT_LEAK_WINDOW, "SECONDS", 0,
 	  "How far back the leak test looks (default 60)", 3 },
+	{ "stuck-goroutines", OPT_STUCK_GOROUTINES, "N", 0,
+	  "A stuck site has at least N goroutines of one go statement (default 1000)", 3 },
+	{ "stuck-threads", OPT_STUCK_THREADS, "N", 0,
+	  "A stuck site has at least N threads of one start routine (default 500)", 3 },
+	{ "stuck-percent", OPT_STUCK_PERCENT, "P", 0,
+	  "...at least P % of them in one kind of wait (default 90)", 3 },
+	{ "stuck-wait", OPT_STUCK_WAIT, "SECONDS", 0,
+	  "...each waiting at least this long (default 60)", 3 },
 	{ "fail-on-leak", OPT_FAIL_ON_LEAK, NULL, 0,
 	  "Exit with status 3 if a leak or a deadlock was found", 3 },
 	{},
@@ -164,6 +179,18 @@ static const struct argp_option opt_output[] = {
 
 static const struct argp_option opt_threads[] = {
 	{ "threads", 't', NULL, 0, "With -p: list each waiting thread under its row", 4 },
+	{},
+};
+
+static const struct argp_option opt_profile[] = {
+	{ "pprof", OPT_PPROF, "FILE", 0,
+	  "At the end, write the live threads as a pprof profile (gzip) to FILE: one sample "
+	  "each, by stack, labelled by state, primitive and site",
+	  4 },
+	{ "folded", OPT_FOLDED, "FILE", 0,
+	  "At the end, write the live threads' stacks folded (frame;frame count) for flame "
+	  "graph tools to FILE",
+	  4 },
 	{},
 };
 
@@ -349,6 +376,24 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (parse_seconds(arg, &env->leak_window_ns) || env->leak_window_ns < 10000000000ULL)
 			argp_error(state, "invalid leak window: '%s' (seconds, at least 10)", arg);
 		break;
+	case OPT_STUCK_GOROUTINES:
+	case OPT_STUCK_THREADS:
+		if (parse_uint(arg, UINT_MAX, &val) || val == 0)
+			argp_error(state, "invalid stuck count: '%s' (at least 1)", arg);
+		if (key == OPT_STUCK_GOROUTINES)
+			env->stuck.min_goroutines = val;
+		else
+			env->stuck.min_threads = val;
+		break;
+	case OPT_STUCK_PERCENT:
+		if (parse_uint(arg, 100, &val) || val == 0)
+			argp_error(state, "invalid stuck percent: '%s' (1 to 100)", arg);
+		env->stuck.min_percent = val;
+		break;
+	case OPT_STUCK_WAIT:
+		if (parse_seconds(arg, &env->stuck.min_wait_ns))
+			argp_error(state, "invalid stuck wait: '%s' (seconds, > 0)", arg);
+		break;
 	case OPT_FAIL_ON_LEAK:
 		env->fail_on_leak = true;
 		break;
@@ -429,6 +474,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid debug level: '%s' (1 or 2)", arg);
 		env->debug_level = val;
 		break;
+	case OPT_FOLDED:
+		env->folded_path = arg;
+		break;
 	case OPT_PPROF:
 		env->pprof_path = arg;
 		break;
@@ -459,13 +507,19 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 /* The option table of a command: its groups, one after the other. */
 static struct argp_option *join_options(const struct argp_option *const *groups)
 {
-	static struct argp_option table[64];
+	static struct argp_option table[128];
 	size_t n = 0, i;
 
-	for (; *groups; groups++)
-		for (i = 0; (*groups)[i].name || (*groups)[i].doc; i++)
-			if (n < sizeof(table) / sizeof(table[0]) - 1)
-				table[n++] = (*groups)[i];
+	for (; *groups; groups++) {
+		for (i = 0; (*groups)[i].name || (*groups)[i].doc; i++) {
+			if (n == sizeof(table) / sizeof(table[0]) - 1) {
+				/* a command would lose options: a build error, in effect */
+				fprintf(stderr, "threadleak: internal error: option table full\n");
+				abort();
+			}
+			table[n++] = (*groups)[i];
+		}
+	}
 	memset(&table[n], 0, sizeof(table[n]));
 	return table;
 }
@@ -475,16 +529,17 @@ static const struct {
 	enum command cmd;
 	const char *doc;
 	const char *args;
-	const struct argp_option *groups[10];
+	const struct argp_option *groups[12];
 } commands[] = {
 	{ "threadleak", CMD_TRACE, trace_doc, NULL,
-	  { opt_targets, opt_timing, opt_findings, opt_output, opt_threads, opt_top, opt_tuning,
-	    opt_sandbox } },
-	{ "record", CMD_RECORD, record_doc, NULL,
-	  { opt_targets, opt_timing, opt_record, opt_findings, opt_output, opt_threads, opt_top,
+	  { opt_targets, opt_timing, opt_findings, opt_output, opt_threads, opt_profile, opt_top,
 	    opt_tuning, opt_sandbox } },
+	{ "record", CMD_RECORD, record_doc, NULL,
+	  { opt_targets, opt_timing, opt_record, opt_findings, opt_output, opt_threads,
+	    opt_profile, opt_top, opt_tuning, opt_sandbox } },
 	{ "replay", CMD_REPLAY, replay_doc, "FILE",
-	  { opt_replay, opt_findings, opt_output, opt_threads, opt_top, opt_sandbox } },
+	  { opt_replay, opt_findings, opt_output, opt_threads, opt_profile, opt_top,
+	    opt_sandbox } },
 	{ "monitor", CMD_MONITOR, monitor_doc, NULL,
 	  { opt_monitor, opt_timing, opt_findings, opt_output, opt_tuning, opt_sandbox } },
 	{ "goroutines", CMD_GOROUTINES, goroutines_doc, NULL,

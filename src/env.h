@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
+#include "detector_policy.h"
 
 #define MAX_PIDS 256
 
@@ -39,6 +40,7 @@ struct env {
 	/* Findings. */
 	__u64 wait_threshold_ns;
 	__u64 leak_window_ns;
+	struct stuck_params stuck; /* zeroes: the defaults */
 	bool fail_on_leak;
 
 	/* Tuning. */
@@ -65,9 +67,10 @@ struct env {
 	const char *textfile_dir;
 	unsigned int max_series;
 
-	/* goroutines */
+	/* goroutines; and the threads at the end of -p, record and replay */
 	int debug_level;
 	const char *pprof_path;
+	const char *folded_path;
 };
 
 /*

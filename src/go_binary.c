@@ -133,6 +133,17 @@ static const __u8 *section_bytes(const struct go_section *sec)
 	return data->d_buf;
 }
 
+int go_binary__section(const struct go_binary *bin, const char *name, __u64 *addr, __u64 *size)
+{
+	struct go_section *sec = section_named(bin, name);
+
+	if (!sec)
+		return -ENOENT;
+	*addr = sec->addr;
+	*size = sec->size;
+	return 0;
+}
+
 const char *go_binary__section_of(const struct go_binary *bin, __u64 vaddr)
 {
 	struct go_section *sec = section_holding(bin, vaddr, 1);
@@ -409,15 +420,15 @@ int go_binary__symbol(const struct go_binary *bin, const char *name, __u64 *addr
 	return -ENOENT;
 }
 
-/*
- * runtime.firstmoduledata: its symbol, or the word in the module data
- * sections that points at the function table, followed by the function
- * name table's slice (moduledata starts {pcHeader, funcnametab, ...}).
- */
 /* moduledata.text: after pcHeader, six slices, findfunctab, minpc, maxpc */
 #define GO_MODULEDATA_TEXT_OFF (8 + 6 * 24 + 3 * 8)
 
-static int find_moduledata(const struct go_binary *bin, __u64 *md)
+/*
+ * Without the symbol: the word pointing at the function table followed by
+ * the function name table's slice (moduledata starts {pcHeader,
+ * funcnametab, ...}).
+ */
+int go_binary__moduledata(const struct go_binary *bin, __u64 *md)
 {
 	/* Go 1.26 gave moduledata a section of its own */
 	static const char *const scan[] = { ".go.module", ".noptrdata", ".data" };
@@ -455,7 +466,7 @@ static int text_start_from_moduledata(struct go_binary *bin)
 
 	if (bin->pclntab.text_start)
 		return 0;
-	err = find_moduledata(bin, &md);
+	err = go_binary__moduledata(bin, &md);
 	if (err)
 		return err;
 	if (target_addr_add(md, GO_MODULEDATA_TEXT_OFF, &md))
@@ -476,7 +487,7 @@ int go_binary__setup_inlining(struct go_binary *bin, size_t md_gofunc_off)
 	const __u8 *bytes;
 	int err;
 
-	err = find_moduledata(bin, &md);
+	err = go_binary__moduledata(bin, &md);
 	if (err)
 		return err;
 	if (target_addr_add(md, md_gofunc_off, &md))

@@ -61,6 +61,15 @@ int go_binary__symbol(const struct go_binary *bin, const char *name, __u64 *addr
 /* Read @len bytes at link-time address @vaddr from the file. -ENOENT if not in the file. */
 int go_binary__read(const struct go_binary *bin, __u64 vaddr, void *buf, size_t len);
 
+/* Address and size of the allocated section @name. -ENOENT if absent. */
+int go_binary__section(const struct go_binary *bin, const char *name, __u64 *addr, __u64 *size);
+
+/*
+ * The address of runtime.firstmoduledata: its symbol, else the word in the
+ * module data sections that points at the function table. -ENOENT if none.
+ */
+int go_binary__moduledata(const struct go_binary *bin, __u64 *md);
+
 /* The name of the section holding @vaddr (".bss", ...), NULL if none. */
 const char *go_binary__section_of(const struct go_binary *bin, __u64 vaddr);
 

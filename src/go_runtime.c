@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "go_binary.h"
 #include "go_layout.h"
+#include "go_derive.h"
 #include "go_riprel.h"
 #include "go_runtime.h"
 #include "go_unwind.h"
@@ -46,13 +47,18 @@ struct go_proc {
 	__u64 bias;
 	struct go_runtime_layout layout;
 	char layout_source[48];
+	bool layout_derived; /* its wait reason strings are go_derive's */
 	const char *allgs_source;
 	__u64 allglen_addr, allgptr_addr;	   /* runtime addresses */
 	char (*wait_reasons)[REC_WAIT_REASON_LEN]; /* read from the process, or NULL */
 	__u32 nr_wait_reasons;
 	__u32 g_read_size;
-	__u64 *gptrs;
+	__u64 *gptrs;  /* allgs as read */
+	__u64 *sorted; /* the same gs in address order, the order they are read in */
 	size_t gptrs_cap;
+	/* allgs only grows: the sorted order of its first prefix_len gs,
+	 * whose hash is prefix_hash, is kept from one census to the next */
+	__u64 prefix_len, prefix_hash, hash_seed;
 	__u8 *gbuf; /* a batch of gs, and the gaps between those read as one range */
 	size_t gbuf_size;
 	__u64 last_start_pc; /* most goroutines share a few start functions */
@@ -234,14 +240,21 @@ static int find_bias(struct go_proc *gp, const char *proc_root, const char *exe)
 	return err;
 }
 
+/*
+ * The layout: from DWARF, else the table of the binary's Go version, else
+ * derived from the binary's code and data (go_derive.c). The environment
+ * variable THREADLEAK_GO_DERIVE=1 (for the tests) goes straight to the last.
+ */
 static int find_layout(struct go_proc *gp)
 {
 	const struct go_runtime_layout *table = NULL;
+	bool derive = getenv("THREADLEAK_GO_DERIVE") != NULL;
 	int major, minor, err = -ENOENT;
+	const char *missing;
 
 	if (go_binary__version_number(gp->bin, &major, &minor))
 		table = go_layout__for_version(major, minor);
-	if (go_binary__has_dwarf(gp->bin))
+	if (!derive && go_binary__has_dwarf(gp->bin))
 		err = go_layout__from_dwarf(go_binary__elf(gp->bin), &gp->layout);
 	if (!err) {
 		snprintf(gp->layout_source, sizeof(gp->layout_source), "dwarf");
@@ -252,10 +265,19 @@ static int find_layout(struct go_proc *gp)
 		}
 		return 0;
 	}
-	if (!table)
-		return -ENOTSUP;
-	gp->layout = *table;
-	snprintf(gp->layout_source, sizeof(gp->layout_source), "table %s", table->built_with);
+	if (table && !derive) {
+		gp->layout = *table;
+		snprintf(gp->layout_source, sizeof(gp->layout_source), "table %s",
+			 table->built_with);
+		return 0;
+	}
+	err = go_derive__layout(gp->bin, &gp->layout, &missing);
+	if (err == -ENOENT || err == -EPROTO)
+		return go_derive__failed(missing);
+	if (err)
+		return err;
+	gp->layout_derived = true;
+	snprintf(gp->layout_source, sizeof(gp->layout_source), "derived");
 	return 0;
 }
 
@@ -440,8 +462,11 @@ static struct go_proc *go_proc__new(void)
 {
 	struct go_proc *gp = calloc(1, sizeof(*gp));
 
-	if (gp)
-		go_proc__set_limits(gp, NULL);
+	if (!gp)
+		return NULL;
+	go_proc__set_limits(gp, NULL);
+	gp->hash_seed = now_ns() ^ (__u64)(unsigned long)gp;
+	gp->prefix_hash = gp->hash_seed; /* of no gs */
 	return gp;
 }
 
@@ -505,8 +530,11 @@ void go_proc__close(struct go_proc *gp)
 	if (!gp)
 		return;
 	go_binary__close(gp->bin);
+	if (gp->layout_derived)
+		go_derive__free(&gp->layout);
 	free(gp->wait_reasons);
 	free(gp->gptrs);
+	free(gp->sorted);
 	free(gp->gbuf);
 	free(gp->window);
 	free(gp->stack_g);
@@ -575,27 +603,83 @@ static void sort_addrs(__u64 *v, size_t n)
 	}
 }
 
-/*
- * The runtime lists each g once and never a nil one. Check it, which a
- * program that lists one g millions of times would otherwise make us
- * report millions of times. gs are allocated mostly in address order, so
- * allgs is usually sorted already and the check is one pass; otherwise
- * sort it (the order of a census does not matter).
- */
-static int check_allgs(struct go_proc *gp, __u64 *v, __u64 n)
+/* @h, a hash of addresses (seeded per process: a target cannot aim at it), and @n more. */
+static __u64 hash_addrs(__u64 h, const __u64 *v, __u64 n)
 {
 	__u64 i;
 
-	for (i = 1; i < n && v[i - 1] < v[i]; i++)
-		;
-	if (i < n) {
-		sort_addrs(v, n);
-		for (i = 1; i < n; i++)
+	for (i = 0; i < n; i++) {
+		h ^= v[i];
+		h *= 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+/*
+ * Merge the sorted runs sorted[0, m) and tail[0, n - m) into sorted[0, n),
+ * from the back (sorted has room for n). A g in both is listed twice.
+ */
+static int merge_tail(struct go_proc *gp, __u64 *sorted, __u64 m, const __u64 *tail, __u64 n)
+{
+	__u64 i = m, j = n - m, k = n;
+
+	while (j) {
+		if (i && sorted[i - 1] == tail[j - 1])
+			return fail(gp, -EPROTO, "allgs lists a goroutine twice");
+		if (i && sorted[i - 1] > tail[j - 1])
+			sorted[--k] = sorted[--i];
+		else
+			sorted[--k] = tail[--j];
+	}
+	return 0;
+}
+
+/*
+ * The runtime lists each g once and never a nil one. Check it, which a
+ * program that lists one g millions of times would otherwise make us
+ * report millions of times, and put the gs in address order in
+ * gp->sorted, the order they are read in fastest. allgs only grows, so
+ * when its first gs are those of the last census (their hash is), only
+ * the new ones are sorted and merged in; else all are (heapsort: in
+ * place, no memory beyond the array).
+ */
+static int check_allgs(struct go_proc *gp, __u64 *v, __u64 n)
+{
+	__u64 i, h, m = gp->prefix_len <= n ? gp->prefix_len : 0;
+	int err;
+
+	h = hash_addrs(gp->hash_seed, v, m);
+	if (h != gp->prefix_hash) {
+		m = 0;
+		h = gp->hash_seed;
+	}
+	h = hash_addrs(h, v + m, n - m); /* before v[m, n) is sorted */
+	gp->prefix_len = 0;
+	if (!m) {
+		memcpy(gp->sorted, v, n * sizeof(*v));
+		for (i = 1; i < n && v[i - 1] < v[i]; i++)
+			;
+		if (i < n) {
+			sort_addrs(gp->sorted, n);
+			for (i = 1; i < n; i++)
+				if (gp->sorted[i - 1] == gp->sorted[i])
+					return fail(gp, -EPROTO, "allgs lists a goroutine twice");
+		}
+	} else if (n > m) {
+		/* the new gs, sorted where they were read, merged in */
+		sort_addrs(v + m, n - m);
+		for (i = m + 1; i < n; i++)
 			if (v[i - 1] == v[i])
 				return fail(gp, -EPROTO, "allgs lists a goroutine twice");
+		err = merge_tail(gp, gp->sorted, m, v + m, n);
+		if (err)
+			return err;
 	}
-	if (n && !v[0])
+	if (n && !gp->sorted[0])
 		return fail(gp, -EPROTO, "allgs lists a nil goroutine");
+	gp->prefix_len = n;
+	gp->prefix_hash = h;
 	return 0;
 }
 
@@ -619,17 +703,22 @@ static int read_allgs(struct go_proc *gp, __u64 *nr, bool *incomplete)
 		}
 		if (!ptr)
 			return fail(gp, -EPROTO, "allgs has goroutines but no array");
-		if (target_size_mul(len, sizeof(*gp->gptrs), &bytes) || bytes > gp->limits.mem_bytes)
+		/* allgs, and the same in address order */
+		if (target_size_mul(len, 2 * sizeof(*gp->gptrs), &bytes) || bytes > gp->limits.mem_bytes)
 			return fail(gp, -E2BIG, "allgs is larger than the memory budget");
 		if (len > gp->gptrs_cap) {
 			/* room to grow, within the budget */
-			size_t cap = len + len / 4 > gp->limits.mem_bytes / sizeof(__u64) ?
+			size_t cap = len + len / 4 > gp->limits.mem_bytes / (2 * sizeof(__u64)) ?
 					     len : len + len / 4;
 			__u64 *more = realloc(gp->gptrs, cap * sizeof(*more));
 
 			if (!more)
 				return -ENOMEM;
 			gp->gptrs = more;
+			more = realloc(gp->sorted, cap * sizeof(*more));
+			if (!more)
+				return -ENOMEM;
+			gp->sorted = more;
 			gp->gptrs_cap = cap;
 		}
 		err = mem_read(gp, ptr, gp->gptrs, len * sizeof(*gp->gptrs));
@@ -782,8 +871,13 @@ static void parse_g(struct go_proc *gp, const __u8 *raw, __u64 addr, struct go_g
 	} else {
 		reason = go_g_status_name(g->status);
 	}
-	if (reason)
-		snprintf(g->wait_reason, sizeof(g->wait_reason), "%s", reason);
+	if (reason) {
+		/* as snprintf("%s") would, at a fraction of its cost a goroutine */
+		size_t len = strnlen(reason, sizeof(g->wait_reason) - 1);
+
+		memcpy(g->wait_reason, reason, len);
+		g->wait_reason[len] = '\0';
+	}
 	if (g->status == GO_G_LEAKED && strcmp(g->wait_reason, "leaked")) {
 		size_t len = strlen(g->wait_reason);
 
@@ -847,12 +941,13 @@ int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomp
 		err = read_allgs(gp, &nr, incomplete);
 	if (err)
 		goto out;
+	gp->deadline_ns += nr * GO_PROC_TIME_PER_G_NS; /* nr is within the memory budget */
 	for (i = 0; i < nr; i += batch) {
 		batch = nr - i < G_BATCH ? nr - i : G_BATCH;
 		err = gbuf_reserve(gp, batch);
 		if (err)
 			goto out;
-		batch = read_gs(gp, gp->gptrs + i, batch, ok, off);
+		batch = read_gs(gp, gp->sorted + i, batch, ok, off);
 		if (batch < 0) {
 			err = batch;
 			goto out;
@@ -872,7 +967,7 @@ int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomp
 			raw = gp->gbuf + off[j];
 			if (!g_is_live(get_u32(raw, gp->layout.g_atomicstatus) & ~GO_G_SCAN))
 				continue;
-			parse_g(gp, raw, gp->gptrs[i + j], &g);
+			parse_g(gp, raw, gp->sorted[i + j], &g);
 			/* only a waiting goroutine's saved sp must be in its stack */
 			if (go_g_parked(g.status) ? !stack_plausible(&g) :
 						       !stack_bounds_plausible(&g)) {

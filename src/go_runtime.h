@@ -113,11 +113,14 @@ void go_proc__close(struct go_proc *gp);
  * with -E2BIG (memory) or -ETIME (time); 0 fields take the defaults.
  */
 struct go_proc_limits {
-	size_t mem_bytes; /* allgs: 8 bytes a goroutine */
-	__u64 time_ns;	  /* one census, the stacks taken in it included */
+	size_t mem_bytes; /* allgs: 16 bytes a goroutine (its pointer, and sorted) */
+	__u64 time_ns;	  /* one census, the stacks taken in it included, */
 };
-#define GO_PROC_MEM_DEFAULT (16u << 20) /* 2M goroutines */
+#define GO_PROC_MEM_DEFAULT (32u << 20) /* 2M goroutines */
 #define GO_PROC_TIME_DEFAULT 2000000000ull
+/* ... and this much more a g in allgs: the first census of a million
+ * goroutines hands each to the detector anew, on a machine maybe busy */
+#define GO_PROC_TIME_PER_G_NS 2000ull
 
 void go_proc__set_limits(struct go_proc *gp, const struct go_proc_limits *limits);
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "go_derive.h"
 #include "go_runtime.h"
 #include "goroutine_dump.h"
 #include "pprof.h"
@@ -263,6 +264,12 @@ int goroutine_dump(const struct goroutine_dump_opts *opts)
 			fprintf(stderr, "threadleak: no such process: %d\n", opts->pid);
 		else if (err == -ENOEXEC)
 			fprintf(stderr, "threadleak: process %d is not a Go program\n", opts->pid);
+		else if (err == -ENOTSUP && *go_derive__last_missing())
+			fprintf(stderr,
+				"threadleak: process %d is a Go program this threadleak cannot read: "
+				"stripped, of a version missing from src/go_offsets_table.h, and its "
+				"layout cannot be derived: not found: %s (see make go-offsets)\n",
+				opts->pid, go_derive__last_missing());
 		else if (err == -ENOTSUP)
 			fprintf(stderr,
 				"threadleak: process %d is a Go program this threadleak cannot read "

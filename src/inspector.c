@@ -28,6 +28,7 @@
 #include "proc_mem.h"
 #include "proc_syms.h"
 #include "proc_table.h"
+#include "py_inspect.h"
 #include "record.h"
 #include "runtime_frames.h"
 #include "symtab.h"
@@ -101,6 +102,8 @@ struct insp_proc {
 	} pending;
 	struct go_proc *go;
 	struct go_inspect *go_inspect;
+	int py_state; /* 0: not looked at, 1: a CPython we read, -1: not one */
+	struct py_proc *py;
 };
 
 /* glibc layouts by the identity of the libc file: most processes share one. */
@@ -229,6 +232,9 @@ static void proc_reset(void *ctx, void *data)
 
 	go_close(p);
 	p->go_state = 0;
+	py_proc__close(p->py);
+	p->py = NULL;
+	p->py_state = 0;
 	proc_close_syms(ctx, p);
 	HASH_ITER(hh, p->threads, t, tmp) {
 		HASH_DELETE(hh, p->threads, t);
@@ -553,6 +559,23 @@ static struct go_inspect *go_of(struct inspector *in, struct insp_proc *p)
 	return p->go_inspect;
 }
 
+/* Is @p a CPython we can read? Looked at once. */
+static struct py_proc *py_of(struct inspector *in, struct insp_proc *p)
+{
+	int err;
+
+	if (p->py_state)
+		return p->py;
+	p->py_state = -1;
+	err = py_proc__open(&p->py, in->opts.proc_root, p->tgid);
+	if (err == -EMEDIUMTYPE)
+		set_incomplete(p, RPI_PART_THREADS, err, "its libpython is not a regular file");
+	if (err)
+		return NULL;
+	p->py_state = 1;
+	return p->py;
+}
+
 /*
  * Name @addr of Go process @p from .gopclntab. -ENOENT: not Go code. @si
  * gets the function, as name_addr() callers expect.
@@ -647,10 +670,11 @@ static int name_addr(struct inspector *in, struct insp_proc *p, __u64 addr, bool
 	err = mark_named(p, addr);
 	if (err <= 0)
 		return err;
-	size = rec_symbol_make(in->sym_buf, sizeof(in->sym_buf), p->tgid, ts, addr,
-			       si->found ? si->offset : si->module_offset, si->line,
-			       (si->found ? RSYM_FOUND : 0) | (retaddr ? RSYM_RETADDR : 0), si->func,
-			       si->file, si->module);
+	size = rec_symbol_make_inlined(in->sym_buf, sizeof(in->sym_buf), p->tgid, ts, addr,
+				       si->found ? si->offset : si->module_offset, si->line,
+				       (si->found ? RSYM_FOUND : 0) | (retaddr ? RSYM_RETADDR : 0),
+				       si->func, si->file, si->module, si->inlined,
+				       si->inlined_len, si->nr_inline);
 	in->stats.symbols++;
 	return emit(in, in->sym_buf, size);
 }
@@ -722,9 +746,16 @@ static int name_site(struct inspector *in, struct insp_proc *p, struct insp_thre
 	t->site_named = true;
 	if (!t->site_pc)
 		return 0;
+	/* A CPython thread's site is the Python function it runs: its start
+	 * routine is CPython's (nameless in a stripped python3.11), not a C
+	 * extension's own thread. */
+	if (py_of(in, p))
+		t->needs_stack_site = true;
 	err = name_addr(in, p, t->site_pc, false, ts, &si);
 	if (err)
 		return err == -ENOENT ? 0 : err;
+	if (t->needs_stack_site && si.found && !py_thread_start_routine(si.func))
+		t->needs_stack_site = false;
 	if (frame_is_runtime(si.func, si.module))
 		t->needs_stack_site = true;
 	return 0;
@@ -754,27 +785,100 @@ static int on_thread_start(struct inspector *in, const struct rec_thread_start *
 	return site_from_start_routine(in, p, t, pc, known, r->hdr.ts_ns);
 }
 
-/* The site of a trampoline's thread: its outermost frame of the program's own. */
+/*
+ * The program's function inlined at @pc (@si, looked up as a return
+ * address if @retaddr) outermost first: the first of its inlined frames
+ * that is not the runtime's, named at the start of its inlined code (with
+ * the line it is declared at), as a function's entry names a function.
+ * Rust inlines the closure a thread runs into std's frames. Returns that
+ * address, or 0.
+ */
+static __u64 inlined_site(struct inspector *in, struct insp_proc *p, __u64 pc, bool retaddr,
+			  const struct sym_info *si, __u64 ts, int *err)
+{
+	char func[REC_SYMBOL_TEXT_MAX / 2], file[256];
+	struct rec_inline_frame f;
+	const char *text;
+	__u64 entry;
+	size_t size;
+	int k;
+
+	*err = 0;
+	for (k = si->nr_inline - 1; k >= 0; k--) {
+		text = rec_inline_frame(si->inlined, si->nr_inline, k, &f);
+		snprintf(func, sizeof(func), "%.*s", (int)f.func_len, text);
+		snprintf(file, sizeof(file), "%.*s", (int)f.file_len, text + f.func_len);
+		if (!func[0] || frame_is_runtime(func, si->module))
+			continue;
+		if (!(si->inline_entry_known & (1u << k)))
+			return 0;
+		entry = (retaddr ? pc - 1 : pc) + (__s64)si->inline_entry_delta[k];
+		/* an address named before keeps its name: sites rarely start there */
+		if (mark_named(p, entry) > 0) {
+			size = rec_symbol_make(in->sym_buf, sizeof(in->sym_buf), p->tgid, ts, entry,
+					       0, si->inline_decl_line[k], RSYM_FOUND, func, file,
+					       si->module);
+			in->stats.symbols++;
+			*err = emit(in, in->sym_buf, size);
+		}
+		return entry;
+	}
+	return 0;
+}
+
+/*
+ * The site of a trampoline's thread: its outermost frame of the program's
+ * own, inlined frames included.
+ */
 static int site_from_stack(struct inspector *in, struct insp_proc *p, struct insp_thread *t,
 			   const __u64 *pcs, int n, __u64 ts)
 {
 	struct sym_info si;
-	int i;
+	int i, err;
 
 	for (i = n - 1; i >= 0; i--) {
 		__u64 entry;
 
 		if (name_addr(in, p, pcs[i], i > 0, ts, &si) || !si.found)
 			continue;
-		if (frame_is_runtime(si.func, si.module))
-			continue;
-		/* Group by the function, not the call site within it. */
-		entry = pcs[i] - si.offset;
+		if (frame_is_runtime(si.func, si.module)) {
+			entry = inlined_site(in, p, pcs[i], i > 0, &si, ts, &err);
+			if (err)
+				return err;
+			if (!entry)
+				continue;
+		} else {
+			/* Group by the function, not the call site within it. */
+			entry = pcs[i] - si.offset;
+			name_addr(in, p, entry, false, ts, &si);
+		}
 		t->needs_stack_site = false;
-		name_addr(in, p, entry, false, ts, &si);
 		return emit_site(in, p, t->tid, t->start_ns, entry, SITE_STACK, ts);
 	}
 	return 0;
+}
+
+/*
+ * A CPython thread's Python frames into its stack @pcs, and its site from
+ * them: the Python function it runs.
+ */
+static int py_stack(struct inspector *in, struct insp_proc *p, struct insp_thread *t,
+		    const struct rec_task *task, __u64 *pcs, int *n, const bool *is_eval,
+		    __u16 *flags)
+{
+	struct go_ops_ctx ctx = { in, p };
+	struct py_stack_ops ops = { go_emit, go_named, &ctx }; /* not Go's alone */
+	__u64 site;
+	int err;
+
+	err = py_proc__merge_stack(p->py, task->tid, task->hdr.ts_ns, pcs, n, REC_STACK_MAX,
+				   is_eval, flags, &site, &ops);
+	if (err == -ESRCH || err == -EFAULT || err == -E2BIG || err == -EPROTO)
+		return 0; /* gone, or in flux: the native stack stands */
+	if (err || !site || !t->needs_stack_site || t->tid == p->tgid)
+		return err;
+	t->needs_stack_site = false;
+	return emit_site(in, p, t->tid, t->start_ns, site, SITE_PYTHON, task->hdr.ts_ns);
 }
 
 static int take_stack(struct inspector *in, struct insp_proc *p, struct insp_thread *t,
@@ -789,6 +893,7 @@ static int take_stack(struct inspector *in, struct insp_proc *p, struct insp_thr
 		.kind = CTX_THREAD,
 	};
 	struct proc_syms *syms = proc_syms_of(in, p);
+	bool is_eval[REC_STACK_MAX];
 	struct sym_info si;
 	int n, i, err;
 
@@ -811,12 +916,18 @@ static int take_stack(struct inspector *in, struct insp_proc *p, struct insp_thr
 		in->stats.unwinds_stale++;
 		return 0;
 	}
-	rec.nr_pcs = n;
 	for (i = 0; i < n; i++) {
 		err = name_addr(in, p, rec.pcs[i], i > 0, task->hdr.ts_ns, &si);
 		if (err && err != -ENOENT)
 			return err;
+		is_eval[i] = !err && si.found && !strcmp(si.func, "_PyEval_EvalFrameDefault");
 	}
+	if (py_of(in, p)) {
+		err = py_stack(in, p, t, task, rec.pcs, &n, is_eval, &rec.flags);
+		if (err)
+			return err;
+	}
+	rec.nr_pcs = n;
 	err = emit(in, &rec, sizeof(rec));
 	if (err)
 		return err;

@@ -42,6 +42,8 @@ enum proc_metric {
 	PM_GOROUTINE_LEAK,
 	PM_GOROUTINES_BLOCKED_LONG,
 	PM_INCOMPLETE,
+	PM_STUCK_GOROUTINES,
+	PM_STUCK_THREADS,
 	PM_MAX,
 };
 
@@ -88,6 +90,13 @@ static const struct proc_family {
 	[PM_INCOMPLETE] = { "threadleak_process_incomplete",
 			    "1 once part of the process could not be read (malformed, over a budget, "
 			    "stalled), until it exits; the log says why." },
+	[PM_STUCK_GOROUTINES] = { "threadleak_process_stuck_goroutines",
+				  "Goroutines of one creation site found stuck in one kind of wait "
+				  "(a goroutine_stuck finding): the largest such site as last reported, until it exits.",
+				  false, true },
+	[PM_STUCK_THREADS] = { "threadleak_process_stuck_threads",
+			       "Threads of one start routine found stuck in one kind of wait "
+			       "(a thread_stuck finding): the largest such site as last reported, until it exits." },
 };
 
 /*
@@ -258,6 +267,12 @@ int metrics__finding(struct metrics *m, const struct finding *f)
 	case FINDING_INCOMPLETE:
 		pm = PM_INCOMPLETE;
 		break;
+	case FINDING_GOROUTINE_STUCK:
+		pm = PM_STUCK_GOROUTINES;
+		break;
+	case FINDING_THREAD_STUCK:
+		pm = PM_STUCK_THREADS;
+		break;
 	default:
 		return 0;
 	}
@@ -266,14 +281,19 @@ int metrics__finding(struct metrics *m, const struct finding *f)
 	ps = series_of(m, f->pid);
 	if (!ps)
 		return -ENOMEM;
-	ps->values[pm] = 1;
+	if (pm == PM_STUCK_GOROUTINES || pm == PM_STUCK_THREADS) {
+		if (f->stuck > ps->values[pm])
+			ps->values[pm] = f->stuck; /* the largest stuck site, as last reported */
+	} else
+		ps->values[pm] = 1;
 	return 0;
 }
 
 static bool has_finding(const struct proc_series *ps)
 {
 	return ps->values[PM_THREAD_LEAK] || ps->values[PM_DEADLOCK] ||
-	       ps->values[PM_GOROUTINE_LEAK] || ps->values[PM_INCOMPLETE];
+	       ps->values[PM_GOROUTINE_LEAK] || ps->values[PM_INCOMPLETE] ||
+	       ps->values[PM_STUCK_GOROUTINES] || ps->values[PM_STUCK_THREADS];
 }
 
 /* Who gets a series of their own: findings first, then most threads. */

@@ -92,13 +92,21 @@ struct module_cache *module_cache__new(size_t budget)
 	return mc;
 }
 
+static void name_entry_free(void *p)
+{
+	struct name_entry *e = p;
+
+	free((void *)e->si.inlined);
+	free(e);
+}
+
 static void module_drop(struct module_cache *mc, struct cached_module *m)
 {
 	HASH_DEL(mc->by_id, m);
 	DL_DELETE(mc->lru, m);
 	mc->bytes -= m->bytes;
 	mc->nr_modules--;
-	tdestroy(m->names, free);
+	tdestroy(m->names, name_entry_free);
 	if (m->dwfl)
 		dwfl_end(m->dwfl);
 	free(m);
@@ -264,14 +272,22 @@ int module_cache__lookup(struct module_cache *mc, const struct module_id *id, in
 	m->load_fd = -1;
 	m->load_path = NULL;
 	/* libdwfl asks for the file only once: a module it could not open stays empty */
+	/* the names kept own the inlined frames; ours are borrowed from them */
 	entry = malloc(sizeof(*entry));
 	if (entry) {
 		entry->rel = rel;
 		entry->retaddr = retaddr;
 		entry->err = err;
 		entry->si = *si;
-		if (!tsearch(entry, &m->names, name_cmp))
+		if (!tsearch(entry, &m->names, name_cmp)) {
 			free(entry);
+			entry = NULL;
+		}
+	}
+	if (!entry) {
+		free((void *)si->inlined);
+		si->inlined = NULL;
+		si->inlined_len = si->nr_inline = 0;
 	}
 	charge(mc, m, before);
 	return err;

@@ -52,7 +52,8 @@ void module_cache__free(struct module_cache *mc);
  * of the file of identity @id (span @span bytes as the process maps it).
  * @fd, the file open (-1: only if loaded, else -EAGAIN), and @path, its
  * name for the debuginfo search, are only used during the call. func, file,
- * line and offset of @si are set; module and module_offset are the
+ * line, offset and the inlined frames of @si are set (the frames are the
+ * cache's, valid until the next call); module and module_offset are the
  * caller's. @retaddr as proc_syms__lookup. 0, or -ENOENT when the module
  * has no such address, or -errno.
  */

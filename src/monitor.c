@@ -111,6 +111,7 @@ int monitor_run(struct monitor_opts *opts, int argc, char **argv)
 	};
 	struct detector_opts dopts = {
 		.wait_threshold_ns = opts->wait_threshold_ns,
+		.stuck = opts->stuck,
 		.updates = true,
 		.owned_waits_only = true,
 	};

@@ -7,12 +7,14 @@
 #ifndef __THREADLEAK_MONITOR_H
 #define __THREADLEAK_MONITOR_H
 
+#include "detector_policy.h"
 #include "live.h"
 
 struct monitor_opts {
 	struct live_opts live;	  /* every process; its sink, tick and reopen are the monitor's */
 	__u64 wait_threshold_ns;  /* see detector_opts */
 	__u64 leak_window_ns;	  /* 0: the default */
+	struct stuck_params stuck; /* see detector_opts */
 	const char *output;	  /* findings appended here, reopened on SIGHUP; NULL: stdout */
 	const char *metrics_addr; /* Prometheus over HTTP here; NULL: not served */
 	const char *textfile_dir; /* node_exporter textfile written here; NULL: none */

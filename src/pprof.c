@@ -19,10 +19,15 @@ enum {
 	PROFILE_TIME_NANOS = 9,
 	PROFILE_PERIOD_TYPE = 11,
 	PROFILE_PERIOD = 12,
+	PROFILE_COMMENT = 13,
 	VALUE_TYPE_TYPE = 1,
 	VALUE_TYPE_UNIT = 2,
 	SAMPLE_LOCATION_ID = 1,
 	SAMPLE_VALUE = 2,
+	SAMPLE_LABEL = 3,
+	LABEL_KEY = 1,
+	LABEL_STR = 2,
+	LABEL_NUM = 3,
 	MAPPING_ID = 1,
 	MAPPING_HAS_FUNCTIONS = 7,
 	MAPPING_HAS_FILENAMES = 8,
@@ -49,6 +54,7 @@ struct interned {
 };
 
 struct location {
+	uint64_t space;
 	uint64_t addr;
 	int64_t id;
 	int nr_lines;
@@ -60,6 +66,8 @@ struct sample {
 	int64_t *locations;
 	int nr;
 	int64_t value;
+	int64_t *labels; /* (key, str, num) string ids and number, nr_labels times */
+	int nr_labels;
 };
 
 struct pprof {
@@ -72,6 +80,8 @@ struct pprof {
 	int64_t nr_locations, cap_locations;
 	struct sample *samples;
 	size_t nr_samples, cap_samples;
+	int64_t *comments;
+	int64_t nr_comments, cap_comments;
 	int64_t sample_type, unit, time_ns;
 	int err;
 };
@@ -166,6 +176,8 @@ static int location_cmp(const void *a, const void *b)
 {
 	const struct location *x = a, *y = b;
 
+	if (x->space != y->space)
+		return x->space < y->space ? -1 : 1;
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
@@ -294,16 +306,25 @@ void pprof__free(struct pprof *pp)
 	free(pp->string_v);
 	free(pp->function_v);
 	free(pp->location_v);
-	for (i = 0; i < pp->nr_samples; i++)
+	for (i = 0; i < pp->nr_samples; i++) {
 		free(pp->samples[i].locations);
+		free(pp->samples[i].labels);
+	}
 	free(pp->samples);
+	free(pp->comments);
 	free(pp);
 }
 
 int64_t pprof__location(struct pprof *pp, uint64_t addr, const struct pprof_line *lines,
 			int nr_lines)
 {
-	struct location probe = { .addr = addr }, *l, **node;
+	return pprof__location_in(pp, 0, addr, lines, nr_lines);
+}
+
+int64_t pprof__location_in(struct pprof *pp, uint64_t space, uint64_t addr,
+			   const struct pprof_line *lines, int nr_lines)
+{
+	struct location probe = { .space = space, .addr = addr }, *l, **node;
 	int i;
 
 	node = tfind(&probe, &pp->locations, location_cmp);
@@ -312,6 +333,7 @@ int64_t pprof__location(struct pprof *pp, uint64_t addr, const struct pprof_line
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		goto nomem;
+	l->space = space;
 	l->addr = addr;
 	l->nr_lines = nr_lines;
 	l->func_ids = calloc(nr_lines ? nr_lines : 1, sizeof(*l->func_ids));
@@ -339,19 +361,43 @@ nomem:
 
 int pprof__sample(struct pprof *pp, const int64_t *locations, int nr, int64_t value)
 {
-	struct sample s = { .nr = nr, .value = value };
+	return pprof__sample_labels(pp, locations, nr, value, NULL, 0);
+}
+
+int pprof__sample_labels(struct pprof *pp, const int64_t *locations, int nr, int64_t value,
+			 const struct pprof_label *labels, int nr_labels)
+{
+	struct sample s = { .nr = nr, .value = value, .nr_labels = nr_labels };
 	int64_t n = pp->nr_samples, cap = pp->cap_samples;
+	int i;
 
 	s.locations = malloc((nr ? nr : 1) * sizeof(*s.locations));
-	if (!s.locations)
-		return pp->err = -ENOMEM;
+	s.labels = malloc((nr_labels ? nr_labels : 1) * 3 * sizeof(*s.labels));
+	if (!s.locations || !s.labels)
+		goto nomem;
 	memcpy(s.locations, locations, nr * sizeof(*locations));
-	if (push(&pp->samples, &n, &cap, sizeof(s), &s)) {
-		free(s.locations);
-		return pp->err = -ENOMEM;
+	for (i = 0; i < nr_labels; i++) {
+		s.labels[3 * i] = string_id(pp, labels[i].key);
+		s.labels[3 * i + 1] = labels[i].str ? string_id(pp, labels[i].str) : 0;
+		s.labels[3 * i + 2] = labels[i].str ? 0 : labels[i].num;
 	}
+	if (pp->err || push(&pp->samples, &n, &cap, sizeof(s), &s))
+		goto nomem;
 	pp->nr_samples = n;
 	pp->cap_samples = cap;
+	return 0;
+nomem:
+	free(s.locations);
+	free(s.labels);
+	return pp->err = -ENOMEM;
+}
+
+int pprof__comment(struct pprof *pp, const char *text)
+{
+	int64_t id = string_id(pp, text);
+
+	if (pp->err || push(&pp->comments, &pp->nr_comments, &pp->cap_comments, sizeof(id), &id))
+		return pp->err = -ENOMEM;
 	return 0;
 }
 
@@ -374,6 +420,14 @@ int pprof__encode(struct pprof *pp, unsigned char **buf, size_t *len)
 		pb_packed(&msg, SAMPLE_LOCATION_ID, pp->samples[i].locations, pp->samples[i].nr,
 			  &sub);
 		pb_packed(&msg, SAMPLE_VALUE, &pp->samples[i].value, 1, &sub);
+		for (j = 0; j < pp->samples[i].nr_labels; j++) {
+			const int64_t *l = &pp->samples[i].labels[3 * j];
+
+			pb_int(&sub, LABEL_KEY, l[0]);
+			pb_int(&sub, LABEL_STR, l[1]);
+			pb_int(&sub, LABEL_NUM, l[2]);
+			pb_msg(&msg, SAMPLE_LABEL, &sub);
+		}
 		pb_msg(&out, PROFILE_SAMPLE, &msg);
 	}
 	/* One mapping, already symbolized: pprof must not look for the binary. */
@@ -406,6 +460,8 @@ int pprof__encode(struct pprof *pp, unsigned char **buf, size_t *len)
 		pb_int(&msg, FUNCTION_FILENAME, string_id(pp, file));
 		pb_msg(&out, PROFILE_FUNCTION, &msg);
 	}
+	if (pp->nr_comments)
+		pb_packed(&out, PROFILE_COMMENT, pp->comments, pp->nr_comments, &sub);
 	for (i = 0; i < pp->nr_strings; i++)
 		pb_bytes(&out, PROFILE_STRING_TABLE, pp->string_v[i]->key, pp->string_v[i]->key_len);
 	free(msg.p);
@@ -421,11 +477,24 @@ int pprof__encode(struct pprof *pp, unsigned char **buf, size_t *len)
 
 int pprof__write(struct pprof *pp, const char *path)
 {
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	err = pprof__write_fd(pp, fd);
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
+}
+
+int pprof__write_fd(struct pprof *pp, int fd)
+{
 	unsigned char *raw, *gz = NULL;
 	z_stream zs = {};
 	size_t len, cap;
 	ssize_t n;
-	int fd, err;
+	int err;
 
 	err = pprof__encode(pp, &raw, &len);
 	if (err)
@@ -450,16 +519,9 @@ int pprof__write(struct pprof *pp, const char *path)
 		err = -EIO;
 		goto out;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
 	n = write(fd, gz, zs.total_out);
 	if (n != (ssize_t)zs.total_out)
 		err = n < 0 ? -errno : -EIO;
-	if (close(fd) && !err)
-		err = -errno;
 out:
 	deflateEnd(&zs);
 	free(raw);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cgroup_identity.h"
 #include "proc_cgroup.h"
 
 #define CGROUP_MAX_LINES 256
@@ -16,12 +17,15 @@ enum cgroup_line_rank {
 	LINE_FIRST_V1,	 /* the first v1 hierarchy */
 	LINE_V1_SYSTEMD, /* v1 name=systemd: the unit */
 	LINE_V2,	 /* the unified hierarchy */
+	LINE_CONTAINER,	 /* any that names a container or a pod: on a hybrid host
+			  * kubelet's cgroupfs driver puts them in v1 only */
 };
 
 /* Lines are "hierarchy-ID:controller-list:cgroup-path". */
 static enum cgroup_line_rank rank_line(const char *line, const char **path, bool first)
 {
 	const char *controllers, *colon;
+	struct cgroup_identity id;
 
 	controllers = strchr(line, ':');
 	if (!controllers)
@@ -31,6 +35,9 @@ static enum cgroup_line_rank rank_line(const char *line, const char **path, bool
 	if (!colon)
 		return LINE_NONE;
 	*path = colon + 1;
+	cgroup_identity_parse(*path, &id);
+	if (cgroup_identity_is_container(&id))
+		return LINE_CONTAINER;
 	if (!strncmp(line, "0::", 3))
 		return LINE_V2;
 	if ((size_t)(colon - controllers) == strlen("name=systemd") &&

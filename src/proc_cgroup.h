@@ -12,8 +12,10 @@
 
 /*
  * Write the cgroup path of process @pid under @proc_root into @buf (@len
- * bytes): the cgroup v2 path ("0::/path"); on a cgroup v1 host the path of
- * the name=systemd hierarchy, else of the first hierarchy listed. Returns 0,
+ * bytes): a path that names a container or a pod (cgroup_identity.h) in
+ * any hierarchy, else the cgroup v2 path ("0::/path"); on a cgroup v1 host
+ * the path of the name=systemd hierarchy, else of the first hierarchy
+ * listed. Returns 0,
  * -ESRCH if there is no such process, -ENODATA if the file lists no cgroup,
  * -ENAMETOOLONG if the path does not fit, or another -errno.
  */

@@ -20,6 +20,7 @@
 #include <elfutils/libdw.h>
 #include "demangle.h"
 #include "module_cache.h"
+#include "perf_map.h"
 #include "proc_syms_internal.h"
 #include "target_file.h"
 
@@ -238,6 +239,7 @@ static int maps_snapshot_add_line(struct maps_snapshot *maps, const char *line)
 	m->start = start;
 	m->end = end;
 	m->exec = perms[2] == 'x';
+	m->anon = !path[0] || !strncmp(path, "[anon:", 6);
 
 	is_vdso = !strcmp(path, "[vdso]");
 	is_file = path[0] == '/' && (ino || major || minor);
@@ -337,9 +339,17 @@ static int sym_cache_compare(const void *a, const void *b)
 	return (int)x->retaddr - (int)y->retaddr;
 }
 
+static void sym_cache_entry_free(void *p)
+{
+	struct sym_cache_entry *e = p;
+
+	free((void *)e->si.inlined);
+	free(e);
+}
+
 static void sym_cache_clear(struct proc_syms *ps)
 {
-	tdestroy(ps->sym_cache, free);
+	tdestroy(ps->sym_cache, sym_cache_entry_free);
 	ps->sym_cache = NULL;
 }
 
@@ -446,6 +456,7 @@ int proc_syms__refresh(struct proc_syms *ps)
 int proc_syms__open(struct proc_syms **psp, const char *proc_root, int pid)
 {
 	struct stat our_root, its_root;
+	char path[PATH_MAX + 16];
 	struct proc_syms *ps;
 	int err;
 
@@ -460,6 +471,9 @@ int proc_syms__open(struct proc_syms **psp, const char *proc_root, int pid)
 	ps->pid = pid;
 	snprintf(ps->proc_root, sizeof(ps->proc_root), "%s", proc_root);
 	snprintf(ps->root_dir, sizeof(ps->root_dir), "%s/%d/root", proc_root, pid);
+	snprintf(path, sizeof(path), "%s/%d", proc_root, pid);
+	if (!stat(path, &its_root))
+		ps->uid = its_root.st_uid;
 	ps->shares_our_root = !stat("/", &our_root) && !stat(ps->root_dir, &its_root) &&
 			      our_root.st_dev == its_root.st_dev &&
 			      our_root.st_ino == its_root.st_ino;
@@ -489,6 +503,7 @@ void proc_syms__close(struct proc_syms *ps)
 		dwfl_end(ps->dwfl);
 	free(ps->request.stack);
 	free(ps->mappings);
+	perf_map__free(ps->perf_map);
 	free(ps);
 }
 
@@ -516,6 +531,7 @@ void proc_syms__use_cache(struct proc_syms *ps, struct module_cache *mc)
 void proc_syms__new_census(struct proc_syms *ps)
 {
 	ps->refresh_armed = true;
+	ps->perf_map_checked = false;
 }
 
 size_t proc_syms__bytes(const struct proc_syms *ps)
@@ -547,43 +563,230 @@ static void copy_basename(char *dst, size_t size, const char *path)
 	snprintf(dst, size, "%s", slash ? slash + 1 : path);
 }
 
+/* The inlined frames of one pc, as they are gathered. */
+struct inline_chain {
+	struct rec_inline_frame frames[REC_INLINE_MAX];
+	char text[REC_INLINE_TEXT_MAX];
+	size_t text_len;
+	unsigned int nr;
+	__s32 entry_delta[REC_INLINE_MAX];
+	__u32 decl_line[REC_INLINE_MAX];
+	__u16 entry_known;
+};
+
+#define INLINE_FUNC_MAX 256 /* bytes of one inlined function's name kept */
+#define INLINE_FILE_MAX 64
+
+/* A scope's name: its linkage name demangled (a Rust or C++ path), else its name. */
+static void scope_name(Dwarf_Die *scope, char *buf, size_t size)
+{
+	Dwarf_Attribute attr;
+	const char *name;
+
+	name = dwarf_formstring(dwarf_attr_integrate(scope, DW_AT_linkage_name, &attr));
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(scope, DW_AT_MIPS_linkage_name, &attr));
+	if (name) {
+		demangle_symbol(name, buf, size);
+		return;
+	}
+	name = dwarf_diename(scope);
+	snprintf(buf, size, "%s", name ?: "");
+}
+
+/*
+ * Where @scope's code starts, from @addr: its entry pc, else the lowest
+ * of its ranges (rustc gives inlined instances ranges only). And the line
+ * its function is declared at. Where a site in inlined code is.
+ */
+static void scope_entry(Dwarf_Die *scope, Dwarf_Addr addr, struct inline_chain *ch)
+{
+	Dwarf_Addr entry = 0, base, start, end;
+	ptrdiff_t off = 0;
+	bool known;
+	int line;
+
+	known = !dwarf_entrypc(scope, &entry);
+	while (!known && (off = dwarf_ranges(scope, off, &base, &start, &end)) > 0)
+		if (!entry || start < entry)
+			entry = start;
+	known = known || entry;
+	if (known && (entry > addr ? entry - addr : addr - entry) < INT32_MAX) {
+		ch->entry_delta[ch->nr] = (__s64)entry - (__s64)addr;
+		ch->entry_known |= 1u << ch->nr;
+	}
+	ch->decl_line[ch->nr] = !dwarf_decl_line(scope, &line) && line > 0 ? line : 0;
+}
+
+static void chain_add(struct inline_chain *ch, const char *func, const char *file, __u32 line)
+{
+	size_t fl = strnlen(func, INLINE_FUNC_MAX), il = strnlen(file, INLINE_FILE_MAX);
+	struct rec_inline_frame *f;
+
+	if (ch->nr == REC_INLINE_MAX ||
+	    (ch->nr + 1) * sizeof(*f) + ch->text_len + fl + il > REC_INLINE_TEXT_MAX)
+		return; /* the innermost ones are kept */
+	f = &ch->frames[ch->nr++];
+	f->line = line;
+	f->func_len = fl;
+	f->file_len = il;
+	memcpy(ch->text + ch->text_len, func, fl);
+	memcpy(ch->text + ch->text_len + fl, file, il);
+	ch->text_len += fl + il;
+}
+
+/* A scope's call site: the file (basename) and line it is called from. */
+static bool call_site(Dwarf_Die *scope, Dwarf_Files *files, size_t nfiles, char *file,
+		      size_t size, __u32 *line)
+{
+	Dwarf_Word fileno, lineno;
+	Dwarf_Attribute attr;
+	const char *src;
+
+	if (!files || dwarf_formudata(dwarf_attr(scope, DW_AT_call_line, &attr), &lineno) ||
+	    dwarf_formudata(dwarf_attr(scope, DW_AT_call_file, &attr), &fileno) ||
+	    fileno >= nfiles || !lineno)
+		return false;
+	src = dwarf_filesrc(files, fileno, NULL, NULL);
+	if (!src)
+		return false;
+	copy_basename(file, size, src);
+	*line = lineno;
+	return true;
+}
+
+/* @si's inlined frames, as one allocation: NULL if none or out of memory. */
+static void chain_take(struct inline_chain *ch, struct sym_info *si)
+{
+	size_t len = ch->nr * sizeof(ch->frames[0]) + ch->text_len;
+	unsigned char *blob;
+
+	if (!ch->nr)
+		return;
+	blob = malloc(len);
+	if (!blob)
+		return;
+	memcpy(blob, ch->frames, ch->nr * sizeof(ch->frames[0]));
+	memcpy(blob + ch->nr * sizeof(ch->frames[0]), ch->text, ch->text_len);
+	si->inlined = blob;
+	si->inlined_len = len;
+	si->nr_inline = ch->nr;
+	memcpy(si->inline_entry_delta, ch->entry_delta, sizeof(ch->entry_delta));
+	memcpy(si->inline_decl_line, ch->decl_line, sizeof(ch->decl_line));
+	si->inline_entry_known = ch->entry_known;
+}
+
+#define SCOPE_DEPTH_MAX 64
+
+/*
+ * The innermost DIE with code at @pc (a subprogram, an inlined instance, a
+ * lexical block) among @parent's descendants, into @out. Namespaces and
+ * types are looked into: rustc nests functions in them, where elfutils
+ * 0.188's dwarf_getscopes() does not look (it finds nothing at most pcs
+ * of a Rust program).
+ */
+static bool innermost_scope(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *out, int depth)
+{
+	Dwarf_Die child;
+	int tag;
+
+	if (depth > SCOPE_DEPTH_MAX || dwarf_child(parent, &child))
+		return false;
+	do {
+		tag = dwarf_tag(&child);
+		if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
+		    tag == DW_TAG_lexical_block) {
+			if (dwarf_haspc(&child, pc) <= 0)
+				continue;
+			*out = child;
+			innermost_scope(&child, pc, out, depth + 1);
+			return true;
+		}
+		if (dwarf_haschildren(&child) > 0 && innermost_scope(&child, pc, out, depth + 1))
+			return true;
+	} while (!dwarf_siblingof(&child, &child));
+	return false;
+}
+
+/*
+ * The innermost scope at @addr and its compile unit. rustc's
+ * .debug_aranges leaves out CUs (15 sets for 37 CUs in a small Rust 1.95
+ * program), which dwfl_module_addrdie() trusts: then each CU's own ranges
+ * are asked.
+ */
+static bool scope_at(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Addr *bias, Dwarf_Die **cudie,
+		     Dwarf_Die *scope)
+{
+	Dwarf_Die *aranges_cu = dwfl_module_addrdie(mod, addr, bias), *cu = NULL;
+
+	*cudie = aranges_cu;
+	if (aranges_cu && innermost_scope(aranges_cu, addr - *bias, scope, 0))
+		return true;
+	while ((cu = dwfl_module_nextcu(mod, cu, bias))) {
+		if (cu == aranges_cu || dwarf_haspc(cu, addr - *bias) <= 0)
+			continue;
+		*cudie = cu;
+		if (innermost_scope(cu, addr - *bias, scope, 0))
+			return true;
+	}
+	return false;
+}
+
 /*
  * At a pc inside code inlined into func, the line table gives the inlined
- * code's line ("condition_variable:102"). Say instead where func itself is:
- * the call site of the outermost inlined call, in func's own source.
+ * code's line ("condition_variable:102"). That is the innermost inlined
+ * frame's line; each inlined function's call site is the line of the one
+ * it is inlined into, and the outermost one's is where func itself is.
+ * The frames go into si->inlined (allocated: the caller's), innermost
+ * first, as eu-addr2line -i lists them.
  */
-static void enclosing_line(Dwfl_Module *mod, Dwarf_Addr addr, struct sym_info *si)
+static void inlined_frames(Dwfl_Module *mod, Dwarf_Addr addr, struct sym_info *si)
 {
-	Dwarf_Die *cudie, *scopes = NULL, *outer = NULL;
-	Dwarf_Attribute attr;
-	Dwarf_Word file, line;
-	Dwarf_Files *files;
+	Dwarf_Die *cudie, *scopes = NULL, innermost;
+	char func[INLINE_FUNC_MAX + 1], file[sizeof(si->file)];
+	struct inline_chain *ch = NULL;
+	Dwarf_Files *files = NULL;
+	size_t nfiles = 0;
 	Dwarf_Addr bias;
-	const char *src;
-	size_t nfiles;
+	__u32 line;
 	int i, n;
 
-	cudie = dwfl_module_addrdie(mod, addr, &bias);
-	if (!cudie)
+	/*
+	 * The instances the innermost one is nested in are its parents, which
+	 * dwarf_getscopes_die() lists (as eu-addr2line -i does): not
+	 * dwarf_getscopes(), which goes on into an abstract origin's scopes.
+	 */
+	if (!scope_at(mod, addr, &bias, &cudie, &innermost))
 		return;
-	n = dwarf_getscopes(cudie, addr - bias, &scopes);
+	n = dwarf_getscopes_die(&innermost, &scopes);
 	for (i = 0; i < n; i++) {
-		int tag = dwarf_tag(&scopes[i]);
-
-		if (tag == DW_TAG_subprogram)
+		if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram)
 			break;
-		if (tag == DW_TAG_inlined_subroutine)
-			outer = &scopes[i];
-	}
-	if (outer && dwarf_formudata(dwarf_attr(outer, DW_AT_call_line, &attr), &line) == 0 &&
-	    dwarf_formudata(dwarf_attr(outer, DW_AT_call_file, &attr), &file) == 0 &&
-	    dwarf_getsrcfiles(cudie, &files, &nfiles) == 0 && file < nfiles) {
-		src = dwarf_filesrc(files, file, NULL, NULL);
-		if (src && line) {
-			copy_basename(si->file, sizeof(si->file), src);
+		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
+			continue; /* a lexical block */
+		if (!ch) {
+			ch = calloc(1, sizeof(*ch));
+			if (!ch)
+				break;
+			if (dwarf_getsrcfiles(cudie, &files, &nfiles))
+				files = NULL;
+		}
+		scope_name(&scopes[i], func, sizeof(func));
+		if (ch->nr < REC_INLINE_MAX)
+			scope_entry(&scopes[i], addr - bias, ch);
+		chain_add(ch, func, si->file, si->line);
+		/* what it is inlined into is at its call site */
+		if (call_site(&scopes[i], files, nfiles, file, sizeof(file), &line)) {
+			snprintf(si->file, sizeof(si->file), "%s", file);
 			si->line = line;
+		} else {
+			si->file[0] = '\0';
+			si->line = 0;
 		}
 	}
+	if (ch)
+		chain_take(ch, si);
+	free(ch);
 	free(scopes);
 }
 
@@ -628,7 +831,7 @@ int dwfl_symbolize(Dwfl *dwfl, __u64 pc, bool retaddr, struct sym_info *si)
 		if (src)
 			copy_basename(si->file, sizeof(si->file), src);
 	}
-	enclosing_line(mod, addr, si);
+	inlined_frames(mod, addr, si);
 	return 0;
 }
 
@@ -673,6 +876,29 @@ static int exec_file_open(struct proc_syms *ps, const struct exec_file *f, struc
 	return fd;
 }
 
+/* Make @si's inlined frames a copy of its own (the module cache may drop its copy). */
+static void own_inlined(struct sym_info *si)
+{
+	void *copy;
+
+	if (!si->inlined)
+		return;
+	copy = malloc(si->inlined_len);
+	if (copy)
+		memcpy(copy, si->inlined, si->inlined_len);
+	else
+		si->inlined_len = si->nr_inline = 0;
+	si->inlined = copy;
+}
+
+/* Free what symbolize() gave @si, for an answer not kept. */
+static void drop_inlined(struct sym_info *si)
+{
+	free((void *)si->inlined);
+	si->inlined = NULL;
+	si->inlined_len = si->nr_inline = 0;
+}
+
 /*
  * @pc from the module cache: -EAGAIN if @pc is in no file it can name (the
  * vDSO, a deleted file, a file replaced since it was mapped), another
@@ -714,13 +940,67 @@ static int cache_lookup(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym
 		return err;
 	copy_basename(si->module, sizeof(si->module), f->path);
 	si->module_offset = pc - f->low;
+	own_inlined(si);
 	return err;
+}
+
+/*
+ * The process's perf map, read again (once a census) if it changed: a JVM
+ * writes it when asked (jcmd PID Compiler.perfmap). Kept as it was if the
+ * file went or cannot be read.
+ */
+static void perf_map_update(struct proc_syms *ps)
+{
+	char path[PATH_MAX + 64];
+	struct perf_map *pm;
+	struct stat st;
+
+	if (ps->perf_map_checked)
+		return;
+	ps->perf_map_checked = true;
+	snprintf(path, sizeof(path), "%s/tmp/perf-%d.map", ps->root_dir, ps->pid);
+	if (lstat(path, &st) ||
+	    (ps->perf_map && st.st_size == (off_t)ps->perf_map_size &&
+	     st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec == ps->perf_map_mtime_ns))
+		return;
+	if (perf_map__load(&pm, ps->root_dir, ps->pid, ps->uid))
+		return;
+	perf_map__free(ps->perf_map);
+	ps->perf_map = pm;
+	ps->perf_map_size = st.st_size;
+	ps->perf_map_mtime_ns = st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec;
+}
+
+/*
+ * @pc in code no file holds (a JIT's): named from the process's perf map,
+ * else "[JIT]" and its offset in the mapping. -ENOENT if not such code.
+ */
+static int jit_lookup(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_info *si)
+{
+	__u64 addr = retaddr ? pc - 1 : pc, offset;
+	const struct proc_mapping *m = proc_syms__mapping_of(ps, addr);
+	const char *name;
+
+	if (!m || !m->exec || !m->anon)
+		return -ENOENT;
+	memset(si, 0, sizeof(*si));
+	snprintf(si->module, sizeof(si->module), "[JIT]");
+	si->module_offset = pc - m->start;
+	perf_map_update(ps);
+	name = perf_map__find(ps->perf_map, addr, &offset);
+	if (name) {
+		snprintf(si->func, sizeof(si->func), "%s", name);
+		si->offset = offset + (pc - addr);
+		si->found = true;
+	}
+	return 0;
 }
 
 static int symbolize(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_info *si)
 {
 	int err = -EAGAIN;
 
+	memset(si, 0, sizeof(*si));
 	if (ps->cache) {
 		err = cache_lookup(ps, pc, retaddr, si);
 		if (err == -EAGAIN && proc_syms_refresh_for(ps, retaddr ? pc - 1 : pc))
@@ -728,6 +1008,8 @@ static int symbolize(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_in
 	}
 	if (err && err != -ENOENT)
 		err = dwfl_symbolize(ps->dwfl, pc, retaddr, si);
+	if (err == -ENOENT)
+		err = jit_lookup(ps, pc, retaddr, si);
 	return err;
 }
 
@@ -749,14 +1031,22 @@ int proc_syms__lookup(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_i
 	heap = module_cache__heap_bytes();
 	cached = proc_syms_cache_bytes(ps);
 	entry = malloc(sizeof(*entry));
-	if (!entry)
-		return symbolize(ps, pc, retaddr, si);
+	if (!entry) {
+		err = symbolize(ps, pc, retaddr, si);
+		drop_inlined(si);
+		return err;
+	}
 	entry->pc = pc;
 	entry->retaddr = retaddr;
 	entry->err = err = symbolize(ps, pc, retaddr, &entry->si);
-	*si = entry->si;
-	if (!tsearch(entry, &ps->sym_cache, sym_cache_compare))
-		free(entry); /* out of memory: answered, not cached */
+	if (!tsearch(entry, &ps->sym_cache, sym_cache_compare)) {
+		/* out of memory: answered, not cached */
+		drop_inlined(&entry->si);
+		*si = entry->si;
+		free(entry);
+	} else {
+		*si = entry->si;
+	}
 	proc_syms_charge(ps, heap, cached);
 	return err;
 }

@@ -24,6 +24,22 @@ struct sym_info {
 	__u64 module_offset; /* pc - start of module: stable across runs */
 	__u32 line;	  /* 0 if unknown */
 	bool found;	  /* func is known */
+	/*
+	 * The functions inlined at the pc, innermost first, laid out as
+	 * rec_symbol carries them (record.h): nr_inline rec_inline_frame,
+	 * then their text; inlined_len bytes. NULL and 0 if none. Owned by
+	 * the cache that answered: valid until the next call on it.
+	 */
+	const void *inlined;
+	__u16 inlined_len;
+	__u16 nr_inline;
+	/* Of each inlined frame: where its inlined code starts, from the
+	 * address looked up (if bit i of inline_entry_known), and the line its
+	 * function is declared at (0: unknown). Not in rec_symbol: for the
+	 * inspector's sites. */
+	__s32 inline_entry_delta[REC_INLINE_MAX];
+	__u32 inline_decl_line[REC_INLINE_MAX];
+	__u16 inline_entry_known;
 };
 
 struct proc_syms;
@@ -45,8 +61,11 @@ int proc_syms__refresh(struct proc_syms *ps);
 bool proc_syms__is_exec(struct proc_syms *ps, __u64 pc);
 /* Symbolize @pc; @retaddr: pc is a return address, look up pc - 1. 0 or -ENOENT. Cached. */
 /* -ENOENT: @pc is in no module (si has nothing); 0: si->module is set, and
- * si->found tells whether the function is known too. file and line come from
- * the innermost inlined code at @pc, func from the ELF symbol containing it. */
+ * si->found tells whether the function is known too. func comes from the ELF
+ * symbol containing @pc, file and line are where in func @pc is (the call
+ * site of the outermost inlined call, when @pc is in inlined code), and the
+ * inlined functions are si->inlined, from DWARF, valid until the next call
+ * on @ps. */
 int proc_syms__lookup(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_info *si);
 /* Unwind thread @tid from @regs, innermost first: pcs[0] = regs->ip, then return addresses.
  * Returns the number of frames or -errno; *flags gets RS_TRUNCATED / RS_INCOMPLETE (record.h). */

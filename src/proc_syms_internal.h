@@ -18,6 +18,7 @@
 struct proc_mapping {
 	__u64 start, end;
 	bool exec;
+	bool anon; /* no file: JIT code, if exec */
 };
 
 /* A file mapped by the process, from consecutive lines of its maps. */
@@ -87,6 +88,11 @@ struct proc_syms {
 	size_t bytes;	    /* heap it held while it grew, past the module cache */
 	bool unwinder_attached;
 	struct unwind_request request;
+	__u32 uid;		      /* the process's owner: its perf map's too */
+	struct perf_map *perf_map;    /* NULL: none read */
+	bool perf_map_checked;	      /* this census */
+	__s64 perf_map_mtime_ns;      /* of the file read */
+	__u64 perf_map_size;
 };
 
 /* Dwfl_Callbacks.find_debuginfo: only files on this machine, never debuginfod. */

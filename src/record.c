@@ -62,11 +62,18 @@ static int check_variable(const struct rec_hdr *hdr, const char **why)
 {
 	const struct rec_symbol *sym = (const void *)hdr;
 	const struct rec_proc_info *info = (const void *)hdr;
+	size_t used;
 
 	switch (hdr->type) {
 	case REC_SYMBOL:
-		return check_text(hdr, sizeof(*sym),
-				  (size_t)sym->func_len + sym->file_len + sym->module_len, why);
+		used = (size_t)sym->func_len + sym->file_len + sym->module_len;
+		if (check_text(hdr, sizeof(*sym), used + sym->inline_len, why))
+			return -EINVAL;
+		if (rec_inline_check(sym->text + used, sym->inline_len, sym->nr_inline)) {
+			*why = "symbol record's inlined frames do not match their length";
+			return -EINVAL;
+		}
+		return 0;
 	case REC_PROC_INFO:
 		return check_text(hdr, sizeof(*info), (size_t)info->exe_len + info->cmdline_len,
 				  why);
@@ -113,19 +120,61 @@ static size_t clip(const char *s, size_t max)
 	return n < max ? n : max;
 }
 
+int rec_inline_check(const void *inl, size_t len, unsigned int nr)
+{
+	const unsigned char *p = inl;
+	struct rec_inline_frame f;
+	size_t text = 0, i;
+
+	if (nr > REC_INLINE_MAX || len > REC_INLINE_TEXT_MAX || len < nr * sizeof(f) ||
+	    (!nr && len))
+		return -EINVAL;
+	for (i = 0; i < nr; i++) {
+		memcpy(&f, p + i * sizeof(f), sizeof(f));
+		text += (size_t)f.func_len + f.file_len;
+	}
+	return text == len - nr * sizeof(f) ? 0 : -EINVAL;
+}
+
+const char *rec_inline_frame(const void *inl, unsigned int nr, unsigned int i,
+			     struct rec_inline_frame *f)
+{
+	const char *p = inl, *text = p + nr * sizeof(*f);
+	unsigned int k;
+
+	for (k = 0; k <= i; k++) {
+		memcpy(f, p + k * sizeof(*f), sizeof(*f));
+		if (k < i)
+			text += f->func_len + f->file_len;
+	}
+	return text;
+}
+
 size_t rec_symbol_make(void *buf, size_t cap, __u32 tgid, __u64 ts, __u64 pc, __u64 offset,
 		       __u32 line, __u16 flags, const char *func, const char *file,
 		       const char *module)
+{
+	return rec_symbol_make_inlined(buf, cap, tgid, ts, pc, offset, line, flags, func, file,
+				       module, NULL, 0, 0);
+}
+
+size_t rec_symbol_make_inlined(void *buf, size_t cap, __u32 tgid, __u64 ts, __u64 pc,
+			       __u64 offset, __u32 line, __u16 flags, const char *func,
+			       const char *file, const char *module, const void *inl,
+			       size_t inl_len, unsigned int nr_inline)
 {
 	struct rec_symbol *rec = buf;
 	size_t room = cap - sizeof(*rec), fl, il, ml, used;
 
 	if (room > REC_SYMBOL_TEXT_MAX - 8)
 		room = REC_SYMBOL_TEXT_MAX - 8;
+	if (!inl || rec_inline_check(inl, inl_len, nr_inline) || inl_len > room / 2)
+		inl_len = nr_inline = 0;
+	room -= inl_len;
 	fl = clip(func, room / 2);
 	il = clip(file, room / 4);
 	ml = clip(module, room / 4);
-	used = sizeof(*rec) + fl + il + ml;
+	used = sizeof(*rec) + fl + il + ml + inl_len;
 	memset(rec, 0, (used + 7) & ~7UL);
 	rec->hdr.type = REC_SYMBOL;
 	rec->hdr.size = (used + 7) & ~7UL;
@@ -141,5 +190,9 @@ size_t rec_symbol_make(void *buf, size_t cap, __u32 tgid, __u64 ts, __u64 pc, __
 	memcpy(rec->text, func, fl);
 	memcpy(rec->text + fl, file, il);
 	memcpy(rec->text + fl + il, module, ml);
+	rec->inline_len = inl_len;
+	rec->nr_inline = nr_inline;
+	if (inl_len)
+		memcpy(rec->text + fl + il + ml, inl, inl_len);
 	return rec->hdr.size;
 }

@@ -156,6 +156,7 @@ enum site_source {
 	SITE_UNKNOWN = 0,	/* the start routine could not be read */
 	SITE_START_ROUTINE = 1, /* the function passed to pthread_create */
 	SITE_STACK = 2,		/* the outermost frame of the program's own */
+	SITE_PYTHON = 3,	/* the Python function the thread runs (REC_PC_PYTHON) */
 };
 
 /* Where a thread comes from; overrides rec_thread_start.start_routine. */
@@ -171,6 +172,14 @@ struct rec_site {
 };
 
 #define REC_STACK_MAX 32
+
+/*
+ * A pc of a rec_stack or rec_site with these top bits (never a user
+ * address) is not an address but a Python frame: a code object and a line
+ * (py_frames.h), which a rec_symbol names like any other pc.
+ */
+#define REC_PC_PYTHON (3ull << 62)
+#define rec_pc_is_python(pc) (((pc) & REC_PC_PYTHON) == REC_PC_PYTHON)
 
 /* rec_stack.flags */
 #define RS_TRUNCATED 0x1 /* more frames than REC_STACK_MAX */
@@ -220,9 +229,31 @@ struct rec_futex {
 #define RSYM_FOUND 0x1	 /* func is known */
 #define RSYM_RETADDR 0x2 /* looked up as a return address (pc - 1) */
 
+#define REC_INLINE_MAX 16	      /* inlined frames one rec_symbol carries */
+#define REC_INLINE_TEXT_MAX 2048 /* bytes of them, rec_inline_frame included */
+
+/*
+ * One function inlined at a rec_symbol's pc: its name and the line in it
+ * the pc is at (for the innermost, the line table's line; for the others,
+ * the call site of the function inlined into it).
+ */
+struct rec_inline_frame {
+	__u32 line; /* 0 if unknown */
+	__u16 func_len;
+	__u16 file_len;
+};
+
 /*
  * What address @pc is in process hdr.tgid: func, file and module, in that
- * order, in text[] without NULs, padded with NULs to a multiple of 8.
+ * order, in text[] without NULs, then the inlined frames (inline_len
+ * bytes), padded with NULs to a multiple of 8.
+ *
+ * func is the function the code belongs to (its ELF symbol), and file:line
+ * the line in it: where the outermost inlined call is when @pc is inside
+ * inlined code. The inlined frames are what the function runs there,
+ * innermost first, as eu-addr2line -i shows them: nr_inline struct
+ * rec_inline_frame (at any alignment: read them with memcpy), then each
+ * one's func and file. Traces written before inline frames have 0 and 0.
  */
 struct rec_symbol {
 	struct rec_hdr hdr;
@@ -233,7 +264,8 @@ struct rec_symbol {
 	__u16 func_len;
 	__u16 file_len;
 	__u16 module_len;
-	__u32 __pad;
+	__u16 inline_len; /* bytes of inlined frames after module */
+	__u16 nr_inline;  /* at most REC_INLINE_MAX */
 	char text[];
 };
 
@@ -375,6 +407,29 @@ const char *rec_type_name(unsigned int type);
 size_t rec_symbol_make(void *buf, size_t cap, __u32 tgid, __u64 ts, __u64 pc, __u64 offset,
 		       __u32 line, __u16 flags, const char *func, const char *file,
 		       const char *module);
+
+/*
+ * Likewise, with @nr_inline inlined frames in @inl (@inl_len bytes, laid
+ * out as rec_symbol's, checked by rec_inline_check): dropped if they do
+ * not fit.
+ */
+size_t rec_symbol_make_inlined(void *buf, size_t cap, __u32 tgid, __u64 ts, __u64 pc,
+			       __u64 offset, __u32 line, __u16 flags, const char *func,
+			       const char *file, const char *module, const void *inl,
+			       size_t inl_len, unsigned int nr_inline);
+
+/*
+ * Are @len bytes at @inl @nr inlined frames, rec_inline_frame headers
+ * then their text, and nothing more? 0 or -EINVAL.
+ */
+int rec_inline_check(const void *inl, size_t len, unsigned int nr);
+
+/*
+ * Frame @i of the @nr inlined frames at @inl (checked by rec_inline_check):
+ * its header into @f; returns its text, func then file.
+ */
+const char *rec_inline_frame(const void *inl, unsigned int nr, unsigned int i,
+			     struct rec_inline_frame *f);
 #endif /* !__VMLINUX_H__ */
 
 #endif /* __THREADLEAK_RECORD_H */

@@ -24,7 +24,9 @@ static void text_waits(struct report_out *o, const struct sample *s)
 	for (i = 0; i < s->nr_waits; i++) {
 		const struct ctx_wait *w = &s->waits[i];
 
-		fprintf(o->out, "%8s %7llu   ", "", (unsigned long long)w->id);
+		fprintf(o->out, "%8s %7llu ", "", (unsigned long long)w->id);
+		text_escape_pad(o->out, w->comm, REC_COMM_LEN - 1);
+		fputs("   ", o->out);
 		if (w->prim == PRIM_SYSCALL) {
 			fprintf(o->out, "%-10s", syscall_name(w->syscall_nr, buf, sizeof(buf)));
 		} else {
@@ -72,6 +74,35 @@ static void text_sample(struct report_out *o, const struct sample *s)
 	text_waits(o, s);
 }
 
+/* A Go process's goroutines, as its threads: counts, waits, where from. */
+static void text_summary_goroutines(FILE *out, const struct proc_summary *ps)
+{
+	unsigned int i;
+
+	if (ps->goroutines_first < 0)
+		return;
+	fprintf(out, "  goroutines %lld -> %lld (%+lld), peak %lld\n",
+		(long long)ps->goroutines_first, (long long)ps->goroutines_last,
+		(long long)(ps->goroutines_last - ps->goroutines_first),
+		(long long)ps->goroutines_peak);
+	if (ps->nr_go_blocked) {
+		fputs("  goroutines waiting:", out);
+		for (i = 0; i < ps->nr_go_blocked; i++) {
+			fprintf(out, "%s%u ", i ? ", " : " ", ps->go_blocked[i].count);
+			text_escape_write(out, ps->go_blocked[i].reason);
+		}
+		fputc('\n', out);
+	}
+	for (i = 0; i < ps->nr_go_sites; i++) {
+		fprintf(out, "  %-16s %6u created by ", i ? "" : "goroutine sites:",
+			ps->go_sites[i].live);
+		text_escape_write(out, finding_site_name(&ps->go_sites[i].site));
+		fputs(" in ", out);
+		text_escape_write(out, ps->go_sites[i].function);
+		fputc('\n', out);
+	}
+}
+
 static void text_summary(struct report_out *o, const struct proc_summary *ps)
 {
 	FILE *out = o->out;
@@ -88,6 +119,7 @@ static void text_summary(struct report_out *o, const struct proc_summary *ps)
 		fprintf(out, "  blocked   %u in futex waits, %u in other syscalls\n",
 			ps->blocked_last, ps->other_blocked_last);
 	fprintf(out, "  longest futex wait seen %.1f s\n", ns_to_s(ps->max_wait_ns));
+	text_summary_goroutines(out, ps);
 	if (ps->long_waits_dropped)
 		fprintf(out, "  %u more long waits not reported (at most 20 per process)\n",
 			ps->long_waits_dropped);
@@ -121,6 +153,16 @@ static const char *duration(__u64 ns, char *buf, size_t len)
 	return buf;
 }
 
+/* A thread's name, if known: ' "pool-3-thread-1"'. */
+static void text_thread_name(FILE *out, const struct finding_ctx *fc)
+{
+	if (!fc->thread_name)
+		return;
+	fputs(" \"", out);
+	text_escape_write(out, fc->thread_name);
+	fputc('"', out);
+}
+
 /* "condvar wait" or "read", and how long. */
 static void text_ctx_line(FILE *out, const char *indent, const char *what,
 			  const struct finding_ctx *fc)
@@ -129,6 +171,7 @@ static void text_ctx_line(FILE *out, const char *indent, const char *what,
 	char buf[32], state[FINDING_WORDS_LEN];
 
 	fprintf(out, "%s%s %llu", indent, what, (unsigned long long)fc->id);
+	text_thread_name(out, fc);
 	if (site) {
 		fputs(" (", out);
 		text_escape_write(out, site);
@@ -187,6 +230,86 @@ static void text_blocked(FILE *out, const struct finding *f)
 	fprintf(out, "), up to %s\n", duration(f->max_wait_ns, buf, sizeof(buf)));
 }
 
+/* @ts_ns (CLOCK_MONOTONIC) as a local date and time. */
+static const char *wall_date(const struct report_out *o, __u64 ts_ns, char *buf, size_t len)
+{
+	time_t t = ((__s64)ts_ns + o->realtime_offset_ns) / 1000000000LL;
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/*
+ * "10000 goroutines created by main.startWorkers in main.worker, all in chan
+ * receive, for at least 72 hours (the oldest since 2026-12-03 09:14:02)",
+ * then the spread of the waits, the creators and one stack.
+ */
+static void text_stuck(struct report_out *o, const struct finding *f)
+{
+	bool go = f->kind == FINDING_GOROUTINE_STUCK;
+	char buf[32], date[32];
+	FILE *out = o->out;
+	unsigned int i;
+
+	fprintf(out, "stuck %s: pid %u (", go ? "goroutines" : "threads", f->pid);
+	text_escape_write(out, f->comm);
+	fprintf(out, "): %u %s %s ", f->stuck, go ? "goroutines" : "threads",
+		go ? "created by" : "started by");
+	text_escape_write(out, finding_site_name(&f->site));
+	if (go) {
+		fputs(" in ", out);
+		text_escape_write(out, f->function ? f->function : "?");
+	}
+	if (f->stuck == f->live)
+		fputs(", all in ", out);
+	else
+		fprintf(out, " (of %u), in ", f->live);
+	if (go)
+		text_escape_write(out, f->wait_reason ? f->wait_reason : "?");
+	else
+		fprintf(out, "%s waits", primitive_name(f->stuck_prim));
+	if (f->waits_known)
+		fprintf(out, ", for at least %s (the oldest since %s)\n",
+			duration(f->wait_min_ns, buf, sizeof(buf)),
+			wall_date(o, f->ts_ns - f->max_wait_ns, date, sizeof(date)));
+	else
+		fputs(", for an unknown time\n", out);
+	if (f->waits_known) {
+		fprintf(out, "  waits: min %s", duration(f->wait_min_ns, buf, sizeof(buf)));
+		fprintf(out, ", median %s", duration(f->wait_median_ns, buf, sizeof(buf)));
+		fprintf(out, ", 90%% %s", duration(f->wait_p90_ns, buf, sizeof(buf)));
+		fprintf(out, ", max %s", duration(f->max_wait_ns, buf, sizeof(buf)));
+		if (f->waits_known < f->stuck)
+			fprintf(out, " (%u of %u measured)", f->waits_known, f->stuck);
+		fputc('\n', out);
+	}
+	if (f->waits_known < f->stuck)
+		fprintf(out, go ? "  %u waits unknown: the Go runtime records when a goroutine "
+				  "parked only at its next GC\n"
+				: "  %u waits unknown: the kernel did not say when they began\n",
+			f->stuck - f->waits_known);
+	for (i = 0; i < f->nr_parents; i++) {
+		fprintf(out, "  %s goroutine %llu", i ? "  which" : "created in",
+			(unsigned long long)f->parents[i].goid);
+		if (f->parents[i].alive) {
+			fputs(" (", out);
+			text_escape_write(out, f->parents[i].function);
+			fputs(", created by ", out);
+			text_escape_write(out, finding_site_name(&f->parents[i].site));
+			fputc(')', out);
+		} else {
+			fputs(" (ended)", out);
+		}
+		fputc('\n', out);
+	}
+	if (f->sample.id) {
+		text_ctx_line(out, "  ", go ? "goroutine" : "thread", &f->sample);
+		text_stack(out, "    ", &f->sample);
+	}
+}
+
 static void text_finding(struct report_out *o, const struct finding *f)
 {
 	struct text_state *st = o->state;
@@ -206,8 +329,15 @@ static void text_finding(struct report_out *o, const struct finding *f)
 	case FINDING_THREAD_LEAK:
 		fprintf(out, "thread leak: pid %u (", f->pid);
 		text_escape_write(out, f->comm);
-		fprintf(out, "): %u threads started by ", f->live);
-		text_escape_write(out, finding_site_name(&f->site));
+		fprintf(out, "): %u threads ", f->live);
+		if (f->site.name_pattern) {
+			fputs("named ", out);
+			text_escape_write(out, f->site.name_pattern);
+			fputc(' ', out);
+		}
+		fputs("started by ", out);
+		text_escape_write(out, f->site.name_pattern ? f->site.symbol
+							    : finding_site_name(&f->site));
 		fprintf(out, ", %+lld in %s, ", (long long)f->growth,
 			duration(f->window_ns, buf, sizeof(buf)));
 		if (f->exited)
@@ -215,6 +345,11 @@ static void text_finding(struct report_out *o, const struct finding *f)
 		else
 			fprintf(out, "none exited\n");
 		text_blocked(out, f);
+		for (i = 0; i < f->nr_reasons; i++) { /* Python threads: in what API */
+			fprintf(out, "  %u in ", f->reasons[i].count);
+			text_escape_write(out, f->reasons[i].reason);
+			fputc('\n', out);
+		}
 		if (f->sample.id) {
 			text_ctx_line(out, "  ", "thread", &f->sample);
 			text_stack(out, "    ", &f->sample);
@@ -277,7 +412,9 @@ static void text_finding(struct report_out *o, const struct finding *f)
 			/* It holds what the one before it waits for. */
 			const struct finding_ctx *prev = &f->members[(i + n - 1) % n];
 
-			fprintf(out, "  thread %llu (", (unsigned long long)m->id);
+			fprintf(out, "  thread %llu", (unsigned long long)m->id);
+			text_thread_name(out, m);
+			fputs(" (", out);
 			text_escape_write(out, finding_site_name(&m->site));
 			fputs(") holds ", out);
 			text_escape_write(out, finding_wait_target(prev, words, sizeof(words)));
@@ -286,6 +423,10 @@ static void text_finding(struct report_out *o, const struct finding *f)
 			fprintf(out, "%s\n", m->nr_stack ? ":" : "");
 			text_stack(out, "    ", m);
 		}
+		break;
+	case FINDING_GOROUTINE_STUCK:
+	case FINDING_THREAD_STUCK:
+		text_stuck(o, f);
 		break;
 	case FINDING_INCOMPLETE:
 		/* why is threadleak's own words */

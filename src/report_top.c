@@ -64,8 +64,9 @@ static void text_finding_line(const struct finding *f, char *buf, size_t len)
 	switch (f->kind) {
 	case FINDING_THREAD_LEAK:
 		snprintf(line, sizeof(line),
-			 "thread leak: pid %u (%s): %u threads started by %s (%+lld)", f->pid,
-			 f->comm, f->live, site, (long long)f->growth);
+			 "thread leak: pid %u (%s): %u threads %s %s (%+lld)", f->pid, f->comm,
+			 f->live, f->site.name_pattern ? "named" : "started by", site,
+			 (long long)f->growth);
 		break;
 	case FINDING_GOROUTINE_LEAK:
 		snprintf(line, sizeof(line),
@@ -81,6 +82,16 @@ static void text_finding_line(const struct finding *f, char *buf, size_t len)
 	case FINDING_DEADLOCK:
 		snprintf(line, sizeof(line), "deadlock: pid %u (%s): %u threads (%s)", f->pid,
 			 f->comm, f->nr_members, primitive_name(f->prim));
+		break;
+	case FINDING_GOROUTINE_STUCK:
+		snprintf(line, sizeof(line),
+			 "stuck goroutines: pid %u (%s): %u goroutines created by %s in %s",
+			 f->pid, f->comm, f->stuck, site, f->wait_reason ? f->wait_reason : "?");
+		break;
+	case FINDING_THREAD_STUCK:
+		snprintf(line, sizeof(line),
+			 "stuck threads: pid %u (%s): %u threads started by %s in %s waits", f->pid,
+			 f->comm, f->stuck, site, primitive_name(f->stuck_prim));
 		break;
 	case FINDING_INCOMPLETE:
 		snprintf(line, sizeof(line), "incomplete: pid %u (%s): %s not read: %s", f->pid,

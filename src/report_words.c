@@ -39,7 +39,7 @@ const char *finding_site_name(const struct finding_site *site)
 	case FSITE_NONE:
 		return NULL;
 	case FSITE_SYMBOL:
-		return site->symbol;
+		return site->name_pattern ? site->name_pattern : site->symbol;
 	case FSITE_MAIN_THREAD:
 		return "main thread";
 	case FSITE_UNKNOWN_ROUTINE:
@@ -75,6 +75,17 @@ const char *finding_state_name(const struct finding_ctx *fc, char *buf, size_t l
 	}
 	if (fc->goroutine)
 		return fc->wait_reason ? fc->wait_reason : "";
+	if (fc->wait_reason) { /* a Python thread: its API, then the wait under it */
+		char sc[32];
+
+		if (fc->prim == PRIM_SYSCALL)
+			snprintf(buf, len, "%s (%s)", fc->wait_reason,
+				 finding_syscall_name(fc, sc, sizeof(sc)));
+		else
+			snprintf(buf, len, "%s (%s wait)", fc->wait_reason,
+				 primitive_name(fc->prim));
+		return buf;
+	}
 	if (fc->prim == PRIM_SYSCALL)
 		return finding_syscall_name(fc, buf, len);
 	snprintf(buf, len, "%s wait", primitive_name(fc->prim));
@@ -100,4 +111,14 @@ const char *finding_wait_target(const struct finding_ctx *fc, char *buf, size_t 
 		snprintf(buf, len, "%s 0x%llx", primitive_name(fc->prim),
 			 (unsigned long long)fc->lock_addr);
 	return buf;
+}
+
+const char *stuck_class_name(enum stuck_class cls)
+{
+	static const char *const names[STUCK_CLASS_MAX] = {
+		[STUCK_NONE] = "none",	     [STUCK_CHANNEL] = "channel", [STUCK_SELECT] = "select",
+		[STUCK_SYNC] = "sync",	     [STUCK_LEAKED] = "leaked",	  [STUCK_FUTEX] = "futex",
+	};
+
+	return cls < STUCK_CLASS_MAX ? names[cls] : "?";
 }

@@ -16,7 +16,8 @@ const char *incomplete_reason_name(enum rec_incomplete_reason reason);
 /* Room for any of the words below: a symbol (511 bytes) and more. */
 #define FINDING_WORDS_LEN 640
 
-/* Where contexts come from: the symbol, "main thread", "unknown start
+/* Where contexts come from: the symbol, or the name pattern that refines a
+ * runtime's trampoline ("pool-N-thread-…"), "main thread", "unknown start
  * routine", "unknown" (a goroutine's creator); NULL with no context. */
 const char *finding_site_name(const struct finding_site *site);
 
@@ -33,5 +34,8 @@ const char *finding_lock_name(const struct finding_ctx *fc, char *buf, size_t le
 /* What @fc waits for, in @buf: "mutex lock_a (0x404040)", "mutex 0x404040",
  * "join of thread 12". */
 const char *finding_wait_target(const struct finding_ctx *fc, char *buf, size_t len);
+
+/* A stuck site's class of wait: "channel", "select", "sync", "leaked", "futex". */
+const char *stuck_class_name(enum stuck_class cls);
 
 #endif /* __THREADLEAK_REPORT_WORDS_H */

@@ -4,6 +4,9 @@
 
 bool frame_is_thread_trampoline(const char *func)
 {
+	/* Rust's v0 names: "<std::sys::thread::unix::Thread>::new::thread_start" */
+	if (func[0] == '<' && !strncmp(func + 1, "std::sys::", 10))
+		func++;
 	return !strncmp(func, "execute_native_thread_routine", 29) || /* libstdc++ */
 	       (!strncmp(func, "std::sys::", 10) && strstr(func, "::thread_start")) || /* Rust */
 	       !strcmp(func, "QThreadPrivate::start") ||

@@ -15,6 +15,7 @@ struct job {
 	long ret;
 	bool done;
 	size_t io_size;
+	size_t cap; /* io's room */
 	unsigned char io[];
 };
 
@@ -136,9 +137,41 @@ static struct reader *reader_new(void)
 	return r;
 }
 
+/*
+ * The last job a caller got back, kept for its next call: reads of a
+ * million goroutines are hundreds of calls of 1 MiB, each of which would
+ * otherwise map, fault in and unmap its buffer. A job left to a stuck
+ * reader is the reader's.
+ */
+static __thread struct job *spare;
+
+static struct job *job_get(size_t io_size)
+{
+	struct job *job = spare;
+
+	if (job && job->cap >= io_size) {
+		spare = NULL;
+		return job;
+	}
+	job = malloc(sizeof(*job) + io_size);
+	if (job)
+		job->cap = io_size;
+	return job;
+}
+
+static void job_put(struct job *job)
+{
+	if (spare && spare->cap >= job->cap) {
+		free(job);
+		return;
+	}
+	free(spare);
+	spare = job;
+}
+
 long target_call(target_fn fn, target_release_fn release, void *io, size_t in_size, size_t io_size)
 {
-	struct job *job = in_size <= io_size ? malloc(sizeof(*job) + io_size) : NULL;
+	struct job *job = in_size <= io_size ? job_get(io_size) : NULL;
 	struct timespec deadline;
 	struct reader *r;
 	long ret;
@@ -184,12 +217,12 @@ long target_call(target_fn fn, target_release_fn release, void *io, size_t in_si
 	pthread_mutex_unlock(&lock);
 	pthread_mutex_unlock(&caller);
 	memcpy(io, job->io, io_size);
-	free(job);
+	job_put(job);
 	return ret;
 fail:
 	pthread_mutex_unlock(&lock);
 	pthread_mutex_unlock(&caller);
-	free(job);
+	job_put(job);
 	return ret;
 }
 

@@ -9,6 +9,7 @@
  * The command line stays here: each layer gets its own options.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,13 +25,86 @@
 #include "recorder.h"
 #include "report.h"
 #include "sandbox.h"
+#include "thread_profile.h"
 #include "trace_file.h"
+
+/* Files written at the end of a run, opened at its start (before
+ * privileges are dropped): -1 if not asked for. */
+struct run_files {
+	int pprof_fd, folded_fd;
+};
 
 /* A command's run: the pipeline, and the report at its end. */
 struct run {
 	struct pipeline pl;
 	struct report *report;
+	struct run_files files;
 };
+
+static int open_output(const char *path)
+{
+	int fd;
+
+	if (!path)
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		fprintf(stderr, "threadleak: cannot write %s: %s\n", path,
+			errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+	return fd;
+}
+
+/* --pprof and --folded, opened now. Returns 0, or -1 having said why. */
+static int run_files_open(struct run_files *f, const struct env *env)
+{
+	f->pprof_fd = open_output(env->pprof_path);
+	f->folded_fd = open_output(env->folded_path);
+	if ((env->pprof_path && f->pprof_fd < 0) || (env->folded_path && f->folded_fd < 0)) {
+		if (f->pprof_fd >= 0)
+			close(f->pprof_fd);
+		if (f->folded_fd >= 0)
+			close(f->folded_fd);
+		return -1;
+	}
+	return 0;
+}
+
+/* Close @fd, written with @err; say what failed. Returns 0 or 1. */
+static int close_output(int fd, FILE *f, const char *path, int err)
+{
+	if ((f ? fclose(f) : close(fd)) && !err)
+		err = -errno;
+	if (!err)
+		return 0;
+	fprintf(stderr, "threadleak: writing %s: %s\n", path, strerror(-err));
+	return 1;
+}
+
+/* The live threads as profiles, at the end. Returns 0 or 1. */
+static int write_profiles(struct run *run, const struct env *env)
+{
+	struct run_files *files = &run->files;
+	struct thread_profile *tp;
+	int status = 0;
+	FILE *f;
+
+	if (files->pprof_fd < 0 && files->folded_fd < 0)
+		return 0;
+	tp = thread_profile__new(0);
+	if (tp)
+		detector__threads(run->pl.det, thread_profile__add, tp);
+	if (files->pprof_fd >= 0)
+		status |= close_output(files->pprof_fd, NULL, env->pprof_path,
+				       tp ? thread_profile__write_pprof(tp, files->pprof_fd) : -ENOMEM);
+	if (files->folded_fd >= 0) {
+		f = fdopen(files->folded_fd, "w");
+		status |= close_output(files->folded_fd, f, env->folded_path,
+				       !f ? -errno : tp ? thread_profile__write_folded(tp, f) : -ENOMEM);
+	}
+	*files = (struct run_files){ -1, -1 };
+	thread_profile__free(tp);
+	return status;
+}
 
 /*
  * The detector and the report for @env: rows per process for -p (@top
@@ -51,6 +125,7 @@ static int run_init(struct run *run, const struct env *env, bool top, __s64 real
 		.keep_exited = !top,
 		.list_waits = env->list_waits && !top,
 		.wait_threshold_ns = env->wait_threshold_ns,
+		.stuck = env->stuck,
 	};
 	struct detector_sink sink;
 
@@ -64,6 +139,10 @@ static int run_init(struct run *run, const struct env *env, bool top, __s64 real
 
 static void run_free(struct run *run)
 {
+	if (run->files.pprof_fd >= 0)
+		close(run->files.pprof_fd);
+	if (run->files.folded_fd >= 0)
+		close(run->files.folded_fd);
 	pipeline_free(&run->pl);
 	report__free(run->report);
 }
@@ -71,9 +150,14 @@ static void run_free(struct run *run)
 /* The end of a run: findings restated, summaries, the last line. */
 static int run_finish(struct run *run, const struct env *env, const char *why)
 {
+	int status;
+
 	detector__finish(run->pl.det);
 	report__end(run->report, why);
-	return env->fail_on_leak && detector__leaks(run->pl.det) ? 3 : 0;
+	status = write_profiles(run, env);
+	if (env->fail_on_leak && detector__leaks(run->pl.det))
+		return 3;
+	return status;
 }
 
 /* The live session's options, from the command line. */
@@ -118,6 +202,10 @@ static int cmd_live(struct env *env, int argc, char **argv)
 		return 1;
 	if (run_init(&run, env, lopts.nr_pids == 0, offset)) {
 		fprintf(stderr, "threadleak: out of memory\n");
+		return 1;
+	}
+	if (run_files_open(&run.files, env)) {
+		run_free(&run);
 		return 1;
 	}
 	lopts.sink = pipeline_record;
@@ -236,6 +324,7 @@ static void print_info(const char *path, const struct trace_info *info,
 static int cmd_replay(struct env *env)
 {
 	struct trace_contents contents = {};
+	struct run_files files;
 	struct run run = {};
 	struct trace_reader *r = NULL;
 	struct trace_info info;
@@ -247,6 +336,8 @@ static int cmd_replay(struct env *env)
 	size_t len;
 	int err, status = 0;
 
+	if (run_files_open(&files, env))
+		return 1;
 	/* A trace file comes from anywhere: parsed with no privilege. */
 	if (!env->no_sandbox && sandbox__enter(0))
 		return 1;
@@ -275,6 +366,7 @@ static int cmd_replay(struct env *env)
 				trace_reader__close(r);
 				return 1;
 			}
+			run.files = files;
 			started = true;
 		}
 		err = pipeline_record(&run.pl, rec, len);
@@ -344,6 +436,7 @@ int main(int argc, char **argv)
 		struct monitor_opts mopts = {
 			.wait_threshold_ns = env.wait_threshold_ns,
 			.leak_window_ns = env.leak_window_ns,
+			.stuck = env.stuck,
 			.output = env.output,
 			.metrics_addr = env.metrics_addr,
 			.textfile_dir = env.textfile_dir,

@@ -136,6 +136,7 @@ static const char *const primitive_names[PRIM_MAX] = {
 	[PRIM_NONE] = "none",	    [PRIM_MUTEX] = "mutex",	[PRIM_CONDVAR] = "condvar",
 	[PRIM_RWLOCK] = "rwlock",   [PRIM_SEMAPHORE] = "semaphore", [PRIM_JOIN] = "join",
 	[PRIM_FUTEX] = "futex",	    [PRIM_SYSCALL] = "syscall",
+	[PRIM_CHANNEL_RECV] = "channel receive", [PRIM_CHANNEL_SEND] = "channel send",
 };
 
 const char *primitive_name(enum primitive prim)
@@ -145,8 +146,12 @@ const char *primitive_name(enum primitive prim)
 
 /*
  * The APIs a wait goes through, by function name (leading underscores
- * stripped): glibc's, then C++'s and Rust's standard libraries where they do
- * not call glibc's. The innermost frame that matches tells the primitive.
+ * stripped, and the '<' Rust's v0 names start with: "<std::sys::sync::
+ * mutex::futex::Mutex>::lock_contended"): glibc's, then C++'s and Rust's
+ * standard libraries where they do not call glibc's. Rust's std has moved
+ * its futex locks from sys::unix::locks (1.63) through sys::locks and
+ * sys::pal::unix::locks to sys::sync (1.79 on). The innermost frame that
+ * matches tells the primitive.
  */
 static const struct {
 	const char *prefix;
@@ -170,20 +175,50 @@ static const struct {
 	{ "std::sys::locks::futex_condvar::", PRIM_CONDVAR },
 	{ "std::sys::sync::rwlock::", PRIM_RWLOCK },
 	{ "std::sys::locks::futex_rwlock::", PRIM_RWLOCK },
+	{ "std::sys::unix::locks::futex::Mutex", PRIM_MUTEX },
+	{ "std::sys::unix::locks::futex::Condvar", PRIM_CONDVAR },
+	{ "std::sys::unix::locks::futex_mutex::", PRIM_MUTEX },
+	{ "std::sys::unix::locks::futex_condvar::", PRIM_CONDVAR },
+	{ "std::sys::unix::locks::futex_rwlock::", PRIM_RWLOCK },
+	{ "std::sys::pal::unix::locks::futex_mutex::", PRIM_MUTEX },
+	{ "std::sys::pal::unix::locks::futex_condvar::", PRIM_CONDVAR },
+	{ "std::sys::pal::unix::locks::futex_rwlock::", PRIM_RWLOCK },
+	{ "std::sync::condvar::Condvar", PRIM_CONDVAR },
+	{ "std::sync::poison::condvar::Condvar", PRIM_CONDVAR },
 	{ "std::thread::JoinInner", PRIM_JOIN },
 	{ "std::thread::JoinHandle", PRIM_JOIN },
 };
+
+/*
+ * Rust's channels (std::sync::mpsc, and mpmc under it since 1.67) park the
+ * thread: which way it waits is in the name of a frame of the channel's,
+ * "...::Receiver<T>::recv", "...::list::Channel<T>::send". Frames of the
+ * channel that say neither (its Context::wait_until) tell nothing.
+ */
+static enum primitive channel_primitive(const char *func)
+{
+	const char *paren = strchr(func, '(');
+	size_t len = paren ? (size_t)(paren - func) : strlen(func);
+
+	if (strncmp(func, "std::sync::mpsc::", 17) && strncmp(func, "std::sync::mpmc::", 17))
+		return PRIM_NONE;
+	if (memmem(func, len, "::recv", 6))
+		return PRIM_CHANNEL_RECV;
+	if (memmem(func, len, "::send", 6))
+		return PRIM_CHANNEL_SEND;
+	return PRIM_NONE;
+}
 
 static enum primitive api_primitive(const char *func)
 {
 	size_t i;
 
-	while (*func == '_')
+	while (*func == '_' || *func == '<')
 		func++;
 	for (i = 0; i < sizeof(wait_apis) / sizeof(wait_apis[0]); i++)
 		if (!strncmp(func, wait_apis[i].prefix, strlen(wait_apis[i].prefix)))
 			return wait_apis[i].prim;
-	return PRIM_NONE;
+	return channel_primitive(func);
 }
 
 /* The 32-bit word at @off bytes from the futex word, if it was read. */

@@ -34,6 +34,8 @@ enum primitive {
 	PRIM_JOIN,
 	PRIM_FUTEX,   /* a futex wait of no known kind */
 	PRIM_SYSCALL, /* another blocking syscall */
+	PRIM_CHANNEL_RECV, /* a receive on a channel (Rust's mpsc/mpmc) */
+	PRIM_CHANNEL_SEND, /* a send on a full channel */
 	PRIM_MAX,
 };
 

@@ -28,6 +28,7 @@ struct sim_thread {
 	bool have_futex;
 	__u64 stack[REC_STACK_MAX];
 	int nr_stack;
+	char comm[REC_COMM_LEN]; /* "" : rec_task_running's "worker" */
 };
 
 struct sim_finding {
@@ -37,7 +38,7 @@ struct sim_finding {
 	char site[256];
 	__u32 live;
 	__s64 growth;
-	__u64 exited;
+	__u64 created, exited;
 	__u32 blocked;
 	__u32 by_prim[PRIM_MAX];
 	__u64 max_wait_ns;
@@ -55,6 +56,10 @@ struct sim_finding {
 	__s64 sample_owner_tid;
 	char reason0[32];
 	__u32 reason0_count;
+	__u64 sample_id;
+	char sample_name[REC_COMM_LEN];
+	char name_pattern[32]; /* the site's, if it refines it */
+	char start_routine[256]; /* the site's symbol */
 };
 
 struct sim {
@@ -93,6 +98,7 @@ static inline void sim_on_finding(void *ctx, const struct finding *f)
 		snprintf(sf->site, sizeof(sf->site), "%s", finding_site_name(&f->site));
 	sf->live = f->live;
 	sf->growth = f->growth;
+	sf->created = f->created;
 	sf->exited = f->exited;
 	sf->blocked = f->blocked;
 	memcpy(sf->by_prim, f->by_prim, sizeof(sf->by_prim));
@@ -115,6 +121,13 @@ static inline void sim_on_finding(void *ctx, const struct finding *f)
 		snprintf(sf->member_waits[i], sizeof(sf->member_waits[i]), "%s",
 			 finding_wait_target(&f->members[i], words, sizeof(words)));
 	}
+	sf->sample_id = f->sample.id;
+	if (f->sample.thread_name)
+		snprintf(sf->sample_name, sizeof(sf->sample_name), "%s", f->sample.thread_name);
+	if (f->site.name_pattern)
+		snprintf(sf->name_pattern, sizeof(sf->name_pattern), "%s", f->site.name_pattern);
+	if (f->site.symbol)
+		snprintf(sf->start_routine, sizeof(sf->start_routine), "%s", f->site.symbol);
 	sf->sample_nr_stack = f->sample.nr_stack;
 	sf->sample_owner_tid = f->sample.owner_tid;
 	if (f->sample.nr_stack)
@@ -187,15 +200,21 @@ static inline struct sim_thread *sim_find(struct sim *s, __u32 tid)
 	return NULL;
 }
 
-/* Tell the detector what @pc is in the simulated process. */
-static inline void sim_symbol(struct sim *s, __u64 pc, const char *func, const char *file,
-			      __u32 line)
+/* Tell the detector what @pc is in the simulated process, in @module. */
+static inline void sim_symbol_in(struct sim *s, __u64 pc, const char *func, const char *file,
+				 __u32 line, const char *module)
 {
 	char buf[sizeof(struct rec_symbol) + 512] __attribute__((aligned(8)));
 
 	rec_symbol_make(buf, sizeof(buf), s->tgid, 0, pc, 0, line, RSYM_FOUND, func, file,
-			"libsim.so");
+			module);
 	sim_feed(s, buf);
+}
+
+static inline void sim_symbol(struct sim *s, __u64 pc, const char *func, const char *file,
+			      __u32 line)
+{
+	sim_symbol_in(s, pc, func, file, line, "libsim.so");
 }
 
 /* Start a thread at @site; it runs until sim_wait or sim_exit. */
@@ -226,6 +245,15 @@ static inline __u32 sim_spawn(struct sim *s, __u64 ts, __u64 site)
 	r.start_routine = site;
 	sim_feed(s, &r);
 	return t->tid;
+}
+
+/* @tid names itself @name (prctl PR_SET_NAME): the kernel keeps 15 bytes. */
+static inline void sim_name(struct sim *s, __u32 tid, const char *name)
+{
+	struct sim_thread *t = sim_find(s, tid);
+
+	if (t)
+		snprintf(t->comm, sizeof(t->comm), "%s", name);
 }
 
 /* @tid goes to sleep in a futex wait (or syscall @nr if not NR_FUTEX). */
@@ -309,6 +337,8 @@ static inline void sim_census(struct sim *s, __u64 ts)
 		}
 		task.start_ns = t->start_ns;
 		task.nr_switches = t->nr_switches;
+		if (t->comm[0])
+			memcpy(task.comm, t->comm, REC_COMM_LEN);
 		sim_feed(s, &task);
 		if (t->syscall_nr >= 0 && t->nr_stack) {
 			struct rec_stack st;

@@ -98,6 +98,9 @@ void test_policy_new_leak(void)
 	s.is_main = true;
 	ASSERT_FALSE(policy_new_leak(&s, &params), "the main thread");
 	s.is_main = false;
+	s.is_runtime_service = true;
+	ASSERT_FALSE(policy_new_leak(&s, &params), "a runtime's own threads");
+	s.is_runtime_service = false;
 	s.stats = &flat;
 	ASSERT_FALSE(policy_new_leak(&s, &params), "flat");
 }
@@ -295,6 +298,12 @@ void test_policy_long_wait(void)
 	v = lw;
 	v.wait.parked = true;
 	ASSERT_FALSE(policy_long_wait(&v, threshold, false), "idle by design");
+	v = lw;
+	v.runtime_service = true;
+	ASSERT_FALSE(policy_long_wait(&v, threshold, false), "a runtime's own thread");
+	v = lw;
+	v.evidence_pending = true;
+	ASSERT_FALSE(policy_long_wait(&v, threshold, false), "first seen, no stack yet");
 
 	ASSERT_FALSE(policy_long_wait(&lw, threshold, true), "owned only, no owner");
 	v = lw;
@@ -304,38 +313,111 @@ void test_policy_long_wait(void)
 	ASSERT_TRUE(policy_long_wait(&v, 0, false), "threshold 0");
 }
 
+void test_policy_thread_trampoline(void)
+{
+	ASSERT_EQ(policy_thread_trampoline("thread_native_entry(Thread*)", "libjvm.so"), RUNTIME_JVM,
+		  "HotSpot");
+	ASSERT_EQ(policy_thread_trampoline("thread_native_entry(Thread*)", NULL), RUNTIME_JVM,
+		  "HotSpot, module unknown");
+	ASSERT_EQ(policy_thread_trampoline("thread_native_entry", "libfoo.so"), RUNTIME_NONE,
+		  "a program's own function of that name");
+	ASSERT_EQ(policy_thread_trampoline("pythread_wrapper", "python3.11"), RUNTIME_OTHER,
+		  "CPython");
+	ASSERT_EQ(policy_thread_trampoline("thread_run", "libpython3.13.so.1.0"), RUNTIME_OTHER,
+		  "CPython 3.12+");
+	ASSERT_EQ(policy_thread_trampoline("thread_runner", "app"), RUNTIME_NONE, "a prefix only");
+	ASSERT_EQ(policy_thread_trampoline("g_thread_proxy", "libglib-2.0.so.0"), RUNTIME_OTHER,
+		  "glib");
+	ASSERT_EQ(policy_thread_trampoline("std::sys::unix::thread::Thread::new::thread_start",
+					   "app"),
+		  RUNTIME_OTHER, "Rust std, old path");
+	ASSERT_EQ(policy_thread_trampoline("<std::sys::thread::unix::Thread>::new::thread_start",
+					   "app"),
+		  RUNTIME_OTHER, "Rust std, current path");
+	ASSERT_EQ(policy_thread_trampoline("worker", "app"), RUNTIME_NONE, "a program's");
+	ASSERT_EQ(policy_thread_trampoline("", "app"), RUNTIME_NONE, "no name");
+	ASSERT_EQ(policy_thread_trampoline(NULL, NULL), RUNTIME_NONE, "nothing known");
+}
+
+void test_policy_runtime_service(void)
+{
+	static const char *const jvm[] = { "GC Thread#3",     "G1 Conc#0",	 "VM Thread",
+					   "C2 CompilerThre", "C1 CompilerThre", "Signal Dispatch",
+					   "Reference Handl", "Finalizer",	 "Common-Cleaner" };
+	size_t i;
+
+	for (i = 0; i < sizeof(jvm) / sizeof(jvm[0]); i++) {
+		ASSERT_TRUE(policy_runtime_service(RUNTIME_JVM, jvm[i]), jvm[i]);
+		ASSERT_FALSE(policy_runtime_service(RUNTIME_OTHER, jvm[i]), "only in a JVM");
+		ASSERT_FALSE(policy_runtime_service(RUNTIME_NONE, jvm[i]), "only in a JVM");
+	}
+	ASSERT_FALSE(policy_runtime_service(RUNTIME_JVM, "pool-3-thread-1"), "an executor's");
+	ASSERT_FALSE(policy_runtime_service(RUNTIME_JVM, "java"), "not named yet");
+	ASSERT_FALSE(policy_runtime_service(RUNTIME_JVM, NULL), "no name");
+}
+
 void test_policy_launcher_join(void)
 {
-	const char *launcher[] = { "__futex_abstimed_wait_common", "__pthread_clockjoin_ex",
-				   NULL, "CallJavaMainInNewThread", "JLI_Launch", "main" };
-	const char *cont[] = { "__pthread_clockjoin_ex", "ContinueInNewThread" };
-	const char *plain[] = { "__pthread_clockjoin_ex", "main" };
-	struct policy_wait w = {
-		.is_thread = true,
-		.waiting = true,
-		.wc = { .prim = PRIM_JOIN, .owner_tid = 7 },
-		.funcs = launcher,
-		.nr_funcs = 6,
-	};
+	static const char *const funcs[] = { "__futex_abstimed_wait_common",
+					     "__pthread_clockjoin_ex", "CallJavaMainInNewThread",
+					     "JLI_Launch" };
+	static const char *const jli[] = { "libc.so.6", "libc.so.6", "libjli.so", "libjli.so" };
+	static const char *const app[] = { "libc.so.6", "libc.so.6", "app", "app" };
+	static const char *const unknown[] = { "libc.so.6", "", "libjli.so", NULL };
+	struct policy_wait w = CONDVAR_WAIT(.wc = { .prim = PRIM_JOIN, .owner_tid = 12 },
+					    .funcs = funcs, .modules = jli, .nr_funcs = 4);
+	struct policy_wait v;
+	struct policy_long_wait lw = { .wait = w };
 
-	ASSERT_TRUE(policy_launcher_join(&w), "CallJavaMainInNewThread");
-	w.funcs = cont;
-	w.nr_funcs = 2;
-	ASSERT_TRUE(policy_launcher_join(&w), "ContinueInNewThread");
-	w.funcs = plain;
-	ASSERT_FALSE(policy_launcher_join(&w), "a program's own join");
-	w.funcs = launcher;
-	w.nr_funcs = 3;
-	ASSERT_FALSE(policy_launcher_join(&w), "the frame beyond nr_funcs");
-	w.nr_funcs = 6;
-	w.wc.prim = PRIM_MUTEX;
-	ASSERT_FALSE(policy_launcher_join(&w), "not a join");
-	w.wc.prim = PRIM_JOIN;
-	w.is_thread = false;
-	ASSERT_FALSE(policy_launcher_join(&w), "a goroutine");
-	w.is_thread = true;
-	w.waiting = false;
-	ASSERT_FALSE(policy_launcher_join(&w), "not waiting");
+	ASSERT_TRUE(policy_launcher_join(&w), "the java launcher's join");
+	ASSERT_FALSE(policy_long_wait(&lw, 10 * SEC_NS, false), "never a long wait");
+	ASSERT_FALSE(policy_long_wait(&lw, 10 * SEC_NS, true), "not even owned");
+	v = w;
+	v.modules = app;
+	ASSERT_TRUE(!policy_launcher_join(&v), "a program's join");
+	v = w;
+	v.modules = unknown;
+	ASSERT_TRUE(policy_launcher_join(&v), "unknown modules skipped");
+	v = w;
+	v.wc.prim = PRIM_MUTEX;
+	ASSERT_FALSE(policy_launcher_join(&v), "a mutex wait");
+	v = w;
+	v.modules = NULL;
+	ASSERT_FALSE(policy_launcher_join(&v), "no modules");
+	v = w;
+	v.nr_funcs = 2;
+	ASSERT_FALSE(policy_launcher_join(&v), "only libc frames");
+	v = w;
+	v.is_thread = false;
+	ASSERT_FALSE(policy_launcher_join(&v), "a goroutine");
+}
+
+void test_policy_jvm_idle_wait(void)
+{
+	static const char *const park[] = { "__futex_abstimed_wait_common", "pthread_cond_wait",
+					    "Parker::park(bool, long)", "Unsafe_Park" };
+	static const char *const enter[] = { "__futex_abstimed_wait_common", "pthread_cond_wait",
+					     "os::PlatformEvent::park()", "ObjectMonitor::EnterI(JavaThread*)" };
+	static const char *const jvm[] = { "libc.so.6", "libc.so.6", "libjvm.so", "libjvm.so" };
+	static const char *const app[] = { "libc.so.6", "libc.so.6", "app", "app" };
+	struct policy_wait w = CONDVAR_WAIT(.funcs = park, .modules = jvm, .nr_funcs = 4);
+	struct policy_wait v;
+	struct policy_long_wait lw = { .wait = w };
+
+	ASSERT_TRUE(policy_jvm_idle_wait(&w), "LockSupport.park");
+	ASSERT_FALSE(policy_long_wait(&lw, 10 * SEC_NS, false), "no long wait");
+	v = w;
+	v.funcs = enter;
+	ASSERT_FALSE(policy_jvm_idle_wait(&v), "entering a synchronized block");
+	v = w;
+	v.modules = app;
+	ASSERT_FALSE(policy_jvm_idle_wait(&v), "a program's Parker");
+	v = w;
+	v.wc.owner_tid = 42;
+	ASSERT_FALSE(policy_jvm_idle_wait(&v), "an owner is known");
+	v = w;
+	v.nr_funcs = 2;
+	ASSERT_FALSE(policy_jvm_idle_wait(&v), "libc frames only");
 }
 
 void test_policy_goroutine_blocked(void)

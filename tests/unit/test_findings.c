@@ -35,7 +35,6 @@ static void symbols(struct sim *s)
 	sim_symbol(s, PC_MAIN, "main", "app.c", 40);
 	sim_symbol(s, PC_START_THREAD, "start_thread", "", 0);
 	sim_symbol(s, PC_READ, "read", "", 0);
-	sim_symbol(s, PC_JAVA_MAIN, "CallJavaMainInNewThread", "", 0);
 	sim_symbol(s, LOCK_A, "lock_a", "", 0);
 	sim_symbol(s, LOCK_B, "lock_b", "", 0);
 }
@@ -574,7 +573,18 @@ void test_findings_updates(void)
  */
 
 #define TID_WORD 0x7f00000002d0
-static const __u64 launcher_stack[] = { PC_FUTEX_WAIT, PC_JOIN, PC_JAVA_MAIN, PC_MAIN };
+#define PC_LIBC_FUTEX 0x7f0009000
+#define PC_LIBC_JOIN 0x7f000a000
+static const __u64 launcher_stack[] = { PC_LIBC_FUTEX, PC_LIBC_JOIN, PC_JAVA_MAIN, PC_MAIN };
+
+/* @func at @pc in @module (sim_symbol's are all in libsim.so). */
+static void module_symbol(struct sim *s, __u64 pc, const char *func, const char *module)
+{
+	char buf[sizeof(struct rec_symbol) + 512] __attribute__((aligned(8)));
+
+	rec_symbol_make(buf, sizeof(buf), s->tgid, 0, pc, 0, 0, RSYM_FOUND, func, "", module);
+	sim_feed(s, buf);
+}
 
 /* @tid waits on mutex LOCK_A, held by @owner, since @ts. */
 static void wait_mutex(struct sim *s, __u32 tid, __u64 ts, __u32 owner)
@@ -651,6 +661,9 @@ void test_waits_launcher_join(void)
 
 	sim_init(&s, 820, NULL);
 	symbols(&s);
+	module_symbol(&s, PC_LIBC_FUTEX, "__futex_abstimed_wait_common", "libc.so.6");
+	module_symbol(&s, PC_LIBC_JOIN, "__pthread_clockjoin_ex", "libc.so.6");
+	module_symbol(&s, PC_JAVA_MAIN, "CallJavaMainInNewThread", "libjli.so");
 	jmain = sim_spawn(&s, T0, PC_WORKER);
 	holder = sim_spawn(&s, T0, PC_WORKER);
 	wait_mutex(&s, jmain, T0 + 5 * SEC_NS, holder);

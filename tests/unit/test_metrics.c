@@ -134,6 +134,10 @@ static const char expected_exposition[] =
 	"# TYPE threadleak_process_incomplete gauge\n"
 	"threadleak_process_incomplete" LEAKY "0\n"
 	"threadleak_process_incomplete" WORKER "0\n"
+	"# HELP threadleak_process_stuck_threads Threads of one start routine found stuck in one kind of wait (a thread_stuck finding): the largest such site as last reported, until it exits.\n"
+	"# TYPE threadleak_process_stuck_threads gauge\n"
+	"threadleak_process_stuck_threads" LEAKY "0\n"
+	"threadleak_process_stuck_threads" WORKER "0\n"
 	"# HELP threadleak_processes Processes alive at the last census (not those it saw exit).\n"
 	"# TYPE threadleak_processes gauge\n"
 	"threadleak_processes 2\n"
@@ -427,6 +431,45 @@ void test_metrics_goroutines(void)
 	text = render(m);
 	if (ASSERT_TRUE(text, "render"))
 		ASSERT_FALSE(strstr(text, "goroutine"), "no goroutine families");
+out:
+	free(text);
+	metrics__free(m);
+}
+
+/* A stuck site's count, raised by its updates, kept until the process exits. */
+void test_metrics_stuck(void)
+{
+	struct metrics *m = metrics__new(NULL);
+	struct finding g = make_finding(FINDING_GOROUTINE_STUCK, 9, false);
+	struct finding t = make_finding(FINDING_THREAD_STUCK, 10, false);
+	struct sample go = make_sample(9, "gosvc", 8, 1, 6, 0);
+	struct sample c = make_sample(10, "csvc", 2004, 2000, 0, 0);
+	char *text = NULL;
+
+	if (!ASSERT_TRUE(m, "new"))
+		return;
+	go.goroutines = 10001;
+	g.stuck = 10000;
+	t.stuck = 2000;
+	metrics__finding(m, &g);
+	metrics__finding(m, &t);
+	g.stuck = 11000;
+	g.update = true;
+	metrics__finding(m, &g);
+	g.stuck = 1;
+	g.summary = true; /* restated at the end: changes nothing */
+	metrics__finding(m, &g);
+	metrics__sample(m, &go, NULL);
+	metrics__sample(m, &c, NULL);
+	metrics__end(m, &census, NULL);
+	text = render(m);
+	if (!ASSERT_TRUE(text, "render"))
+		goto out;
+	ASSERT_EQ(value_of(text, "threadleak_process_stuck_goroutines{pid=\"9\""), 11000,
+		  "goroutines, updated");
+	ASSERT_EQ(value_of(text, "threadleak_process_stuck_threads{pid=\"10\""), 2000, "threads");
+	ASSERT_EQ(value_of(text, "threadleak_process_stuck_threads{pid=\"9\""), 0, "none");
+	ASSERT_EQ(value_of(text, "threadleak_process_stuck_goroutines{pid=\"10\""), -1, "not Go");
 out:
 	free(text);
 	metrics__free(m);

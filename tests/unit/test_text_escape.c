@@ -334,16 +334,16 @@ void test_text_escape_reports(void)
 	} cases[] = {
 		/*
 		 * comm: the sample row, 4 findings, 4 restated, the summary;
-		 * names, per finding: the thread leak's site and its sample's
-		 * site and stack (3); the goroutine leak's site, reason,
+		 * names, per finding: the thread leak's site, its Python wait
+		 * reason and its sample's site and stack (4); the goroutine leak's site, reason,
 		 * function and its sample's (5); the long wait's lock, its
 		 * waiter's and owner's (5); the deadlock's member site, holds,
 		 * waits for and stack (4); twice. JSON has its own fields (a wait
 		 * reason cut at 32 bytes, no lock name).
 		 */
-		{ "text", REPORT_TEXT, false, 10, 34 },
+		{ "text", REPORT_TEXT, false, 10, 36 },
 		{ "top", REPORT_TEXT, true, 5, 2 },
-		{ "json", REPORT_JSON, false, 10, 28 },
+		{ "json", REPORT_JSON, false, 10, 30 },
 	};
 	unsigned int i;
 

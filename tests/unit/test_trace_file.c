@@ -165,6 +165,8 @@ static size_t make_symbol(void *buf, const char *func, const char *file, const c
 	sym->func_len = func_len;
 	sym->file_len = file_len;
 	sym->module_len = module_len;
+	sym->inline_len = 0; /* no inlined frames: the text is the three strings */
+	sym->nr_inline = 0;
 	memcpy(sym->text, func, func_len);
 	memcpy(sym->text + func_len, file, file_len);
 	memcpy(sym->text + func_len + file_len, module, module_len);
