@@ -16,9 +16,10 @@ echo "INFO: uname $(uname -r)"
 sleep 300 & idle=$!
 "$BUILD/threadleak" -p $idle -d 1 -v > /dev/null 2> /tmp/kernel-probe.err
 kill $idle
-grep -E 'lifecycle on|lacks|threadleak:' /tmp/kernel-probe.err | head -n 5 | sed 's/^/INFO: /'
+grep -E 'census by|lacks|threadleak:' /tmp/kernel-probe.err | head -n 5 | sed 's/^/INFO: /'
 
 for t in counts findings record_replay compat; do
 	bash "$LIVE/$t.sh" "$BUILD" 2>&1
 done
+bash "$HERE/deadlock.sh" "$BUILD" 2>&1
 bash "$HERE/go_census.sh" "$BUILD" "$GO_PROGRAM" 2>&1
