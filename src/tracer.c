@@ -322,6 +322,35 @@ static int run_iter(struct bpf_link *link, struct tracer *t, __u32 *nr, __u64 *d
 	return err;
 }
 
+/* Open and load the skeleton into *@skelp, census_walk in it or not. */
+static int skel_load(struct threadleak_bpf **skelp, const struct tracer_opts *opts, bool walk)
+{
+	struct threadleak_bpf *skel;
+	int err;
+
+	skel = threadleak_bpf__open();
+	if (!skel)
+		return -errno;
+	skel->rodata->target_all = opts->nr_pids == 0;
+	skel->rodata->wakeup_bytes = opts->ringbuf_bytes / 8;
+	skel->rodata->start_routine_off = opts->start_routine_off;
+	skel->rodata->no_task_pt_regs = opts->compat;
+	skel->rodata->no_rq_clock = opts->compat;
+	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_bytes);
+	bpf_map__set_max_entries(skel->maps.threads, opts->max_threads);
+	bpf_map__set_max_entries(skel->maps.procs, opts->max_procs);
+	bpf_program__set_autoload(skel->progs.census_walk, walk);
+	if (!walk)
+		bpf_map__set_autocreate(skel->maps.census_slots, false);
+	err = threadleak_bpf__load(skel);
+	if (err) {
+		threadleak_bpf__destroy(skel);
+		return err;
+	}
+	*skelp = skel;
+	return 0;
+}
+
 int tracer__open(struct tracer **tp, const struct tracer_opts *opts, rec_sink_fn sink, void *ctx)
 {
 	struct threadleak_bpf *skel;
@@ -346,33 +375,23 @@ int tracer__open(struct tracer **tp, const struct tracer_opts *opts, rec_sink_fn
 		goto cleanup;
 	}
 
-	skel = threadleak_bpf__open();
-	if (!skel) {
-		err = -errno;
-		goto cleanup;
-	}
-	t->skel = skel;
-	skel->rodata->target_all = opts->nr_pids == 0;
-	skel->rodata->wakeup_bytes = opts->ringbuf_bytes / 8;
-	skel->rodata->start_routine_off = opts->start_routine_off;
-	skel->rodata->no_task_pt_regs = opts->compat;
-	skel->rodata->no_rq_clock = opts->compat;
-	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_bytes);
-	bpf_map__set_max_entries(skel->maps.threads, opts->max_threads);
-	bpf_map__set_max_entries(skel->maps.procs, opts->max_procs);
-
 	/* --compat takes every fallback. */
 	vmlinux = opts->compat ? NULL : btf__load_vmlinux_btf();
 	walk = probe_census_walk(vmlinux);
 	pt_regs = vmlinux && btf_enum_value_exists(vmlinux, "bpf_func_id", "BPF_FUNC_task_pt_regs");
 	btf__free(vmlinux);
-	bpf_program__set_autoload(skel->progs.census_walk, walk);
-	if (!walk)
-		bpf_map__set_autocreate(skel->maps.census_slots, false);
-
-	err = threadleak_bpf__load(skel);
+	err = skel_load(&t->skel, opts, walk);
+	if (err && walk) {
+		/* The kfuncs are there, yet this verifier may refuse the walk. */
+		if (verbose)
+			fprintf(stderr, "threadleak: census_walk did not load (%s): census by task iterator\n",
+				strerror(-err));
+		walk = false;
+		err = skel_load(&t->skel, opts, walk);
+	}
 	if (err)
 		goto cleanup;
+	skel = t->skel;
 	if (walk) {
 		t->max_slots = opts->census_slots_max ?: opts->max_threads;
 		err = slots_resize(t, opts->census_slots ?: CENSUS_SLOTS);
