@@ -18,8 +18,9 @@ sleep 300 & idle=$!
 kill $idle
 grep -E 'census by|lacks|threadleak:' /tmp/kernel-probe.err | head -n 5 | sed 's/^/INFO: /'
 
-for t in counts findings record_replay compat; do
+for t in counts record_replay compat; do
 	bash "$LIVE/$t.sh" "$BUILD" 2>&1
 done
+bash "$HERE/leak.sh" "$BUILD" 2>&1
 bash "$HERE/deadlock.sh" "$BUILD" 2>&1
 bash "$HERE/go_census.sh" "$BUILD" "$GO_PROGRAM" 2>&1
