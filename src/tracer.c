@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The tracer: the one file that knows the BPF skeleton. Lifecycle: check,
- * open, set rodata and map sizes, choose the census program, load, fill the targets, attach, seed the counters, then drain and
+ * probe the kernel, open, set rodata and map sizes, choose the census
+ * program, load, fill the targets, attach, seed the counters, then drain and
  * census on demand.
  */
 #include <errno.h>
@@ -96,8 +97,8 @@ static int probe_kernel(char *msg, size_t len)
 	int err = 0;
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		snprintf(msg, len, "this kernel lacks BTF (/sys/kernel/btf/vmlinux, Linux 5.4 brings it %s)",
-			 "with CONFIG_DEBUG_INFO_BTF=y)");
+		snprintf(msg, len, "this kernel lacks BTF (/sys/kernel/btf/vmlinux; Linux 5.4 brings it %s)",
+			 "with CONFIG_DEBUG_INFO_BTF=y");
 		return -ENOTSUP;
 	}
 	vmlinux = btf__load_vmlinux_btf();
