@@ -151,11 +151,12 @@ for label in $KERNELS; do
 	[ -n "${SUITE[$label]:-}" ] || { fail "$label" "unknown kernel label (one of ${!SUITE[*]})"; continue; }
 	dir=$(fetch "$label") || { fail "$label" "cannot fetch the kernel of ${SUITE[$label]}"; continue; }
 	kver=$(initramfs "$dir") || { fail "$label" "cannot build the initramfs"; continue; }
+	# newer packages keep the image beside the modules
 	echo "kernel-$label: $kver" >&2
 	# -smp 2: the tests need threads that run while others block.
 	timeout "$VM_TIMEOUT" qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 2 -m 2048 \
 		-nographic -no-reboot -monitor none -serial stdio \
-		-kernel "$(ls "$dir"/root/boot/vmlinuz-* | head -n 1)" -initrd "$dir/initramfs.gz" \
+		-kernel "$(ls "$dir"/root/boot/vmlinuz-* "$dir"/root/lib/modules/*/vmlinuz 2>/dev/null | head -n 1)" -initrd "$dir/initramfs.gz" \
 		-append "console=ttyS0 panic=-1 quiet tl.repo=$(cd "$HERE/../.." && pwd) tl.build=$BUILD tl.go=$gobin tl.label=$label${TL_GUEST:+ tl.guest=$TL_GUEST}" \
 		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
