@@ -151,9 +151,9 @@ for label in $KERNELS; do
 	[ -n "${SUITE[$label]:-}" ] || { fail "$label" "unknown kernel label (one of ${!SUITE[*]})"; continue; }
 	dir=$(fetch "$label") || { fail "$label" "cannot fetch the kernel of ${SUITE[$label]}"; continue; }
 	kver=$(initramfs "$dir") || { fail "$label" "cannot build the initramfs"; continue; }
-	# newer packages keep the image beside the modules
 	echo "kernel-$label: $kver" >&2
-	# -smp 2: the tests need threads that run while others block.
+	# -smp 2: the tests need threads that run while others block. The image
+	# is in /boot, or beside the modules in newer packages.
 	timeout "$VM_TIMEOUT" qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 2 -m 2048 \
 		-nographic -no-reboot -monitor none -serial stdio \
 		-kernel "$(ls "$dir"/root/boot/vmlinuz-* "$dir"/root/lib/modules/*/vmlinuz 2>/dev/null | head -n 1)" -initrd "$dir/initramfs.gz" \
