@@ -191,6 +191,13 @@ test: deps
 		$(OUTPUT)/tests/metrics_demo
 	$(Q)tests/run.sh $(OUTPUT)
 
+# Boots Debian's kernels in qemu and runs the live tests that matter per
+# kernel inside (TCG: slow, so not part of make test). TL_KERNELS narrows it.
+.PHONY: test-kernels
+test-kernels: deps
+	$(Q)$(MAKE) --no-print-directory all $(TEST_PROGS)
+	$(Q)tests/kernels/run.sh $(OUTPUT)
+
 .PHONY: demo
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/tests/leaky_demo

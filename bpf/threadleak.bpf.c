@@ -86,34 +86,22 @@ static __always_inline bool traced_tgid(__u32 tgid)
 	return target_all || bpf_map_lookup_elem(&targets, &tgid);
 }
 
-/*
- * A task's field: a plain load where the verifier trusts the task pointer
- * (tp_btf arguments, iterator tasks), a probe read where it does not (raw_tp
- * arguments, on kernels without tp_btf). @btf is a constant in every caller,
- * so only one of the two is compiled; the plain load saves a helper call on
- * every thread start and exit.
- */
-#define TASK_READ(btf, t, field) ((btf) ? (t)->field : BPF_CORE_READ(t, field))
-
-static __always_inline void task_comm(const bool btf, struct task_struct *t, char *comm)
+static __always_inline void task_comm(struct task_struct *t, char *comm)
 {
-	if (btf)
-		__builtin_memcpy(comm, t->comm, REC_COMM_LEN);
-	else
-		BPF_CORE_READ_STR_INTO((char(*)[REC_COMM_LEN])comm, t, comm);
+	__builtin_memcpy(comm, t->comm, REC_COMM_LEN);
 }
 
-static __always_inline void proc_key_of(const bool btf, struct task_struct *task,
+static __always_inline void proc_key_of(struct task_struct *task,
 					struct proc_key *key)
 {
-	struct task_struct *leader = TASK_READ(btf, task, group_leader);
+	struct task_struct *leader = task->group_leader;
 
-	key->tgid = TASK_READ(btf, task, tgid);
+	key->tgid = task->tgid;
 	key->__pad = 0;
-	key->start_ns = TASK_READ(btf, leader, start_time);
+	key->start_ns = leader->start_time;
 }
 
-static __always_inline struct proc_counts *proc_get(const bool btf, struct proc_key *key,
+static __always_inline struct proc_counts *proc_get(struct proc_key *key,
 						    struct task_struct *task)
 {
 	struct proc_counts *pc, zero = {};
@@ -121,7 +109,7 @@ static __always_inline struct proc_counts *proc_get(const bool btf, struct proc_
 	pc = bpf_map_lookup_elem(&procs, key);
 	if (pc)
 		return pc;
-	task_comm(btf, TASK_READ(btf, task, group_leader), zero.comm);
+	task_comm(task->group_leader, zero.comm);
 	bpf_map_update_elem(&procs, key, &zero, BPF_NOEXIST);
 	pc = bpf_map_lookup_elem(&procs, key);
 	if (!pc)
@@ -152,14 +140,14 @@ static __always_inline void rb_submit(void *rec)
  * Count @task as live in its process unless it is already counted. Returns
  * true if this call counted it.
  */
-static __always_inline bool thread_insert(const bool btf, struct task_struct *task,
+static __always_inline bool thread_insert(struct task_struct *task,
 					  struct proc_key *key, struct proc_counts *pc)
 {
 	struct thread_entry te = { .proc = *key }, *old;
-	__u32 tid = TASK_READ(btf, task, pid);
+	__u32 tid = task->pid;
 	struct proc_counts *old_pc;
 
-	te.start_ns = TASK_READ(btf, task, start_time);
+	te.start_ns = task->start_time;
 	if (!bpf_map_update_elem(&threads, &tid, &te, BPF_NOEXIST)) {
 		__sync_fetch_and_add(&pc->live, 1);
 		return true;
@@ -200,42 +188,42 @@ static __always_inline bool thread_delete(__u32 tid, __u64 start_ns, struct proc
 	return true;
 }
 
-static __always_inline int handle_fork(const bool btf, struct task_struct *parent,
+static __always_inline int handle_fork(struct task_struct *parent,
 				       struct task_struct *child)
 {
-	__u32 tgid = TASK_READ(btf, child, tgid);
+	__u32 tgid = child->tgid;
 	struct rec_thread_start *rec;
 	struct proc_counts *pc;
 	struct proc_key key;
 	bool is_process;
 	__u64 fsbase;
 
-	if (TASK_READ(btf, child, flags) & PF_KTHREAD)
+	if (child->flags & PF_KTHREAD)
 		return 0;
 	if (!traced_tgid(tgid))
 		return 0;
-	is_process = tgid != TASK_READ(btf, parent, tgid);
-	proc_key_of(btf, child, &key);
-	pc = proc_get(btf, &key, child);
+	is_process = tgid != parent->tgid;
+	proc_key_of(child, &key);
+	pc = proc_get(&key, child);
 	if (!pc)
 		return 0;
-	if (!thread_insert(btf, child, &key, pc))
+	if (!thread_insert(child, &key, pc))
 		return 0;
 	__sync_fetch_and_add(&pc->created, 1);
 
 	rec = rb_reserve(sizeof(*rec));
 	if (!rec)
 		return 0;
-	fsbase = TASK_READ(btf, child, thread.fsbase);
+	fsbase = child->thread.fsbase;
 	rec->hdr.type = REC_THREAD_START;
 	rec->hdr.size = sizeof(*rec);
 	rec->hdr.tgid = tgid;
 	rec->hdr.ts_ns = bpf_ktime_get_ns();
-	rec->tid = TASK_READ(btf, child, pid);
-	rec->parent_tid = TASK_READ(btf, parent, pid);
-	rec->parent_tgid = TASK_READ(btf, parent, tgid);
+	rec->tid = child->pid;
+	rec->parent_tid = parent->pid;
+	rec->parent_tgid = parent->tgid;
 	rec->flags = is_process ? RTS_PROCESS : 0;
-	rec->start_ns = TASK_READ(btf, child, start_time);
+	rec->start_ns = child->start_time;
 	rec->fsbase = fsbase;
 	rec->start_routine = 0;
 	/*
@@ -246,14 +234,14 @@ static __always_inline int handle_fork(const bool btf, struct task_struct *paren
 	if (!is_process && start_routine_off && fsbase)
 		bpf_probe_read_user(&rec->start_routine, sizeof(rec->start_routine),
 				    (void *)(fsbase + start_routine_off));
-	task_comm(btf, child, rec->comm);
+	task_comm(child, rec->comm);
 	rb_submit(rec);
 	return 0;
 }
 
-static __always_inline int handle_exit(const bool btf, struct task_struct *task)
+static __always_inline int handle_exit(struct task_struct *task)
 {
-	__u32 tgid = TASK_READ(btf, task, tgid);
+	__u32 tgid = task->tgid;
 	struct rec_thread_exit *rec;
 	struct signal_struct *signal;
 	struct proc_counts *pc;
@@ -262,21 +250,21 @@ static __always_inline int handle_exit(const bool btf, struct task_struct *task)
 	__u64 start_ns;
 	__u32 tid;
 
-	if (TASK_READ(btf, task, flags) & PF_KTHREAD)
+	if (task->flags & PF_KTHREAD)
 		return 0;
 	if (!traced_tgid(tgid))
 		return 0;
-	proc_key_of(btf, task, &key);
+	proc_key_of(task, &key);
 	pc = bpf_map_lookup_elem(&procs, &key);
 	if (!pc)
 		return 0;
-	tid = TASK_READ(btf, task, pid);
-	start_ns = TASK_READ(btf, task, start_time);
+	tid = task->pid;
+	start_ns = task->start_time;
 	if (!thread_delete(tid, start_ns, pc))
 		return 0;
 	__sync_fetch_and_add(&pc->exited, 1);
-	signal = TASK_READ(btf, task, signal);
-	group_dead = TASK_READ(btf, signal, live.counter) == 0;
+	signal = task->signal;
+	group_dead = signal->live.counter == 0;
 	if (group_dead) {
 		pc->exit_ns = bpf_ktime_get_ns();
 		if (!target_all)
@@ -293,7 +281,7 @@ static __always_inline int handle_exit(const bool btf, struct task_struct *task)
 	rec->tid = tid;
 	rec->flags = group_dead ? RTE_GROUP_DEAD : 0;
 	rec->start_ns = start_ns;
-	rec->exit_code = TASK_READ(btf, task, exit_code);
+	rec->exit_code = task->exit_code;
 	rec->__pad = 0;
 	rb_submit(rec);
 	return 0;
@@ -304,18 +292,18 @@ static __always_inline int handle_exit(const bool btf, struct task_struct *task)
  * non-leader thread called exec, it has taken over the leader's tid and start
  * time: move its entry, it stays counted.
  */
-static __always_inline int handle_exec(const bool btf, struct task_struct *task, __u32 old_tid)
+static __always_inline int handle_exec(struct task_struct *task, __u32 old_tid)
 {
-	__u32 tgid = TASK_READ(btf, task, tgid);
-	__u32 tid = TASK_READ(btf, task, pid);
+	__u32 tgid = task->tgid;
+	__u32 tid = task->pid;
 	struct rec_proc_exec *rec;
 	struct proc_counts *pc;
 	struct proc_key key;
 
 	if (!traced_tgid(tgid))
 		return 0;
-	proc_key_of(btf, task, &key);
-	pc = proc_get(btf, &key, task);
+	proc_key_of(task, &key);
+	pc = proc_get(&key, task);
 	if (!pc)
 		return 0;
 	if (old_tid != tid) {
@@ -324,8 +312,8 @@ static __always_inline int handle_exec(const bool btf, struct task_struct *task,
 		if (te && te->proc.tgid == tgid && !bpf_map_delete_elem(&threads, &old_tid))
 			__sync_fetch_and_add(&pc->live, -1);
 	}
-	thread_insert(btf, task, &key, pc);
-	task_comm(btf, task, pc->comm);
+	thread_insert(task, &key, pc);
+	task_comm(task, pc->comm);
 
 	rec = rb_reserve(sizeof(*rec));
 	if (!rec)
@@ -336,7 +324,7 @@ static __always_inline int handle_exec(const bool btf, struct task_struct *task,
 	rec->hdr.ts_ns = bpf_ktime_get_ns();
 	rec->tid = tid;
 	rec->old_tid = old_tid;
-	task_comm(btf, task, rec->comm);
+	task_comm(task, rec->comm);
 	rb_submit(rec);
 	return 0;
 }
@@ -344,37 +332,19 @@ static __always_inline int handle_exec(const bool btf, struct task_struct *task,
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(fork_btf, struct task_struct *parent, struct task_struct *child)
 {
-	return handle_fork(true, parent, child);
+	return handle_fork(parent, child);
 }
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(exit_btf, struct task_struct *task)
 {
-	return handle_exit(true, task);
+	return handle_exit(task);
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(exec_btf, struct task_struct *task, pid_t old_pid)
 {
-	return handle_exec(true, task, old_pid);
-}
-
-SEC("raw_tp/sched_process_fork")
-int BPF_PROG(fork_raw, struct task_struct *parent, struct task_struct *child)
-{
-	return handle_fork(false, parent, child);
-}
-
-SEC("raw_tp/sched_process_exit")
-int BPF_PROG(exit_raw, struct task_struct *task)
-{
-	return handle_exit(false, task);
-}
-
-SEC("raw_tp/sched_process_exec")
-int BPF_PROG(exec_raw, struct task_struct *task, pid_t old_pid)
-{
-	return handle_exec(false, task, old_pid);
+	return handle_exec(task, old_pid);
 }
 
 /* An iterator's task (a trusted pointer) on its way out. */
@@ -403,11 +373,11 @@ int seed(struct bpf_iter__task *ctx)
 		return 0;
 	if (!traced_tgid(task->tgid) || task_exiting(task))
 		return 0;
-	proc_key_of(true, task, &key);
-	pc = proc_get(true, &key, task);
+	proc_key_of(task, &key);
+	pc = proc_get(&key, task);
 	if (!pc)
 		return 0;
-	if (!thread_insert(true, task, &key, pc))
+	if (!thread_insert(task, &key, pc))
 		return 0;
 	if (task_exiting(task)) {
 		tid = task->pid;

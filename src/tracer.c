@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The tracer: the one file that knows the BPF skeleton. Lifecycle: check,
- * open, set rodata and map sizes, choose tp_btf or raw_tp and the census
+ * probe the kernel, open, set rodata and map sizes, choose the census
  * program, load, fill the targets, attach, seed the counters, then drain and
  * census on demand.
  */
@@ -13,7 +13,6 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -30,7 +29,6 @@ struct tracer {
 	struct ring_buffer *rb;
 	rec_sink_fn sink;
 	void *ctx;
-	bool tp_btf;
 	int sink_err;
 	__u64 events; /* ring buffer records delivered */
 	__u64 bad_records; /* malformed, not delivered */
@@ -56,37 +54,11 @@ static bool have_cap(const struct __user_cap_data_struct *data, int cap)
 	return data[cap / 32].effective & (1U << (cap % 32));
 }
 
-int tracer__check(char *msg, size_t len)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = {};
-	unsigned int major = 0, minor = 0;
-	struct utsname u;
-
-	if (syscall(SYS_capget, &hdr, data))
-		return snprintf(msg, len, "cannot read capabilities: %s", strerror(errno)), -errno;
-	if (!have_cap(data, CAP_SYS_ADMIN) &&
-	    !(have_cap(data, 39 /* CAP_BPF */) && have_cap(data, 38 /* CAP_PERFMON */))) {
-		snprintf(msg, len, "needs root or CAP_BPF+CAP_PERFMON");
-		return -EPERM;
-	}
-	if (!uname(&u) && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
-	    (major < 5 || (major == 5 && minor < 8))) {
-		snprintf(msg, len, "kernel %s is too old: needs 5.8 or later %s", u.release,
-			 "(BPF ring buffer, task iterator)");
-		return -ENOTSUP;
-	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		snprintf(msg, len, "kernel has no BTF (/sys/kernel/btf/vmlinux missing): %s",
-			 "needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
-		return -ENOTSUP;
-	}
-	return 0;
-}
-
 /*
  * tp_btf needs BTF for the tracepoint and a kernel that attaches tracing
  * programs to raw tracepoints (5.5); try it with a two-instruction program.
+ * There is no raw_tp fallback: every kernel with the task iterator (5.8),
+ * which threadleak cannot do without, has tp_btf.
  */
 static bool probe_tp_btf(const struct btf *vmlinux, const char *tp)
 {
@@ -98,8 +70,6 @@ static bool probe_tp_btf(const struct btf *vmlinux, const char *tp)
 	char name[128];
 	int id, fd, lfd;
 
-	if (!vmlinux)
-		return false;
 	snprintf(name, sizeof(name), "btf_trace_%s", tp);
 	id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF);
 	if (id <= 0)
@@ -117,6 +87,57 @@ static bool probe_tp_btf(const struct btf *vmlinux, const char *tp)
 }
 
 /*
+ * What threadleak cannot do without, probed (never guessed from the
+ * version): the first thing missing, with the Linux version that brings it.
+ */
+static int probe_kernel(char *msg, size_t len)
+{
+	const char *lacks = NULL, *since = NULL;
+	struct btf *vmlinux;
+	int err = 0;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(msg, len, "this kernel lacks BTF (/sys/kernel/btf/vmlinux; Linux 5.4 brings it %s)",
+			 "with CONFIG_DEBUG_INFO_BTF=y");
+		return -ENOTSUP;
+	}
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
+		err = -errno;
+		snprintf(msg, len, "cannot read the kernel's BTF (/sys/kernel/btf/vmlinux): %s",
+			 strerror(-err));
+		return err;
+	}
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1)
+		lacks = "the BPF ring buffer", since = "5.8";
+	else if (btf__find_by_name_kind(vmlinux, "bpf_iter_task", BTF_KIND_FUNC) <= 0)
+		lacks = "the BPF task iterator", since = "5.8";
+	else if (!probe_tp_btf(vmlinux, "sched_process_fork"))
+		lacks = "BTF tracepoints (tp_btf)", since = "5.5";
+	btf__free(vmlinux);
+	if (lacks) {
+		snprintf(msg, len, "this kernel lacks %s (Linux %s brings it)", lacks, since);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+int tracer__check(char *msg, size_t len)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return snprintf(msg, len, "cannot read capabilities: %s", strerror(errno)), -errno;
+	if (!have_cap(data, CAP_SYS_ADMIN) &&
+	    !(have_cap(data, 39 /* CAP_BPF */) && have_cap(data, 38 /* CAP_PERFMON */))) {
+		snprintf(msg, len, "needs root or CAP_BPF+CAP_PERFMON");
+		return -EPERM;
+	}
+	return probe_kernel(msg, len);
+}
+
+/*
  * The census walks thread lists with an open-coded task iterator (6.7) from
  * a syscall program that takes RCU (6.2): are the kernel functions there?
  */
@@ -131,6 +152,24 @@ static bool probe_census_walk(const struct btf *vmlinux)
 	for (i = 0; ok && i < sizeof(kfuncs) / sizeof(kfuncs[0]); i++)
 		ok = btf__find_by_name_kind(vmlinux, kfuncs[i], BTF_KIND_FUNC) > 0;
 	return ok;
+}
+
+/* Does the kernel's enum @type have @value (a helper's BPF_FUNC_ id, say)? */
+static bool btf_enum_value_exists(const struct btf *vmlinux, const char *type, const char *value)
+{
+	const struct btf_type *t;
+	const struct btf_enum *e;
+	int id, i;
+
+	id = btf__find_by_name_kind(vmlinux, type, BTF_KIND_ENUM);
+	if (id <= 0)
+		return false;
+	t = btf__type_by_id(vmlinux, id);
+	e = btf_enum(t);
+	for (i = 0; i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(vmlinux, e[i].name_off), value))
+			return true;
+	return false;
 }
 
 /*
@@ -284,13 +323,42 @@ static int run_iter(struct bpf_link *link, struct tracer *t, __u32 *nr, __u64 *d
 	return err;
 }
 
+/* Open and load the skeleton into *@skelp, census_walk in it or not. */
+static int skel_load(struct threadleak_bpf **skelp, const struct tracer_opts *opts, bool walk)
+{
+	struct threadleak_bpf *skel;
+	int err;
+
+	skel = threadleak_bpf__open();
+	if (!skel)
+		return -errno;
+	skel->rodata->target_all = opts->nr_pids == 0;
+	skel->rodata->wakeup_bytes = opts->ringbuf_bytes / 8;
+	skel->rodata->start_routine_off = opts->start_routine_off;
+	skel->rodata->no_task_pt_regs = opts->compat;
+	skel->rodata->no_rq_clock = opts->compat;
+	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_bytes);
+	bpf_map__set_max_entries(skel->maps.threads, opts->max_threads);
+	bpf_map__set_max_entries(skel->maps.procs, opts->max_procs);
+	bpf_program__set_autoload(skel->progs.census_walk, walk);
+	if (!walk)
+		bpf_map__set_autocreate(skel->maps.census_slots, false);
+	err = threadleak_bpf__load(skel);
+	if (err) {
+		threadleak_bpf__destroy(skel);
+		return err;
+	}
+	*skelp = skel;
+	return 0;
+}
+
 int tracer__open(struct tracer **tp, const struct tracer_opts *opts, rec_sink_fn sink, void *ctx)
 {
 	struct threadleak_bpf *skel;
 	struct btf *vmlinux;
 	struct tracer *t;
 	__u8 one = 1;
-	bool walk;
+	bool walk, pt_regs;
 	int i, err;
 
 	verbose = opts->verbose;
@@ -308,39 +376,23 @@ int tracer__open(struct tracer **tp, const struct tracer_opts *opts, rec_sink_fn
 		goto cleanup;
 	}
 
-	skel = threadleak_bpf__open();
-	if (!skel) {
-		err = -errno;
-		goto cleanup;
-	}
-	t->skel = skel;
-	skel->rodata->target_all = opts->nr_pids == 0;
-	skel->rodata->wakeup_bytes = opts->ringbuf_bytes / 8;
-	skel->rodata->start_routine_off = opts->start_routine_off;
-	skel->rodata->no_task_pt_regs = opts->compat;
-	skel->rodata->no_rq_clock = opts->compat;
-	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_bytes);
-	bpf_map__set_max_entries(skel->maps.threads, opts->max_threads);
-	bpf_map__set_max_entries(skel->maps.procs, opts->max_procs);
-
-	/* Parsed once for both probes; --compat takes every fallback. */
+	/* --compat takes every fallback. */
 	vmlinux = opts->compat ? NULL : btf__load_vmlinux_btf();
-	t->tp_btf = probe_tp_btf(vmlinux, "sched_process_fork");
-	bpf_program__set_autoload(skel->progs.fork_btf, t->tp_btf);
-	bpf_program__set_autoload(skel->progs.exit_btf, t->tp_btf);
-	bpf_program__set_autoload(skel->progs.exec_btf, t->tp_btf);
-	bpf_program__set_autoload(skel->progs.fork_raw, !t->tp_btf);
-	bpf_program__set_autoload(skel->progs.exit_raw, !t->tp_btf);
-	bpf_program__set_autoload(skel->progs.exec_raw, !t->tp_btf);
 	walk = probe_census_walk(vmlinux);
+	pt_regs = vmlinux && btf_enum_value_exists(vmlinux, "bpf_func_id", "BPF_FUNC_task_pt_regs");
 	btf__free(vmlinux);
-	bpf_program__set_autoload(skel->progs.census_walk, walk);
-	if (!walk)
-		bpf_map__set_autocreate(skel->maps.census_slots, false);
-
-	err = threadleak_bpf__load(skel);
+	err = skel_load(&t->skel, opts, walk);
+	if (err && walk) {
+		/* The kfuncs are there, yet this verifier may refuse the walk. */
+		if (verbose)
+			fprintf(stderr, "threadleak: census_walk did not load (%s): census by task iterator\n",
+				strerror(-err));
+		walk = false;
+		err = skel_load(&t->skel, opts, walk);
+	}
 	if (err)
 		goto cleanup;
+	skel = t->skel;
 	if (walk) {
 		t->max_slots = opts->census_slots_max ?: opts->max_threads;
 		err = slots_resize(t, opts->census_slots ?: CENSUS_SLOTS);
@@ -348,9 +400,9 @@ int tracer__open(struct tracer **tp, const struct tracer_opts *opts, rec_sink_fn
 			goto cleanup;
 	}
 	if (verbose)
-		fprintf(stderr, "threadleak: lifecycle on %s, census by %s\n",
-			t->tp_btf ? "tp_btf" : "raw_tp",
-			walk ? "thread-list walk (census_walk)" : "task iterator");
+		fprintf(stderr, "threadleak: census by %s, user registers by %s\n",
+			walk ? "thread-list walk (census_walk)" : "task iterator",
+			pt_regs ? "bpf_task_pt_regs" : "the kernel stack's top");
 	for (i = 0; i < opts->nr_pids; i++) {
 		__u32 tgid = opts->pids[i];
 

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The paths older kernels take (raw_tp instead of tp_btf, the census by task
-# iterator, pt_regs found on the kernel stack instead of bpf_task_pt_regs, no
-# rq clock), forced on this kernel with --compat, give the same exact numbers.
+# The paths older kernels take (the census by task iterator, pt_regs found on
+# the kernel stack instead of bpf_task_pt_regs, no rq clock), forced on this
+# kernel with --compat, give the same exact numbers.
 . "$(dirname "$0")/lib.sh"
 need_root
 CASE=counts
@@ -19,6 +19,6 @@ expect "created" "$(samples "$out" "$pid" | jq -s 'map(.created) | add')" 40 || 
 expect "exited" "$(samples "$out" "$pid" | jq -s 'map(.exited) | add')" 15 || exit 0
 w=$(echo "$last" | jq .max_wait_s)
 awk -v w="$w" 'BEGIN { exit !(w > 0 && w < 60) }' || { fail "$CASE" "max_wait_s $w"; exit 0; }
-want="lifecycle on raw_tp, census by task iterator"
+want="census by task iterator, user registers by the kernel stack's top"
 grep -q "$want" "$out.err" || { fail "$CASE" "stderr has no '$want'"; exit 0; }
 pass "$CASE"

@@ -37,7 +37,13 @@ pass "$CASE"
 # Waits are measured on the scheduler's clock: each census must have taken
 # it (and the monotonic clock) at its first task, whatever task that was.
 CASE=census_clocks
-clocks=$(bpftool -j map dump name threadle.bss 2>/dev/null |
+# this threadleak's .bss: other instances may run beside it (by name, bpftool
+# dumps every one)
+bss=
+for id in $(sed -n 's/^map_id:\s*//p' /proc/"$TL_PID"/fdinfo/* 2>/dev/null | sort -un); do
+	[ "$(bpftool -j map show id "$id" 2>/dev/null | jq -r .name)" = threadle.bss ] && bss=$id && break
+done
+clocks=$(bpftool -j map dump id "${bss:-0}" 2>/dev/null |
 	jq -r '.[0].formatted.value[".bss"] | add | "\(.census_ktime0) \(.census_rq0)"')
 read -r kt rq <<< "$clocks"
 if [ "${kt:-0}" -gt 0 ] 2>/dev/null && [ "${rq:-0}" -gt 0 ] 2>/dev/null; then

@@ -1,0 +1,28 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Inside a kernel of the matrix (tests/kernels/run.sh boots it): what
+# threadleak takes on this kernel, then the live tests that must hold on
+# every kernel. Everything writes under /tmp (a tmpfs; the rest is the host's
+# root, read-only).
+#
+#   tests/kernels/guest.sh BUILD GO_PROGRAM
+BUILD=$1
+GO_PROGRAM=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+LIVE=$HERE/../live
+
+echo "INFO: uname $(uname -r)"
+# Which paths threadleak takes here: its -v line says.
+sleep 300 & idle=$!
+"$BUILD/threadleak" -p $idle -d 1 -v > /dev/null 2> /tmp/kernel-probe.err
+kill $idle
+grep -E 'census by|lacks|threadleak:' /tmp/kernel-probe.err | head -n 5 | sed 's/^/INFO: /'
+
+# GO_VERSIONS=none: record_replay.sh leaves out its Go program, which it
+# would build here (minutes under TCG); go_census.sh runs one built outside.
+for t in counts record_replay compat; do
+	GO_VERSIONS=none bash "$LIVE/$t.sh" "$BUILD" 2>&1
+done
+bash "$HERE/leak.sh" "$BUILD" 2>&1
+bash "$HERE/deadlock.sh" "$BUILD" 2>&1
+bash "$HERE/go_census.sh" "$BUILD" "$GO_PROGRAM" 2>&1
