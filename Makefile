@@ -134,7 +134,7 @@ $(OUTPUT)/tests/gocensus $(OUTPUT)/tests/golayout: $(OUTPUT)/tests/%: tests/prog
 
 # A small server of fixed metrics, to test the Prometheus harness itself.
 $(OUTPUT)/tests/metrics_demo: tests/monitor/metrics_demo.c \
-			      $(patsubst %,$(OUTPUT)/%.o,metrics metrics_http proc_cgroup utf8) | \
+			      $(patsubst %,$(OUTPUT)/%.o,metrics metrics_http proc_cgroup cgroup_identity utf8) | \
 			      $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
