@@ -66,6 +66,8 @@ CORE_SRCS += src/detector_policy.c
 CORE_SRCS += src/report_words.c
 # Threads at the end of a run as pprof profiles and folded stacks.
 CORE_SRCS += src/thread_profile.c
+# The HTML report: growth curves, findings, blocked threads, in one page.
+CORE_SRCS += src/report_html.c src/html_escape.c
 APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c src/live.c \
 	    src/goroutine_dump.c src/monitor.c src/sandbox.c src/threadleak.c
 APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
