@@ -871,8 +871,8 @@ int report_html__write(struct report_html *h, FILE *out)
 	fprintf(out, "</title>\n<style>%s</style></head>\n<body>\n<h1>threadleak: ", style);
 	html_escape_target(out, h->opts.source ? h->opts.source : "live run");
 	fprintf(out,
-		"</h1>\n<p class=\"run\">From %s, %.1f s, %llu censuses; %u processes seen, "
-		"%u findings.</p>\n",
+		"</h1>\n<p class=\"run\">From %s, %.1f s, %llu censuses; processes seen: %u; "
+		"findings: %u.</p>\n",
 		when, h->last_ns > h->first_ns ? (h->last_ns - h->first_ns) / 1e9 : 0,
 		(unsigned long long)h->censuses, h->nr_procs + h->procs_dropped, findings);
 	if (h->nr_procs + h->procs_dropped > shown)
