@@ -2,12 +2,16 @@
 /*
  * The HTML report: the escape helper with hostile strings, a whole page fed
  * hostile names (nothing opens a tag), and its size bounded however long
- * the run (series downsampled, the last point exact).
+ * the run (series downsampled, the last point exact); the detector's
+ * per-site callback on a recorded leak.
  */
 #include <stdlib.h>
 #include <string.h>
 #include "html_escape.h"
+#include "pipeline.h"
 #include "report_html.h"
+#include "report_words.h"
+#include "trace_file.h"
 #include "utf8.h"
 #include "test.h"
 
@@ -168,4 +172,79 @@ void test_report_html_bounded(void)
 out:
 	free(short_page);
 	free(long_page);
+}
+
+/* The detector's per-site callback, on a recorded leak (tests/golden/leak.tl). */
+struct site_tally {
+	unsigned int calls, leak_calls;
+	__u32 leak_live, leak_blocked, leak_condvar;
+	__u32 live_when_found;
+	__u64 last_ts;
+	bool before_sample; /* every site of a census came before its sample */
+};
+
+static void tally_site(void *ctx, const struct site_sample *ss)
+{
+	struct site_tally *t = ctx;
+	const char *name = finding_site_name(&ss->site);
+
+	t->calls++;
+	t->last_ts = ss->ts_ns;
+	if (ss->goroutine || !name || strcmp(name, "leak_on_condvar (findings.c:50)"))
+		return;
+	t->leak_calls++;
+	t->leak_live = ss->live;
+	t->leak_blocked = ss->blocked;
+	t->leak_condvar = ss->by_prim[PRIM_CONDVAR];
+}
+
+static void tally_sample(void *ctx, const struct sample *s)
+{
+	struct site_tally *t = ctx;
+
+	if (t->last_ts != s->ts_ns)
+		t->before_sample = false;
+}
+
+static void tally_finding(void *ctx, const struct finding *f)
+{
+	struct site_tally *t = ctx;
+
+	if (f->kind == FINDING_THREAD_LEAK && !f->summary)
+		t->live_when_found = t->leak_live;
+}
+
+void test_detector_site_samples(void)
+{
+	struct site_tally t = { .before_sample = true };
+	struct detector_sink sink = { .sample = tally_sample, .finding = tally_finding,
+				      .site = tally_site, .ctx = &t };
+	struct detector_opts dopts = { .keep_exited = true };
+	struct trace_reader *r = NULL;
+	struct trace_info info;
+	struct pipeline pl;
+	const void *rec;
+	size_t len;
+	int err;
+
+	if (!ASSERT_OK(pipeline_init(&pl, &dopts, 0, &sink), "pipeline"))
+		return;
+	err = trace_reader__open(&r, test__fixture("../../golden/leak.tl"), &info);
+	if (ASSERT_OK(err, "open tests/golden/leak.tl")) {
+		while ((err = trace_reader__next(r, &rec, &len)) > 0)
+			if (!ASSERT_OK(pipeline_record(&pl, rec, len), "feed"))
+				break;
+		ASSERT_OK(err, "read");
+	}
+	trace_reader__close(r);
+	detector__finish(pl.det);
+	pipeline_free(&pl);
+	/* golden/leak.txt: 26 censuses; the leak found at 111 live, 281 at the end. */
+	ASSERT_EQ(t.leak_calls, 26, "one per census");
+	ASSERT_EQ(t.calls, 52, "and the main thread's site");
+	ASSERT_EQ(t.live_when_found, 111, "live when found");
+	ASSERT_EQ(t.leak_live, 281, "live at the end");
+	ASSERT_EQ(t.leak_blocked, 281, "blocked");
+	ASSERT_EQ(t.leak_condvar, 281, "on a condvar");
+	ASSERT_TRUE(t.before_sample, "sites before their sample");
 }
