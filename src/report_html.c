@@ -23,9 +23,9 @@ struct series {
 	unsigned int n, alloc;
 	__u64 stride, seen;
 	__u64 *ts;
-	__s64 *v; /* n * nv */
+	__s32 *v; /* n * nv */
 	__u64 last_ts;
-	__s64 last_v[SERIES_MAX_V];
+	__s32 last_v[SERIES_MAX_V];
 };
 
 enum proc_value { PV_THREADS, PV_GOROUTINES, PV_BLOCKED, PV_OTHER_BLOCKED };
@@ -56,7 +56,8 @@ struct html_proc {
 	__s64 peak_goroutines;
 	struct series sr; /* enum proc_value */
 	struct html_site **sites;
-	unsigned int nr_sites, sites_dropped;
+	unsigned int nr_sites;
+	bool sites_lost; /* some not followed: too many */
 	struct html_finding *findings;
 	unsigned int nr_findings, findings_dropped;
 	__u64 prim_ts; /* the census by_prim is of */
@@ -67,7 +68,9 @@ struct report_html {
 	struct report_html_opts opts;
 	struct detector_sink next;
 	struct html_proc **procs;
-	unsigned int nr_procs, alloc_procs, procs_dropped;
+	unsigned int nr_procs, alloc_procs;
+	bool procs_lost; /* some not followed: too many */
+	unsigned int nr_sites; /* of all processes */
 	void *by_pid; /* tsearch tree: the newest html_proc of each pid */
 	__u64 first_ns, last_ns, censuses;
 	int err;
@@ -88,7 +91,7 @@ static void series_free(struct series *sr)
 	free(sr->v);
 }
 
-static int series_add(struct series *sr, __u64 ts, const __s64 *v)
+static int series_add(struct series *sr, __u64 ts, const __s32 *v)
 {
 	unsigned int i, j;
 
@@ -99,7 +102,7 @@ static int series_add(struct series *sr, __u64 ts, const __s64 *v)
 	if (sr->n == sr->alloc) {
 		unsigned int alloc = sr->alloc ? sr->alloc * 2 : 16;
 		__u64 *nts;
-		__s64 *nv;
+		__s32 *nv;
 
 		if (alloc > SERIES_CAP)
 			alloc = SERIES_CAP;
@@ -134,7 +137,7 @@ static unsigned int series_len(const struct series *sr)
 	return sr->n + (sr->seen && (sr->seen - 1) % sr->stride ? 1 : 0);
 }
 
-static void series_point(const struct series *sr, unsigned int i, __u64 *ts, const __s64 **v)
+static void series_point(const struct series *sr, unsigned int i, __u64 *ts, const __s32 **v)
 {
 	if (i < sr->n) {
 		*ts = sr->ts[i];
@@ -169,7 +172,7 @@ static struct html_proc *proc_get(struct report_html *h, __u32 pid)
 	if (p && !p->exited)
 		return p;
 	if (h->nr_procs == HTML_MAX_PROCS) {
-		h->procs_dropped++;
+		h->procs_lost = true;
 		return NULL;
 	}
 	if (h->nr_procs == h->alloc_procs) {
@@ -212,7 +215,7 @@ static void on_sample(void *ctx, const struct sample *s)
 {
 	struct report_html *h = ctx;
 	struct html_proc *p = proc_get(h, s->pid);
-	__s64 v[SERIES_MAX_V] = { s->threads, s->goroutines, s->blocked, s->other_blocked };
+	__s32 v[SERIES_MAX_V] = { s->threads, s->goroutines, s->blocked, s->other_blocked };
 	unsigned int i;
 
 	if (h->next.sample)
@@ -252,8 +255,8 @@ static struct html_site *site_get(struct report_html *h, struct html_proc *p,
 		    site->func_pc == ss->func_pc)
 			return site;
 	}
-	if (p->nr_sites == HTML_MAX_SITES) {
-		p->sites_dropped++;
+	if (p->nr_sites == HTML_MAX_SITES || h->nr_sites == HTML_MAX_ALL_SITES) {
+		p->sites_lost = true;
 		return NULL;
 	}
 	sites = realloc(p->sites, (p->nr_sites + 1) * sizeof(*sites));
@@ -273,6 +276,7 @@ static struct html_site *site_get(struct report_html *h, struct html_proc *p,
 	site->func_pc = ss->func_pc;
 	series_init(&site->sr, 1);
 	p->sites[p->nr_sites++] = site;
+	h->nr_sites++;
 	return site;
 nomem:
 	h->err = -ENOMEM;
@@ -284,7 +288,7 @@ static void on_site(void *ctx, const struct site_sample *ss)
 	struct report_html *h = ctx;
 	struct html_proc *p = proc_get(h, ss->pid);
 	struct html_site *site;
-	__s64 live = ss->live;
+	__s32 live = ss->live;
 	unsigned int i;
 
 	if (h->next.site)
@@ -393,7 +397,8 @@ static void on_finding(void *ctx, const struct finding *f)
 		return;
 	}
 	if (p->nr_findings == HTML_MAX_FINDINGS) {
-		p->findings_dropped++;
+		if (!f->summary && !f->update && !f->resolved)
+			p->findings_dropped++; /* once, not at each restatement */
 		free(key);
 		free(text);
 		return;
@@ -541,7 +546,7 @@ static double plot_y(__s64 v, __s64 max)
 static __s64 line_value_at(const struct plot_line *l, __u64 ts)
 {
 	unsigned int i, n = series_len(l->sr);
-	const __s64 *v;
+	const __s32 *v;
 	__s64 val = 0;
 	__u64 t;
 
@@ -560,7 +565,7 @@ static void write_chart(struct report_html *h, FILE *out, const char *title,
 {
 	double span_s = h->last_ns > h->first_ns ? (h->last_ns - h->first_ns) / 1e9 : 0;
 	unsigned int i, j, n;
-	const __s64 *v;
+	const __s32 *v;
 	__s64 max = 1;
 	__u64 ts;
 
@@ -685,7 +690,7 @@ static void write_proc_charts(struct report_html *h, FILE *out, struct html_proc
 							PV_OTHER_BLOCKED, 0 };
 		for (i = 2 - !p->go; i < nr_lines; i++) {
 			unsigned int n = series_len(&p->sr);
-			const __s64 *v;
+			const __s32 *v;
 			__u64 ts;
 
 			for (j = 0; j < n; j++) {
@@ -727,12 +732,15 @@ static void write_proc_charts(struct report_html *h, FILE *out, struct html_proc
 	}
 	write_chart(h, out, "Live threads and goroutines per site (where they start)", lines,
 		    nr_lines, marks, nr_marks);
-	if (p->nr_sites > shown || p->sites_dropped)
+	if (p->nr_sites > shown)
 		fprintf(out,
-			"<p class=\"left-out\">%u more sites not drawn (fewer live at their peak)"
-			"%s</p>\n",
-			p->nr_sites - shown + p->sites_dropped,
-			p->sites_dropped ? ", some not followed at all (too many sites)" : "");
+			"<p class=\"left-out\">%u more sites not drawn (fewer live at their "
+			"peak)</p>\n",
+			p->nr_sites - shown);
+	if (p->sites_lost)
+		fprintf(out, "<p class=\"left-out\">More sites not followed: over %u in this "
+			     "process or %u in all</p>\n",
+			HTML_MAX_SITES, HTML_MAX_ALL_SITES);
 }
 
 static void write_blocked(FILE *out, const struct html_proc *p)
@@ -788,7 +796,7 @@ static void write_findings(struct report_html *h, FILE *out, const struct html_p
 static void write_proc(struct report_html *h, FILE *out, struct html_proc *p)
 {
 	unsigned int n = series_len(&p->sr);
-	const __s64 *first = NULL, *last = NULL;
+	const __s32 *first = NULL, *last = NULL;
 	__u64 ts;
 
 	fprintf(out, "<section class=\"proc\" id=\"pid-%u\" data-pid=\"%u\">\n<h2>pid %u (", p->pid,
@@ -798,10 +806,10 @@ static void write_proc(struct report_html *h, FILE *out, struct html_proc *p)
 	if (n) {
 		series_point(&p->sr, 0, &ts, &first);
 		series_point(&p->sr, n - 1, &ts, &last);
-		fprintf(out, "<p>threads: %lld at first, %lld at last, %u at peak", first[PV_THREADS],
+		fprintf(out, "<p>threads: %d at first, %d at last, %u at peak", first[PV_THREADS],
 			last[PV_THREADS], p->peak_threads);
 		if (p->go)
-			fprintf(out, "; goroutines: %lld at last, %lld at peak", last[PV_GOROUTINES],
+			fprintf(out, "; goroutines: %d at last, %lld at peak", last[PV_GOROUTINES],
 				(long long)p->peak_goroutines);
 		fprintf(out, "; %llu censuses%s</p>\n", (unsigned long long)p->sr.seen,
 			p->sr.stride > 1 ? " (drawn downsampled)" : "");
@@ -874,12 +882,16 @@ int report_html__write(struct report_html *h, FILE *out)
 		"</h1>\n<p class=\"run\">From %s, %.1f s, %llu censuses; processes seen: %u; "
 		"findings: %u.</p>\n",
 		when, h->last_ns > h->first_ns ? (h->last_ns - h->first_ns) / 1e9 : 0,
-		(unsigned long long)h->censuses, h->nr_procs + h->procs_dropped, findings);
-	if (h->nr_procs + h->procs_dropped > shown)
+		(unsigned long long)h->censuses, h->nr_procs, findings);
+	if (h->nr_procs > shown)
 		fprintf(out,
 			"<p class=\"left-out\">%u processes shown: those with findings first, then "
 			"by most threads at their peak; %u left out.</p>\n",
-			shown, h->nr_procs + h->procs_dropped - shown);
+			shown, h->nr_procs - shown);
+	if (h->procs_lost)
+		fprintf(out, "<p class=\"left-out\">More processes not followed at all: over "
+			     "%u.</p>\n",
+			HTML_MAX_PROCS);
 	if (shown > 1) {
 		fputs("<ul class=\"toc\">", out);
 		for (i = 0; i < shown; i++) {

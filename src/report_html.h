@@ -18,10 +18,16 @@
 #include <linux/types.h>
 #include "detector.h"
 
+/*
+ * What it holds is bounded too: a series at most 598 points of 8 + 4 bytes a
+ * value, so about 14 KB a process and 7 KB a site, 2048 processes and 4096
+ * sites at most (some 60 MB at the very worst, far less on most hosts).
+ */
 #define HTML_MAX_POINTS 600   /* per series drawn */
-#define HTML_MAX_PROCS 4096   /* processes followed; more are counted */
+#define HTML_MAX_PROCS 2048   /* processes followed; more are counted */
 #define HTML_SHOWN_PROCS 20   /* processes drawn */
 #define HTML_MAX_SITES 256    /* sites followed per process */
+#define HTML_MAX_ALL_SITES 4096 /* sites followed in all */
 #define HTML_SHOWN_SITES 8    /* site curves drawn per process */
 #define HTML_MAX_FINDINGS 64  /* findings kept per process */
 #define HTML_SHOWN_FINDINGS 12 /* findings shown per process */

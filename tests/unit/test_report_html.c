@@ -248,3 +248,43 @@ void test_detector_site_samples(void)
 	ASSERT_EQ(t.leak_condvar, 281, "on a condvar");
 	ASSERT_TRUE(t.before_sample, "sites before their sample");
 }
+
+/* More sites than are drawn, and than are followed: the page says so. */
+void test_report_html_caps(void)
+{
+	struct report_html_opts opts = { .source = "caps" };
+	struct report_html *h = report_html__new(&opts);
+	struct detector_sink none = {}, sink;
+	struct sample s = { .ts_ns = 1, .pid = 9, .comm = "many", .threads = 1,
+			    .goroutines = -1 };
+	char *text = NULL, want[128];
+	unsigned int i;
+	size_t len;
+	FILE *out;
+
+	if (!ASSERT_TRUE(h != NULL, "new"))
+		return;
+	report_html__sink(h, &none, &sink);
+	for (i = 0; i < HTML_MAX_SITES + 10; i++) {
+		struct site_sample ss = { .ts_ns = 1, .pid = 9, .key = 0x1000 + i,
+					  .site = { FSITE_SYMBOL, "routine" }, .live = i };
+
+		sink.site(sink.ctx, &ss);
+	}
+	sink.sample(sink.ctx, &s);
+	out = open_memstream(&text, &len);
+	if (out) {
+		ASSERT_OK(report_html__write(h, out), "write");
+		fclose(out);
+	}
+	report_html__free(h);
+	if (!ASSERT_TRUE(text != NULL, "page"))
+		return;
+	ASSERT_EQ(count(text, "data-kind=\"thread site\""), HTML_SHOWN_SITES, "drawn");
+	ASSERT_EQ(count(text, "data-last=\"265\""), 0, "past the cap: not followed");
+	ASSERT_EQ(count(text, "data-last=\"255\""), 1, "the largest followed, drawn");
+	snprintf(want, sizeof(want), "%u more sites not drawn", HTML_MAX_SITES - HTML_SHOWN_SITES);
+	ASSERT_EQ(count(text, want), 1, "says how many not drawn");
+	ASSERT_EQ(count(text, "More sites not followed"), 1, "says some not followed");
+	free(text);
+}
