@@ -13,6 +13,7 @@
  * point seen is kept apart, so at most HTML_MAX_POINTS are drawn. */
 #define SERIES_CAP (HTML_MAX_POINTS - 2)
 #define SERIES_MAX_V 4
+#define GO_WAIT PRIM_MAX
 
 /*
  * A downsampled time series: every stride-th point, the stride doubling
@@ -61,7 +62,9 @@ struct html_proc {
 	struct html_finding *findings;
 	unsigned int nr_findings, findings_dropped;
 	__u64 prim_ts; /* the census by_prim is of */
-	__u32 by_prim[PRIM_MAX], by_prim_peak[PRIM_MAX];
+	/* Waiting contexts by enum primitive; at GO_WAIT, goroutines that wait
+	 * on no primitive (a channel, a select, a sleep). */
+	__u32 by_prim[GO_WAIT + 1], by_prim_peak[GO_WAIT + 1];
 };
 
 struct report_html {
@@ -235,7 +238,7 @@ static void on_sample(void *ctx, const struct sample *s)
 	if (p->prim_ts != s->ts_ns)
 		memset(p->by_prim, 0, sizeof(p->by_prim)); /* no site waits now */
 	p->prim_ts = s->ts_ns;
-	for (i = 0; i < PRIM_MAX; i++)
+	for (i = 0; i <= GO_WAIT; i++)
 		if (p->by_prim[i] > p->by_prim_peak[i])
 			p->by_prim_peak[i] = p->by_prim[i];
 	if (series_add(&p->sr, s->ts_ns, v))
@@ -300,7 +303,7 @@ static void on_site(void *ctx, const struct site_sample *ss)
 		p->prim_ts = ss->ts_ns;
 	}
 	for (i = 0; i < PRIM_MAX; i++)
-		p->by_prim[i] += ss->by_prim[i];
+		p->by_prim[ss->goroutine && i == PRIM_NONE ? GO_WAIT : i] += ss->by_prim[i];
 	site = site_get(h, p, ss);
 	if (!site)
 		return;
@@ -636,7 +639,11 @@ static void write_chart(struct report_html *h, FILE *out, const char *title,
 		fprintf(out, "<li><span class=\"swatch\" style=\"background:%s\"></span>",
 			colors[i % 8]);
 		html_escape_target(out, lines[i].label);
-		fprintf(out, " (peak %lld)</li>", (long long)lines[i].peak);
+		fprintf(out, " (%speak %lld)</li>",
+			!strcmp(lines[i].kind, "thread site")	 ? "threads, "
+			: !strcmp(lines[i].kind, "goroutine site") ? "goroutines, "
+								   : "",
+			(long long)lines[i].peak);
 	}
 	if (nr_marks)
 		fputs("<li><span class=\"swatch mark\"></span>a finding established</li>", out);
@@ -703,7 +710,8 @@ static void write_proc_charts(struct report_html *h, FILE *out, struct html_proc
 			marks[nr_marks++] = (struct plot_mark){ p->findings[i].ts_ns,
 								finding_kind_name(p->findings[i].kind),
 								p->findings[i].site, -1 };
-		write_chart(h, out, "Live threads over time", lines, nr_lines, marks, nr_marks);
+		write_chart(h, out, p->go ? "Live threads and goroutines over time" : "Live threads over time",
+			    lines, nr_lines, marks, nr_marks);
 	}
 	if (!p->nr_sites)
 		return;
@@ -747,7 +755,7 @@ static void write_blocked(FILE *out, const struct html_proc *p)
 {
 	unsigned int i, any = 0;
 
-	for (i = 0; i < PRIM_MAX; i++)
+	for (i = 0; i <= GO_WAIT; i++)
 		any |= p->by_prim_peak[i];
 	if (!any) {
 		fputs("<p>No thread was seen blocked.</p>\n", out);
@@ -757,12 +765,15 @@ static void write_blocked(FILE *out, const struct html_proc *p)
 	      "primitive</caption>\n<tr><th>primitive</th><th>at the last census</th>"
 	      "<th>most at one census</th></tr>\n",
 	      out);
-	for (i = 0; i < PRIM_MAX; i++)
+	for (i = 0; i <= GO_WAIT; i++) {
+		const char *name = i == GO_WAIT ? "goroutine wait" : primitive_name(i);
+
 		if (p->by_prim_peak[i])
 			fprintf(out,
-				"<tr data-primitive=\"%s\"><td>%s</td><td>%u</td><td>%u</td></tr>\n",
-				primitive_name(i), primitive_name(i), p->by_prim[i],
-				p->by_prim_peak[i]);
+				"<tr data-primitive=\"%s\"><td>%s%s</td><td>%u</td><td>%u</td></tr>\n",
+				name, name, i == GO_WAIT ? " (channel, select, sleep, &#8230;)" : "",
+				p->by_prim[i], p->by_prim_peak[i]);
+	}
 	fputs("</table>\n", out);
 }
 
