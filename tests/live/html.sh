@@ -6,11 +6,12 @@
 # whose symbol holds escapes and a C1 control) are recorded with
 # `record --html`, then replayed with `replay --html`. In the DOM Chromium
 # builds from the page: the leak site's curve has one point per census and
-# ends at the leak's live count, the threads curve ends at the last
-# sample's threads, a marker stands where the leak was established, the
-# finding's text names its site; the hostile names are text (no element
-# made of them), shown escaped as the text report shows them; no script,
-# nothing fetched, no control byte. The live page draws the same curves.
+# ends at the leak's live count (its restated finding's), the threads curve
+# ends at the last sample's threads, a marker stands where the leak was
+# established, the finding's text names its site; the hostile names are
+# text (no element made of them), shown escaped as the text report shows
+# them; no script, nothing fetched, no control byte. The live page draws
+# the same curves.
 . "$(dirname "$0")/lib.sh"
 need_root
 CASE=start
@@ -132,7 +133,8 @@ site=$(echo "$leak" | jq -c --arg s "$LEAK_SITE" '.series[] | select(.kind == "t
 [ -n "$site" ] || { fail "$CASE" "no series for $LEAK_SITE: $(echo "$leak" | jq -c '[.series[].label]')"; exit 0; }
 expect "site curve: points, one per census" "$(echo "$site" | jq -c '[.n, .points]')" "[$censuses,$censuses]" || exit 0
 expect "site curve ends at the leak's live count" "$(echo "$site" | jq .last)" "$live" || exit 0
-expect "the leak's live count is its thread count less main" "$live" $((threads - 1)) || exit 0
+# (Not its thread count less main: a thread started during the last census
+# is counted by BPF before its start routine is read.)
 # The site chart's top is the leak's peak: its last point is at the top edge.
 expect "drawn at the top" "$(echo "$site" | jq .last_y)" 10 || exit 0
 expect "threads curve ends at the last sample" \
