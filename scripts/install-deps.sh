@@ -6,9 +6,9 @@
 # all is there. Run as root.
 set -eu
 
-# Packages from bookworm itself. The last line: the real host of the
+# Packages from bookworm itself. The last two lines: the real host of the
 # memory benchmark and of tests/live/realhost.sh (tests/live/lib_realhost.sh);
-# then the HTML report's renderer (tests/live/html.sh) and the manifest's
+# and the HTML report's renderer (tests/live/html.sh) and the manifest's
 # parser (tests/live/kubernetes.sh).
 PKGS="make gcc g++ clang llvm llvm-14-dev pkg-config libbpf-dev bpftool libelf-dev
 zlib1g-dev libdw-dev libmicrohttpd-dev libseccomp-dev uthash-dev libclang-rt-14-dev golang-1.19-go
