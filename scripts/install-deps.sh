@@ -6,14 +6,16 @@
 # all is there. Run as root.
 set -eu
 
-# Packages from bookworm itself. The next to last line: the real host of the
+# Packages from bookworm itself. The last four lines: the real host of the
 # memory benchmark and of tests/live/realhost.sh (tests/live/lib_realhost.sh);
-# the last: the kernel matrix in qemu (make test-kernels).
+# the kernel matrix in qemu (make test-kernels); the HTML report's renderer
+# (tests/live/html.sh) and the manifest's parser (tests/live/kubernetes.sh).
 PKGS="make gcc g++ clang llvm llvm-14-dev pkg-config libbpf-dev bpftool libelf-dev
 zlib1g-dev libdw-dev libmicrohttpd-dev libseccomp-dev uthash-dev libclang-rt-14-dev golang-1.19-go
 rustc bpftrace prometheus prometheus-alertmanager hyperfine procps jq util-linux libfuse3-dev fuse3
 postgresql redis-server memcached nginx wrk openjdk-17-jdk-headless python3
-qemu-system-x86 busybox-static cpio kmod xz-utils zstd"
+qemu-system-x86 busybox-static cpio kmod xz-utils zstd
+chromium python3-yaml"
 # Go toolchains from bookworm-backports, for the goroutine tests.
 BPO_PKGS="golang-1.21-go golang-1.22-go golang-1.23-go"
 BPO_LIST=/etc/apt/sources.list.d/threadleak-bookworm-backports.sources

@@ -1153,11 +1153,11 @@ static void refine_by_name(struct proc_state *p, struct ctx *c)
 
 /* Formatting what findings show */
 
-static void site_of(struct proc_state *p, const struct site *s, struct obstack *ob,
-		    struct finding_site *fs)
+/* @s as findings show it; its symbol and name pattern, if it has them,
+ * formatted into @buf and @pat. */
+static void site_fmt(struct proc_state *p, const struct site *s, char buf[SYM_LEN],
+		     char pat[SYM_LEN], struct finding_site *fs)
 {
-	char buf[SYM_LEN];
-
 	fs->symbol = NULL;
 	fs->name_pattern = NULL;
 	if (s->kind == CTX_THREAD && s->key == SITE_KEY_MAIN) {
@@ -1169,12 +1169,43 @@ static void site_of(struct proc_state *p, const struct site *s, struct obstack *
 		return;
 	}
 	fs->kind = FSITE_SYMBOL;
-	symtab__format(&p->syms, s->key, buf, sizeof(buf));
-	fs->symbol = obstack_copy0(ob, buf, strlen(buf));
-	if (s->refined) {
-		name_pattern_show(&s->pattern, buf, sizeof(buf));
-		fs->name_pattern = obstack_copy0(ob, buf, strlen(buf));
-	}
+	fs->symbol = symtab__format(&p->syms, s->key, buf, SYM_LEN);
+	if (s->refined)
+		fs->name_pattern = name_pattern_show(&s->pattern, pat, SYM_LEN);
+}
+
+static void site_of(struct proc_state *p, const struct site *s, struct obstack *ob,
+		    struct finding_site *fs)
+{
+	char buf[SYM_LEN], pat[SYM_LEN];
+
+	site_fmt(p, s, buf, pat, fs);
+	if (fs->symbol)
+		fs->symbol = obstack_copy0(ob, fs->symbol, strlen(fs->symbol));
+	if (fs->name_pattern)
+		fs->name_pattern = obstack_copy0(ob, fs->name_pattern, strlen(fs->name_pattern));
+}
+
+/* The sink's site callback: @s at the census at @ts. */
+static void site_sample_emit(struct detector *d, struct proc_state *p, const struct site *s,
+			     __u64 ts)
+{
+	char site_buf[SYM_LEN], pat_buf[SYM_LEN], func_buf[SYM_LEN];
+	struct site_sample ss = {
+		.ts_ns = ts,
+		.pid = p->tgid,
+		.goroutine = s->kind == CTX_GOROUTINE,
+		.key = s->key,
+		.func_pc = s->func_pc,
+		.live = s->live,
+		.blocked = s->blocked,
+	};
+
+	site_fmt(p, s, site_buf, pat_buf, &ss.site);
+	if (ss.goroutine)
+		ss.function = symtab__format(&p->syms, s->func_pc, func_buf, sizeof(func_buf));
+	memcpy(ss.by_prim, s->by_prim, sizeof(ss.by_prim));
+	d->sink.site(d->sink.ctx, &ss);
 }
 
 /* The function at @addr, or NULL. */
@@ -2064,6 +2095,8 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 			.stats = &s->stats,
 		};
 
+		if (d->sink.site)
+			site_sample_emit(d, p, s, ts);
 		if (policy_site_idle(&ps, d->opts.leak.window_ns)) {
 			tdelete(s, &p->sites, site_cmp);
 			free(s);

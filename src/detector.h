@@ -228,11 +228,30 @@ struct proc_summary {
 	unsigned int nr_go_sites;
 };
 
+/*
+ * A site at the end of a census, for growth curves: how many of its
+ * contexts live and wait now. Strings valid during the callback.
+ */
+struct site_sample {
+	__u64 ts_ns;
+	__u32 pid;
+	bool goroutine;
+	__u64 key, func_pc; /* the site's identity within its process */
+	struct finding_site site;
+	const char *function; /* goroutines: the function they run */
+	__u32 live;
+	__u32 blocked;
+	__u32 by_prim[PRIM_MAX];
+};
+
 struct detector_sink {
 	void (*sample)(void *ctx, const struct sample *s);
 	void (*census_end)(void *ctx, const struct census_stats *cs);
 	void (*summary)(void *ctx, const struct proc_summary *ps);
 	void (*finding)(void *ctx, const struct finding *f);
+	/* Optional: every site of every process analysed, at each census,
+	 * before its process's sample. */
+	void (*site)(void *ctx, const struct site_sample *ss);
 	void *ctx;
 };
 

@@ -74,6 +74,7 @@ static const char replay_doc[] =
 	"EXAMPLES:\n"
 	"    threadleak replay api.tl\n"
 	"    threadleak replay --json --fail-on-leak api.tl\n"
+	"    threadleak replay --html api.html api.tl  # growth curves and findings, one page\n"
 	"    threadleak replay --info api.tl     # host, duration, processes, counts\n"
 	"\v"
 	"Exit status: 0, 1 on errors (a corrupt or foreign file: the offset and the\n"
@@ -135,6 +136,7 @@ enum {
 	OPT_STUCK_THREADS,
 	OPT_STUCK_PERCENT,
 	OPT_STUCK_WAIT,
+	OPT_HTML,
 };
 
 /* Option groups, shared by the commands that take them. */
@@ -190,6 +192,10 @@ static const struct argp_option opt_profile[] = {
 	{ "folded", OPT_FOLDED, "FILE", 0,
 	  "At the end, write the live threads' stacks folded (frame;frame count) for flame "
 	  "graph tools to FILE",
+	  4 },
+	{ "html", OPT_HTML, "FILE", 0,
+	  "At the end, write an HTML report to FILE: per process, live threads and goroutines "
+	  "over time per site, the findings with their stacks, blocked threads by primitive",
 	  4 },
 	{},
 };
@@ -479,6 +485,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PPROF:
 		env->pprof_path = arg;
+		break;
+	case OPT_HTML:
+		env->html_path = arg;
 		break;
 	case OPT_NO_SANDBOX:
 		env->no_sandbox = true;

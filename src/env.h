@@ -71,6 +71,7 @@ struct env {
 	int debug_level;
 	const char *pprof_path;
 	const char *folded_path;
+	const char *html_path;
 };
 
 /*

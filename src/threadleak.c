@@ -24,6 +24,7 @@
 #include "pipeline.h"
 #include "recorder.h"
 #include "report.h"
+#include "report_html.h"
 #include "sandbox.h"
 #include "thread_profile.h"
 #include "trace_file.h"
@@ -31,13 +32,14 @@
 /* Files written at the end of a run, opened at its start (before
  * privileges are dropped): -1 if not asked for. */
 struct run_files {
-	int pprof_fd, folded_fd;
+	int pprof_fd, folded_fd, html_fd;
 };
 
 /* A command's run: the pipeline, and the report at its end. */
 struct run {
 	struct pipeline pl;
 	struct report *report;
+	struct report_html *html; /* --html: collects beside the report */
 	struct run_files files;
 };
 
@@ -54,16 +56,26 @@ static int open_output(const char *path)
 	return fd;
 }
 
-/* --pprof and --folded, opened now. Returns 0, or -1 having said why. */
+static void run_files_close(struct run_files *f)
+{
+	if (f->pprof_fd >= 0)
+		close(f->pprof_fd);
+	if (f->folded_fd >= 0)
+		close(f->folded_fd);
+	if (f->html_fd >= 0)
+		close(f->html_fd);
+	*f = (struct run_files){ -1, -1, -1 };
+}
+
+/* --pprof, --folded and --html, opened now. Returns 0, or -1 having said why. */
 static int run_files_open(struct run_files *f, const struct env *env)
 {
 	f->pprof_fd = open_output(env->pprof_path);
 	f->folded_fd = open_output(env->folded_path);
-	if ((env->pprof_path && f->pprof_fd < 0) || (env->folded_path && f->folded_fd < 0)) {
-		if (f->pprof_fd >= 0)
-			close(f->pprof_fd);
-		if (f->folded_fd >= 0)
-			close(f->folded_fd);
+	f->html_fd = open_output(env->html_path);
+	if ((env->pprof_path && f->pprof_fd < 0) || (env->folded_path && f->folded_fd < 0) ||
+	    (env->html_path && f->html_fd < 0)) {
+		run_files_close(f);
 		return -1;
 	}
 	return 0;
@@ -78,6 +90,22 @@ static int close_output(int fd, FILE *f, const char *path, int err)
 		return 0;
 	fprintf(stderr, "threadleak: writing %s: %s\n", path, strerror(-err));
 	return 1;
+}
+
+/* The HTML report, at the end. Returns 0 or 1. */
+static int write_html(struct run *run, const struct env *env)
+{
+	struct run_files *files = &run->files;
+	FILE *f;
+	int status;
+
+	if (files->html_fd < 0)
+		return 0;
+	f = fdopen(files->html_fd, "w");
+	status = close_output(files->html_fd, f, env->html_path,
+			      !f ? -errno : run->html ? report_html__write(run->html, f) : -ENOMEM);
+	files->html_fd = -1;
+	return status;
 }
 
 /* The live threads as profiles, at the end. Returns 0 or 1. */
@@ -101,7 +129,7 @@ static int write_profiles(struct run *run, const struct env *env)
 		status |= close_output(files->folded_fd, f, env->folded_path,
 				       !f ? -errno : tp ? thread_profile__write_folded(tp, f) : -ENOMEM);
 	}
-	*files = (struct run_files){ -1, -1 };
+	files->pprof_fd = files->folded_fd = -1;
 	thread_profile__free(tp);
 	return status;
 }
@@ -130,21 +158,31 @@ static int run_init(struct run *run, const struct env *env, bool top, __s64 real
 	struct detector_sink sink;
 
 	memset(run, 0, sizeof(*run));
+	run->files = (struct run_files){ -1, -1, -1 };
 	run->report = report__new(&ropts);
 	if (!run->report)
 		return -ENOMEM;
 	report__sink(run->report, &sink);
+	if (env->html_path) {
+		struct report_html_opts hopts = {
+			.source = env->cmd == CMD_REPLAY ? env->input : NULL,
+			.realtime_offset_ns = realtime_offset_ns,
+		};
+
+		run->html = report_html__new(&hopts);
+		if (!run->html)
+			return -ENOMEM;
+		report_html__sink(run->html, &sink, &sink);
+	}
 	return pipeline_init(&run->pl, &dopts, env->leak_window_ns, &sink);
 }
 
 static void run_free(struct run *run)
 {
-	if (run->files.pprof_fd >= 0)
-		close(run->files.pprof_fd);
-	if (run->files.folded_fd >= 0)
-		close(run->files.folded_fd);
+	run_files_close(&run->files);
 	pipeline_free(&run->pl);
 	report__free(run->report);
+	report_html__free(run->html);
 }
 
 /* The end of a run: findings restated, summaries, the last line. */
@@ -155,6 +193,7 @@ static int run_finish(struct run *run, const struct env *env, const char *why)
 	detector__finish(run->pl.det);
 	report__end(run->report, why);
 	status = write_profiles(run, env);
+	status |= write_html(run, env);
 	if (env->fail_on_leak && detector__leaks(run->pl.det))
 		return 3;
 	return status;
