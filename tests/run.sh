@@ -23,7 +23,7 @@ run() {
 
 run unit "$build/tests/unit_tests"
 run golden tests/golden/run.sh "$build"
-# 8 fuzz targets, 5 s each: with their builds and seeds about 2 minutes
+# every fuzz target (tests/fuzz/fuzz_*.c), 5 s each, with their builds and seeds
 run fuzz tests/fuzz/run.sh "${FUZZ_TEST_SECONDS:-5}" "$build"
 for t in tests/live/*.sh; do
 	case $(basename "$t") in lib*.sh) continue ;; esac
