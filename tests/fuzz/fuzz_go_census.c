@@ -22,7 +22,7 @@
  * FUZZ_GO_CENSUS_SEEDS names (seed_go_census.sh). FUZZ_GO_CENSUS_VERBOSE
  * says what each input gave.
  */
-/* fuzz-srcs: src/go_runtime.c src/go_unwind.c src/go_binary.c src/go_pclntab.c src/go_layout.c src/go_riprel.c src/go_thread_wait.c src/proc_mem.c src/target_file.c src/target_call.c
+/* fuzz-srcs: src/go_runtime.c src/go_unwind.c src/go_binary.c src/go_pclntab.c src/go_layout.c src/go_derive.c src/go_riprel.c src/go_thread_wait.c src/proc_mem.c src/target_file.c src/target_call.c
  * fuzz-libs: -ldw -lelf -pthread
  * fuzz-flags: -max_len=16384 -malloc_limit_mb=512 */
 #include <errno.h>
