@@ -161,6 +161,10 @@ struct finding {
 	bool resolved; /* restated because its process exited (updates) */
 	__u32 pid;
 	char comm[REC_COMM_LEN];
+	/* Where the process runs, as its cgroup claims (cgroup_identity.h): set
+	 * by the monitor, which reads it; NULL from the detector. */
+	const struct cgroup_identity *where;
+	const char *cgroup;
 
 	/* Leaks. */
 	struct finding_site site; /* threads: the start routine; goroutines: created by */
@@ -301,6 +305,7 @@ void detector__finish(struct detector *d);
  * one was taken of its current state, and the symbols of its process.
  */
 struct symtab;
+struct cgroup_identity;
 
 struct detector_thread {
 	__u32 pid;

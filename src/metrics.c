@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "metrics.h"
+#include "cgroup_identity.h"
 #include "proc_cgroup.h"
 #include "utf8.h"
 
@@ -107,6 +108,7 @@ struct proc_series {
 	__u32 pid;
 	char comm[REC_COMM_LEN];
 	char *cgroup; /* NULL: not known yet */
+	struct cgroup_identity where; /* what the cgroup names */
 	__u64 census; /* the census that last sampled it; 0: none yet */
 	bool final;   /* its last sample: forget it after this census */
 	bool has_goroutines;
@@ -230,6 +232,7 @@ int metrics__sample(struct metrics *m, const struct sample *s, const char *cgrou
 			return -ENOMEM;
 		free(ps->cgroup);
 		ps->cgroup = copy;
+		cgroup_identity_parse(copy, &ps->where);
 	}
 	if (ps->census != m->census)
 		m->sampled[m->nr_sampled++] = ps;
@@ -319,6 +322,7 @@ static void look_up_cgroup(const struct metrics *m, struct proc_series *ps)
 	if (proc_cgroup(m->proc_root, ps->pid, path, sizeof(path)))
 		return; /* gone, or no cgroup: an empty label */
 	ps->cgroup = strdup(path);
+	cgroup_identity_parse(path, &ps->where);
 }
 
 static void fold_into(struct proc_series *agg, const struct proc_series *ps)
@@ -391,6 +395,19 @@ static void write_labels(FILE *out, const struct proc_series *ps, bool aggregate
 	write_label_value(out, ps->comm, sizeof(ps->comm));
 	fputs("\",cgroup=\"", out);
 	write_label_value(out, ps->cgroup ? ps->cgroup : "", SIZE_MAX);
+	/* Empty labels are absent to Prometheus: written only when known. */
+	if (ps->where.container_id[0]) {
+		fputs("\",container_id=\"", out);
+		write_label_value(out, ps->where.container_id, sizeof(ps->where.container_id));
+	}
+	if (ps->where.pod_uid[0]) {
+		fputs("\",pod_uid=\"", out);
+		write_label_value(out, ps->where.pod_uid, sizeof(ps->where.pod_uid));
+	}
+	if (ps->where.systemd_unit[0]) {
+		fputs("\",systemd_unit=\"", out);
+		write_label_value(out, ps->where.systemd_unit, sizeof(ps->where.systemd_unit));
+	}
 	fputs("\"}", out);
 }
 

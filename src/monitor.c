@@ -7,11 +7,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "cgroup_identity.h"
 #include "clock.h"
 #include "detector.h"
 #include "metrics.h"
@@ -19,6 +21,7 @@
 #include "module_cache.h"
 #include "monitor.h"
 #include "pipeline.h"
+#include "proc_cgroup.h"
 #include "report.h"
 #include "sandbox.h"
 
@@ -44,9 +47,19 @@ static void on_finding(void *ctx, const struct finding *f)
 {
 	struct monitor *mon = ctx;
 
+	struct cgroup_identity where;
+	char cgroup[PATH_MAX];
+	struct finding fw;
+
 	if (f->summary)
 		return; /* restatements at shutdown: nothing changed */
-	report__finding(mon->report, f);
+	fw = *f;
+	if (!proc_cgroup(mon->opts->live.inspector.proc_root, f->pid, cgroup, sizeof(cgroup))) {
+		cgroup_identity_parse(cgroup, &where);
+		fw.cgroup = cgroup;
+		fw.where = &where;
+	}
+	report__finding(mon->report, &fw);
 	metrics__finding(mon->metrics, f);
 }
 

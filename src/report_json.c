@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* JSON lines for machines: one object per line, schema in README.md. */
+#include "cgroup_identity.h"
 #include "json.h"
 #include "report_format.h"
 #include "report_words.h"
@@ -251,6 +252,28 @@ static void json_stuck(struct report_out *o, const struct finding *f)
 	json_stack(out, &f->sample);
 }
 
+/* The monitor's: the cgroup, and the container, pod and unit it names. */
+static void json_where(FILE *out, const struct finding *f)
+{
+	const struct cgroup_identity *w = f->where;
+
+	if (f->cgroup)
+		json_str_field(out, "cgroup", f->cgroup);
+	if (!w)
+		return;
+	if (w->container_id[0]) {
+		json_str_field(out, "container_id", w->container_id);
+		if (w->runtime[0])
+			json_str_field(out, "container_runtime", w->runtime);
+	}
+	if (w->pod_uid[0]) {
+		json_str_field(out, "pod_uid", w->pod_uid);
+		json_str_field(out, "qos_class", w->qos);
+	}
+	if (w->systemd_unit[0])
+		json_str_field(out, "systemd_unit", w->systemd_unit);
+}
+
 static void json_finding(struct report_out *o, const struct finding *f)
 {
 	static const char *const kinds[] = {
@@ -269,6 +292,7 @@ static void json_finding(struct report_out *o, const struct finding *f)
 	fprintf(out, "{\"type\":\"finding\",\"kind\":\"%s\",\"ts\":%.3f,\"pid\":%u", kinds[f->kind],
 		report_wall_s(o, f->ts_ns), f->pid);
 	json_str_field(out, "comm", f->comm);
+	json_where(out, f);
 	switch (f->kind) {
 	case FINDING_THREAD_LEAK:
 	case FINDING_GOROUTINE_LEAK:

@@ -94,7 +94,7 @@ static int count_lines_starting(const char *text, const char *prefix)
 	return n;
 }
 
-#define LEAKY "{pid=\"42\",comm=\"a\\\\b\\\"c\\nd\",cgroup=\"/system.slice/leaky.service\"} "
+#define LEAKY "{pid=\"42\",comm=\"a\\\\b\\\"c\\nd\",cgroup=\"/system.slice/leaky.service\",systemd_unit=\"leaky.service\"} "
 #define WORKER "{pid=\"7\",comm=\"worker\",cgroup=\"/\"} "
 
 static const char expected_exposition[] =
@@ -668,7 +668,7 @@ void test_metrics_cgroup_lookup(void)
 	text = render(m);
 	if (!ASSERT_TRUE(text, "render"))
 		goto out;
-	ASSERT_TRUE(strstr(text, "{pid=\"42\",comm=\"big\",cgroup=\"/system.slice/big.service\"}"),
+	ASSERT_TRUE(strstr(text, "{pid=\"42\",comm=\"big\",cgroup=\"/system.slice/big.service\",systemd_unit=\"big.service\"}"),
 		    "read from proc_root");
 	ASSERT_TRUE(strstr(text, "{pid=\"44\",comm=\"gone\",cgroup=\"\"}"), "no file: empty");
 	free(text);
@@ -679,12 +679,23 @@ void test_metrics_cgroup_lookup(void)
 	metrics__sample(m, &big, NULL);
 	metrics__end(m, &census, NULL);
 	text = render(m);
-	ASSERT_TRUE(text && strstr(text, "cgroup=\"/system.slice/big.service\"}"), "cached");
+	ASSERT_TRUE(text && strstr(text, "cgroup=\"/system.slice/big.service\",systemd_unit=\"big.service\"}"), "cached");
 	free(text);
 	metrics__sample(m, &big, "/given");
 	metrics__end(m, &census, NULL);
 	text = render(m);
 	ASSERT_TRUE(text && strstr(text, "{pid=\"42\",comm=\"big\",cgroup=\"/given\"}"), "given");
+	free(text);
+	/* A pod's container: its id and the pod's UID as labels of their own. */
+	metrics__sample(m, &big,
+			"/kubepods.slice/kubepods-burstable.slice/"
+			"kubepods-burstable-pod1a2b3c4d_5e6f_7a8b_9c0d_1e2f3a4b5c6d.slice/"
+			"cri-containerd-4f3c2a1b0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b.scope");
+	metrics__end(m, &census, NULL);
+	text = render(m);
+	ASSERT_TRUE(text && strstr(text, ".scope\",container_id=\"4f3c2a1b0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b\","
+					 "pod_uid=\"1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d\"}"),
+		    "pod labels");
 out:
 	free(text);
 	metrics__free(m);
