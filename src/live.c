@@ -147,7 +147,9 @@ struct loop {
 	int epfd, sfd;
 	int targets_alive;
 	bool census_due;
-	__u64 start_ns; /* -d counts from here, before anything a target can stall */
+	/* -d counts from here: the start of tracing, less the time start-up
+	 * reads of a target's files took (a target can stall them) */
+	__u64 start_ns;
 };
 
 static int census(struct loop *l, unsigned int *censuses)
@@ -269,7 +271,8 @@ int live_run(const struct live_opts *opts, const char **why)
 	struct tracer_opts topts = opts->tracer;
 	struct inspector_opts iopts = opts->inspector;
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct loop l = { .opts = opts, .epfd = -1, .sfd = -1, .start_ns = mono_ns() };
+	struct loop l = { .opts = opts, .epfd = -1, .sfd = -1 };
+	__u64 t0, stalled_ns;
 	struct inspector *inspector = NULL;
 	sigset_t mask;
 	int err;
@@ -287,7 +290,9 @@ int live_run(const struct live_opts *opts, const char **why)
 		fprintf(stderr, "threadleak: %s\n", strerror(errno));
 		goto out;
 	}
+	t0 = mono_ns();
 	topts.start_routine_off = start_routine_offset(opts);
+	stalled_ns = mono_ns() - t0;
 	iopts.bpf_start_routine_off = topts.start_routine_off;
 	inspector = inspector__new(&iopts, opts->sink, opts->ctx);
 	if (!inspector) {
@@ -308,6 +313,7 @@ int live_run(const struct live_opts *opts, const char **why)
 	l.targets_alive = watch_exits(l.epfd, opts);
 	if (!opts->no_sandbox)
 		err = sandbox__enter(SANDBOX_BPF | SANDBOX_TARGETS | opts->sandbox_uses);
+	l.start_ns = mono_ns() - stalled_ns;
 	if (!err)
 		err = loop_run(&l, why);
 out:

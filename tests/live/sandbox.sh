@@ -100,7 +100,7 @@ live() {
 }
 
 # -p: a leak found under the sandbox (stacks need the target's memory and files).
-if live trace "$KEEP_LIVE" -p "$demo" -d 8 --json; then
+if live trace "$KEEP_LIVE" -p "$demo" -d 12 --json; then
 	wait_exit "$TL_PID" 60
 	st=$?
 	site=$(jq -r 'select(.type == "finding" and .kind == "thread_leak") | .site' \
