@@ -412,19 +412,39 @@ static __always_inline __u32 task_run_state(struct task_struct *task)
 }
 
 /*
+ * FRED's entry frame (x86, CONFIG_X86_FRED, 6.9 on): pt_regs followed by
+ * fred_info. Only its existence in the kernel's BTF is asked: where it is,
+ * the kernel keeps TOP_OF_KERNEL_STACK_PADDING (2 * 8 bytes) free above
+ * pt_regs at the top of each task's stack.
+ */
+struct fred_info___tl {
+	__u64 edata;
+	__u64 resv;
+};
+
+struct fred_frame___tl {
+	struct pt_regs regs;
+	struct fred_info___tl info;
+};
+
+#define THREAD_SIZE (16 << 10) /* x86-64 without KASAN */
+
+/*
  * The user registers saved at kernel entry, copied with one read: found with
- * bpf_task_pt_regs from 5.15 on, and at the top of the kernel stack before
- * (x86-64, THREAD_SIZE 16K).
+ * bpf_task_pt_regs from 5.15 on, and before it where the kernel's
+ * task_pt_regs() finds them: below the top of the kernel stack, less the
+ * padding FRED kernels keep there.
  */
 static __always_inline long user_regs(struct task_struct *task, struct pt_regs *regs)
 {
-	void *at;
+	long top;
 
 	if (!no_task_pt_regs && bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
-		at = (void *)bpf_task_pt_regs(task);
-	else
-		at = (struct pt_regs *)((long)task->stack + (16 << 10)) - 1;
-	return bpf_probe_read_kernel(regs, sizeof(*regs), at);
+		return bpf_probe_read_kernel(regs, sizeof(*regs), (void *)bpf_task_pt_regs(task));
+	top = (long)task->stack + THREAD_SIZE;
+	if (bpf_core_type_exists(struct fred_frame___tl))
+		top -= sizeof(struct fred_info___tl);
+	return bpf_probe_read_kernel(regs, sizeof(*regs), (struct pt_regs *)top - 1);
 }
 
 /*
