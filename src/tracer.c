@@ -596,6 +596,28 @@ static int census_walk(struct tracer *t, __u32 *nr, __u64 *duration_ns)
 	return err;
 }
 
+/*
+ * Runs of the lifecycle programs the kernel skipped (recursion_misses: the
+ * program was already running on that CPU, since 5.12): each is a thread
+ * start, exit or exec not counted, so the counts may be off by as many.
+ */
+static __u64 lifecycle_misses(const struct tracer *t)
+{
+	const struct bpf_program *progs[] = { t->skel->progs.fork_btf, t->skel->progs.exit_btf,
+					      t->skel->progs.exec_btf };
+	__u64 misses = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(progs[i]), &info, &len))
+			misses += info.recursion_misses;
+	}
+	return misses;
+}
+
 int tracer__census(struct tracer *t)
 {
 	struct rec_census rec = {};
@@ -624,6 +646,7 @@ int tracer__census(struct tracer *t)
 	rec.hdr.ts_ns = start;
 	rec.events = t->events;
 	rec.lost_events = __atomic_load_n(&t->skel->bss->lost_events, __ATOMIC_RELAXED);
-	rec.lost_threads = __atomic_load_n(&t->skel->bss->lost_threads, __ATOMIC_RELAXED);
+	rec.lost_threads = __atomic_load_n(&t->skel->bss->lost_threads, __ATOMIC_RELAXED) +
+			   lifecycle_misses(t);
 	return deliver(t, &rec, sizeof(rec));
 }
