@@ -177,7 +177,7 @@ EOF
 }
 
 # The JDK's own HTTP server on a cached thread pool, a single-file program
-# run from source.
+# run from source. GET /leak leaks a thread (never asked by the healthy host).
 rh_start_jvm() {
 	command -v java > /dev/null || { echo "no java (Debian package openjdk-17-jdk-headless)"; return 1; }
 	command -v wrk > /dev/null || { echo "no wrk"; return 1; }
@@ -195,6 +195,13 @@ public class RealhostHttp {
 			byte[] body = "realhost jvm\n".getBytes(StandardCharsets.UTF_8);
 			exchange.sendResponseHeaders(200, body.length);
 			exchange.getResponseBody().write(body);
+			exchange.close();
+		});
+		// GET /leak: an executor per request, never shut down; its one
+		// worker waits for a task forever (tests/live/jvm_server_leak.sh).
+		server.createContext("/leak", exchange -> {
+			Executors.newFixedThreadPool(1).execute(() -> { });
+			exchange.sendResponseHeaders(200, -1);
 			exchange.close();
 		});
 		server.setExecutor(Executors.newCachedThreadPool());
