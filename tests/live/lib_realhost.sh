@@ -12,6 +12,7 @@
 #
 #   realhost_start || echo "not started: ${RH_FAILED[*]}"
 #   ... RH_PID[postgres], RH_PORT[nginx], RH_SERVICES, RH_DIR ...
+#   realhost_stop_load	# optional: the servers at rest
 #   realhost_stop
 #
 # realhost_start starts every service it can: one that fails is named on
@@ -296,14 +297,20 @@ rh_stop_one() {
 	unset "RH_PID[$1]"
 }
 
-# realhost_stop: the load, then the servers (PostgreSQL's fast shutdown is
-# SIGINT), then RH_DIR.
-realhost_stop() {
+# realhost_stop_load: stop the load generators; the servers go on, at rest.
+realhost_stop_load() {
 	local name
 	for name in "${RH_LOAD[@]}"; do
 		rh_stop_one "$name" TERM
 	done
 	RH_LOAD=()
+}
+
+# realhost_stop: the load, then the servers (PostgreSQL's fast shutdown is
+# SIGINT), then RH_DIR.
+realhost_stop() {
+	local name
+	realhost_stop_load
 	rh_stop_one postgres INT
 	for name in "${!RH_PID[@]}"; do
 		rh_stop_one "$name" TERM
