@@ -178,7 +178,8 @@ EOF
 }
 
 # The JDK's own HTTP server on a cached thread pool, a single-file program
-# run from source. GET /leak leaks a thread (never asked by the healthy host).
+# run from source. GET /slow answers after 1 s, GET /leak leaks a thread
+# (neither asked by the healthy host).
 rh_start_jvm() {
 	command -v java > /dev/null || { echo "no java (Debian package openjdk-17-jdk-headless)"; return 1; }
 	command -v wrk > /dev/null || { echo "no wrk"; return 1; }
@@ -196,6 +197,18 @@ public class RealhostHttp {
 			byte[] body = "realhost jvm\n".getBytes(StandardCharsets.UTF_8);
 			exchange.sendResponseHeaders(200, body.length);
 			exchange.getResponseBody().write(body);
+			exchange.close();
+		});
+		// GET /slow: an answer after 1 s, as if from a backend; under
+		// many connections the cached pool grows a thread for each
+		// (tests/live/rules_burst.sh).
+		server.createContext("/slow", exchange -> {
+			try {
+				Thread.sleep(1000);
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+			}
+			exchange.sendResponseHeaders(200, -1);
 			exchange.close();
 		});
 		// GET /leak: an executor per request, never shut down; its one
