@@ -12,6 +12,7 @@
 #
 #   realhost_start || echo "not started: ${RH_FAILED[*]}"
 #   ... RH_PID[postgres], RH_PORT[nginx], RH_SERVICES, RH_DIR ...
+#   realhost_stop_load	# optional: the servers at rest
 #   realhost_stop
 #
 # realhost_start starts every service it can: one that fails is named on
@@ -177,7 +178,8 @@ EOF
 }
 
 # The JDK's own HTTP server on a cached thread pool, a single-file program
-# run from source.
+# run from source. GET /slow answers after 1 s, GET /leak leaks a thread
+# (neither asked by the healthy host).
 rh_start_jvm() {
 	command -v java > /dev/null || { echo "no java (Debian package openjdk-17-jdk-headless)"; return 1; }
 	command -v wrk > /dev/null || { echo "no wrk"; return 1; }
@@ -195,6 +197,25 @@ public class RealhostHttp {
 			byte[] body = "realhost jvm\n".getBytes(StandardCharsets.UTF_8);
 			exchange.sendResponseHeaders(200, body.length);
 			exchange.getResponseBody().write(body);
+			exchange.close();
+		});
+		// GET /slow: an answer after 1 s, as if from a backend; under
+		// many connections the cached pool grows a thread for each
+		// (tests/live/rules_burst.sh).
+		server.createContext("/slow", exchange -> {
+			try {
+				Thread.sleep(1000);
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+			}
+			exchange.sendResponseHeaders(200, -1);
+			exchange.close();
+		});
+		// GET /leak: an executor per request, never shut down; its one
+		// worker waits for a task forever (tests/live/jvm_server_leak.sh).
+		server.createContext("/leak", exchange -> {
+			Executors.newFixedThreadPool(1).execute(() -> { });
+			exchange.sendResponseHeaders(200, -1);
 			exchange.close();
 		});
 		server.setExecutor(Executors.newCachedThreadPool());
@@ -289,14 +310,20 @@ rh_stop_one() {
 	unset "RH_PID[$1]"
 }
 
-# realhost_stop: the load, then the servers (PostgreSQL's fast shutdown is
-# SIGINT), then RH_DIR.
-realhost_stop() {
+# realhost_stop_load: stop the load generators; the servers go on, at rest.
+realhost_stop_load() {
 	local name
 	for name in "${RH_LOAD[@]}"; do
 		rh_stop_one "$name" TERM
 	done
 	RH_LOAD=()
+}
+
+# realhost_stop: the load, then the servers (PostgreSQL's fast shutdown is
+# SIGINT), then RH_DIR.
+realhost_stop() {
+	local name
+	realhost_stop_load
 	rh_stop_one postgres INT
 	for name in "${!RH_PID[@]}"; do
 		rh_stop_one "$name" TERM
