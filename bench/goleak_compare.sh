@@ -114,14 +114,16 @@ start_all() {
 	local m i line
 
 	for m in "${MODES[@]}"; do
+		# the child truncates it, maybe after the loop below reads it
+		rm -f "$TMP/$m.out"
 		START[$m]=$(now_ms)
 		"$TMP/gl-$1" "$m" >"$TMP/$m.out" 2>&1 &
 		PID[$m]=$!
 	done
 	for m in "${MODES[@]}"; do
 		for ((i = 0; i < 300; i++)); do
-			line=$(head -1 "$TMP/$m.out")
-			[[ $line == ready* ]] && break
+			line=$(head -1 "$TMP/$m.out" 2>/dev/null)
+			[[ $line == "ready pid=${PID[$m]} "* ]] && break
 			sleep 0.1
 		done
 		[[ $line =~ port=([0-9]+) ]] || die "$m did not start: $(head -c 300 "$TMP/$m.out")"
@@ -278,10 +280,9 @@ table() {
 	for r in neither profile threadleak; do
 		for m in "${MODES[@]}"; do
 			[[ -z ${DIED[$v/$r/$m]:-} ]] ||
-				echo "**$m ended by itself in the $r round** (${DIED[$v/$r/$m]}); its row of that round is void."
+				printf '%s\n\n' "**$m ended by itself in the $r round** (${DIED[$v/$r/$m]}); its row of that round is void."
 		done
 	done
-	echo
 	echo "The fixed leak, ${FIXED_AGE[$v]} s after its start: \`threadleak goroutines -p PID --debug 2\`"
 	echo "shows its goroutines as $(cat "$TMP/fixed-dump-$v") (Go's format: whole minutes, from 1 up);"
 	if [[ -s $TMP/fixed-stuck-$v ]]; then
