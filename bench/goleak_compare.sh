@@ -126,7 +126,7 @@ start_all() {
 			[[ $line == "ready pid=${PID[$m]} "* ]] && break
 			sleep 0.1
 		done
-		[[ $line =~ port=([0-9]+) ]] || die "$m did not start: $(head -c 300 "$TMP/$m.out")"
+		[[ $line == "ready pid=${PID[$m]} "* && $line =~ port=([0-9]+) ]] || die "$m did not start: $(head -c 300 "$TMP/$m.out")"
 		PORT[$m]=${BASH_REMATCH[1]}
 	done
 }
