@@ -4,7 +4,9 @@
 # make bench: what threadleak costs the programs it watches, side by side
 # with the obvious bpftrace script, and how far it goes (issue 6); and what
 # threadleak monitor holds in memory on a real host (bench/memory.sh), and
-# what a census of a million goroutines costs (bench/go_million.sh).
+# what a census of a million goroutines costs (bench/go_million.sh); with
+# BENCH_GOLEAK=1, threadleak beside Go's goroutineleak profile
+# (bench/goleak_compare.sh).
 #
 #     sudo bench/run.sh [OUTPUT]      # OUTPUT: the build directory (default: build)
 #
@@ -14,7 +16,8 @@
 #
 # Environment: BENCH_REPS (runs per workload and mode, default 7; past 5
 # only while the whole run fits in BENCH_BUDGET seconds, default 540),
-# BENCH_RESULTS (default bench/results.md), THREADLEAK and BENCH_BIN (paths of
+# BENCH_RESULTS (default bench/results.md), BENCH_GOLEAK (1: also run
+# bench/goleak_compare.sh, about 5 minutes more), THREADLEAK and BENCH_BIN (paths of
 # the binary and of the workloads' directory, to override OUTPUT's).
 #
 # Method. Every workload starts held: it prints "ready pid=N" and waits for a
@@ -1035,6 +1038,17 @@ THREADLEAK=$TL BENCH_BIN=$BENCH_BIN MEMORY_GOALS=$TMP/memory_goals.md \
 log "a million goroutines: threadleak's census beside pprof's (bench/go_million.sh)"
 THREADLEAK=$TL BENCH_BIN=$BENCH_BIN MILLION_GOALS=$TMP/million_goals.md \
 	"$BENCH_DIR/go_million.sh" "$OUTPUT" >"$TMP/million.md" || log "bench/go_million.sh failed"
+# threadleak beside Go's goroutineleak profile takes about 5 minutes more
+# than make bench's 10 fit: with BENCH_GOLEAK=1 only.
+if [[ ${BENCH_GOLEAK:-0} == 1 ]]; then
+	log "threadleak beside Go's goroutineleak profile (bench/goleak_compare.sh)"
+	THREADLEAK=$TL "$BENCH_DIR/goleak_compare.sh" "$OUTPUT" >"$TMP/goleak.md" ||
+		log "bench/goleak_compare.sh failed"
+else
+	printf '%s\n\n' "## Side by side with Go's goroutine leak profile" \
+		"Not run (about 5 minutes): BENCH_GOLEAK=1 make bench, or bench/goleak_compare.sh." \
+		>"$TMP/goleak.md"
+fi
 
 # The goals come first in the file, but are known only once the sections
 # are written.
@@ -1046,6 +1060,7 @@ THREADLEAK=$TL BENCH_BIN=$BENCH_BIN MILLION_GOALS=$TMP/million_goals.md \
 	replay_section
 	cat "$TMP/memory.md"
 	cat "$TMP/million.md"
+	cat "$TMP/goleak.md" 2>/dev/null
 } >"$TMP/sections.md"
 {
 	machine_section
