@@ -326,10 +326,17 @@ static int run_iter(struct bpf_link *link, struct tracer *t, __u32 *nr, __u64 *d
 /* Open and load the skeleton into *@skelp, census_walk in it or not. */
 static int skel_load(struct threadleak_bpf **skelp, const struct tracer_opts *opts, bool walk)
 {
+	/*
+	 * vmlinux's BTF only: a type it lacks (struct fred_frame, asked by
+	 * bpf_core_type_exists) would make libbpf look through the modules'
+	 * BTF, which needs CAP_SYS_ADMIN (BPF_BTF_GET_NEXT_ID): a load that
+	 * fails under the unit's four capabilities. No module type is used.
+	 */
+	LIBBPF_OPTS(bpf_object_open_opts, oopts, .btf_custom_path = "/sys/kernel/btf/vmlinux");
 	struct threadleak_bpf *skel;
 	int err;
 
-	skel = threadleak_bpf__open();
+	skel = threadleak_bpf__open_opts(&oopts);
 	if (!skel)
 		return -errno;
 	skel->rodata->target_all = opts->nr_pids == 0;
