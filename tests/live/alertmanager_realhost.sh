@@ -20,29 +20,14 @@ trap 'realhost_stop; cleanup' EXIT
 WATCH_S=${WATCH_S:-120}
 CASE=quiet
 
-# host_pids: the host's processes, the services and everything under them.
-host_pids() {
-	ps -e -o pid=,ppid= | awk -v roots="${RH_PID[*]}" '
-		BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) ours[r[i]] = 1 }
-		{ parent[$1] = $2 }
-		END {
-			do {
-				added = 0
-				for (p in parent)
-					if (!(p in ours) && (parent[p] in ours)) { ours[p] = 1; added = 1 }
-			} while (added)
-			for (p in ours) print p
-		}'
-}
-
 realhost_start || { fail "$CASE" "the host did not start: ${RH_FAILED[*]} (see above)"; exit 0; }
 am_rules_scaled > "$TMP/rules.yml"
 alert_path_start "$TMP/rules.yml" 2> "$TMP/setup.err" || { fail "$CASE" "$(cat "$TMP/setup.err")"; exit 0; }
-host_pids > "$TMP/host.pids"
+realhost_pids > "$TMP/host.pids"
 end=$((SECONDS + WATCH_S))
 while [ $SECONDS -lt $end ]; do
 	sleep 5
-	host_pids >> "$TMP/host.pids"
+	realhost_pids >> "$TMP/host.pids"
 done
 sort -u -o "$TMP/host.pids" "$TMP/host.pids"
 hook_alerts "$TMP/hook.json" | sort -u > "$TMP/got"

@@ -37,12 +37,7 @@ injected=$SECONDS
 	done
 ) &
 PIDS+=($!)
-found=
-until [ -n "$found" ] || [ $((SECONDS - injected)) -gt 30 ]; do
-	found=$(jq -c "select(.kind == \"thread_leak\" and .pid == $server)" "$TMP/findings.json" \
-		2> /dev/null | head -1)
-	[ -n "$found" ] || sleep 0.2
-done
+found=$(realhost_wait_leak "$TMP/findings.json" "$server" "$injected" 30)
 took=$((SECONDS - injected))
 created=$(cat "$TMP/created" 2> /dev/null)
 [ -n "$found" ] || { fail "$CASE" "no leak finding 30 s after the injection: $(cat "$TMP/monitor.err")"; exit 0; }

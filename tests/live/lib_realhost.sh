@@ -331,3 +331,30 @@ realhost_stop() {
 	[ -n "$RH_DIR" ] && rm -rf "$RH_DIR"
 	RH_DIR=
 }
+
+# realhost_pids: the host's processes, the services and everything under them.
+realhost_pids() {
+	ps -e -o pid=,ppid= | awk -v roots="${RH_PID[*]}" '
+		BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) ours[r[i]] = 1 }
+		{ parent[$1] = $2 }
+		END {
+			do {
+				added = 0
+				for (p in parent)
+					if (!(p in ours) && (parent[p] in ours)) { ours[p] = 1; added = 1 }
+			} while (added)
+			for (p in ours) print p
+		}'
+}
+
+# realhost_wait_leak FINDINGS PID SINCE SECONDS: PID's first thread_leak
+# finding in FINDINGS, polled until SECONDS after SINCE ($SECONDS then);
+# nothing if none came.
+realhost_wait_leak() {
+	local found=
+	until [ -n "$found" ] || [ $((SECONDS - $3)) -gt "$4" ]; do
+		found=$(jq -c "select(.kind == \"thread_leak\" and .pid == $2)" "$1" 2> /dev/null | head -1)
+		[ -n "$found" ] || sleep 0.2
+	done
+	echo "$found"
+}

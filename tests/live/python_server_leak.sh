@@ -7,6 +7,7 @@
 # its site the Python function with its file and line, its wait Queue.get,
 # and reports nothing else of the server.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_realhost.sh" # realhost_wait_leak
 need_root
 command -v wrk > /dev/null || { skip "" "needs wrk (scripts/install-deps.sh installs it)"; exit 0; }
 PROG=$(cd "$(dirname "$0")/../progs" && pwd)/py_http_leak.py
@@ -32,12 +33,7 @@ injected=$SECONDS
 	done
 ) &
 PIDS+=($!)
-found=
-until [ -n "$found" ] || [ $((SECONDS - injected)) -gt 30 ]; do
-	found=$(jq -c "select(.kind == \"thread_leak\" and .pid == $server)" "$TMP/findings.json" \
-		2> /dev/null | head -1)
-	[ -n "$found" ] || sleep 0.2
-done
+found=$(realhost_wait_leak "$TMP/findings.json" "$server" "$injected" 30)
 took=$((SECONDS - injected))
 [ -n "$found" ] || { fail "$CASE" "no leak finding 30 s after the injection: $(cat "$TMP/monitor.err")"; exit 0; }
 echo "# found $took s after the injection: $(echo "$found" | cut -c1-300)"

@@ -22,23 +22,8 @@ SECONDS_LOADED=60
 SECONDS_AT_REST=60
 SECONDS_WATCHED=$((SECONDS_LOADED + SECONDS_AT_REST))
 
-# host_pids: the host's processes, the services and everything under them.
-host_pids() {
-	ps -e -o pid=,ppid= | awk -v roots="${RH_PID[*]}" '
-		BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) ours[r[i]] = 1 }
-		{ parent[$1] = $2 }
-		END {
-			do {
-				added = 0
-				for (p in parent)
-					if (!(p in ours) && (parent[p] in ours)) { ours[p] = 1; added = 1 }
-			} while (added)
-			for (p in ours) print p
-		}'
-}
-
 realhost_start || { fail "$CASE" "the host did not start: ${RH_FAILED[*]} (see above)"; exit 0; }
-host_pids > "$TMP/host.pids"
+realhost_pids > "$TMP/host.pids"
 [ "$(wc -l < "$TMP/host.pids")" -ge 100 ] ||
 	{ fail "$CASE" "only $(wc -l < "$TMP/host.pids") host processes"; exit 0; }
 
@@ -51,11 +36,11 @@ end=$((SECONDS + SECONDS_LOADED))
 while [ $SECONDS -lt $end ] && kill -0 $mon 2> /dev/null; do
 	sleep 1
 done
-host_pids >> "$TMP/host.pids"
+realhost_pids >> "$TMP/host.pids"
 realhost_stop_load
 wait_exit $mon $((SECONDS_AT_REST + 60))
 status=$?
-host_pids >> "$TMP/host.pids"
+realhost_pids >> "$TMP/host.pids"
 expect "monitor status" $status 0 || { cat "$TMP/monitor.err"; exit 0; }
 
 # findings true|false: the findings in the host's processes, or in the
