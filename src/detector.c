@@ -1524,15 +1524,13 @@ static void count_reason(struct reason_count *v, unsigned int *n, const char *re
 	v[j].count++;
 }
 
-static void leak_finding(struct detector *d, struct proc_state *p, struct site *s, __u64 ts,
-			 struct obstack *ob, struct finding *f)
+/* A finding about site @s of @p: its kind, time, process, site and, for
+ * goroutines, the function they run; the rest zero. */
+static void site_finding(struct proc_state *p, const struct site *s, enum finding_kind kind,
+			 __u64 ts, struct obstack *ob, struct finding *f)
 {
-	char reason[REC_WAIT_REASON_LEN];
-	struct node_list l;
-	size_t i;
-
 	memset(f, 0, sizeof(*f));
-	f->kind = s->kind == CTX_GOROUTINE ? FINDING_GOROUTINE_LEAK : FINDING_THREAD_LEAK;
+	f->kind = kind;
 	f->ts_ns = ts;
 	f->pid = p->tgid;
 	memcpy(f->comm, p->comm, REC_COMM_LEN);
@@ -1543,6 +1541,17 @@ static void leak_finding(struct detector *d, struct proc_state *p, struct site *
 		symtab__format(&p->syms, s->func_pc, buf, sizeof(buf));
 		f->function = obstack_copy0(ob, buf, strlen(buf));
 	}
+}
+
+static void leak_finding(struct detector *d, struct proc_state *p, struct site *s, __u64 ts,
+			 struct obstack *ob, struct finding *f)
+{
+	char reason[REC_WAIT_REASON_LEN];
+	struct node_list l;
+	size_t i;
+
+	site_finding(p, s, s->kind == CTX_GOROUTINE ? FINDING_GOROUTINE_LEAK : FINDING_THREAD_LEAK,
+		     ts, ob, f);
 	f->live = s->live;
 	f->growth = s->stats.net;
 	f->window_ns = s->stats.span_ns;
@@ -1790,20 +1799,11 @@ static void stuck_finding(struct detector *d, struct proc_state *p, struct site 
 	const struct ctx *rep = NULL;
 	struct policy_stuck_ctx sc;
 	__u64 *waits;
-	char buf[SYM_LEN];
 	unsigned int j, best;
 	size_t i;
 
-	memset(f, 0, sizeof(*f));
-	f->kind = s->kind == CTX_GOROUTINE ? FINDING_GOROUTINE_STUCK : FINDING_THREAD_STUCK;
-	f->ts_ns = ts;
-	f->pid = p->tgid;
-	memcpy(f->comm, p->comm, REC_COMM_LEN);
-	site_of(p, s, ob, &f->site);
-	if (s->kind == CTX_GOROUTINE) {
-		symtab__format(&p->syms, s->func_pc, buf, sizeof(buf));
-		f->function = obstack_copy0(ob, buf, strlen(buf));
-	}
+	site_finding(p, s, s->kind == CTX_GOROUTINE ? FINDING_GOROUTINE_STUCK : FINDING_THREAD_STUCK,
+		     ts, ob, f);
 	f->live = s->live;
 	f->created = s->created;
 	f->exited = s->exited;
