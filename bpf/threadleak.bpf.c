@@ -644,6 +644,7 @@ int census_walk(struct census_walk_args *args)
 	__u32 n = 0, zero = 0, tgid = args->tgid;
 	__u64 skip_before = 0;
 	struct bpf_iter_task it;
+	bool past_leader;
 	struct rec_task *rec;
 	void *slots;
 
@@ -665,6 +666,7 @@ int census_walk(struct census_walk_args *args)
 	from = resume_task(args, tgid);
 	if (args->resume_tid && !from)
 		skip_before = args->resume_start_ns;
+	past_leader = from && from->pid != tgid;
 	args->resume_tid = 0;
 	bpf_rcu_read_lock();
 	if (from)
@@ -672,6 +674,11 @@ int census_walk(struct census_walk_args *args)
 	else
 		bpf_iter_task_new(&it, leader, BPF_TASK_ITER_PROC_THREADS);
 	while ((task = bpf_iter_task_next(&it))) {
+		/* An iterator that goes round the thread list (next_thread(),
+		 * older kernels) comes back to the leader: a walk that
+		 * started past it ends there. */
+		if (past_leader && task->pid == tgid)
+			break;
 		if (task->flags & PF_KTHREAD)
 			continue;
 		if (task->start_time < skip_before)
