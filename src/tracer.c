@@ -544,7 +544,8 @@ static int walk_proc(struct tracer *t, __u32 tgid, __u64 start_ns, __u32 *nr, __
 	do {
 		if (!walks_left--) {
 			if (verbose)
-				fprintf(stderr, "threadleak: census of %u cut short\n", tgid);
+				fprintf(stderr, "threadleak: census of process %u cut short: it starts threads as fast as they are walked\n",
+					tgid);
 			return 0;
 		}
 		args.flags = t->census_started ? 0 : CWA_CENSUS_START;
