@@ -6,7 +6,8 @@
 # where the array was full. Every census must count every thread once, no
 # more: 20,001 threads, 12,000 in futex waits, 8,001 in other waits (main
 # reads its commands), as the program's own /proc/self/task count says.
-# The resume when the thread to resume at exits in between: unit test
+# Also without -p (every process, each walked on its own). The resume when
+# the thread to resume at exits in between: unit test
 # census_walk_bpf/resume_thread_gone.
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -41,4 +42,18 @@ if grep -q "cut short" "$out.err"; then
 	fail "$CASE" "a census was cut short"
 	exit 0
 fi
+pass "$CASE"
+
+# Without -p: each process walked on its own, the big one 21 times, the
+# host's others in one walk each, through the same array of 1,000.
+CASE=system_wide
+out=$TMP/all.json
+start_tl "$out" -n 0 -i 0.5 -d 1.7 --json --census-slots 1000
+wait_exit "$TL_PID" 60
+expect "threadleak exit status" $? 0 || exit 0
+got=$(samples "$out" "$PID_big" | jq -c '[.threads, .blocked, .other_blocked]' | sort | uniq -c |
+	awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')
+want=$(samples "$out" "$PID_big" | wc -l)
+[ "$want" -ge 2 ] || { fail "$CASE" "$want samples of the big process, 2 or more wanted"; exit 0; }
+expect "every census: threads, futex, other" "$got" "[20001,12000,8001] x$want" || exit 0
 pass "$CASE"
