@@ -1015,6 +1015,8 @@ goals_section() {
 		echo "| monitor's memory on a real host and per idle process | bench/memory.sh failed | n/a |"
 	cat "$TMP/million_goals.md" 2>/dev/null ||
 		echo "| a million goroutines | bench/go_million.sh failed | n/a |"
+	cat "$TMP/threads_goals.md" 2>/dev/null ||
+		echo "| a hundred thousand threads | bench/threads100k.sh failed | n/a |"
 	echo
 }
 
@@ -1038,6 +1040,9 @@ THREADLEAK=$TL BENCH_BIN=$BENCH_BIN MEMORY_GOALS=$TMP/memory_goals.md \
 log "a million goroutines: threadleak's census beside pprof's (bench/go_million.sh)"
 THREADLEAK=$TL BENCH_BIN=$BENCH_BIN MILLION_GOALS=$TMP/million_goals.md \
 	"$BENCH_DIR/go_million.sh" "$OUTPUT" >"$TMP/million.md" || log "bench/go_million.sh failed"
+log "a hundred thousand threads: census and memory (bench/threads100k.sh, about 2 minutes)"
+THREADLEAK=$TL BENCH_BIN=$BENCH_BIN THREADS_GOALS=$TMP/threads_goals.md \
+	"$BENCH_DIR/threads100k.sh" "$OUTPUT" >"$TMP/threads100k.md" || log "bench/threads100k.sh failed"
 # threadleak beside Go's goroutineleak profile takes about 5 minutes more
 # than make bench's 10 fit: with BENCH_GOLEAK=1 only.
 if [[ ${BENCH_GOLEAK:-0} == 1 ]]; then
@@ -1060,6 +1065,7 @@ fi
 	replay_section
 	cat "$TMP/memory.md"
 	cat "$TMP/million.md"
+	cat "$TMP/threads100k.md"
 	cat "$TMP/goleak.md" 2>/dev/null
 } >"$TMP/sections.md"
 {

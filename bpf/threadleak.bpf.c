@@ -11,8 +11,9 @@
  *
  * The state of every traced thread (sleeping in which syscall, with which
  * arguments, since when) is read by the census, which userspace runs once
- * per interval and which costs nothing in between: `census_walk`, one run
- * over the thread lists, or on kernels before 6.7 the `census` task iterator.
+ * per interval and which costs nothing in between: `census_walk`, a walk of
+ * each process's thread list, streamed through a small array, or on kernels
+ * before 6.7 the `census` task iterator.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -583,10 +584,15 @@ int census(struct bpf_iter__task *ctx)
 }
 
 /*
- * The census as one program run (6.7+: open-coded task iterator), walking
- * the thread list of one process, or every thread on the host, into the
- * census_slots array, which userspace reads in place. About twice as fast as
- * the iterator: no pid lookups, no program run per task.
+ * The census as a thread-list walk (6.7+: open-coded task iterator) of one
+ * process, into the census_slots array, which userspace reads in place.
+ * About twice as fast as the iterator: no pid lookups, no program run per
+ * task. The walk is streamed: a run writes as many threads as the array
+ * holds and stops at the first that does not fit, which the next run starts
+ * from; userspace reads the array between runs. If that thread exited in
+ * between, the next run starts from the first thread again and skips those
+ * that started before it: threads are on the list in the order they were
+ * created.
  */
 extern int bpf_iter_task_new(struct bpf_iter_task *it, struct task_struct *task,
 			     unsigned int flags) __weak __ksym;
@@ -598,8 +604,8 @@ extern void bpf_rcu_read_lock(void) __weak __ksym;
 extern void bpf_rcu_read_unlock(void) __weak __ksym;
 
 /*
- * census_slots[0] is the array the walk writes to. Userspace creates it, and
- * replaces it with a bigger one when a census does not fit.
+ * census_slots[0] is the array the walk writes to: userspace creates it, of
+ * the size it streams the census in.
  */
 struct census_slot_array {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -616,47 +622,83 @@ struct {
 	__array(values, struct census_slot_array);
 } census_slots SEC(".maps");
 
+/* The thread @args resumes at, if it is still one of @tgid's; else NULL. */
+static __always_inline struct task_struct *resume_task(struct census_walk_args *args, __u32 tgid)
+{
+	struct task_struct *task;
+
+	if (!args->resume_tid)
+		return NULL;
+	task = bpf_task_from_pid(args->resume_tid);
+	if (task && (task->tgid != tgid || task->start_time != args->resume_start_ns)) {
+		bpf_task_release(task);
+		task = NULL;
+	}
+	return task;
+}
+
 SEC("syscall")
 int census_walk(struct census_walk_args *args)
 {
-	struct task_struct *leader = NULL, *task;
-	__u32 n = 0, seen = 0, slot, zero = 0;
+	struct task_struct *leader, *from, *task;
+	__u32 n = 0, zero = 0, tgid = args->tgid;
+	__u64 skip_before = 0;
 	struct bpf_iter_task it;
+	bool past_leader;
 	struct rec_task *rec;
 	void *slots;
 
-	args->nr = args->seen = 0;
+	args->nr = 0;
 	slots = bpf_map_lookup_elem(&census_slots, &zero);
 	if (!slots)
 		return -2; /* -ENOENT: userspace has not set them */
-	census_clocks();
-	if (args->tgid) {
-		leader = bpf_task_from_pid(args->tgid);
-		if (!leader)
-			return 0; /* gone: its exit record says so */
+	if (args->flags & CWA_CENSUS_START)
+		census_clocks();
+	leader = bpf_task_from_pid(tgid);
+	if (leader && args->proc_start_ns && leader->start_time != args->proc_start_ns) {
+		bpf_task_release(leader);
+		leader = NULL;
 	}
+	if (!leader) {
+		args->resume_tid = 0;
+		return 0; /* gone: its exit record says so */
+	}
+	from = resume_task(args, tgid);
+	if (args->resume_tid && !from)
+		skip_before = args->resume_start_ns;
+	past_leader = from && from->pid != tgid;
+	args->resume_tid = 0;
 	bpf_rcu_read_lock();
-	bpf_iter_task_new(&it, leader,
-			  leader ? BPF_TASK_ITER_PROC_THREADS : BPF_TASK_ITER_ALL_THREADS);
+	if (from)
+		bpf_iter_task_new(&it, from, BPF_TASK_ITER_PROC_THREADS);
+	else
+		bpf_iter_task_new(&it, leader, BPF_TASK_ITER_PROC_THREADS);
 	while ((task = bpf_iter_task_next(&it))) {
+		/* An iterator that goes round the thread list (next_thread(),
+		 * older kernels) comes back to the leader: a walk that
+		 * started past it ends there. */
+		if (past_leader && task->pid == tgid)
+			break;
 		if (task->flags & PF_KTHREAD)
 			continue;
-		if (!leader && !traced_tgid(task->tgid))
-			continue;
-		seen++;
-		slot = args->first + n;
-		rec = bpf_map_lookup_elem(slots, &slot);
-		if (!rec)
-			continue; /* full: count the rest, for a bigger array */
+		if (task->start_time < skip_before)
+			continue; /* written by the runs before */
+		rec = bpf_map_lookup_elem(slots, &n);
+		if (!rec) {
+			/* full: the next run starts here */
+			args->resume_tid = task->pid;
+			args->resume_start_ns = task->start_time;
+			break;
+		}
 		__builtin_memset(rec, 0, sizeof(*rec));
-		census_task(task, task->tgid, rec);
+		census_task(task, tgid, rec);
 		n++;
 	}
 	bpf_iter_task_destroy(&it);
 	bpf_rcu_read_unlock();
-	if (leader)
-		bpf_task_release(leader);
+	if (from)
+		bpf_task_release(from);
+	bpf_task_release(leader);
 	args->nr = n;
-	args->seen = seen;
 	return 0;
 }

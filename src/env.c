@@ -224,8 +224,8 @@ static const struct argp_option opt_tuning[] = {
 	  6 },
 	{ "proc-root", OPT_PROC_ROOT, "DIR", OPTION_HIDDEN, "Where procfs is (tests)", 6 },
 	{ "compat", OPT_COMPAT, NULL, OPTION_HIDDEN, "Use the older-kernel fallbacks (tests)", 6 },
-	{ "census-slots", OPT_CENSUS_SLOTS, "N[/MAX]", OPTION_HIDDEN,
-	  "Threads the census walk holds at first, and at most (tests)", 6 },
+	{ "census-slots", OPT_CENSUS_SLOTS, "N", OPTION_HIDDEN,
+	  "Threads a census walk writes at a time (tests)", 6 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages (verifier log on failure)", 6 },
 	{},
 };
@@ -433,17 +433,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		env->compat = true;
 		break;
 	case OPT_CENSUS_SLOTS:
-		/* N, or N/MAX: the first size and the most it may grow to. */
-		arg = strdupa(arg);
-		tok = strchr(arg, '/');
-		if (tok)
-			*tok++ = '\0';
 		if (parse_uint(arg, 1 << 24, &val) || val == 0)
 			argp_error(state, "invalid census slots: '%s'", arg);
 		env->census_slots = val;
-		if (tok && (parse_uint(tok, 1 << 24, &val) || val < env->census_slots))
-			argp_error(state, "invalid census slots maximum: '%s'", tok);
-		env->census_slots_max = tok ? val : 0;
 		break;
 	case 'v':
 		env->verbose = true;

@@ -47,7 +47,6 @@ struct env {
 	size_t ringbuf_bytes;
 	bool compat;
 	__u32 census_slots;	/* 0: chosen by the tracer */
-	__u32 census_slots_max; /* 0: as many as threads can be counted */
 	const char *proc_root;
 	__u64 inspect_budget_ns; /* 0: the inspector's default */
 	size_t proc_syms_budget; /* 0: the inspector's default */

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include "go_inspect.h"
 #include "go_runtime.h"
-#include "hash.h"
+#include "goid_table.h"
 #include "inspector.h"
 #include "libc_layout.h"
 #include "module_cache.h"
@@ -50,19 +50,21 @@
  * functions at most; the addresses come from its memory. */
 #define MAX_NAMED_PER_PROC (1u << 16)
 
+/*
+ * A thread, 32 bytes: a process may have a hundred thousand. What was read
+ * of its wait is for the wait wait_id names (nr_switches: a thread that ran
+ * since is in a new wait).
+ */
 struct insp_thread {
 	__u32 tid;
+	bool site_named : 1;
+	bool needs_stack_site : 1; /* its start routine is a runtime's trampoline */
+	bool unwound : 1;	   /* its stack was taken */
+	bool futex_read : 1;	   /* its futex word was read */
+	bool go_checked : 1;	   /* the Go runtime's verdict on it was taken */
 	__u64 start_ns;
-	__u64 site_pc;	       /* its start routine, named at its first census */
-	bool site_named;
-	bool needs_stack_site; /* its start routine is a runtime's trampoline */
-	bool unwound;	       /* unwound_wait is valid */
-	__u64 unwound_wait;    /* nr_switches of the wait whose stack we took */
-	bool futex_read;
-	__u64 futex_wait;
-	bool go_checked; /* go_wait is the Go runtime's verdict on this wait */
-	__u64 go_wait;
-	UT_hash_handle hh; /* in insp_proc.threads, by tid */
+	__u64 site_pc; /* its start routine, named at its first census */
+	__u64 wait_id;
 };
 
 /* Addresses of a process already named: a set, open addressing. */
@@ -81,7 +83,7 @@ struct insp_proc {
 	__u64 used_seq;	      /* census in which it was last used */
 	int layout_state;     /* 0: not read yet, 1: read, -1: not glibc */
 	struct pthread_layout layout;
-	struct insp_thread *threads; /* by tid */
+	struct goid_table threads; /* struct insp_thread by tid */
 	struct addr_set named;
 	bool info_sent;
 	__u64 census_seq; /* census in which its rec_proc passed */
@@ -224,11 +226,15 @@ static int proc_new(void *ctx, __u32 tgid, void *data)
 	return 0;
 }
 
+static void thread_free(void *t, void *arg)
+{
+	free(t);
+}
+
 /* Forget what @data knows of its program: at exec, and when it is gone. */
 static void proc_reset(void *ctx, void *data)
 {
 	struct insp_proc *p = data;
-	struct insp_thread *t, *tmp;
 
 	go_close(p);
 	p->go_state = 0;
@@ -236,10 +242,8 @@ static void proc_reset(void *ctx, void *data)
 	p->py = NULL;
 	p->py_state = 0;
 	proc_close_syms(ctx, p);
-	HASH_ITER(hh, p->threads, t, tmp) {
-		HASH_DELETE(hh, p->threads, t);
-		free(t);
-	}
+	goid_table__each(&p->threads, thread_free, NULL);
+	goid_table__clear(&p->threads);
 	addr_set_clear(&p->named);
 	p->go_retry_seq = 0;
 	p->pending.part = 0;
@@ -397,10 +401,7 @@ found:
 
 static struct insp_thread *thread_find(struct insp_proc *p, __u32 tid)
 {
-	struct insp_thread *t;
-
-	HASH_FIND(hh, p->threads, &tid, sizeof(tid), t);
-	return t;
+	return goid_table__find(&p->threads, tid);
 }
 
 static struct insp_thread *thread_add(struct insp_proc *p, __u32 tid, __u64 start_ns)
@@ -408,20 +409,18 @@ static struct insp_thread *thread_add(struct insp_proc *p, __u32 tid, __u64 star
 	struct insp_thread *t = thread_find(p, tid);
 
 	if (t) {
-		HASH_DELETE(hh, p->threads, t);
 		memset(t, 0, sizeof(*t));
 	} else {
 		t = calloc(1, sizeof(*t));
 		if (!t)
 			return NULL;
+		if (goid_table__add(&p->threads, tid, t)) {
+			free(t);
+			return NULL;
+		}
 	}
 	t->tid = tid;
 	t->start_ns = start_ns;
-	HASH_ADD(hh, p->threads, tid, sizeof(t->tid), t);
-	if (!t->hh.tbl) {
-		free(t);
-		return NULL;
-	}
 	return t;
 }
 
@@ -430,7 +429,7 @@ static void thread_del(struct insp_proc *p, __u32 tid)
 	struct insp_thread *t = thread_find(p, tid);
 
 	if (t) {
-		HASH_DELETE(hh, p->threads, t);
+		goid_table__del(&p->threads, tid);
 		free(t);
 	}
 }
@@ -898,7 +897,6 @@ static int take_stack(struct inspector *in, struct insp_proc *p, struct insp_thr
 	int n, i, err;
 
 	t->unwound = true;
-	t->unwound_wait = task->nr_switches;
 	if (!syms)
 		return 0;
 	in->unwinds_left--;
@@ -951,7 +949,6 @@ static int read_futex(struct inspector *in, struct insp_proc *p, struct insp_thr
 	int err;
 
 	t->futex_read = true;
-	t->futex_wait = task->nr_switches;
 	if (!rec.uaddr)
 		return 0;
 	if (proc_mem_read(p->tgid, rec.uaddr - REC_FUTEX_BEFORE, rec.words, sizeof(rec.words)) ==
@@ -996,18 +993,22 @@ static int inspect_task(struct inspector *in, struct insp_proc *p, const struct 
 	err = emit(in, task, len);
 	if (err || wait == WAIT_NONE)
 		return err;
-	if (wait == WAIT_FUTEX && (!t->futex_read || t->futex_wait != task->nr_switches)) {
+	if (t->wait_id != task->nr_switches) {
+		/* it ran since: a new wait, nothing read of it yet */
+		t->wait_id = task->nr_switches;
+		t->unwound = t->futex_read = t->go_checked = false;
+	}
+	if (wait == WAIT_FUTEX && !t->futex_read) {
 		err = read_futex(in, p, t, task);
 		if (err)
 			return err;
 	}
-	if (t->unwound && t->unwound_wait == task->nr_switches)
+	if (t->unwound)
 		return 0;
-	if (p->go_state == 1 && (!t->go_checked || t->go_wait != task->nr_switches)) {
+	if (p->go_state == 1 && !t->go_checked) {
 		/* An M the Go runtime parked is idle, not stuck: say so, and
 		 * skip its unwind. */
 		t->go_checked = true;
-		t->go_wait = task->nr_switches;
 		if (go_proc__is_idle_m(p->go, task->regs.ip, task->regs.sp, task->regs.bp)) {
 			struct rec_stack idle = {
 				.hdr = { .type = REC_STACK, .size = sizeof(idle), .tgid = p->tgid,
@@ -1020,7 +1021,6 @@ static int inspect_task(struct inspector *in, struct insp_proc *p, const struct 
 			};
 
 			t->unwound = true;
-			t->unwound_wait = task->nr_switches;
 			return emit(in, &idle, sizeof(idle));
 		}
 	}

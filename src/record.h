@@ -375,16 +375,25 @@ struct proc_counts {
 };
 
 /*
- * The context of the census_walk program (BPF_PROG_RUN): in, the process to
- * walk and where to write; out, how many rec_task it wrote to the census
- * slots, and how many it would have written with room for all.
+ * The context of the census_walk program (BPF_PROG_RUN). A census is
+ * streamed: each run writes at most as many rec_task as the census slots
+ * hold, from slot 0, and says where to resume, so that userspace reads the
+ * slots and runs it again until the process is done, with memory that does
+ * not grow with the number of threads.
  */
 struct census_walk_args {
-	__u32 tgid;  /* in: the process; 0: every traced thread on the host */
-	__u32 first; /* in: the first slot to write */
-	__u32 nr;    /* out: rec_task records in slots [first, first + nr) */
-	__u32 seen;  /* out: traced threads walked; more than nr: slots full */
+	__u32 tgid;  /* in: the process */
+	__u32 flags; /* in: CWA_* */
+	__u64 proc_start_ns; /* in: its start time, 0: any (a reused pid is another) */
+	__u32 nr;    /* out: rec_task records in slots [0, nr) */
+	/* in/out: the thread to start at, the first that did not fit; 0 on
+	 * the way in: from the first thread, on the way out: all written */
+	__u32 resume_tid;
+	__u64 resume_start_ns; /* in/out: its start time */
 };
+
+/* census_walk_args.flags */
+#define CWA_CENSUS_START 0x1 /* the first run of a census: read the clocks */
 
 #ifndef __VMLINUX_H__ /* userspace: decoding and building records */
 #include <stddef.h>

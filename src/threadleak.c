@@ -211,7 +211,6 @@ static void live_opts_init(struct live_opts *lopts, struct env *env)
 		.tracer = {
 			.ringbuf_bytes = env->ringbuf_bytes,
 			.census_slots = env->census_slots,
-			.census_slots_max = env->census_slots_max,
 			.verbose = env->verbose,
 			.compat = env->compat,
 		},

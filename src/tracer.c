@@ -34,10 +34,12 @@ struct tracer {
 	__u64 bad_records; /* malformed, not delivered */
 	char *buf; /* census read buffer, CENSUS_BUF bytes */
 	/* The census_walk program's output array, mmaped; NULL: census by
-	 * iterator. It holds nr_slots records, and grows when a census needs. */
+	 * iterator. It holds nr_slots records: a census streams through it. */
 	struct rec_task *slots;
-	__u32 nr_slots, max_slots;
+	__u32 nr_slots;
 	int slots_fd;
+	__u32 max_threads;
+	bool census_started; /* a walk of the census in progress read the clocks */
 };
 
 static bool verbose;
@@ -173,16 +175,10 @@ static bool btf_enum_value_exists(const struct btf *vmlinux, const char *type, c
 }
 
 /*
- * The census array: 1024 records to begin with; when a census finds more
- * threads, a quarter more than it found (the whole array is mapped, so it
- * counts in threadleak's RSS: 192 bytes a slot).
+ * The census array: the census streams through it, 4096 records (768 KB,
+ * mapped, so in threadleak's RSS) a walk.
  */
-#define CENSUS_SLOTS 1024
-
-static __u32 slots_for(__u64 threads)
-{
-	return threads + threads / 4 + 256;
-}
+#define CENSUS_SLOTS 4096
 
 static void slots_unmap(struct tracer *t)
 {
@@ -194,8 +190,8 @@ static void slots_unmap(struct tracer *t)
 	t->slots_fd = -1;
 }
 
-/* A new census slot array of @n records, in place of the old one. */
-static int slots_resize(struct tracer *t, __u32 n)
+/* The census slot array, of @n records. */
+static int slots_create(struct tracer *t, __u32 n)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE | BPF_F_INNER_MAP);
 	struct rec_task *slots;
@@ -218,9 +214,6 @@ static int slots_resize(struct tracer *t, __u32 n)
 		close(fd);
 		return err;
 	}
-	if (verbose && t->slots)
-		fprintf(stderr, "threadleak: census slots %u -> %u\n", t->nr_slots, n);
-	slots_unmap(t);
 	t->slots = slots;
 	t->slots_fd = fd;
 	t->nr_slots = n;
@@ -400,9 +393,9 @@ int tracer__open(struct tracer **tp, const struct tracer_opts *opts, rec_sink_fn
 	if (err)
 		goto cleanup;
 	skel = t->skel;
+	t->max_threads = opts->max_threads;
 	if (walk) {
-		t->max_slots = opts->census_slots_max ?: opts->max_threads;
-		err = slots_resize(t, opts->census_slots ?: CENSUS_SLOTS);
+		err = slots_create(t, opts->census_slots ?: CENSUS_SLOTS);
 		if (err)
 			goto cleanup;
 	}
@@ -533,72 +526,77 @@ static int census_procs(struct tracer *t, __u64 ts, __u32 *nr)
 	return err;
 }
 
-/* Run census_walk for one process (@tgid), or for all (0), from slot *used on. */
-static int walk_one(struct tracer *t, __u32 tgid, __u32 *used, __u32 *seen, __u64 *duration_ns)
+/*
+ * The census of one process (@tgid, started at @start_ns, or 0: any) by
+ * thread-list walks, a slot array at a time, each handed to the sink before
+ * the next walk resumes where the array was full.
+ */
+static int walk_proc(struct tracer *t, __u32 tgid, __u64 start_ns, __u32 *nr, __u64 *duration_ns)
 {
-	struct census_walk_args args = { .tgid = tgid, .first = *used };
+	struct census_walk_args args = { .tgid = tgid, .proc_start_ns = start_ns };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
-	__u64 start = mono_ns();
+	/* A process creating threads as fast as they are walked: its census
+	 * is cut short, its counts stay exact (they are the counters'). */
+	__u32 walks_left = t->max_threads / t->nr_slots + 16, i;
+	__u64 start;
 	int err;
 
-	err = bpf_prog_test_run_opts(bpf_program__fd(t->skel->progs.census_walk), &opts);
-	*duration_ns += mono_ns() - start;
-	if (err)
-		return -errno;
-	if (opts.retval)
-		return opts.retval;
-	*used += args.nr;
-	*seen += args.seen;
+	do {
+		if (!walks_left--) {
+			if (verbose)
+				fprintf(stderr, "threadleak: census of process %u cut short: it starts threads as fast as they are walked\n",
+					tgid);
+			return 0;
+		}
+		args.flags = t->census_started ? 0 : CWA_CENSUS_START;
+		t->census_started = true;
+		start = mono_ns();
+		err = bpf_prog_test_run_opts(bpf_program__fd(t->skel->progs.census_walk), &opts);
+		*duration_ns += mono_ns() - start;
+		if (err)
+			return -errno;
+		if (opts.retval)
+			return opts.retval;
+		if (args.nr > t->nr_slots || (args.resume_tid && !args.nr))
+			return -EPROTO;
+		for (i = 0; i < args.nr; i++) {
+			err = deliver(t, &t->slots[i], sizeof(t->slots[i]));
+			if (err)
+				return err;
+		}
+		*nr += args.nr;
+	} while (args.resume_tid);
 	return 0;
 }
 
-/* Walk each target's threads, or every thread on the host, into the slots. */
-static int walk_all(struct tracer *t, __u32 *used, __u32 *seen, __u64 *duration_ns)
-{
-	int fd = bpf_map__fd(t->skel->maps.targets);
-	__u32 key, next;
-	bool first = true;
-	int err = 0;
-
-	*used = *seen = 0;
-	if (t->skel->rodata->target_all)
-		return walk_one(t, 0, used, seen, duration_ns);
-	while (!err && !bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
-		first = false;
-		key = next;
-		err = walk_one(t, key, used, seen, duration_ns);
-	}
-	return err;
-}
-
 /*
- * The census by thread-list walks, then the records to the sink. When the
- * slots are too few, they grow to a quarter more than the census needed and
- * the walk runs again; -ENOSPC if they cannot grow or it still did not fit, before
- * anything was delivered.
+ * The census by thread-list walks: each target's threads, or every traced
+ * process's (those in the counters, as the census's rec_proc), the records
+ * to the sink as they come.
  */
 static int census_walk(struct tracer *t, __u32 *nr, __u64 *duration_ns)
 {
-	__u32 used, seen, i;
-	__u64 want;
-	int err;
+	bool all = t->skel->rodata->target_all;
+	int fd = all ? bpf_map__fd(t->skel->maps.procs) : bpf_map__fd(t->skel->maps.targets);
+	struct proc_key key, next;
+	__u32 tgid, next_tgid;
+	bool first = true;
+	int err = 0;
 
-	err = walk_all(t, &used, &seen, duration_ns);
-	if (!err && seen > used) {
-		want = slots_for(seen);
-		if (want > t->max_slots)
-			want = t->max_slots;
-		/* No bigger array (at the maximum, or no memory): -ENOSPC. */
-		err = want > t->nr_slots && !slots_resize(t, want) ? 0 : -ENOSPC;
-		if (!err)
-			err = walk_all(t, &used, &seen, duration_ns);
-		if (!err && seen > used)
-			err = -ENOSPC;
-	}
-	for (i = 0; !err && i < used; i++) {
-		err = deliver(t, &t->slots[i], sizeof(t->slots[i]));
-		if (!err)
-			(*nr)++;
+	t->census_started = false;
+	while (!err) {
+		if (all) {
+			if (bpf_map_get_next_key(fd, first ? NULL : &key, &next))
+				break;
+			key = next;
+			err = walk_proc(t, key.tgid, key.start_ns, nr, duration_ns);
+		} else {
+			if (bpf_map_get_next_key(fd, first ? NULL : &tgid, &next_tgid))
+				break;
+			tgid = next_tgid;
+			err = walk_proc(t, tgid, 0, nr, duration_ns);
+		}
+		first = false;
 	}
 	return err;
 }
@@ -637,12 +635,8 @@ int tracer__census(struct tracer *t)
 	start = mono_ns();
 	if (t->slots)
 		err = census_walk(t, &rec.nr_tasks, &rec.duration_ns);
-	/* No walk, or more threads than it can hold: this census by iterator. */
-	if (!t->slots || err == -ENOSPC) {
-		if (verbose && t->slots)
-			fprintf(stderr, "threadleak: census slots full, census by task iterator\n");
+	else
 		err = run_iter(t->skel->links.census, t, &rec.nr_tasks, &rec.duration_ns);
-	}
 	if (err)
 		return err;
 	err = census_procs(t, mono_ns(), &rec.nr_procs);

@@ -22,8 +22,7 @@ struct tracer_opts {
 	size_t ringbuf_bytes;	 /* power of two, >= page size */
 	__u32 max_threads;	 /* threads that can be counted at once */
 	__u32 max_procs;	 /* processes that can be counted at once */
-	__u32 census_slots;	 /* threads the census walk holds at first; 0: 1024 */
-	__u32 census_slots_max;	 /* and at most; 0: max_threads */
+	__u32 census_slots;	 /* threads a census walk writes at a time; 0: 4096 */
 	__u32 start_routine_off; /* glibc struct pthread layout, 0 if unknown */
 	bool verbose;		 /* libbpf's messages */
 	bool compat;		 /* use every fallback (tests of older-kernel paths) */

@@ -3,7 +3,8 @@
  * The census programs of bpf/threadleak.bpf.c run in this process, in the
  * manner of the kernel's BPF selftests: load the skeleton (only the census
  * programs), start a known number of threads that block in read(), run the
- * census_walk program with BPF_PROG_RUN and the census task iterator, and
+ * census_walk program with BPF_PROG_RUN (whole, and streamed through a
+ * census array smaller than the process) and the census task iterator, and
  * count exactly what they report of this process. Needs root (SKIP without);
  * the walk needs the open-coded task iterator of 6.7 (SKIP without).
  */
@@ -32,6 +33,7 @@ struct census_fixture {
 	__u32 tids[NR_THREADS];
 	unsigned int baseline; /* threads of this process before the test's */
 	struct rec_task *slots;
+	unsigned int nr_slots;
 	int slots_fd;
 };
 
@@ -173,20 +175,33 @@ static bool load(struct census_fixture *f, bool walk)
 	return ASSERT_OK(err, "load census programs");
 }
 
-static bool slots_create(struct census_fixture *f)
+static void slots_free(struct census_fixture *f)
+{
+	if (f->slots)
+		munmap(f->slots, f->nr_slots * sizeof(struct rec_task));
+	if (f->slots_fd >= 0)
+		close(f->slots_fd);
+	f->slots = NULL;
+	f->slots_fd = -1;
+}
+
+/* The census array, of @n records, in place of the one before. */
+static bool slots_create(struct census_fixture *f, unsigned int n)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE | BPF_F_INNER_MAP);
 	__u32 zero = 0;
 	void *m;
 
+	slots_free(f);
 	f->slots_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "test_slots", sizeof(zero),
-				     sizeof(struct rec_task), NR_SLOTS, &opts);
+				     sizeof(struct rec_task), n, &opts);
 	if (!ASSERT_GT(f->slots_fd, -1, "create slots"))
 		return false;
-	m = mmap(NULL, NR_SLOTS * sizeof(struct rec_task), PROT_READ, MAP_SHARED, f->slots_fd, 0);
+	m = mmap(NULL, n * sizeof(struct rec_task), PROT_READ, MAP_SHARED, f->slots_fd, 0);
 	if (!ASSERT_NEQ((long)m, (long)MAP_FAILED, "mmap slots"))
 		return false;
 	f->slots = m;
+	f->nr_slots = n;
 	return ASSERT_OK(bpf_map_update_elem(bpf_map__fd(f->skel->maps.census_slots), &zero,
 					     &f->slots_fd, BPF_ANY),
 			 "set slots");
@@ -195,23 +210,51 @@ static bool slots_create(struct census_fixture *f)
 static void fixture_free(struct census_fixture *f)
 {
 	stop_threads(f);
-	if (f->slots)
-		munmap(f->slots, NR_SLOTS * sizeof(struct rec_task));
-	if (f->slots_fd >= 0)
-		close(f->slots_fd);
+	slots_free(f);
 	threadleak_bpf__destroy(f->skel);
 }
 
-static int walk(struct census_fixture *f, __u32 tgid, __u32 first, struct census_walk_args *args)
+/* One run of census_walk with @args (its resume point in, and out). */
+static int walk(struct census_fixture *f, struct census_walk_args *args)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = sizeof(*args));
 	int err;
 
-	*args = (struct census_walk_args){ .tgid = tgid, .first = first };
 	err = bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.census_walk), &opts);
 	if (err)
 		return -errno;
 	return opts.retval;
+}
+
+/* A whole walk of @tgid, from its first thread. */
+static int walk_from_start(struct census_fixture *f, __u32 tgid, struct census_walk_args *args)
+{
+	*args = (struct census_walk_args){ .tgid = tgid, .flags = CWA_CENSUS_START };
+	return walk(f, args);
+}
+
+/*
+ * Walk this process a census array at a time, as the tracer streams it,
+ * into @recs (room for NR_SLOTS); the number of records, or -1.
+ */
+static int walk_streamed(struct census_fixture *f, __u32 tgid, struct rec_task *recs,
+			 unsigned int *walks)
+{
+	struct census_walk_args args = { .tgid = tgid };
+	unsigned int n = 0;
+
+	*walks = 0;
+	do {
+		args.flags = *walks ? 0 : CWA_CENSUS_START;
+		if (!ASSERT_OK(walk(f, &args), "walk") ||
+		    !ASSERT_TRUE(args.nr <= f->nr_slots, "within the array") ||
+		    !ASSERT_TRUE(n + args.nr <= NR_SLOTS, "within the test's room"))
+			return -1;
+		memcpy(recs + n, f->slots, args.nr * sizeof(*recs));
+		n += args.nr;
+		(*walks)++;
+	} while (args.resume_tid && args.nr);
+	return ASSERT_EQ(args.resume_tid, 0, "walked to the end") ? (int)n : -1;
 }
 
 /*
@@ -241,15 +284,20 @@ static void check_records(struct census_fixture *f, const struct rec_task *recs,
 	}
 	for (j = 0; j < NR_THREADS; j++)
 		ASSERT_EQ(found[j], 1, "test thread seen once");
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			ASSERT_NEQ(recs[i].tid, recs[j].tid, "each thread once");
 }
 
 void test_census_walk_bpf(void)
 {
 	struct census_fixture f = { .pipe = { -1, -1 }, .slots_fd = -1 };
 	struct thread_arg args[NR_THREADS];
+	struct rec_task recs[NR_SLOTS];
 	struct census_walk_args wa;
-	__u32 pid = getpid(), one = 1;
-	unsigned int want;
+	unsigned int want, walks, i;
+	__u32 pid = getpid();
+	int n;
 
 	if (geteuid() != 0)
 		SKIP("needs root to load BPF programs");
@@ -260,40 +308,57 @@ void test_census_walk_bpf(void)
 
 	test__start_subtest("no_slots");
 	/* Userspace has not given it its array yet. */
-	ASSERT_ERR(walk(&f, pid, 0, &wa), -ENOENT, "walk without slots");
+	wa = (struct census_walk_args){ .tgid = pid };
+	ASSERT_ERR(walk(&f, &wa), -ENOENT, "walk without slots");
 
 	test__start_subtest("this_process");
-	if (!slots_create(&f) || !start_threads(&f, args))
+	if (!slots_create(&f, NR_SLOTS) || !start_threads(&f, args))
 		goto out;
 	want = f.baseline + NR_THREADS;
-	if (ASSERT_OK(walk(&f, pid, 0, &wa), "walk")) {
+	if (ASSERT_OK(walk_from_start(&f, pid, &wa), "walk")) {
 		ASSERT_EQ(wa.nr, want, "threads written");
-		ASSERT_EQ(wa.seen, want, "threads seen");
+		ASSERT_EQ(wa.resume_tid, 0, "all of them");
 		check_records(&f, f.slots, wa.nr);
 	}
 
-	test__start_subtest("slots_full");
-	if (ASSERT_OK(walk(&f, pid, NR_SLOTS - 2, &wa), "walk")) {
-		ASSERT_EQ(wa.nr, 2, "threads written in the last 2 slots");
-		ASSERT_EQ(wa.seen, want, "threads seen");
+	test__start_subtest("streamed");
+	/* Two threads a run: as many runs as it takes, each thread once. */
+	if (!slots_create(&f, 2))
+		goto out;
+	n = walk_streamed(&f, pid, recs, &walks);
+	if (ASSERT_EQ(n, want, "threads written, in all")) {
+		ASSERT_EQ(walks, (want + 1) / 2, "runs of two");
+		check_records(&f, recs, n);
 	}
 
-	test__start_subtest("all_threads_by_targets");
-	if (ASSERT_OK(walk(&f, 0, 0, &wa), "walk, no target")) {
-		ASSERT_EQ(wa.nr, 0, "nothing traced: nothing written");
-		ASSERT_EQ(wa.seen, 0, "nothing traced: nothing seen");
-	}
-	if (ASSERT_OK(bpf_map_update_elem(bpf_map__fd(f.skel->maps.targets), &pid, &one, BPF_ANY),
-		      "target this process") &&
-	    ASSERT_OK(walk(&f, 0, 0, &wa), "walk, this process targeted")) {
-		ASSERT_EQ(wa.nr, want, "threads written");
-		ASSERT_EQ(wa.seen, want, "threads seen");
-		check_records(&f, f.slots, wa.nr);
+	test__start_subtest("resume_thread_gone");
+	/* The thread to resume at exited: the run starts over and skips the
+	 * threads that started before it, those the runs before wrote. */
+	if (!slots_create(&f, NR_SLOTS) || !ASSERT_OK(walk_from_start(&f, pid, &wa), "walk") ||
+	    !ASSERT_EQ(wa.nr, want, "threads written"))
+		goto out;
+	memcpy(recs, f.slots, want * sizeof(*recs));
+	for (i = 0; i < want && recs[i].tid != f.tids[2]; i++)
+		;
+	if (!ASSERT_LT(i, want, "third test thread walked"))
+		goto out;
+	wa = (struct census_walk_args){ .tgid = pid, .resume_tid = 0x3ffffff0,
+					.resume_start_ns = recs[i].start_ns };
+	if (ASSERT_OK(walk(&f, &wa), "walk from a gone thread")) {
+		ASSERT_EQ(wa.nr, want - i, "the threads from the third test thread on");
+		ASSERT_EQ(f.slots[0].tid, f.tids[2], "starting at the third test thread");
+		ASSERT_EQ(wa.resume_tid, 0, "to the end");
 	}
 
 	test__start_subtest("gone_process");
 	/* A pid that names no process: the walk finds nothing, no error. */
-	if (ASSERT_OK(walk(&f, 0x3ffffff0, 0, &wa), "walk"))
+	if (ASSERT_OK(walk_from_start(&f, 0x3ffffff0, &wa), "walk"))
+		ASSERT_EQ(wa.nr, 0, "nothing written");
+
+	test__start_subtest("reused_pid");
+	/* The pid is this process's, the start time another's: not walked. */
+	wa = (struct census_walk_args){ .tgid = pid, .proc_start_ns = 1 };
+	if (ASSERT_OK(walk(&f, &wa), "walk"))
 		ASSERT_EQ(wa.nr, 0, "nothing written");
 out:
 	fixture_free(&f);
