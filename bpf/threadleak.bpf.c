@@ -4,10 +4,13 @@
  *
  * Thread lifecycle comes from the scheduler tracepoints, whose rate is the
  * rate of thread creation: nothing here runs per futex call, per syscall or
- * per context switch. Each traced thread has one entry in `threads`, inserted
- * at most once (fork or seed) and deleted at most once (exit), so the
- * per-process `live` counters in `procs` stay exact however the seeding
- * iterator races with forks and exits.
+ * per context switch. A thread started once the lifecycle programs are
+ * attached (start time >= counted_from_ns) is counted by its fork and
+ * uncounted by its exit, each of which fires once: no per-thread state.
+ * Only the threads started before, which the seeding iterator and a fork
+ * seen just after attaching may both find, have an entry in `threads`,
+ * inserted at most once and deleted at most once, so the per-process `live`
+ * counters in `procs` stay exact however the seed races with forks and exits.
  *
  * The state of every traced thread (sleeping in which syscall, with which
  * arguments, since when) is read by the census, which userspace runs once
@@ -39,6 +42,15 @@ const volatile __u32 start_routine_off = 0;
 const volatile bool no_task_pt_regs = false;
 const volatile bool no_rq_clock = false;
 
+/*
+ * Threads started at or after this time (task start time, CLOCK_MONOTONIC)
+ * are counted without an entry in `threads`. Set by userspace once the
+ * lifecycle programs are attached, a little ahead of its clock so that every
+ * CPU sees the final value before any such thread starts: a fork and an exit
+ * of one thread then always agree on which way it is counted.
+ */
+__u64 counted_from_ns SEC(".data") = ~0ULL;
+
 /* Drop counters, read by userspace through the mmaped .bss. */
 __u64 lost_events = 0;
 __u64 lost_threads = 0;
@@ -60,6 +72,7 @@ struct {
 	__type(value, struct proc_counts);
 } procs SEC(".maps");
 
+/* The threads started before counted_from_ns, by tid. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1 << 20); /* resized by userspace */
@@ -126,14 +139,30 @@ static __always_inline void *rb_reserve(__u32 size)
 	return rec;
 }
 
-/* Wake the reader only once a batch has accumulated; it also polls. */
-static __always_inline void rb_submit(void *rec)
+/* A record's room in the ring buffer: its 8-byte header, rounded to 8. */
+#define RB_ROOM(size) (((size) + 8 + 7) & ~7ull)
+
+/*
+ * Wake the reader once a batch has accumulated (it also polls): when this
+ * record's room took the unread data across a multiple of wakeup_bytes.
+ * Waking at every record past the threshold, until the reader has caught up,
+ * made each one pay an interprocessor interrupt (irq_work), microseconds in
+ * a VM; a crossing missed in a race with another CPU is caught at the next.
+ */
+static __always_inline void rb_submit(void *rec, __u64 room)
 {
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+	if (avail >= room && avail / wakeup_bytes != (avail - room) / wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	bpf_ringbuf_submit(rec, flags);
+}
+
+/* @task started after the lifecycle programs were attached. */
+static __always_inline bool counted_by_fork(struct task_struct *task)
+{
+	return task->start_time >= counted_from_ns;
 }
 
 /*
@@ -207,7 +236,9 @@ static __always_inline int handle_fork(struct task_struct *parent,
 	pc = proc_get(&key, child);
 	if (!pc)
 		return 0;
-	if (!thread_insert(child, &key, pc))
+	if (counted_by_fork(child))
+		__sync_fetch_and_add(&pc->live, 1);
+	else if (!thread_insert(child, &key, pc))
 		return 0;
 	__sync_fetch_and_add(&pc->created, 1);
 
@@ -235,7 +266,7 @@ static __always_inline int handle_fork(struct task_struct *parent,
 		bpf_probe_read_user(&rec->start_routine, sizeof(rec->start_routine),
 				    (void *)(fsbase + start_routine_off));
 	task_comm(child, rec->comm);
-	rb_submit(rec);
+	rb_submit(rec, RB_ROOM(sizeof(*rec)));
 	return 0;
 }
 
@@ -260,7 +291,9 @@ static __always_inline int handle_exit(struct task_struct *task)
 		return 0;
 	tid = task->pid;
 	start_ns = task->start_time;
-	if (!thread_delete(tid, start_ns, pc))
+	if (start_ns >= counted_from_ns)
+		__sync_fetch_and_add(&pc->live, -1);
+	else if (!thread_delete(tid, start_ns, pc))
 		return 0;
 	__sync_fetch_and_add(&pc->exited, 1);
 	signal = task->signal;
@@ -283,14 +316,17 @@ static __always_inline int handle_exit(struct task_struct *task)
 	rec->start_ns = start_ns;
 	rec->exit_code = task->exit_code;
 	rec->__pad = 0;
-	rb_submit(rec);
+	rb_submit(rec, RB_ROOM(sizeof(*rec)));
 	return 0;
 }
 
 /*
  * exec kills every other thread first (each goes through exit). If a
  * non-leader thread called exec, it has taken over the leader's tid and start
- * time: move its entry, it stays counted.
+ * time: it stays counted, under its new name. Started after attaching, so
+ * was the leader, and both names are counted without an entry. Otherwise the
+ * new name needs one: the old name's entry moves to it, or, when the thread
+ * had none (started after attaching), the count moves with it.
  */
 static __always_inline int handle_exec(struct task_struct *task, __u32 old_tid)
 {
@@ -306,13 +342,15 @@ static __always_inline int handle_exec(struct task_struct *task, __u32 old_tid)
 	pc = proc_get(&key, task);
 	if (!pc)
 		return 0;
-	if (old_tid != tid) {
-		struct thread_entry *te = bpf_map_lookup_elem(&threads, &old_tid);
+	if (!counted_by_fork(task)) {
+		if (old_tid != tid) {
+			struct thread_entry *te = bpf_map_lookup_elem(&threads, &old_tid);
 
-		if (te && te->proc.tgid == tgid && !bpf_map_delete_elem(&threads, &old_tid))
-			__sync_fetch_and_add(&pc->live, -1);
+			if (!te || te->proc.tgid != tgid || !bpf_map_delete_elem(&threads, &old_tid))
+				__sync_fetch_and_add(&pc->live, -1);
+		}
+		thread_insert(task, &key, pc);
 	}
-	thread_insert(task, &key, pc);
 	task_comm(task, pc->comm);
 
 	rec = rb_reserve(sizeof(*rec));
@@ -325,7 +363,7 @@ static __always_inline int handle_exec(struct task_struct *task, __u32 old_tid)
 	rec->tid = tid;
 	rec->old_tid = old_tid;
 	task_comm(task, rec->comm);
-	rb_submit(rec);
+	rb_submit(rec, RB_ROOM(sizeof(*rec)));
 	return 0;
 }
 
@@ -371,7 +409,7 @@ int seed(struct bpf_iter__task *ctx)
 
 	if (!task || (task->flags & PF_KTHREAD))
 		return 0;
-	if (!traced_tgid(task->tgid) || task_exiting(task))
+	if (!traced_tgid(task->tgid) || task_exiting(task) || counted_by_fork(task))
 		return 0;
 	proc_key_of(task, &key);
 	pc = proc_get(&key, task);

@@ -421,6 +421,12 @@ int tracer__open(struct tracer **tp, const struct tracer_opts *opts, rec_sink_fn
 	err = threadleak_bpf__attach(skel);
 	if (err)
 		goto cleanup;
+	/*
+	 * Threads starting from now on are seen by their fork: counted without
+	 * a map entry. A millisecond ahead, so that every CPU sees the value
+	 * before the first such thread starts.
+	 */
+	__atomic_store_n(&skel->data->counted_from_ns, mono_ns() + 1000000, __ATOMIC_RELEASE);
 	err = run_iter(skel->links.seed, t, NULL, NULL);
 	if (err)
 		goto cleanup;
