@@ -89,6 +89,15 @@ struct {
 	__type(value, __u8);
 } targets SEC(".maps");
 
+/*
+ * With -p and at most TARGET_SLOTS targets, the same tgids again (0 once
+ * exited), which every fork and exit on the host checks with plain loads:
+ * a hash lookup there costs the processes not traced as much again.
+ */
+#define TARGET_SLOTS 8
+const volatile bool targets_in_slots = false;
+__u32 target_tgids[TARGET_SLOTS] = {};
+
 /* task->state before 5.14, for a CO-RE fallback. */
 struct task_struct___pre514 {
 	long state;
@@ -96,7 +105,31 @@ struct task_struct___pre514 {
 
 static __always_inline bool traced_tgid(__u32 tgid)
 {
-	return target_all || bpf_map_lookup_elem(&targets, &tgid);
+	int i;
+
+	if (target_all)
+		return true;
+	if (!targets_in_slots)
+		return bpf_map_lookup_elem(&targets, &tgid);
+#pragma unroll
+	for (i = 0; i < TARGET_SLOTS; i++)
+		if (target_tgids[i] == tgid)
+			return tgid != 0;
+	return false;
+}
+
+/* @tgid has exited: a new process that gets its number is not traced. */
+static __always_inline void untarget(__u32 tgid)
+{
+	int i;
+
+	bpf_map_delete_elem(&targets, &tgid);
+	if (!targets_in_slots)
+		return;
+#pragma unroll
+	for (i = 0; i < TARGET_SLOTS; i++)
+		if (target_tgids[i] == tgid)
+			target_tgids[i] = 0;
 }
 
 static __always_inline void task_comm(struct task_struct *t, char *comm)
@@ -301,7 +334,7 @@ static __always_inline int handle_exit(struct task_struct *task)
 	if (group_dead) {
 		pc->exit_ns = bpf_ktime_get_ns();
 		if (!target_all)
-			bpf_map_delete_elem(&targets, &tgid);
+			untarget(tgid);
 	}
 
 	rec = rb_reserve(sizeof(*rec));
