@@ -11,8 +11,9 @@
 # Prints a Markdown section on stdout, progress on stderr; with
 # BPF_COST_GOALS set, also writes the goals' rows of bench/run.sh's table to
 # that file. Environment: THREADLEAK, BENCH_BIN (as bench/run.sh),
-# COST_THREADS (default 20000), COST_CASES (which runs, default
-# "traced untraced system").
+# COST_THREADS (default 20000), COST_REPS (runs of each case, default 3: each
+# number is their median), COST_CASES (which cases, default "traced untraced
+# system").
 #
 # Three runs, each of bench/churn held until threadleak is attached, the
 # programs' counters read just before it is released and just after it
@@ -37,6 +38,7 @@ OUTPUT=${1:-build}
 THREADLEAK=${THREADLEAK:-$OUTPUT/threadleak}
 BENCH_BIN=${BENCH_BIN:-$OUTPUT/bench}
 THREADS=${COST_THREADS:-20000}
+REPS=${COST_REPS:-3}
 TRACED_GOAL_NS=500
 UNTRACED_GOAL_NS=100
 
@@ -63,6 +65,7 @@ cleanup() {
 	done
 	wait 2>/dev/null
 	sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS"
+	[[ -n ${COST_KEEP:-} ]] && cp "$TMP/cost.tsv" "$COST_KEEP"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -103,7 +106,7 @@ prog_names() {
 }
 
 # run_case NAME TRACER_ARGS...: run churn under threadleak, append
-# "case name runs ns_per_run run_time_ns" lines to $TMP/cost.tsv.
+# "case program runs ns_per_run run_time_ns" lines to $TMP/cost.tsv.
 run_case() {
 	local name=$1 fifo=$TMP/go.$1 args
 
@@ -112,6 +115,7 @@ run_case() {
 	"$BENCH_BIN/churn" "$THREADS" <"$fifo" >"$TMP/churn.$name" 2>&1 &
 	W_PID=$!
 	exec {go}>"$fifo"
+	rm -f "$fifo"
 	wait_for 30 grep -q '^ready' "$TMP/churn.$name" || die "churn did not start"
 	args=("${@//CHURN/$W_PID}")
 	"$THREADLEAK" "${args[@]}" --json </dev/null >"$TMP/tl.$name" 2>"$TMP/tl.$name.err" &
@@ -139,11 +143,16 @@ run_case() {
 	log "$name: $(sed -n 's/^result .*elapsed_s=\([0-9.]*\).*/churn \1 s/p' "$TMP/churn.$name")"
 }
 
-# ns NAME PROG: ns per run of PROG in case NAME, "-" if it did not run.
-ns() {
-	awk -F'\t' -v c="$1" -v p="$2" '$1 == c && $2 == p { v = $4 } END { print v == "" ? "-" : v }' \
-		"$TMP/cost.tsv"
+# median CASE PROG COLUMN: the median over the repetitions of COLUMN (3:
+# runs, 4: ns per run) of PROG in CASE, "-" if it never ran.
+median() {
+	awk -F'\t' -v c="$1" -v p="$2" -v k="$3" '$1 == c && $2 == p && $k != "-" { print $k }' \
+		"$TMP/cost.tsv" | sort -g | awk '{ v[NR] = $1 }
+		END { if (!NR) print "-"; else print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+
+# ns CASE PROG: ns per run of PROG in CASE.
+ns() { median "$1" "$2" 4; }
 
 # sum_ns NAME: fork + exit ns of case NAME.
 sum_ns() {
@@ -160,13 +169,15 @@ sleep 600 &
 ANCHOR=$!
 : >"$TMP/cost.tsv"
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
-for c in ${COST_CASES:-traced untraced system}; do
-	case $c in
-	traced) run_case traced -p CHURN,"$ANCHOR" ;;
-	untraced) run_case untraced -p "$ANCHOR" ;;
-	system) run_case system -n 0 ;;
-	*) die "unknown case $c in COST_CASES" ;;
-	esac
+for ((rep = 1; rep <= REPS; rep++)); do
+	for c in ${COST_CASES:-traced untraced system}; do
+		case $c in
+		traced) run_case traced -p CHURN,"$ANCHOR" ;;
+		untraced) run_case untraced -p "$ANCHOR" ;;
+		system) run_case system -n 0 ;;
+		*) die "unknown case $c in COST_CASES" ;;
+		esac
+	done
 done
 kill "$ANCHOR"
 wait "$ANCHOR" 2>/dev/null
@@ -181,7 +192,8 @@ echo
 echo "bench/bpf_cost.sh: bench/churn creates and joins $THREADS threads, one after the other,"
 echo "under threadleak; \`kernel.bpf_stats_enabled=1\` for the run, each program's \`run_time_ns\`"
 echo "and \`run_cnt\` read from the fdinfo of threadleak's program fds before churn is released"
-echo "and after it ends. ns/run is the difference of the two over the runs in between."
+echo "and after it ends. ns/run is the difference of the two over the runs in between;"
+echo "each number is the median of $REPS such runs."
 echo "Forks and exits of other processes on the host fall in the window too (runs above"
 echo "$THREADS). Load average at start: $LOAD."
 echo
@@ -190,8 +202,7 @@ echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 for prog in $(cut -f2 "$TMP/cost.tsv" | awk '!seen[$0]++'); do
 	printf '| %s |' "$prog"
 	for c in traced untraced system; do
-		awk -F'\t' -v c="$c" -v p="$prog" '$1 == c && $2 == p { r = $3; v = $4 }
-			END { printf " %s | %s |", r == "" ? "-" : r, v == "" ? "-" : v }' "$TMP/cost.tsv"
+		printf ' %s | %s |' "$(median "$c" "$prog" 3)" "$(ns "$c" "$prog")"
 	done
 	echo
 done
