@@ -10,7 +10,9 @@
 #
 # Prints a Markdown section on stdout, progress on stderr; with
 # BPF_COST_GOALS set, also writes the goals' rows of bench/run.sh's table to
-# that file. Environment: THREADLEAK, BENCH_BIN (as bench/run.sh),
+# that file, with the churn workload's slowdown beside the ns when run.sh
+# passes it (CHURN_RATIO_PID, CHURN_RATIO_SYSTEM: its overhead table's cells).
+# Environment: THREADLEAK, BENCH_BIN (as bench/run.sh),
 # COST_THREADS (default 20000), COST_REPS (runs of each case, default 3: each
 # number is their median), COST_CASES (which cases, default "traced untraced
 # system").
@@ -116,11 +118,11 @@ run_case() {
 	W_PID=$!
 	exec {go}>"$fifo"
 	rm -f "$fifo"
-	wait_for 30 grep -q '^ready' "$TMP/churn.$name" || die "churn did not start"
+	wait_for 30 grep -qs '^ready' "$TMP/churn.$name" || die "churn did not start"
 	args=("${@//CHURN/$W_PID}")
 	"$THREADLEAK" "${args[@]}" --json </dev/null >"$TMP/tl.$name" 2>"$TMP/tl.$name.err" &
 	T_PID=$!
-	if ! wait_for 60 grep -q '"type":"sample"' "$TMP/tl.$name"; then
+	if ! wait_for 60 grep -qs '"type":"sample"' "$TMP/tl.$name"; then
 		die "threadleak ${args[*]} did not attach: $(head -c 300 "$TMP/tl.$name.err")"
 	fi
 	prog_names "$T_PID" >"$TMP/names.$name"
@@ -148,7 +150,7 @@ run_case() {
 median() {
 	awk -F'\t' -v c="$1" -v p="$2" -v k="$3" '$1 == c && $2 == p && $k != "-" { print $k }' \
 		"$TMP/cost.tsv" | sort -g | awk '{ v[NR] = $1 }
-		END { if (!NR) print "-"; else print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+		END { if (!NR) print "-"; else printf "%.0f\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # ns CASE PROG: ns per run of PROG in CASE.
@@ -215,8 +217,8 @@ echo "| fork of an untraced process <= $UNTRACED_GOAL_NS ns, \`-p\` | $UNTRACED_
 echo
 if [[ -n ${BPF_COST_GOALS:-} ]]; then
 	{
-		echo "| churn: fork + exit programs <= $TRACED_GOAL_NS ns a thread, \`-p\` (kernel-accounted) | $TRACED ns (fork $(ns traced fork_btf), exit $(ns traced exit_btf)) | $(verdict "$TRACED" $TRACED_GOAL_NS) |"
-		echo "| churn: fork + exit programs <= $TRACED_GOAL_NS ns a thread, system-wide | $SYSTEM ns (fork $(ns system fork_btf), exit $(ns system exit_btf)) | $(verdict "$SYSTEM" $TRACED_GOAL_NS) |"
+		echo "| churn: fork + exit programs <= $TRACED_GOAL_NS ns a thread, \`-p\` (kernel-accounted) | $TRACED ns (fork $(ns traced fork_btf), exit $(ns traced exit_btf))${CHURN_RATIO_PID:+; churn workload $CHURN_RATIO_PID} | $(verdict "$TRACED" $TRACED_GOAL_NS) |"
+		echo "| churn: fork + exit programs <= $TRACED_GOAL_NS ns a thread, system-wide | $SYSTEM ns (fork $(ns system fork_btf), exit $(ns system exit_btf))${CHURN_RATIO_SYSTEM:+; churn workload $CHURN_RATIO_SYSTEM} | $(verdict "$SYSTEM" $TRACED_GOAL_NS) |"
 		echo "| churn: fork of an untraced process <= $UNTRACED_GOAL_NS ns, \`-p\` | $UNTRACED_FORK ns (exit $(ns untraced exit_btf)) | $(verdict "$UNTRACED_FORK" $UNTRACED_GOAL_NS) |"
 	} >"$BPF_COST_GOALS"
 fi
