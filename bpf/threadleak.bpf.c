@@ -279,8 +279,8 @@ static __always_inline int handle_fork(struct task_struct *parent,
 	 * pthread_create filled in struct pthread (at the new thread's TLS
 	 * base) before calling clone, and we run in the creating thread, which
 	 * shares the address space: one user read, at thread-creation rate.
-	 * Into the stack: hardened usercopy checks a destination in the ring
-	 * buffer, vmalloc memory, with a search of the kernel's vmap areas.
+	 * Before reserving: a reserved record holds the reader back until it
+	 * is submitted.
 	 */
 	fsbase = child->thread.fsbase;
 	if (!is_process && start_routine_off && fsbase)
@@ -293,8 +293,8 @@ static __always_inline int handle_fork(struct task_struct *parent,
 	rec->hdr.type = REC_THREAD_START;
 	rec->hdr.size = sizeof(*rec);
 	rec->hdr.tgid = tgid;
-	/* The kernel took the time (CLOCK_MONOTONIC) as it created the
-	 * thread, microseconds ago: a clock read less, here a tenth of the run. */
+	/* The kernel took the time (CLOCK_MONOTONIC) as it created the thread,
+	 * microseconds ago: one clock read less, a tenth of this program here. */
 	rec->hdr.ts_ns = child->start_time;
 	rec->tid = child->pid;
 	rec->parent_tid = parent->pid;
@@ -361,10 +361,10 @@ static __always_inline int handle_exit(struct task_struct *task)
 /*
  * exec kills every other thread first (each goes through exit). If a
  * non-leader thread called exec, it has taken over the leader's tid and start
- * time: it stays counted, under its new name. Started after attaching, so
- * was the leader, and both names are counted without an entry. Otherwise the
- * new name needs one: the old name's entry moves to it, or, when the thread
- * had none (started after attaching), the count moves with it.
+ * time: it stays counted, under its new name. If the leader started after
+ * attaching, so did the thread: neither name has an entry, nothing moves.
+ * Otherwise the new name needs one: the old name's entry moves to it or, if
+ * the thread had none (it started after attaching), its count does.
  */
 static __always_inline int handle_exec(struct task_struct *task, __u32 old_tid)
 {
