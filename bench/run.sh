@@ -4,7 +4,9 @@
 # make bench: what threadleak costs the programs it watches, side by side
 # with the obvious bpftrace script, and how far it goes (issue 6); and what
 # threadleak monitor holds in memory on a real host (bench/memory.sh), and
-# what a census of a million goroutines costs (bench/go_million.sh); with
+# what a census of a million goroutines costs (bench/go_million.sh), and
+# what each BPF program costs per run by the kernel's accounting
+# (bench/bpf_cost.sh, under thread churn); with
 # BENCH_GOLEAK=1, threadleak beside Go's goroutineleak profile
 # (bench/goleak_compare.sh).
 #
@@ -45,8 +47,9 @@ MIN_REPS=5
 # make bench must end within 10 minutes: repetitions past MIN_REPS are run
 # only while the whole run is expected to end within BUDGET seconds.
 BUDGET=${BENCH_BUDGET:-540}
-EXTRAS_SECONDS=360	# what the measurements after the overhead take, about
-			# (bench/memory.sh: 3-4 minutes of it, bench/go_million.sh 1)
+EXTRAS_SECONDS=400	# what the measurements after the overhead take, about
+			# (bench/memory.sh: 3-4 minutes of it, bench/go_million.sh 1,
+			# bench/bpf_cost.sh 1/2)
 RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results.md}
 BPFTRACE_SCRIPT=$BENCH_DIR/threadleak.bt
 
@@ -1017,7 +1020,18 @@ goals_section() {
 		echo "| a million goroutines | bench/go_million.sh failed | n/a |"
 	cat "$TMP/threads_goals.md" 2>/dev/null ||
 		echo "| a hundred thousand threads | bench/threads100k.sh failed | n/a |"
+	cat "$TMP/cost_goals.md" 2>/dev/null ||
+		echo "| churn: BPF ns per thread | bench/bpf_cost.sh failed | n/a |"
 	echo
+}
+
+# The churn workload's slowdown in MODE ("1.013x (0.98-1.05)"), for
+# bench/bpf_cost.sh's goal rows.
+churn_ratio() {
+	local base
+
+	read -r base _ _ _ <<<"$(run_stats churn none 4)"
+	overhead_cell churn "$1" 4 "$base"
 }
 
 # ---------------------------------------------------------------------------
@@ -1034,6 +1048,10 @@ log "10,000 threads: census, CPU, RSS"
 measure_census
 log "replay against zcat"
 measure_replay
+log "BPF programs' ns per run, by the kernel's accounting (bench/bpf_cost.sh)"
+THREADLEAK=$TL BENCH_BIN=$BENCH_BIN BPF_COST_GOALS=$TMP/cost_goals.md \
+	CHURN_RATIO_PID="$(churn_ratio pid)" CHURN_RATIO_SYSTEM="$(churn_ratio system)" \
+	"$BENCH_DIR/bpf_cost.sh" "$OUTPUT" >"$TMP/cost.md" || log "bench/bpf_cost.sh failed"
 log "monitor's memory on a real host and per idle process (bench/memory.sh)"
 THREADLEAK=$TL BENCH_BIN=$BENCH_BIN MEMORY_GOALS=$TMP/memory_goals.md \
 	"$BENCH_DIR/memory.sh" "$OUTPUT" >"$TMP/memory.md" || log "bench/memory.sh failed"
@@ -1063,6 +1081,7 @@ fi
 	census_section
 	gocensus_section
 	replay_section
+	cat "$TMP/cost.md"
 	cat "$TMP/memory.md"
 	cat "$TMP/million.md"
 	cat "$TMP/threads100k.md"

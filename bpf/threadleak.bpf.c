@@ -4,10 +4,13 @@
  *
  * Thread lifecycle comes from the scheduler tracepoints, whose rate is the
  * rate of thread creation: nothing here runs per futex call, per syscall or
- * per context switch. Each traced thread has one entry in `threads`, inserted
- * at most once (fork or seed) and deleted at most once (exit), so the
- * per-process `live` counters in `procs` stay exact however the seeding
- * iterator races with forks and exits.
+ * per context switch. A thread started once the lifecycle programs are
+ * attached (start time >= counted_from_ns) is counted by its fork and
+ * uncounted by its exit, each of which fires once: no per-thread state.
+ * Only the threads started before, which the seeding iterator and a fork
+ * seen just after attaching may both find, have an entry in `threads`,
+ * inserted at most once and deleted at most once, so the per-process `live`
+ * counters in `procs` stay exact however the seed races with forks and exits.
  *
  * The state of every traced thread (sleeping in which syscall, with which
  * arguments, since when) is read by the census, which userspace runs once
@@ -40,6 +43,15 @@ const volatile __u32 start_routine_off = 0;
 const volatile bool no_task_pt_regs = false;
 const volatile bool no_rq_clock = false;
 
+/*
+ * Threads started at or after this time (task start time, CLOCK_MONOTONIC)
+ * are counted without an entry in `threads`. Set by userspace once the
+ * lifecycle programs are attached, a little ahead of its clock so that every
+ * CPU sees the final value before any such thread starts: a fork and an exit
+ * of one thread then always agree on which way it is counted.
+ */
+__u64 counted_from_ns SEC(".data") = ~0ULL;
+
 /* Drop counters, read by userspace through the mmaped .bss. */
 __u64 lost_events = 0;
 __u64 lost_threads = 0;
@@ -61,6 +73,7 @@ struct {
 	__type(value, struct proc_counts);
 } procs SEC(".maps");
 
+/* The threads started before counted_from_ns, by tid. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1 << 20); /* resized by userspace */
@@ -77,6 +90,15 @@ struct {
 	__type(value, __u8);
 } targets SEC(".maps");
 
+/*
+ * With -p and at most TARGET_SLOTS targets, the same tgids again (0 once
+ * exited), which every fork and exit on the host checks with plain loads:
+ * a hash lookup there costs the processes not traced as much again.
+ */
+#define TARGET_SLOTS 8
+const volatile bool targets_in_slots = false;
+__u32 target_tgids[TARGET_SLOTS] = {};
+
 /* task->state before 5.14, for a CO-RE fallback. */
 struct task_struct___pre514 {
 	long state;
@@ -84,7 +106,31 @@ struct task_struct___pre514 {
 
 static __always_inline bool traced_tgid(__u32 tgid)
 {
-	return target_all || bpf_map_lookup_elem(&targets, &tgid);
+	int i;
+
+	if (target_all)
+		return true;
+	if (!targets_in_slots)
+		return bpf_map_lookup_elem(&targets, &tgid);
+#pragma unroll
+	for (i = 0; i < TARGET_SLOTS; i++)
+		if (target_tgids[i] == tgid)
+			return tgid != 0;
+	return false;
+}
+
+/* @tgid has exited: a new process that gets its number is not traced. */
+static __always_inline void untarget(__u32 tgid)
+{
+	int i;
+
+	bpf_map_delete_elem(&targets, &tgid);
+	if (!targets_in_slots)
+		return;
+#pragma unroll
+	for (i = 0; i < TARGET_SLOTS; i++)
+		if (target_tgids[i] == tgid)
+			target_tgids[i] = 0;
 }
 
 static __always_inline void task_comm(struct task_struct *t, char *comm)
@@ -127,14 +173,30 @@ static __always_inline void *rb_reserve(__u32 size)
 	return rec;
 }
 
-/* Wake the reader only once a batch has accumulated; it also polls. */
-static __always_inline void rb_submit(void *rec)
+/* A record's room in the ring buffer: its 8-byte header, rounded to 8. */
+#define RB_ROOM(size) (((size) + 8 + 7) & ~7ull)
+
+/*
+ * Wake the reader once a batch has accumulated (it also polls): when this
+ * record's room took the unread data across a multiple of wakeup_bytes.
+ * Waking at every record past the threshold, until the reader has caught up,
+ * made each one pay an interprocessor interrupt (irq_work), microseconds in
+ * a VM; a crossing missed in a race with another CPU is caught at the next.
+ */
+static __always_inline void rb_submit(void *rec, __u64 room)
 {
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+	if (avail >= room && avail / wakeup_bytes != (avail - room) / wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	bpf_ringbuf_submit(rec, flags);
+}
+
+/* @task started after the lifecycle programs were attached. */
+static __always_inline bool counted_by_fork(struct task_struct *task)
+{
+	return task->start_time >= counted_from_ns;
 }
 
 /*
@@ -196,8 +258,8 @@ static __always_inline int handle_fork(struct task_struct *parent,
 	struct rec_thread_start *rec;
 	struct proc_counts *pc;
 	struct proc_key key;
+	__u64 fsbase, start_routine = 0;
 	bool is_process;
-	__u64 fsbase;
 
 	if (child->flags & PF_KTHREAD)
 		return 0;
@@ -208,35 +270,42 @@ static __always_inline int handle_fork(struct task_struct *parent,
 	pc = proc_get(&key, child);
 	if (!pc)
 		return 0;
-	if (!thread_insert(child, &key, pc))
+	if (counted_by_fork(child))
+		__sync_fetch_and_add(&pc->live, 1);
+	else if (!thread_insert(child, &key, pc))
 		return 0;
 	__sync_fetch_and_add(&pc->created, 1);
+
+	/*
+	 * pthread_create filled in struct pthread (at the new thread's TLS
+	 * base) before calling clone, and we run in the creating thread, which
+	 * shares the address space: one user read, at thread-creation rate.
+	 * Before reserving: a reserved record holds the reader back until it
+	 * is submitted.
+	 */
+	fsbase = child->thread.fsbase;
+	if (!is_process && start_routine_off && fsbase)
+		bpf_probe_read_user(&start_routine, sizeof(start_routine),
+				    (void *)(fsbase + start_routine_off));
 
 	rec = rb_reserve(sizeof(*rec));
 	if (!rec)
 		return 0;
-	fsbase = child->thread.fsbase;
 	rec->hdr.type = REC_THREAD_START;
 	rec->hdr.size = sizeof(*rec);
 	rec->hdr.tgid = tgid;
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
+	/* The kernel took the time (CLOCK_MONOTONIC) as it created the thread,
+	 * microseconds ago: one clock read less, a tenth of this program here. */
+	rec->hdr.ts_ns = child->start_time;
 	rec->tid = child->pid;
 	rec->parent_tid = parent->pid;
 	rec->parent_tgid = parent->tgid;
 	rec->flags = is_process ? RTS_PROCESS : 0;
 	rec->start_ns = child->start_time;
 	rec->fsbase = fsbase;
-	rec->start_routine = 0;
-	/*
-	 * pthread_create filled in struct pthread (at the new thread's TLS
-	 * base) before calling clone, and we run in the creating thread, which
-	 * shares the address space: one user read, at thread-creation rate.
-	 */
-	if (!is_process && start_routine_off && fsbase)
-		bpf_probe_read_user(&rec->start_routine, sizeof(rec->start_routine),
-				    (void *)(fsbase + start_routine_off));
+	rec->start_routine = start_routine;
 	task_comm(child, rec->comm);
-	rb_submit(rec);
+	rb_submit(rec, RB_ROOM(sizeof(*rec)));
 	return 0;
 }
 
@@ -261,7 +330,9 @@ static __always_inline int handle_exit(struct task_struct *task)
 		return 0;
 	tid = task->pid;
 	start_ns = task->start_time;
-	if (!thread_delete(tid, start_ns, pc))
+	if (start_ns >= counted_from_ns)
+		__sync_fetch_and_add(&pc->live, -1);
+	else if (!thread_delete(tid, start_ns, pc))
 		return 0;
 	__sync_fetch_and_add(&pc->exited, 1);
 	signal = task->signal;
@@ -269,7 +340,7 @@ static __always_inline int handle_exit(struct task_struct *task)
 	if (group_dead) {
 		pc->exit_ns = bpf_ktime_get_ns();
 		if (!target_all)
-			bpf_map_delete_elem(&targets, &tgid);
+			untarget(tgid);
 	}
 
 	rec = rb_reserve(sizeof(*rec));
@@ -284,14 +355,17 @@ static __always_inline int handle_exit(struct task_struct *task)
 	rec->start_ns = start_ns;
 	rec->exit_code = task->exit_code;
 	rec->__pad = 0;
-	rb_submit(rec);
+	rb_submit(rec, RB_ROOM(sizeof(*rec)));
 	return 0;
 }
 
 /*
  * exec kills every other thread first (each goes through exit). If a
  * non-leader thread called exec, it has taken over the leader's tid and start
- * time: move its entry, it stays counted.
+ * time: it stays counted, under its new name. If the leader started after
+ * attaching, so did the thread: neither name has an entry, nothing moves.
+ * Otherwise the new name needs one: the old name's entry moves to it or, if
+ * the thread had none (it started after attaching), its count does.
  */
 static __always_inline int handle_exec(struct task_struct *task, __u32 old_tid)
 {
@@ -307,13 +381,15 @@ static __always_inline int handle_exec(struct task_struct *task, __u32 old_tid)
 	pc = proc_get(&key, task);
 	if (!pc)
 		return 0;
-	if (old_tid != tid) {
-		struct thread_entry *te = bpf_map_lookup_elem(&threads, &old_tid);
+	if (!counted_by_fork(task)) {
+		if (old_tid != tid) {
+			struct thread_entry *te = bpf_map_lookup_elem(&threads, &old_tid);
 
-		if (te && te->proc.tgid == tgid && !bpf_map_delete_elem(&threads, &old_tid))
-			__sync_fetch_and_add(&pc->live, -1);
+			if (!te || te->proc.tgid != tgid || !bpf_map_delete_elem(&threads, &old_tid))
+				__sync_fetch_and_add(&pc->live, -1);
+		}
+		thread_insert(task, &key, pc);
 	}
-	thread_insert(task, &key, pc);
 	task_comm(task, pc->comm);
 
 	rec = rb_reserve(sizeof(*rec));
@@ -326,7 +402,7 @@ static __always_inline int handle_exec(struct task_struct *task, __u32 old_tid)
 	rec->tid = tid;
 	rec->old_tid = old_tid;
 	task_comm(task, rec->comm);
-	rb_submit(rec);
+	rb_submit(rec, RB_ROOM(sizeof(*rec)));
 	return 0;
 }
 
@@ -372,7 +448,7 @@ int seed(struct bpf_iter__task *ctx)
 
 	if (!task || (task->flags & PF_KTHREAD))
 		return 0;
-	if (!traced_tgid(task->tgid) || task_exiting(task))
+	if (!traced_tgid(task->tgid) || task_exiting(task) || counted_by_fork(task))
 		return 0;
 	proc_key_of(task, &key);
 	pc = proc_get(&key, task);

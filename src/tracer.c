@@ -316,6 +316,9 @@ static int run_iter(struct bpf_link *link, struct tracer *t, __u32 *nr, __u64 *d
 	return err;
 }
 
+/* The tgids the BPF side checks without a hash lookup (target_tgids). */
+#define TARGET_SLOTS (int)(sizeof(((struct threadleak_bpf *)0)->bss->target_tgids) / sizeof(__u32))
+
 /* Open and load the skeleton into *@skelp, census_walk in it or not. */
 static int skel_load(struct threadleak_bpf **skelp, const struct tracer_opts *opts, bool walk)
 {
@@ -333,6 +336,7 @@ static int skel_load(struct threadleak_bpf **skelp, const struct tracer_opts *op
 	if (!skel)
 		return -errno;
 	skel->rodata->target_all = opts->nr_pids == 0;
+	skel->rodata->targets_in_slots = opts->nr_pids <= TARGET_SLOTS;
 	skel->rodata->wakeup_bytes = opts->ringbuf_bytes / 8;
 	skel->rodata->start_routine_off = opts->start_routine_off;
 	skel->rodata->no_task_pt_regs = opts->compat;
@@ -409,11 +413,19 @@ int tracer__open(struct tracer **tp, const struct tracer_opts *opts, rec_sink_fn
 		err = bpf_map_update_elem(bpf_map__fd(skel->maps.targets), &tgid, &one, BPF_ANY);
 		if (err)
 			goto cleanup;
+		if (i < TARGET_SLOTS)
+			skel->bss->target_tgids[i] = tgid;
 	}
 	/* Lifecycle first, then the seed: every thread is seen one way or the other. */
 	err = threadleak_bpf__attach(skel);
 	if (err)
 		goto cleanup;
+	/*
+	 * Threads starting from now on are seen by their fork: counted without
+	 * a map entry. A millisecond ahead, so that every CPU sees the value
+	 * before the first such thread starts.
+	 */
+	__atomic_store_n(&skel->data->counted_from_ns, mono_ns() + 1000000, __ATOMIC_RELEASE);
 	err = run_iter(skel->links.seed, t, NULL, NULL);
 	if (err)
 		goto cleanup;
