@@ -93,6 +93,9 @@ struct ctx {
 	bool reported;
 	bool deadlocked;
 	__u32 gidx; /* goroutines: where in proc_state.gvec */
+	/* Goroutines: what their wait reason says, for each census's analysis. */
+	__u8 go_stuck_class; /* policy_goroutine_stuck_class() */
+	bool go_blocked;     /* policy_goroutine_blocked(), not a runtime goroutine */
 	/* Last: a goroutine's context is allocated without a thread's room. */
 	union {
 		struct rec_task task;
@@ -907,9 +910,30 @@ static int feed_symbol(struct detector *d, const struct rec_symbol *r)
 	return symtab__add(&p->syms, r);
 }
 
+/* A goroutine's wait reason, in @reason (REC_WAIT_REASON_LEN), terminated. */
+static const char *go_wait_reason(const struct ctx *c, char *reason)
+{
+	memcpy(reason, c->u.g.wait_reason, REC_WAIT_REASON_LEN);
+	reason[REC_WAIT_REASON_LEN - 1] = '\0';
+	return reason;
+}
+
+/* How long waiting goroutine @c has waited at @ts, the time of a census that saw it. */
+static void goroutine_wait_at(struct ctx *c, __u64 ts)
+{
+	const struct rec_goroutine *r = &c->u.g;
+
+	/* The runtime's waitsince, else since we first saw it wait. */
+	if ((r->flags & RG_WAIT_SINCE) && ts > r->wait_since_ns)
+		c->wait_ns = ts - r->wait_since_ns;
+	else
+		c->wait_ns = ts - c->wait_seen_ns;
+}
+
 static int feed_goroutine(struct detector *d, const struct rec_goroutine *r)
 {
 	struct proc_state *p = proc_find(d, r->hdr.tgid);
+	char reason[REC_WAIT_REASON_LEN];
 	struct site *site;
 	bool was_waiting;
 	struct ctx *c;
@@ -933,6 +957,9 @@ static int feed_goroutine(struct detector *d, const struct rec_goroutine *r)
 	}
 	c->seen_seq = p->go_seq + 1;
 	c->u.g = *r;
+	go_wait_reason(c, reason);
+	c->go_stuck_class = policy_goroutine_stuck_class(reason);
+	c->go_blocked = !(r->flags & RG_SYSTEM) && policy_goroutine_blocked(reason);
 	was_waiting = c->waiting;
 	c->waiting = r->status == GO_STATUS_WAITING;
 	/* A goroutine's stack is taken again each census: one wait id. */
@@ -941,11 +968,21 @@ static int feed_goroutine(struct detector *d, const struct rec_goroutine *r)
 		return 0;
 	if (!was_waiting || !c->wait_seen_ns)
 		c->wait_seen_ns = r->hdr.ts_ns;
-	/* The runtime's waitsince, else since we first saw it wait. */
-	if ((r->flags & RG_WAIT_SINCE) && r->hdr.ts_ns > r->wait_since_ns)
-		c->wait_ns = r->hdr.ts_ns - r->wait_since_ns;
-	else
-		c->wait_ns = r->hdr.ts_ns - c->wait_seen_ns;
+	goroutine_wait_at(c, r->hdr.ts_ns);
+	return 0;
+}
+
+/* A goroutine of the last census has ended: a delta census says so. */
+static int feed_goroutine_gone(struct detector *d, const struct rec_goroutine_gone *r)
+{
+	struct proc_state *p = proc_find(d, r->hdr.tgid);
+	struct ctx *c;
+
+	if (!p || p->exited)
+		return 0;
+	c = ctx_find(p, CTX_GOROUTINE, r->goid);
+	if (c)
+		ctx_remove(p, c, true);
 	return 0;
 }
 
@@ -986,8 +1023,20 @@ static int feed_go_census(struct detector *d, const struct rec_go_census *r)
 		return 0;
 	p->go_seq++;
 	p->goroutines = r->nr_goroutines;
-	/* Goroutines it did not see are gone, unless it did not see them all. */
-	if (!(r->flags & RGC_INCOMPLETE)) {
+	if (r->flags & RGC_DELTA) {
+		/* The goroutines it did not send are as they were, seen now. */
+		for (i = 0; i < p->gvec_n; i++) {
+			struct ctx *c = p->gvec[i];
+
+			if (!c || c->seen_seq == p->go_seq)
+				continue;
+			c->seen_seq = p->go_seq;
+			c->u.g.hdr.ts_ns = r->hdr.ts_ns;
+			if (c->waiting)
+				goroutine_wait_at(c, r->hdr.ts_ns);
+		}
+	} else if (!(r->flags & RGC_INCOMPLETE)) {
+		/* Goroutines it did not see are gone, unless it did not see them all. */
 		struct unseen unseen = { .seq = p->go_seq };
 
 		/* the table, in memory order, not the tree of every context */
@@ -1498,13 +1547,6 @@ static struct kept_finding *keep_finding(struct proc_state *p)
 }
 
 /* @c's wait reason, NUL-terminated, in @reason (REC_WAIT_REASON_LEN). */
-/* A goroutine's wait reason, in @reason (REC_WAIT_REASON_LEN), terminated. */
-static const char *go_wait_reason(const struct ctx *c, char *reason)
-{
-	memcpy(reason, c->u.g.wait_reason, REC_WAIT_REASON_LEN);
-	reason[REC_WAIT_REASON_LEN - 1] = '\0';
-	return reason;
-}
 
 /* Count one more @reason in @v (@n of FINDING_MAX_REASONS), if there is room. */
 static void count_reason(struct reason_count *v, unsigned int *n, const char *reason,
@@ -1733,7 +1775,6 @@ static void find_deadlocks(struct detector *d, struct proc_state *p, struct node
 static void stuck_facts(struct proc_state *p, const struct ctx *c, struct policy_stuck_ctx *sc)
 {
 	const char *funcs[REC_STACK_MAX];
-	char reason[REC_WAIT_REASON_LEN];
 	struct policy_wait w;
 
 	memset(sc, 0, sizeof(*sc));
@@ -1741,8 +1782,7 @@ static void stuck_facts(struct proc_state *p, const struct ctx *c, struct policy
 		return;
 	sc->wait_ns = c->wait_ns;
 	if (c->kind == CTX_GOROUTINE) {
-		go_wait_reason(c, reason);
-		sc->cls = policy_goroutine_stuck_class(reason);
+		sc->cls = c->go_stuck_class;
 		/* The runtime sets waitsince at the GC after a goroutine parks. */
 		sc->wait_known = (c->u.g.flags & RG_WAIT_SINCE) &&
 				 c->u.g.hdr.ts_ns > c->u.g.wait_since_ns;
@@ -2013,8 +2053,7 @@ static void tally_waits(struct detector *d, struct proc_state *p, const struct n
 		if (!c || !c->waiting)
 			continue;
 		if (c->kind == CTX_GOROUTINE) {
-			if (c->wait_ns >= d->opts.wait_threshold_ns && !(c->u.g.flags & RG_SYSTEM) &&
-			    policy_goroutine_blocked(c->u.g.wait_reason))
+			if (c->wait_ns >= d->opts.wait_threshold_ns && c->go_blocked)
 				p->goroutines_blocked++;
 		} else if (task_wait_kind(&c->u.task) != WAIT_FUTEX) {
 			continue;
@@ -2118,12 +2157,17 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 
 		if (!c || !c->waiting || c->wait_ns < d->opts.wait_threshold_ns)
 			continue; /* most waits: no need for the facts */
-		wait_facts(p, c, true, funcs, modules, &lw.wait);
 		lw.reported = c->reported && c->reported_wait_id == c->wait_id;
 		lw.deadlocked = in_deadlock(c);
 		lw.site_leaking = c->site->leaking || c->site->stuck_kept;
 		lw.site_growing = c->site->growing;
 		lw.runtime_service = c->site->service;
+		/* what policy_long_wait() says no to whatever the facts (a stuck
+		 * site's million goroutines): no need for them either */
+		if (lw.reported || lw.deadlocked || lw.site_leaking || lw.site_growing ||
+		    lw.runtime_service)
+			continue;
+		wait_facts(p, c, true, funcs, modules, &lw.wait);
 		lw.evidence_pending = c->kind == CTX_THREAD &&
 				      c->wait_seen_ns == c->u.task.hdr.ts_ns && !lw.wait.nr_funcs;
 		if (!policy_long_wait(&lw, d->opts.wait_threshold_ns, d->opts.owned_waits_only))
@@ -2339,6 +2383,8 @@ int detector__feed(struct detector *d, const struct rec_hdr *rec)
 		return feed_goroutine(d, (const struct rec_goroutine *)rec);
 	case REC_GO_CENSUS:
 		return feed_go_census(d, (const struct rec_go_census *)rec);
+	case REC_GOROUTINE_GONE:
+		return feed_goroutine_gone(d, (const struct rec_goroutine_gone *)rec);
 	case REC_PROC_INCOMPLETE:
 		return feed_proc_incomplete(d, (const struct rec_proc_incomplete *)rec);
 	default:
