@@ -432,7 +432,10 @@ static struct ctx *ctx_find(struct proc_state *p, __u8 kind, __u64 id)
 		struct ctx *c = p->gvec_next < p->gvec_n ? p->gvec[p->gvec_next] : NULL;
 
 		/* A census meets goroutines about in goid order: try the next
-		 * one first, a read of memory in order, before the table. */
+		 * one first, a read of memory in order, before the table;
+		 * a goid above every one added is new (a first census's). */
+		if (id > p->gvec_max_id)
+			return NULL;
 		if (!c || c->id != id)
 			c = goid_table__find(&p->goids, id);
 		if (c)
@@ -1744,7 +1747,8 @@ static void find_deadlocks(struct detector *d, struct proc_state *p, struct node
 		struct ctx *c = ctxs->v[i];
 		unsigned int n = 0, j;
 
-		if (!c || !waits_on_owner(p, c) || in_deadlock(c))
+		/* only threads wait on an owner: no facts for a goroutine */
+		if (!c || c->kind != CTX_THREAD || !waits_on_owner(p, c) || in_deadlock(c))
 			continue;
 		while (c && waits_on_owner(p, c) && !in_deadlock(c) && n < 64) {
 			for (j = 0; j < n && path[j] != c; j++)
