@@ -1747,8 +1747,7 @@ static void find_deadlocks(struct detector *d, struct proc_state *p, struct node
 		struct ctx *c = ctxs->v[i];
 		unsigned int n = 0, j;
 
-		/* only threads wait on an owner: no facts for a goroutine */
-		if (!c || c->kind != CTX_THREAD || !waits_on_owner(p, c) || in_deadlock(c))
+		if (!c || !waits_on_owner(p, c) || in_deadlock(c))
 			continue;
 		while (c && waits_on_owner(p, c) && !in_deadlock(c) && n < 64) {
 			for (j = 0; j < n && path[j] != c; j++)
@@ -2043,23 +2042,21 @@ static bool stuck_on_lock(struct proc_state *p, const struct ctx *c, unsigned in
 }
 
 /*
- * The waits of @p this census, for its sample: the longest futex wait on a
- * held lock and the longest of the others, and the goroutines in a channel
- * or sync wait over the wait threshold.
+ * The waits of @p's threads this census, for its sample: the longest futex
+ * wait on a held lock and the longest of the others. (Its goroutines in a
+ * channel or sync wait over the wait threshold are counted in
+ * analyze_proc()'s pass over every context.)
  */
-static void tally_waits(struct detector *d, struct proc_state *p, const struct node_list *ctxs)
+static void tally_waits(struct proc_state *p, const struct node_list *threads)
 {
 	size_t i;
 
-	for (i = 0; i < ctxs->n; i++) {
-		const struct ctx *c = ctxs->v[i];
+	for (i = 0; i < threads->n; i++) {
+		const struct ctx *c = threads->v[i];
 
 		if (!c || !c->waiting)
 			continue;
-		if (c->kind == CTX_GOROUTINE) {
-			if (c->wait_ns >= d->opts.wait_threshold_ns && c->go_blocked)
-				p->goroutines_blocked++;
-		} else if (task_wait_kind(&c->u.task) != WAIT_FUTEX) {
+		if (task_wait_kind(&c->u.task) != WAIT_FUTEX) {
 			continue;
 		} else if (stuck_on_lock(p, c, 64)) {
 			if (c->wait_ns > p->lock_wait_ns)
@@ -2077,16 +2074,20 @@ static void tally_waits(struct detector *d, struct proc_state *p, const struct n
 static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 {
 	const char *funcs[REC_STACK_MAX], *modules[REC_STACK_MAX];
-	struct node_list ctxs, sites;
+	struct node_list ctxs, threads, sites;
 	bool pools_counted = false;
 	void *pools = NULL;
 	size_t i, j;
 
 	if (ctx_list(p, &ctxs))
 		return;
+	/* ctx_list() lists the threads first: what only threads take part in
+	 * walks them, not a million goroutines after them too. */
+	threads = ctxs;
+	threads.n = ctxs.n - p->gvec_n;
 	/* Threads this census did not see have exited; their records were lost.
 	 * The others go to the site their name refines. */
-	for (i = 0; i < ctxs.n; i++) {
+	for (i = 0; i < threads.n; i++) {
 		struct ctx *c = ctxs.v[i];
 
 		if (c->kind == CTX_THREAD && c->seen_seq != d->census_seq) {
@@ -2110,7 +2111,7 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 		if (s->kind == CTX_THREAD)
 			site_point(d, s, ts);
 	}
-	classify_all(p, &ctxs);
+	classify_all(p, &threads);
 	for (i = 0; i < ctxs.n; i++) {
 		struct ctx *c = ctxs.v[i];
 		struct site *s;
@@ -2126,6 +2127,9 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 		s->by_prim[c->wc.prim]++;
 		if (c->wait_ns > s->max_wait_ns)
 			s->max_wait_ns = c->wait_ns;
+		if (c->kind == CTX_GOROUTINE && c->go_blocked &&
+		    c->wait_ns >= d->opts.wait_threshold_ns)
+			p->goroutines_blocked++;
 	}
 	for (i = 0; i < sites.n; i++) {
 		struct site *s = sites.v[i];
@@ -2152,9 +2156,9 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 		else if (policy_new_leak(&ps, &d->opts.leak))
 			establish_leak(d, p, s, ts);
 	}
-	find_deadlocks(d, p, &ctxs, ts);
+	find_deadlocks(d, p, &threads, ts);
 	find_stuck(d, p, &ctxs, &sites, ts);
-	tally_waits(d, p, &ctxs);
+	tally_waits(p, &threads);
 	for (i = 0; i < ctxs.n; i++) {
 		struct ctx *c = ctxs.v[i];
 		struct policy_long_wait lw;
