@@ -69,6 +69,19 @@ struct site {
 	__u32 stuck_reported;		 /* stuck when it was last reported */
 };
 
+/*
+ * What a goroutine's context keeps of its last rec_goroutine (a million of
+ * them: not the record): its goid is the context's id, its go statement
+ * and function its site's key and func_pc.
+ */
+struct go_state {
+	__u64 parent_goid;
+	__u64 wait_since_ns;
+	__u64 seen_ns;	    /* the Go census that last saw it */
+	const char *reason; /* its wait reason, in detector.go_reasons */
+	__u32 flags;	    /* RG_* */
+};
+
 struct ctx {
 	__u64 id;	/* tid or goid */
 	__u64 start_ns; /* thread start time, 0 for goroutines */
@@ -99,7 +112,7 @@ struct ctx {
 	/* Last: a goroutine's context is allocated without a thread's room. */
 	union {
 		struct rec_task task;
-		struct rec_goroutine g;
+		struct go_state g;
 	} u;
 };
 
@@ -182,6 +195,10 @@ struct detector {
 	unsigned int nr_live;
 	unsigned int nr_leaks;
 	struct obstack scratch; /* strings of the finding being emitted */
+	/* Goroutines' wait reasons, each once: a few dozen strings a runtime
+	 * has (tsearch tree of char[REC_WAIT_REASON_LEN]), the last one found. */
+	void *go_reasons;
+	const char *go_reason_last;
 };
 
 /* tsearch comparators */
@@ -400,6 +417,7 @@ void detector__free(struct detector *d)
 	if (!d)
 		return;
 	tdestroy(d->procs, proc_free);
+	tdestroy(d->go_reasons, free);
 	obstack_free(&d->scratch, NULL);
 	free(d);
 }
@@ -916,15 +934,41 @@ static int feed_symbol(struct detector *d, const struct rec_symbol *r)
 /* A goroutine's wait reason, in @reason (REC_WAIT_REASON_LEN), terminated. */
 static const char *go_wait_reason(const struct ctx *c, char *reason)
 {
-	memcpy(reason, c->u.g.wait_reason, REC_WAIT_REASON_LEN);
-	reason[REC_WAIT_REASON_LEN - 1] = '\0';
+	/* interned from a terminated REC_WAIT_REASON_LEN buffer: it fits */
+	memcpy(reason, c->u.g.reason, strlen(c->u.g.reason) + 1);
 	return reason;
+}
+
+static int reason_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* @reason (terminated), kept once for every goroutine waiting for it; NULL if out of memory. */
+static const char *go_reason_intern(struct detector *d, const char *reason)
+{
+	char *copy, **node;
+
+	if (d->go_reason_last && !strcmp(d->go_reason_last, reason))
+		return d->go_reason_last;
+	copy = strdup(reason);
+	if (!copy)
+		return NULL;
+	node = tsearch(copy, &d->go_reasons, reason_cmp);
+	if (!node) {
+		free(copy);
+		return NULL;
+	}
+	if (*node != copy)
+		free(copy);
+	d->go_reason_last = *node;
+	return *node;
 }
 
 /* How long waiting goroutine @c has waited at @ts, the time of a census that saw it. */
 static void goroutine_wait_at(struct ctx *c, __u64 ts)
 {
-	const struct rec_goroutine *r = &c->u.g;
+	const struct go_state *r = &c->u.g;
 
 	/* The runtime's waitsince, else since we first saw it wait. */
 	if ((r->flags & RG_WAIT_SINCE) && ts > r->wait_since_ns)
@@ -937,6 +981,7 @@ static int feed_goroutine(struct detector *d, const struct rec_goroutine *r)
 {
 	struct proc_state *p = proc_find(d, r->hdr.tgid);
 	char reason[REC_WAIT_REASON_LEN];
+	const char *interned;
 	struct site *site;
 	bool was_waiting;
 	struct ctx *c;
@@ -949,6 +994,11 @@ static int feed_goroutine(struct detector *d, const struct rec_goroutine *r)
 	if (p->exited)
 		return 0;
 	p->is_go = true;
+	memcpy(reason, r->wait_reason, REC_WAIT_REASON_LEN);
+	reason[REC_WAIT_REASON_LEN - 1] = '\0';
+	interned = go_reason_intern(d, reason);
+	if (!interned)
+		return -ENOMEM;
 	c = ctx_find(p, CTX_GOROUTINE, r->goid);
 	if (!c) {
 		site = site_get(p, CTX_GOROUTINE, r->go_pc, r->start_pc);
@@ -958,9 +1008,12 @@ static int feed_goroutine(struct detector *d, const struct rec_goroutine *r)
 		if (!c)
 			return -ENOMEM;
 	}
+	c->u.g.reason = interned;
+	c->u.g.parent_goid = r->parent_goid;
+	c->u.g.wait_since_ns = r->wait_since_ns;
+	c->u.g.seen_ns = r->hdr.ts_ns;
+	c->u.g.flags = r->flags;
 	c->seen_seq = p->go_seq + 1;
-	c->u.g = *r;
-	go_wait_reason(c, reason);
 	c->go_stuck_class = policy_goroutine_stuck_class(reason);
 	c->go_blocked = !(r->flags & RG_SYSTEM) && policy_goroutine_blocked(reason);
 	was_waiting = c->waiting;
@@ -1034,7 +1087,7 @@ static int feed_go_census(struct detector *d, const struct rec_go_census *r)
 			if (!c || c->seen_seq == p->go_seq)
 				continue;
 			c->seen_seq = p->go_seq;
-			c->u.g.hdr.ts_ns = r->hdr.ts_ns;
+			c->u.g.seen_ns = r->hdr.ts_ns;
 			if (c->waiting)
 				goroutine_wait_at(c, r->hdr.ts_ns);
 		}
@@ -1325,8 +1378,7 @@ static const char *ctx_py_wait(struct proc_state *p, const struct ctx *c)
 static const char *ctx_wait_reason(struct proc_state *p, const struct ctx *c, struct obstack *ob)
 {
 	if (c->kind == CTX_GOROUTINE)
-		return obstack_copy0(ob, c->u.g.wait_reason,
-				     strnlen(c->u.g.wait_reason, REC_WAIT_REASON_LEN));
+		return obstack_copy0(ob, c->u.g.reason, strlen(c->u.g.reason));
 	return ctx_py_wait(p, c);
 }
 
@@ -1788,7 +1840,7 @@ static void stuck_facts(struct proc_state *p, const struct ctx *c, struct policy
 		sc->cls = c->go_stuck_class;
 		/* The runtime sets waitsince at the GC after a goroutine parks. */
 		sc->wait_known = (c->u.g.flags & RG_WAIT_SINCE) &&
-				 c->u.g.hdr.ts_ns > c->u.g.wait_since_ns;
+				 c->u.g.seen_ns > c->u.g.wait_since_ns;
 		sc->first_sight = p->go_seq <= 1;
 		return;
 	}
