@@ -69,6 +69,19 @@ struct site {
 	__u32 stuck_reported;		 /* stuck when it was last reported */
 };
 
+/*
+ * What a goroutine's context keeps of its last rec_goroutine (a million of
+ * them: not the record): its goid is the context's id, its go statement
+ * and function its site's key and func_pc.
+ */
+struct go_state {
+	__u64 parent_goid;
+	__u64 wait_since_ns;
+	__u64 seen_ns;	    /* the Go census that last saw it */
+	const char *reason; /* its wait reason, in detector.go_reasons */
+	__u32 flags;	    /* RG_* */
+};
+
 struct ctx {
 	__u64 id;	/* tid or goid */
 	__u64 start_ns; /* thread start time, 0 for goroutines */
@@ -93,10 +106,13 @@ struct ctx {
 	bool reported;
 	bool deadlocked;
 	__u32 gidx; /* goroutines: where in proc_state.gvec */
+	/* Goroutines: what their wait reason says, for each census's analysis. */
+	__u8 go_stuck_class; /* policy_goroutine_stuck_class() */
+	bool go_blocked;     /* policy_goroutine_blocked(), not a runtime goroutine */
 	/* Last: a goroutine's context is allocated without a thread's room. */
 	union {
 		struct rec_task task;
-		struct rec_goroutine g;
+		struct go_state g;
 	} u;
 };
 
@@ -179,6 +195,10 @@ struct detector {
 	unsigned int nr_live;
 	unsigned int nr_leaks;
 	struct obstack scratch; /* strings of the finding being emitted */
+	/* Goroutines' wait reasons, each once: a few dozen strings a runtime
+	 * has (tsearch tree of char[REC_WAIT_REASON_LEN]), the last one found. */
+	void *go_reasons;
+	const char *go_reason_last;
 };
 
 /* tsearch comparators */
@@ -397,6 +417,7 @@ void detector__free(struct detector *d)
 	if (!d)
 		return;
 	tdestroy(d->procs, proc_free);
+	tdestroy(d->go_reasons, free);
 	obstack_free(&d->scratch, NULL);
 	free(d);
 }
@@ -429,7 +450,10 @@ static struct ctx *ctx_find(struct proc_state *p, __u8 kind, __u64 id)
 		struct ctx *c = p->gvec_next < p->gvec_n ? p->gvec[p->gvec_next] : NULL;
 
 		/* A census meets goroutines about in goid order: try the next
-		 * one first, a read of memory in order, before the table. */
+		 * one first, a read of memory in order, before the table;
+		 * a goid above every one added is new (a first census's). */
+		if (id > p->gvec_max_id)
+			return NULL;
 		if (!c || c->id != id)
 			c = goid_table__find(&p->goids, id);
 		if (c)
@@ -907,9 +931,57 @@ static int feed_symbol(struct detector *d, const struct rec_symbol *r)
 	return symtab__add(&p->syms, r);
 }
 
+/* A goroutine's wait reason, in @reason (REC_WAIT_REASON_LEN), terminated. */
+static const char *go_wait_reason(const struct ctx *c, char *reason)
+{
+	/* interned from a terminated REC_WAIT_REASON_LEN buffer: it fits */
+	memcpy(reason, c->u.g.reason, strlen(c->u.g.reason) + 1);
+	return reason;
+}
+
+static int reason_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* @reason (terminated), kept once for every goroutine waiting for it; NULL if out of memory. */
+static const char *go_reason_intern(struct detector *d, const char *reason)
+{
+	char *copy, **node;
+
+	if (d->go_reason_last && !strcmp(d->go_reason_last, reason))
+		return d->go_reason_last;
+	copy = strdup(reason);
+	if (!copy)
+		return NULL;
+	node = tsearch(copy, &d->go_reasons, reason_cmp);
+	if (!node) {
+		free(copy);
+		return NULL;
+	}
+	if (*node != copy)
+		free(copy);
+	d->go_reason_last = *node;
+	return *node;
+}
+
+/* How long waiting goroutine @c has waited at @ts, the time of a census that saw it. */
+static void goroutine_wait_at(struct ctx *c, __u64 ts)
+{
+	const struct go_state *r = &c->u.g;
+
+	/* The runtime's waitsince, else since we first saw it wait. */
+	if ((r->flags & RG_WAIT_SINCE) && ts > r->wait_since_ns)
+		c->wait_ns = ts - r->wait_since_ns;
+	else
+		c->wait_ns = ts - c->wait_seen_ns;
+}
+
 static int feed_goroutine(struct detector *d, const struct rec_goroutine *r)
 {
 	struct proc_state *p = proc_find(d, r->hdr.tgid);
+	char reason[REC_WAIT_REASON_LEN];
+	const char *interned;
 	struct site *site;
 	bool was_waiting;
 	struct ctx *c;
@@ -922,6 +994,11 @@ static int feed_goroutine(struct detector *d, const struct rec_goroutine *r)
 	if (p->exited)
 		return 0;
 	p->is_go = true;
+	memcpy(reason, r->wait_reason, REC_WAIT_REASON_LEN);
+	reason[REC_WAIT_REASON_LEN - 1] = '\0';
+	interned = go_reason_intern(d, reason);
+	if (!interned)
+		return -ENOMEM;
 	c = ctx_find(p, CTX_GOROUTINE, r->goid);
 	if (!c) {
 		site = site_get(p, CTX_GOROUTINE, r->go_pc, r->start_pc);
@@ -931,8 +1008,14 @@ static int feed_goroutine(struct detector *d, const struct rec_goroutine *r)
 		if (!c)
 			return -ENOMEM;
 	}
+	c->u.g.reason = interned;
+	c->u.g.parent_goid = r->parent_goid;
+	c->u.g.wait_since_ns = r->wait_since_ns;
+	c->u.g.seen_ns = r->hdr.ts_ns;
+	c->u.g.flags = r->flags;
 	c->seen_seq = p->go_seq + 1;
-	c->u.g = *r;
+	c->go_stuck_class = policy_goroutine_stuck_class(reason);
+	c->go_blocked = !(r->flags & RG_SYSTEM) && policy_goroutine_blocked(reason);
 	was_waiting = c->waiting;
 	c->waiting = r->status == GO_STATUS_WAITING;
 	/* A goroutine's stack is taken again each census: one wait id. */
@@ -941,11 +1024,21 @@ static int feed_goroutine(struct detector *d, const struct rec_goroutine *r)
 		return 0;
 	if (!was_waiting || !c->wait_seen_ns)
 		c->wait_seen_ns = r->hdr.ts_ns;
-	/* The runtime's waitsince, else since we first saw it wait. */
-	if ((r->flags & RG_WAIT_SINCE) && r->hdr.ts_ns > r->wait_since_ns)
-		c->wait_ns = r->hdr.ts_ns - r->wait_since_ns;
-	else
-		c->wait_ns = r->hdr.ts_ns - c->wait_seen_ns;
+	goroutine_wait_at(c, r->hdr.ts_ns);
+	return 0;
+}
+
+/* A goroutine of the last census has ended: a delta census says so. */
+static int feed_goroutine_gone(struct detector *d, const struct rec_goroutine_gone *r)
+{
+	struct proc_state *p = proc_find(d, r->hdr.tgid);
+	struct ctx *c;
+
+	if (!p || p->exited)
+		return 0;
+	c = ctx_find(p, CTX_GOROUTINE, r->goid);
+	if (c)
+		ctx_remove(p, c, true);
 	return 0;
 }
 
@@ -986,8 +1079,20 @@ static int feed_go_census(struct detector *d, const struct rec_go_census *r)
 		return 0;
 	p->go_seq++;
 	p->goroutines = r->nr_goroutines;
-	/* Goroutines it did not see are gone, unless it did not see them all. */
-	if (!(r->flags & RGC_INCOMPLETE)) {
+	if (r->flags & RGC_DELTA) {
+		/* The goroutines it did not send are as they were, seen now. */
+		for (i = 0; i < p->gvec_n; i++) {
+			struct ctx *c = p->gvec[i];
+
+			if (!c || c->seen_seq == p->go_seq)
+				continue;
+			c->seen_seq = p->go_seq;
+			c->u.g.seen_ns = r->hdr.ts_ns;
+			if (c->waiting)
+				goroutine_wait_at(c, r->hdr.ts_ns);
+		}
+	} else if (!(r->flags & RGC_INCOMPLETE)) {
+		/* Goroutines it did not see are gone, unless it did not see them all. */
 		struct unseen unseen = { .seq = p->go_seq };
 
 		/* the table, in memory order, not the tree of every context */
@@ -1273,8 +1378,7 @@ static const char *ctx_py_wait(struct proc_state *p, const struct ctx *c)
 static const char *ctx_wait_reason(struct proc_state *p, const struct ctx *c, struct obstack *ob)
 {
 	if (c->kind == CTX_GOROUTINE)
-		return obstack_copy0(ob, c->u.g.wait_reason,
-				     strnlen(c->u.g.wait_reason, REC_WAIT_REASON_LEN));
+		return obstack_copy0(ob, c->u.g.reason, strlen(c->u.g.reason));
 	return ctx_py_wait(p, c);
 }
 
@@ -1498,13 +1602,6 @@ static struct kept_finding *keep_finding(struct proc_state *p)
 }
 
 /* @c's wait reason, NUL-terminated, in @reason (REC_WAIT_REASON_LEN). */
-/* A goroutine's wait reason, in @reason (REC_WAIT_REASON_LEN), terminated. */
-static const char *go_wait_reason(const struct ctx *c, char *reason)
-{
-	memcpy(reason, c->u.g.wait_reason, REC_WAIT_REASON_LEN);
-	reason[REC_WAIT_REASON_LEN - 1] = '\0';
-	return reason;
-}
 
 /* Count one more @reason in @v (@n of FINDING_MAX_REASONS), if there is room. */
 static void count_reason(struct reason_count *v, unsigned int *n, const char *reason,
@@ -1733,7 +1830,6 @@ static void find_deadlocks(struct detector *d, struct proc_state *p, struct node
 static void stuck_facts(struct proc_state *p, const struct ctx *c, struct policy_stuck_ctx *sc)
 {
 	const char *funcs[REC_STACK_MAX];
-	char reason[REC_WAIT_REASON_LEN];
 	struct policy_wait w;
 
 	memset(sc, 0, sizeof(*sc));
@@ -1741,11 +1837,10 @@ static void stuck_facts(struct proc_state *p, const struct ctx *c, struct policy
 		return;
 	sc->wait_ns = c->wait_ns;
 	if (c->kind == CTX_GOROUTINE) {
-		go_wait_reason(c, reason);
-		sc->cls = policy_goroutine_stuck_class(reason);
+		sc->cls = c->go_stuck_class;
 		/* The runtime sets waitsince at the GC after a goroutine parks. */
 		sc->wait_known = (c->u.g.flags & RG_WAIT_SINCE) &&
-				 c->u.g.hdr.ts_ns > c->u.g.wait_since_ns;
+				 c->u.g.seen_ns > c->u.g.wait_since_ns;
 		sc->first_sight = p->go_seq <= 1;
 		return;
 	}
@@ -1999,24 +2094,21 @@ static bool stuck_on_lock(struct proc_state *p, const struct ctx *c, unsigned in
 }
 
 /*
- * The waits of @p this census, for its sample: the longest futex wait on a
- * held lock and the longest of the others, and the goroutines in a channel
- * or sync wait over the wait threshold.
+ * The waits of @p's threads this census, for its sample: the longest futex
+ * wait on a held lock and the longest of the others. (Its goroutines in a
+ * channel or sync wait over the wait threshold are counted in
+ * analyze_proc()'s pass over every context.)
  */
-static void tally_waits(struct detector *d, struct proc_state *p, const struct node_list *ctxs)
+static void tally_waits(struct proc_state *p, const struct node_list *threads)
 {
 	size_t i;
 
-	for (i = 0; i < ctxs->n; i++) {
-		const struct ctx *c = ctxs->v[i];
+	for (i = 0; i < threads->n; i++) {
+		const struct ctx *c = threads->v[i];
 
 		if (!c || !c->waiting)
 			continue;
-		if (c->kind == CTX_GOROUTINE) {
-			if (c->wait_ns >= d->opts.wait_threshold_ns && !(c->u.g.flags & RG_SYSTEM) &&
-			    policy_goroutine_blocked(c->u.g.wait_reason))
-				p->goroutines_blocked++;
-		} else if (task_wait_kind(&c->u.task) != WAIT_FUTEX) {
+		if (task_wait_kind(&c->u.task) != WAIT_FUTEX) {
 			continue;
 		} else if (stuck_on_lock(p, c, 64)) {
 			if (c->wait_ns > p->lock_wait_ns)
@@ -2034,16 +2126,20 @@ static void tally_waits(struct detector *d, struct proc_state *p, const struct n
 static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 {
 	const char *funcs[REC_STACK_MAX], *modules[REC_STACK_MAX];
-	struct node_list ctxs, sites;
+	struct node_list ctxs, threads, sites;
 	bool pools_counted = false;
 	void *pools = NULL;
 	size_t i, j;
 
 	if (ctx_list(p, &ctxs))
 		return;
+	/* ctx_list() lists the threads first: what only threads take part in
+	 * walks them, not a million goroutines after them too. */
+	threads = ctxs;
+	threads.n = ctxs.n - p->gvec_n;
 	/* Threads this census did not see have exited; their records were lost.
 	 * The others go to the site their name refines. */
-	for (i = 0; i < ctxs.n; i++) {
+	for (i = 0; i < threads.n; i++) {
 		struct ctx *c = ctxs.v[i];
 
 		if (c->kind == CTX_THREAD && c->seen_seq != d->census_seq) {
@@ -2067,7 +2163,7 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 		if (s->kind == CTX_THREAD)
 			site_point(d, s, ts);
 	}
-	classify_all(p, &ctxs);
+	classify_all(p, &threads);
 	for (i = 0; i < ctxs.n; i++) {
 		struct ctx *c = ctxs.v[i];
 		struct site *s;
@@ -2083,6 +2179,9 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 		s->by_prim[c->wc.prim]++;
 		if (c->wait_ns > s->max_wait_ns)
 			s->max_wait_ns = c->wait_ns;
+		if (c->kind == CTX_GOROUTINE && c->go_blocked &&
+		    c->wait_ns >= d->opts.wait_threshold_ns)
+			p->goroutines_blocked++;
 	}
 	for (i = 0; i < sites.n; i++) {
 		struct site *s = sites.v[i];
@@ -2109,21 +2208,26 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 		else if (policy_new_leak(&ps, &d->opts.leak))
 			establish_leak(d, p, s, ts);
 	}
-	find_deadlocks(d, p, &ctxs, ts);
+	find_deadlocks(d, p, &threads, ts);
 	find_stuck(d, p, &ctxs, &sites, ts);
-	tally_waits(d, p, &ctxs);
+	tally_waits(p, &threads);
 	for (i = 0; i < ctxs.n; i++) {
 		struct ctx *c = ctxs.v[i];
 		struct policy_long_wait lw;
 
 		if (!c || !c->waiting || c->wait_ns < d->opts.wait_threshold_ns)
 			continue; /* most waits: no need for the facts */
-		wait_facts(p, c, true, funcs, modules, &lw.wait);
 		lw.reported = c->reported && c->reported_wait_id == c->wait_id;
 		lw.deadlocked = in_deadlock(c);
 		lw.site_leaking = c->site->leaking || c->site->stuck_kept;
 		lw.site_growing = c->site->growing;
 		lw.runtime_service = c->site->service;
+		/* what policy_long_wait() says no to whatever the facts (a stuck
+		 * site's million goroutines): no need for them either */
+		if (lw.reported || lw.deadlocked || lw.site_leaking || lw.site_growing ||
+		    lw.runtime_service)
+			continue;
+		wait_facts(p, c, true, funcs, modules, &lw.wait);
 		lw.evidence_pending = c->kind == CTX_THREAD &&
 				      c->wait_seen_ns == c->u.task.hdr.ts_ns && !lw.wait.nr_funcs;
 		if (!policy_long_wait(&lw, d->opts.wait_threshold_ns, d->opts.owned_waits_only))
@@ -2339,6 +2443,8 @@ int detector__feed(struct detector *d, const struct rec_hdr *rec)
 		return feed_goroutine(d, (const struct rec_goroutine *)rec);
 	case REC_GO_CENSUS:
 		return feed_go_census(d, (const struct rec_go_census *)rec);
+	case REC_GOROUTINE_GONE:
+		return feed_goroutine_gone(d, (const struct rec_goroutine_gone *)rec);
 	case REC_PROC_INCOMPLETE:
 		return feed_proc_incomplete(d, (const struct rec_proc_incomplete *)rec);
 	default:

@@ -15,10 +15,11 @@
  * few thousand at most; more is a process writing its own gs. */
 #define GO_MAX_SITES 16384
 
-/* A creation site: which census last took a stack there. */
+/* A creation site: which census last took a stack there, and of whom. */
 struct go_site {
 	__u64 go_pc, start_pc;
 	__u64 stacked_seq;
+	__u64 stacked_goid; /* a delta census keeps its stack while it is unchanged */
 	bool function_named; /* start_pc named as the function it runs */
 };
 
@@ -28,6 +29,8 @@ struct go_inspect {
 	void *sites; /* tree of struct go_site */
 	unsigned int nr_sites;
 	__u64 seq;   /* census number */
+	/* The last census was complete: what its memos say the detector has. */
+	bool delta_ok;
 	const char *why; /* of the last census's error, if its own */
 	char sym_buf[sizeof(struct rec_symbol) + REC_SYMBOL_TEXT_MAX];
 };
@@ -39,6 +42,8 @@ struct census_ctx {
 	int emit_err; /* the caller's emit failed: not the process's doing */
 	__u64 ts;
 	__u32 nr;
+	bool started; /* the first goroutine came: delta is decided */
+	bool delta;   /* send only what changed (RGC_DELTA) */
 };
 
 static int site_cmp(const void *a, const void *b)
@@ -121,8 +126,12 @@ static int name_wrapped(struct census_ctx *cc, struct go_site *s, const __u64 *p
 	return 0;
 }
 
-/* One stack per creation site per census: the first goroutine waiting there. */
-static int site_stack(struct census_ctx *cc, const struct go_goroutine *g)
+/*
+ * One stack per creation site per census: the first goroutine waiting there.
+ * In a delta census, a goroutine @unchanged since its stack was taken keeps
+ * the one the detector has.
+ */
+static int site_stack(struct census_ctx *cc, const struct go_goroutine *g, bool unchanged)
 {
 	struct go_site key = { .go_pc = g->go_pc, .start_pc = g->start_pc }, *s, **node;
 	struct go_inspect *gi = cc->gi;
@@ -149,6 +158,11 @@ static int site_stack(struct census_ctx *cc, const struct go_goroutine *g)
 	s = *node;
 	if (s->stacked_seq == gi->seq)
 		return 0;
+	if (unchanged && s->stacked_goid == g->goid) {
+		/* the stack the detector has of it is still this wait's */
+		s->stacked_seq = gi->seq;
+		return 0;
+	}
 	/* Set here, not above: most goroutines return just before. */
 	rec = (struct rec_stack){
 		.hdr = { .type = REC_STACK, .size = sizeof(rec), .tgid = gi->tgid,
@@ -162,6 +176,7 @@ static int site_stack(struct census_ctx *cc, const struct go_goroutine *g)
 	if (n <= 0)
 		return 0; /* it runs, or ran while read: the next one may do */
 	s->stacked_seq = gi->seq;
+	s->stacked_goid = g->goid;
 	rec.nr_pcs = n;
 	for (i = 0; i < n; i++) {
 		err = go_inspect__symbol(gi, rec.pcs[i], i > 0, cc->ts, cc->ops);
@@ -176,9 +191,41 @@ static int site_stack(struct census_ctx *cc, const struct go_goroutine *g)
 	return cc->ops->emit(cc->ops->ctx, &rec, sizeof(rec));
 }
 
+/*
+ * What a delta census compares: what the detector keeps of a goroutine
+ * that can change while it lives (where it resumes too: one that ran and
+ * parked again for the same reason may have no new waitsince).
+ */
+static __u64 memo_state(const struct go_goroutine *g)
+{
+	const __u64 v[] = { g->status, g->wait_reason_index, g->wait_since_ns, g->sched_pc,
+			    g->sched_sp };
+	__u64 h = 0x243f6a8885a308d3ull;
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		h = (h ^ v[i]) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 31;
+	}
+	return h | 1; /* never 0 */
+}
+
+/* Goroutine @goid, sent before, has ended: a delta census says so. */
+static int goroutine_gone(struct census_ctx *cc, __u64 goid)
+{
+	struct rec_goroutine_gone rec = {
+		.hdr = { .type = REC_GOROUTINE_GONE, .size = sizeof(rec), .tgid = cc->gi->tgid,
+			 .ts_ns = cc->ts },
+		.goid = goid,
+	};
+
+	return cc->ops->emit(cc->ops->ctx, &rec, sizeof(rec));
+}
+
 static int on_goroutine(void *arg, const struct go_goroutine *g)
 {
 	struct census_ctx *cc = arg;
+	struct go_g_memo *memo = g->memo;
 	struct rec_goroutine rec = {
 		.hdr = { .type = REC_GOROUTINE, .size = sizeof(rec), .tgid = cc->gi->tgid,
 			 .ts_ns = cc->ts },
@@ -190,11 +237,30 @@ static int on_goroutine(void *arg, const struct go_goroutine *g)
 		.start_pc = g->start_pc,
 		.go_pc = g->go_pc,
 	};
+	__u64 state;
 	int err;
 
+	if (!cc->started) {
+		cc->started = true;
+		cc->delta = cc->gi->delta_ok && go_proc__memos_kept(cc->gi->gp);
+	}
+	/* The goroutine its g held before, sent, has ended (or the g is reused). */
+	if (memo && memo->goid && (memo->goid != g->goid || !go_g_live(g->status))) {
+		if (cc->delta) {
+			err = goroutine_gone(cc, memo->goid);
+			if (err)
+				return err;
+		}
+		memo->goid = 0;
+	}
 	/* As NumGoroutine and Go's own dumps: the program's goroutines only. */
-	if (g->system)
+	if (g->system || !go_g_live(g->status))
 		return 0;
+	state = memo_state(g);
+	if (cc->delta && memo && memo->goid == g->goid && memo->state == state) {
+		cc->nr++;
+		return go_g_parked(g->status) ? site_stack(cc, g, true) : 0;
+	}
 	if (g->wait_since_ns)
 		rec.flags |= RG_WAIT_SINCE;
 	memcpy(rec.wait_reason, g->wait_reason, REC_WAIT_REASON_LEN);
@@ -210,9 +276,13 @@ static int on_goroutine(void *arg, const struct go_goroutine *g)
 	err = cc->ops->emit(cc->ops->ctx, &rec, sizeof(rec));
 	if (err)
 		return err;
+	if (memo) {
+		memo->goid = g->goid;
+		memo->state = state;
+	}
 	cc->nr++;
 	if (go_g_parked(g->status))
-		return site_stack(cc, g);
+		return site_stack(cc, g, false);
 	return 0;
 }
 
@@ -256,6 +326,7 @@ int go_inspect__census(struct go_inspect *gi, __u64 ts, const struct go_inspect_
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	n = go_proc__census(gi->gp, on_goroutine, &cc, &incomplete);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	gi->delta_ok = false; /* until this census's record is sent */
 	if (cc.emit_err)
 		return cc.emit_err;
 	if (n < 0 && n != -EAGAIN && n != -ESRCH && n != -EPERM && n != -ENOMEM)
@@ -265,6 +336,10 @@ int go_inspect__census(struct go_inspect *gi, __u64 ts, const struct go_inspect_
 	rec.hdr.ts_ns = ts;
 	rec.nr_goroutines = cc.nr;
 	rec.flags = incomplete || n < 0 ? RGC_INCOMPLETE : 0;
+	if (cc.delta)
+		rec.flags |= RGC_DELTA;
+	/* the next census may send only what changed if this one saw all */
+	gi->delta_ok = !rec.flags || rec.flags == RGC_DELTA;
 	rec.duration_ns = (t1.tv_sec - t0.tv_sec) * 1000000000ULL + t1.tv_nsec - t0.tv_nsec;
 	snprintf(rec.go_version, sizeof(rec.go_version), "%s", go_proc__version(gi->gp));
 	err = ops->emit(ops->ctx, &rec, sizeof(rec));

@@ -55,6 +55,8 @@ struct go_proc {
 	__u32 g_read_size;
 	__u64 *gptrs;  /* allgs as read */
 	__u64 *sorted; /* the same gs in address order, the order they are read in */
+	struct go_g_memo *memos; /* the caller's, of sorted[i] */
+	bool memos_kept;	 /* this census's memos are the last census's */
 	size_t gptrs_cap;
 	/* allgs only grows: the sorted order of its first prefix_len gs,
 	 * whose hash is prefix_hash, is kept from one census to the next */
@@ -535,6 +537,7 @@ void go_proc__close(struct go_proc *gp)
 	free(gp->wait_reasons);
 	free(gp->gptrs);
 	free(gp->sorted);
+	free(gp->memos);
 	free(gp->gbuf);
 	free(gp->window);
 	free(gp->stack_g);
@@ -545,6 +548,11 @@ void go_proc__set_limits(struct go_proc *gp, const struct go_proc_limits *limits
 {
 	gp->limits.mem_bytes = limits && limits->mem_bytes ? limits->mem_bytes : GO_PROC_MEM_DEFAULT;
 	gp->limits.time_ns = limits && limits->time_ns ? limits->time_ns : GO_PROC_TIME_DEFAULT;
+}
+
+bool go_proc__memos_kept(const struct go_proc *gp)
+{
+	return gp->memos_kept;
 }
 
 const char *go_proc__why(const struct go_proc *gp)
@@ -618,19 +626,24 @@ static __u64 hash_addrs(__u64 h, const __u64 *v, __u64 n)
 
 /*
  * Merge the sorted runs sorted[0, m) and tail[0, n - m) into sorted[0, n),
- * from the back (sorted has room for n). A g in both is listed twice.
+ * from the back (sorted has room for n), each g's memo with it (a new g's
+ * is zero). A g in both is listed twice.
  */
 static int merge_tail(struct go_proc *gp, __u64 *sorted, __u64 m, const __u64 *tail, __u64 n)
 {
+	struct go_g_memo *memos = gp->memos;
 	__u64 i = m, j = n - m, k = n;
 
 	while (j) {
 		if (i && sorted[i - 1] == tail[j - 1])
 			return fail(gp, -EPROTO, "allgs lists a goroutine twice");
-		if (i && sorted[i - 1] > tail[j - 1])
+		if (i && sorted[i - 1] > tail[j - 1]) {
 			sorted[--k] = sorted[--i];
-		else
+			memos[k] = memos[i];
+		} else {
 			sorted[--k] = tail[--j];
+			memos[k] = (struct go_g_memo){ 0 };
+		}
 	}
 	return 0;
 }
@@ -656,7 +669,9 @@ static int check_allgs(struct go_proc *gp, __u64 *v, __u64 n)
 	}
 	h = hash_addrs(h, v + m, n - m); /* before v[m, n) is sorted */
 	gp->prefix_len = 0;
+	gp->memos_kept = m > 0;
 	if (!m) {
+		memset(gp->memos, 0, n * sizeof(*gp->memos));
 		memcpy(gp->sorted, v, n * sizeof(*v));
 		for (i = 1; i < n && v[i - 1] < v[i]; i++)
 			;
@@ -691,6 +706,7 @@ static int check_allgs(struct go_proc *gp, __u64 *v, __u64 n)
 static int read_allgs(struct go_proc *gp, __u64 *nr, bool *incomplete)
 {
 	__u64 len, ptr, ptr_after, len_after, bytes;
+	struct go_g_memo *memos;
 	int tries, err;
 
 	for (tries = 0; tries < ALLGS_TRIES; tries++) {
@@ -703,12 +719,14 @@ static int read_allgs(struct go_proc *gp, __u64 *nr, bool *incomplete)
 		}
 		if (!ptr)
 			return fail(gp, -EPROTO, "allgs has goroutines but no array");
-		/* allgs, and the same in address order */
-		if (target_size_mul(len, 2 * sizeof(*gp->gptrs), &bytes) || bytes > gp->limits.mem_bytes)
+		/* allgs, the same in address order, and their memos */
+		if (target_size_mul(len, 2 * sizeof(*gp->gptrs) + sizeof(*gp->memos), &bytes) ||
+		    bytes > gp->limits.mem_bytes)
 			return fail(gp, -E2BIG, "allgs is larger than the memory budget");
 		if (len > gp->gptrs_cap) {
 			/* room to grow, within the budget */
-			size_t cap = len + len / 4 > gp->limits.mem_bytes / (2 * sizeof(__u64)) ?
+			size_t cap = len + len / 4 > gp->limits.mem_bytes /
+							     (2 * sizeof(__u64) + sizeof(*memos)) ?
 					     len : len + len / 4;
 			__u64 *more = realloc(gp->gptrs, cap * sizeof(*more));
 
@@ -719,6 +737,10 @@ static int read_allgs(struct go_proc *gp, __u64 *nr, bool *incomplete)
 			if (!more)
 				return -ENOMEM;
 			gp->sorted = more;
+			memos = realloc(gp->memos, cap * sizeof(*memos));
+			if (!memos)
+				return -ENOMEM;
+			gp->memos = memos;
 			gp->gptrs_cap = cap;
 		}
 		err = mem_read(gp, ptr, gp->gptrs, len * sizeof(*gp->gptrs));
@@ -918,7 +940,7 @@ static int confirm_implausible(struct go_proc *gp, const struct go_goroutine *g)
 	return -EAGAIN;
 }
 
-static bool g_is_live(__u32 status)
+bool go_g_live(__u32 status)
 {
 	return status != GO_G_IDLE && status != GO_G_DEAD && status != GO_G_MORIBUND_UNUSED &&
 	       status != GO_G_ENQUEUE_UNUSED && status <= GO_G_LEAKED;
@@ -928,9 +950,11 @@ int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomp
 {
 	bool *ok = gp->g_ok;
 	size_t *off = gp->g_off;
+	struct go_g_memo *memo;
 	struct go_goroutine g;
 	const __u8 *raw;
 	__u64 nr, i;
+	__u32 status;
 	int err, j, batch, count = 0;
 
 	*incomplete = false;
@@ -963,11 +987,26 @@ int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomp
 				continue;
 			}
 			/* Most of allgs may be dead (the runtime never frees
-			 * a g): skip those before parsing. */
+			 * a g): skip those before parsing, unless the caller
+			 * has a memo of what it was. */
 			raw = gp->gbuf + off[j];
-			if (!g_is_live(get_u32(raw, gp->layout.g_atomicstatus) & ~GO_G_SCAN))
+			memo = &gp->memos[i + j];
+			status = get_u32(raw, gp->layout.g_atomicstatus) & ~GO_G_SCAN;
+			if (!go_g_live(status)) {
+				if (!memo->goid || !cb)
+					continue;
+				memset(&g, 0, sizeof(g));
+				g.g_addr = gp->sorted[i + j];
+				g.goid = get_u64(raw, gp->layout.g_goid);
+				g.status = status;
+				g.memo = memo;
+				err = cb(ctx, &g);
+				if (err < 0)
+					goto out;
 				continue;
+			}
 			parse_g(gp, raw, gp->sorted[i + j], &g);
+			g.memo = memo;
 			/* only a waiting goroutine's saved sp must be in its stack */
 			if (go_g_parked(g.status) ? !stack_plausible(&g) :
 						       !stack_bounds_plausible(&g)) {
@@ -1005,7 +1044,7 @@ int go_proc__stack(struct go_proc *gp, const struct go_goroutine *g, __u64 *pcs,
 	if (err)
 		return err == -EFAULT ? -ESRCH : err;
 	parse_g(gp, raw, g->g_addr, &now);
-	if (now.goid != g->goid || !g_is_live(now.status))
+	if (now.goid != g->goid || !go_g_live(now.status))
 		return -ESRCH;
 	if (now.status == GO_G_RUNNING)
 		return -EBUSY;

@@ -40,8 +40,19 @@ enum go_g_status {
 };
 #define GO_G_SCAN 0x1000 /* the GC is scanning its stack; cleared in go_goroutine.status */
 
+/*
+ * What the census's caller made of the g at one address at its last census
+ * (go_inspect: the goroutine it sent and a hash of its state), kept with
+ * the g from one census to the next; zero for a g it has not seen.
+ */
+struct go_g_memo {
+	__u64 goid;
+	__u64 state;
+};
+
 struct go_goroutine {
 	__u64 g_addr; /* address of its g */
+	struct go_g_memo *memo; /* in a census: its g's memo, which @cb may change */
 	__u64 goid;
 	__u64 parent_goid; /* 0 if this Go version does not record it (before 1.21) */
 	/*
@@ -113,10 +124,10 @@ void go_proc__close(struct go_proc *gp);
  * with -E2BIG (memory) or -ETIME (time); 0 fields take the defaults.
  */
 struct go_proc_limits {
-	size_t mem_bytes; /* allgs: 16 bytes a goroutine (its pointer, and sorted) */
+	size_t mem_bytes; /* allgs: 32 bytes a goroutine (its pointer, sorted, its memo) */
 	__u64 time_ns;	  /* one census, the stacks taken in it included, */
 };
-#define GO_PROC_MEM_DEFAULT (32u << 20) /* 2M goroutines */
+#define GO_PROC_MEM_DEFAULT (64u << 20) /* 2M goroutines */
 #define GO_PROC_TIME_DEFAULT 2000000000ull
 /* ... and this much more a g in allgs: the first census of a million
  * goroutines hands each to the detector anew, on a machine maybe busy */
@@ -141,7 +152,9 @@ const char *go_proc__layout_source(const struct go_proc *gp);
 const char *go_proc__allgs_source(const struct go_proc *gp);
 
 /*
- * Call @cb for each live goroutine (not _Gdead). Returns how many, or a
+ * Call @cb for each live goroutine (not _Gdead), and for each g no longer
+ * live whose memo has a goid (with its status as read, and that memo).
+ * Returns how many live ones, or a
  * negative errno (-ESRCH if the process is gone; -EPROTO, -E2BIG, -ETIME:
  * see go_proc__why()); a negative return of @cb stops the census and is
  * returned. *incomplete is set when some gs
@@ -149,6 +162,13 @@ const char *go_proc__allgs_source(const struct go_proc *gp);
  * are then a lower bound.
  */
 int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomplete);
+
+/*
+ * Whether the gs of the census under way (from its first callback) have
+ * the memos the last census's callbacks left them; false when allgs was
+ * not the last census's plus new gs (then every memo is zero).
+ */
+bool go_proc__memos_kept(const struct go_proc *gp);
 
 /*
  * The stack of goroutine @g, innermost first, as Go's traceback walks it.
@@ -193,6 +213,8 @@ bool go_proc__is_idle_m(struct go_proc *gp, __u64 ip, __u64 sp, __u64 bp);
 const char *go_g_status_name(__u32 status);
 /* Waiting, or waiting and marked leaked by Go's own detector: parked with a wait reason. */
 bool go_g_parked(__u32 status);
+/* A goroutine, not a g waiting for reuse (idle, dead, or a status no Go has). */
+bool go_g_live(__u32 status);
 
 /*
  * isSystemGoroutine, from the name of the start function: runtime.*

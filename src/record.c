@@ -30,6 +30,7 @@ static const struct rec_layout rec_layouts[REC_TYPE_MAX] = {
 	[REC_GO_CENSUS] = { "go_census", sizeof(struct rec_go_census) },
 	[REC_SESSION] = { "session", sizeof(struct rec_session) },
 	[REC_PROC_INCOMPLETE] = { "proc_incomplete", sizeof(struct rec_proc_incomplete) },
+	[REC_GOROUTINE_GONE] = { "goroutine_gone", sizeof(struct rec_goroutine_gone) },
 };
 
 const char *rec_type_name(unsigned int type)

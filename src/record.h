@@ -37,6 +37,7 @@ enum rec_type {
 	REC_GO_CENSUS = 13,   /* Go census of one process complete */
 	REC_SESSION = 14,     /* recorder: how the trace was taken */
 	REC_PROC_INCOMPLETE = 15, /* inspector: part of a process could not be read */
+	REC_GOROUTINE_GONE = 16,  /* Go census: a goroutine a delta census no longer finds */
 	REC_TYPE_MAX,
 };
 
@@ -301,8 +302,21 @@ struct rec_goroutine {
 	char wait_reason[REC_WAIT_REASON_LEN];
 };
 
+/* A goroutine of the last census that has ended (delta censuses only). */
+struct rec_goroutine_gone {
+	struct rec_hdr hdr;
+	__u64 goid;
+};
+
 /* rec_go_census.flags */
 #define RGC_INCOMPLETE 0x1 /* allgs changed under the reader, or a read failed */
+/*
+ * A delta census: it sent a rec_goroutine only for each goroutine that is
+ * new or changed since the process's last census (status, wait reason,
+ * waitsince or where it resumes), and a rec_goroutine_gone for each that
+ * ended; every other goroutine is as it was, still there.
+ */
+#define RGC_DELTA 0x2
 
 /* The goroutine census of one process is complete. */
 struct rec_go_census {
