@@ -8,15 +8,18 @@
  * a reused pid.
  *
  * The rules, all here:
- * - new: the first record about a process that is alive (not its exit, exec
- *   or fork) makes its entry; every consumer's new_proc hook gets its data,
- *   zeroed.
- * - reused pid: a fork (rec_thread_start with RTS_PROCESS), or a record that
- *   carries the process's start time (rec_proc, rec_proc_info) other than
- *   the entry's, means the entry's process is gone: gone hooks, entry freed.
+ * - new: the first record about a process that is alive (not its exit or
+ *   exec, nor a thread's exit) makes its entry; every consumer's new_proc
+ *   hook gets its data, zeroed.
+ * - reused pid: a record that carries the process's start time (a fork:
+ *   rec_thread_start with RTS_PROCESS, rec_proc, rec_proc_info) other than
+ *   the entry's known one means the entry's process is gone: gone hooks,
+ *   entry freed, a new entry made.
  * - exec: exec hooks; the entry stays (the start time does not change).
- * - exit: rec_proc with RP_EXITED for the entry's process: gone hooks,
- *   entry freed.
+ * - exit: rec_proc with RP_EXITED for the entry's process marks it exited:
+ *   its consumers see its last census, and when that census closes, gone
+ *   hooks, entry freed. The exit of a process without an entry, or of
+ *   another process of that pid (an older one's, late), changes nothing.
  * - stale: an entry no rec_proc counted in the last STALE_CENSUSES censuses
  *   (its process left and its exit was never recorded) is dropped when a
  *   rec_census closes: stale hooks, entry freed.
@@ -54,6 +57,12 @@ void proc_table__free(struct proc_table *t);
 
 /* Add a consumer before the first entry: its slot, or -EBUSY/-E2BIG. */
 int proc_table__attach(struct proc_table *t, const struct proc_hooks *hooks);
+
+/*
+ * Consumer @slot leaves: its gone hook for every entry, and no call after.
+ * Its data stays in the entries, unused.
+ */
+void proc_table__detach(struct proc_table *t, int slot);
 
 /*
  * Read one valid record (rec_decode passed): make, drop or tell the
