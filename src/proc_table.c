@@ -21,6 +21,9 @@ struct proc_entry {
 
 struct proc_table {
 	struct proc_entry *procs; /* by tgid */
+	/* The last record's entry: what its consumers look up, once hashed. */
+	struct proc_entry *last;
+	__u64 lookups; /* hashed */
 	__u64 census_seq;
 	unsigned int nr_consumers;
 	size_t data_size;
@@ -62,7 +65,10 @@ static struct proc_entry *entry_find(const struct proc_table *t, __u32 tgid)
 {
 	struct proc_entry *e;
 
+	if (t->last && t->last->tgid == tgid)
+		return t->last;
 	HASH_FIND(hh, t->procs, &tgid, sizeof(tgid), e);
+	((struct proc_table *)t)->lookups++; /* a statistic: find stays const */
 	return e;
 }
 
@@ -72,6 +78,8 @@ static void entry_drop(struct proc_table *t, struct proc_entry *e, bool stale)
 	unsigned int i;
 
 	HASH_DELETE(hh, t->procs, e);
+	if (t->last == e)
+		t->last = NULL;
 	for (i = t->nr_consumers; i-- > 0;) {
 		const struct proc_hooks *h = &t->hooks[i];
 		void (*fn)(void *, void *) = stale && h->stale ? h->stale : h->gone;
@@ -184,6 +192,7 @@ int proc_table__record(struct proc_table *t, const void *rec)
 			return 0;
 		e->exited = true;
 		e->seen_seq = t->census_seq;
+		t->last = e;
 		return 0;
 	default:
 		break;
@@ -201,6 +210,7 @@ int proc_table__record(struct proc_table *t, const void *rec)
 		e->start_ns = start_ns;
 	if (hdr->type == REC_PROC)
 		e->seen_seq = t->census_seq;
+	t->last = e;
 	return 0;
 }
 
@@ -224,6 +234,11 @@ void *proc_table__find(const struct proc_table *t, int slot, __u32 tgid)
 __u64 proc_table__census(const struct proc_table *t)
 {
 	return t->census_seq;
+}
+
+__u64 proc_table__lookups(const struct proc_table *t)
+{
+	return t->lookups;
 }
 
 unsigned int proc_table__count(const struct proc_table *t)

@@ -71,11 +71,15 @@ void proc_table__detach(struct proc_table *t, int slot);
  */
 int proc_table__record(struct proc_table *t, const void *rec);
 
-/* Consumer @slot's data for process @tgid, NULL if it has no entry. */
+/* Consumer @slot's data for process @tgid, NULL if it has no entry: the
+ * last record's process without a hash lookup. */
 void *proc_table__find(const struct proc_table *t, int slot, __u32 tgid);
 
 /* The census in progress, counted from 1. */
 __u64 proc_table__census(const struct proc_table *t);
+
+/* Hash lookups so far: the last record's entry is found without one. */
+__u64 proc_table__lookups(const struct proc_table *t);
 
 /* Entries in @t. */
 unsigned int proc_table__count(const struct proc_table *t);
