@@ -152,9 +152,9 @@ static int remember(struct recorder *r, const void *rec, size_t len)
 		if (err)
 			return err;
 	}
-	p = proc_table__find(r->procs, r->slot, hdr->tgid);
+	p = hdr->tgid ? proc_table__find(r->procs, r->slot, hdr->tgid) : NULL;
 	if (!p)
-		return 0; /* none, or gone with this record */
+		return 0; /* none (a census), or gone with this record */
 	switch (hdr->type) {
 	case REC_PROC_INFO:
 		return keep_in(&p->info, rec, len);
