@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The process table: what its consumers (the inspector, the recorder) keep
- * per process, one entry per process, and the one reading of the record
- * stream that says when a process is new, runs a new program, is gone or
- * is stale. A process is named by (tgid, start time): a record that names
- * the tgid of an entry with another start time is about a new process with
- * a reused pid.
+ * The process table: what its consumers (the inspector, the recorder, the
+ * detector) keep per process, one entry per process, and the one reading
+ * of the record stream that says when a process is new, runs a new
+ * program, is gone or is stale. A process is named by (tgid, start time): a
+ * record that names the tgid of an entry with another start time is about
+ * a new process with a reused pid. The pipeline owns one, shared by all its
+ * consumers (pipeline.h); a consumer made alone makes and feeds its own.
  *
  * The rules, all here:
  * - new: the first record about a process that is alive (not its exit or
