@@ -17,6 +17,8 @@
 #include "detector.h"
 #include "detector_policy.h"
 #include "goid_table.h"
+#include "hash.h"
+#include "proc_table.h"
 #include "py_wait.h"
 #include "symtab.h"
 #include "thread_name.h"
@@ -29,7 +31,6 @@
 #define MAX_LONG_WAITS_PER_PROC 20
 #define SYM_LEN 640
 #define GO_STATUS_WAITING 4 /* runtime._Gwaiting */
-#define STALE_CENSUSES 3
 /* Censuses a process's thread sites get to be named before stuck threads are
  * judged: the inspector names a few thousand start routines per census. */
 #define STUCK_SETTLE_CENSUSES 3
@@ -134,11 +135,16 @@ struct kept_finding {
 	struct kept_finding *next;
 };
 
+/*
+ * A process, kept through the process table (its data there is a pointer
+ * to this), and after its entry is let go in detector.kept when the end
+ * summary needs it (keep_exited).
+ */
 struct proc_state {
 	__u32 tgid;
 	__u64 start_ns; /* 0 until its rec_proc (or process start) arrives */
 	char comm[REC_COMM_LEN];
-	bool exited;
+	bool exited; /* its last sample was made */
 	bool is_go;
 	__u32 goroutines;
 
@@ -174,7 +180,6 @@ struct proc_state {
 	void *stacks; /* tsearch tree of struct istack, by content */
 	struct symtab syms;
 	__u64 go_seq; /* Go censuses of this process */
-	__u64 born_seq; /* the census during which it appeared */
 	unsigned int nr_long_waits;
 	unsigned int long_waits_dropped;
 	unsigned int stuck_censuses; /* censuses find_stuck() has looked at */
@@ -184,13 +189,30 @@ struct proc_state {
 
 	bool sampled;
 	struct proc_summary sum;
+	UT_hash_handle hh; /* in detector.kept */
+};
+
+/* This census's tallies of a process whose pid now names another one. */
+struct tally_carry {
+	__u32 tgid;
+	__u64 tally_seq;
+	__u32 blocked, other_blocked;
+	__u64 max_wait_ns;
+	bool leader_seen;
+	char leader_comm[REC_COMM_LEN];
 };
 
 struct detector {
 	struct detector_opts opts;
 	struct detector_sink sink;
-	void *procs;	  /* tsearch tree of struct proc_state, by tgid */
-	__u64 census_seq; /* the census in progress */
+	struct proc_table *procs; /* its data: a struct proc_state pointer */
+	int slot;		  /* of that data */
+	bool own_table;		  /* made and fed here (no pipeline) */
+	bool closing;		  /* detector__free: entries go without a word */
+	/* Processes out of the table kept for the end summary (keep_exited):
+	 * exited, or stale; by tgid, one a pid. */
+	struct proc_state *kept;
+	struct tally_carry carry;
 	struct census_stats go_stats; /* the goroutine censuses in it */
 	unsigned int nr_live;
 	unsigned int nr_leaks;
@@ -205,7 +227,8 @@ struct detector {
 
 static int proc_cmp(const void *a, const void *b)
 {
-	const struct proc_state *pa = a, *pb = b;
+	const struct proc_state *pa = *(const struct proc_state *const *)a;
+	const struct proc_state *pb = *(const struct proc_state *const *)b;
 
 	return pa->tgid < pb->tgid ? -1 : pa->tgid > pb->tgid;
 }
@@ -296,21 +319,43 @@ static void stuck_params_fill(struct stuck_params *p)
 		p->min_wait_ns = def.min_wait_ns;
 }
 
+static int proc_new(void *ctx, __u32 tgid, void *data);
+static void proc_gone(void *ctx, void *data);
+static void proc_stale(void *ctx, void *data);
+
 struct detector *detector__new(const struct detector_opts *opts, const struct detector_sink *sink)
 {
 	struct detector *d = calloc(1, sizeof(*d));
+	struct proc_hooks hooks = {
+		.size = sizeof(struct proc_state *),
+		.new_proc = proc_new,
+		.gone = proc_gone,
+		.stale = proc_stale,
+		.ctx = d,
+	};
 
 	if (!d)
 		return NULL;
 	if (opts)
 		d->opts = *opts;
+	d->procs = d->opts.procs;
+	if (!d->procs) {
+		d->procs = proc_table__new();
+		d->own_table = true;
+	}
+	d->slot = d->procs ? proc_table__attach(d->procs, &hooks) : -ENOMEM;
+	if (d->slot < 0) {
+		if (d->own_table)
+			proc_table__free(d->procs);
+		free(d);
+		return NULL;
+	}
 	if (!d->opts.wait_threshold_ns)
 		d->opts.wait_threshold_ns = DEFAULT_WAIT_THRESHOLD_NS;
 	if (!d->opts.leak.window_ns)
 		leak_params_default(&d->opts.leak);
 	stuck_params_fill(&d->opts.stuck);
 	d->sink = *sink;
-	d->census_seq = 1;
 	obstack_init(&d->scratch);
 	return d;
 }
@@ -371,10 +416,8 @@ static void proc_clear(struct proc_state *p)
 	symtab__clear(&p->syms);
 }
 
-static void proc_free(void *ptr)
+static void proc_free(struct proc_state *p)
 {
-	struct proc_state *p = ptr;
-
 	proc_clear(p);
 	kept_findings_free(p);
 	free(p);
@@ -414,9 +457,19 @@ static struct istack *stack_intern(struct proc_state *p, const __u64 *pcs, __u8 
 
 void detector__free(struct detector *d)
 {
+	struct proc_state *p, *tmp;
+
 	if (!d)
 		return;
-	tdestroy(d->procs, proc_free);
+	d->closing = true;
+	if (d->own_table)
+		proc_table__free(d->procs);
+	else
+		proc_table__detach(d->procs, d->slot);
+	HASH_ITER(hh, d->kept, p, tmp) {
+		HASH_DELETE(hh, d->kept, p);
+		proc_free(p);
+	}
 	tdestroy(d->go_reasons, free);
 	obstack_free(&d->scratch, NULL);
 	free(d);
@@ -625,39 +678,18 @@ static __u64 thread_site_key(__u32 tgid, __u64 tid, __u64 start_routine)
 
 /* Processes */
 
-static struct proc_state *proc_find(struct detector *d, __u32 tgid)
+/* The census in progress. */
+static __u64 census_now(const struct detector *d)
 {
-	struct proc_state key = { .tgid = tgid };
-	void *node = tfind(&key, &d->procs, proc_cmp);
-
-	return node ? *(struct proc_state **)node : NULL;
+	return proc_table__census(d->procs);
 }
 
-static struct proc_state *proc_add(struct detector *d, __u32 tgid)
+/* Process @tgid as the table knows it now, or NULL. */
+static struct proc_state *proc_find(const struct detector *d, __u32 tgid)
 {
-	struct proc_state *p = calloc(1, sizeof(*p));
-	void *node;
+	struct proc_state **pp = proc_table__find(d->procs, d->slot, tgid);
 
-	if (!p)
-		return NULL;
-	p->tgid = tgid;
-	p->findings_tail = &p->findings;
-	p->born_seq = d->census_seq;
-	node = tsearch(p, &d->procs, proc_cmp);
-	if (!node || *(struct proc_state **)node != p) {
-		free(p);
-		return NULL;
-	}
-	d->nr_live++;
-	return p;
-}
-
-static void proc_remove(struct detector *d, struct proc_state *p)
-{
-	tdelete(p, &d->procs, proc_cmp);
-	if (!p->exited)
-		d->nr_live--;
-	proc_free(p);
+	return pp ? *pp : NULL;
 }
 
 static void finding_emit(struct detector *d, const struct finding *f)
@@ -673,39 +705,139 @@ static void leak_finding(struct detector *d, struct proc_state *p, struct site *
 
 /*
  * A process we never saw exit is gone: its pid now names another one.
- * Summarize it now, since the tree holds one process per pid.
+ * Summarize it now, since one process a pid is kept.
  */
 static void proc_retire(struct detector *d, struct proc_state *p)
 {
 	p->sum.exited_proc = true;
-	if (d->opts.keep_exited) {
+	if (d->opts.keep_exited && !d->closing) {
 		restate_findings(d, p, p->sum.last_ns, false);
 		emit_summary(d, p);
 	}
-	proc_remove(d, p);
+	if (!p->exited)
+		d->nr_live--;
+	proc_free(p);
 }
 
-/* The process @tgid, which started at @start_ns if known (not 0). */
-static struct proc_state *proc_get(struct detector *d, __u32 tgid, __u64 start_ns)
-{
-	struct proc_state *p = proc_find(d, tgid);
+/* Process table hooks: @data is a struct proc_state pointer. */
 
-	if (p && start_ns && p->start_ns && p->start_ns != start_ns) {
-		proc_retire(d, p);
-		p = NULL;
-	}
+static int proc_new(void *ctx, __u32 tgid, void *data)
+{
+	struct detector *d = ctx;
+	struct proc_state *p = calloc(1, sizeof(*p)), *old;
+
 	if (!p)
-		p = proc_add(d, tgid);
-	if (p && start_ns && !p->start_ns)
-		p->start_ns = start_ns;
-	return p;
+		return -ENOMEM;
+	HASH_FIND(hh, d->kept, &tgid, sizeof(tgid), old);
+	if (old) {
+		HASH_DELETE(hh, d->kept, old);
+		proc_retire(d, old);
+	}
+	p->tgid = tgid;
+	p->findings_tail = &p->findings;
+	/* Same pid, another process: this census's tallies so far are its. */
+	if (d->carry.tgid == tgid && d->carry.tally_seq == census_now(d)) {
+		p->tally_seq = d->carry.tally_seq;
+		p->blocked = d->carry.blocked;
+		p->other_blocked = d->carry.other_blocked;
+		p->max_wait_ns = d->carry.max_wait_ns;
+		p->leader_seen = d->carry.leader_seen;
+		memcpy(p->leader_comm, d->carry.leader_comm, REC_COMM_LEN);
+	}
+	d->carry.tgid = 0;
+	*(struct proc_state **)data = p;
+	d->nr_live++;
+	return 0;
+}
+
+/* Kept for the end summary, or freed. */
+static void proc_keep(struct detector *d, struct proc_state *p)
+{
+	struct proc_state *old;
+
+	if (!d->opts.keep_exited || d->closing) {
+		if (!p->exited)
+			d->nr_live--;
+		proc_free(p);
+		return;
+	}
+	HASH_FIND(hh, d->kept, &p->tgid, sizeof(p->tgid), old);
+	if (old) {
+		HASH_DELETE(hh, d->kept, old);
+		proc_retire(d, old);
+	}
+	HASH_ADD(hh, d->kept, tgid, sizeof(p->tgid), p);
+	if (!p->hh.tbl) /* out of memory: no summary for it */
+		proc_retire(d, p);
+}
+
+/* Exited after its last sample, or its pid names another process now. */
+static void proc_gone(void *ctx, void *data)
+{
+	struct detector *d = ctx;
+	struct proc_state *p = *(struct proc_state **)data;
+
+	if (!p)
+		return; /* let go at detector__free */
+	if (p->exited) {
+		proc_keep(d, p);
+		return;
+	}
+	if (p->tally_seq == census_now(d)) {
+		d->carry = (struct tally_carry){
+			.tgid = p->tgid,
+			.tally_seq = p->tally_seq,
+			.blocked = p->blocked,
+			.other_blocked = p->other_blocked,
+			.max_wait_ns = p->max_wait_ns,
+			.leader_seen = p->leader_seen,
+		};
+		memcpy(d->carry.leader_comm, p->leader_comm, REC_COMM_LEN);
+	}
+	proc_retire(d, p);
+}
+
+/*
+ * Not counted for a few censuses: gone, its last records late. Forgotten,
+ * or with keep_exited kept as it was for the end summary.
+ */
+static void proc_stale(void *ctx, void *data)
+{
+	struct proc_state *p = *(struct proc_state **)data;
+
+	if (p)
+		proc_keep(ctx, p);
+}
+
+static void collect_proc(void *closure, void *data)
+{
+	collect_node(data, leaf, closure);
+}
+
+/* The processes in the table, and with @kept those kept, in pid order (free l->v). */
+static int proc_list(struct detector *d, bool kept, struct node_list *l)
+{
+	struct proc_state *p;
+
+	memset(l, 0, sizeof(*l));
+	proc_table__for_each(d->procs, d->slot, collect_proc, l);
+	for (p = kept ? d->kept : NULL; p; p = p->hh.next)
+		collect_node(&p, leaf, l);
+	if (l->err) {
+		free(l->v);
+		l->v = NULL;
+		l->n = 0;
+		return l->err;
+	}
+	qsort(l->v, l->n, sizeof(l->v[0]), proc_cmp);
+	return 0;
 }
 
 static void tally_reset(struct detector *d, struct proc_state *p)
 {
-	if (p->tally_seq == d->census_seq)
+	if (p->tally_seq == census_now(d))
 		return;
-	p->tally_seq = d->census_seq;
+	p->tally_seq = census_now(d);
 	p->blocked = 0;
 	p->other_blocked = 0;
 	p->max_wait_ns = 0;
@@ -723,11 +855,11 @@ static int feed_thread_start(struct detector *d, const struct rec_thread_start *
 	struct site *site;
 	struct ctx *c;
 
-	p = proc_get(d, r->hdr.tgid, r->flags & RTS_PROCESS ? r->start_ns : 0);
+	p = proc_find(d, r->hdr.tgid);
 	if (!p)
-		return -ENOMEM;
-	if (p->exited)
 		return 0;
+	if ((r->flags & RTS_PROCESS) && !p->start_ns)
+		p->start_ns = r->start_ns;
 	c = ctx_find(p, CTX_THREAD, r->tid);
 	if (c && c->start_ns == r->start_ns)
 		return 0; /* the census saw it first */
@@ -791,11 +923,8 @@ static int feed_task(struct detector *d, const struct rec_task *t)
 	struct site *site;
 	struct ctx *c;
 
-	if (!p) {
-		p = proc_add(d, t->hdr.tgid);
-		if (!p)
-			return -ENOMEM;
-	}
+	if (!p)
+		return 0; /* the table made none: out of memory */
 	if (p->exited)
 		return 0;
 	tally_reset(d, p);
@@ -830,7 +959,7 @@ static int feed_task(struct detector *d, const struct rec_task *t)
 		if (!c)
 			return -ENOMEM;
 	}
-	c->seen_seq = d->census_seq;
+	c->seen_seq = census_now(d);
 	c->u.task = *t;
 	c->waiting = kind != WAIT_NONE;
 	if (!c->waiting)
@@ -853,11 +982,8 @@ static int feed_site(struct detector *d, const struct rec_site *r)
 	struct ctx *c;
 	__u64 key;
 
-	if (!p) {
-		p = proc_add(d, r->hdr.tgid);
-		if (!p)
-			return -ENOMEM;
-	}
+	if (!p)
+		return 0; /* the table made none: out of memory */
 	if (p->exited || r->kind != CTX_THREAD)
 		return 0;
 	key = r->source == SITE_UNKNOWN ? SITE_KEY_UNKNOWN : r->pc;
@@ -923,11 +1049,8 @@ static int feed_symbol(struct detector *d, const struct rec_symbol *r)
 {
 	struct proc_state *p = proc_find(d, r->hdr.tgid);
 
-	if (!p) {
-		p = proc_add(d, r->hdr.tgid);
-		if (!p)
-			return -ENOMEM;
-	}
+	if (!p)
+		return 0; /* the table made none: out of memory */
 	return symtab__add(&p->syms, r);
 }
 
@@ -986,11 +1109,8 @@ static int feed_goroutine(struct detector *d, const struct rec_goroutine *r)
 	bool was_waiting;
 	struct ctx *c;
 
-	if (!p) {
-		p = proc_add(d, r->hdr.tgid);
-		if (!p)
-			return -ENOMEM;
-	}
+	if (!p)
+		return 0; /* the table made none: out of memory */
 	if (p->exited)
 		return 0;
 	p->is_go = true;
@@ -1120,33 +1240,13 @@ static int feed_proc(struct detector *d, const struct rec_proc *r)
 {
 	struct proc_state *p = proc_find(d, r->hdr.tgid);
 
-	if (p && p->exited && (!p->start_ns || p->start_ns == r->start_ns))
-		return 0; /* a late duplicate of a final record */
-	if (p && p->start_ns && p->start_ns != r->start_ns) {
-		/* Same pid, another process. Carry this census's tallies over. */
-		struct proc_state tallies = *p;
-
-		proc_retire(d, p);
-		p = proc_add(d, r->hdr.tgid);
-		if (!p)
-			return -ENOMEM;
-		if (tallies.tally_seq == d->census_seq) {
-			p->tally_seq = tallies.tally_seq;
-			p->blocked = tallies.blocked;
-			p->other_blocked = tallies.other_blocked;
-			p->max_wait_ns = tallies.max_wait_ns;
-			p->leader_seen = tallies.leader_seen;
-			memcpy(p->leader_comm, tallies.leader_comm, REC_COMM_LEN);
-		}
-	}
-	if (!p) {
-		p = proc_add(d, r->hdr.tgid);
-		if (!p)
-			return -ENOMEM;
-	}
+	/* The table keeps its entry through the exit of an older process of
+	 * that pid (late), and makes none for an exit it never saw alive. */
+	if (!p || (p->start_ns && p->start_ns != r->start_ns))
+		return 0;
 	tally_reset(d, p);
 	p->start_ns = r->start_ns;
-	p->proc_seq = d->census_seq;
+	p->proc_seq = census_now(d);
 	p->live = r->live;
 	p->created = r->created;
 	p->exited_threads = r->exited;
@@ -2142,7 +2242,7 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 	for (i = 0; i < threads.n; i++) {
 		struct ctx *c = ctxs.v[i];
 
-		if (c->kind == CTX_THREAD && c->seen_seq != d->census_seq) {
+		if (c->kind == CTX_THREAD && c->seen_seq != census_now(d)) {
 			ctx_remove(p, c, true);
 			ctxs.v[i] = NULL;
 		} else {
@@ -2353,21 +2453,17 @@ static int feed_census(struct detector *d, const struct rec_census *c)
 	int err;
 
 	memset(&d->go_stats, 0, sizeof(d->go_stats));
-	err = node_list(d->procs, &l);
+	err = proc_list(d, false, &l);
 	for (i = 0; i < l.n; i++) {
 		struct proc_state *p = l.v[i];
 
 		if (p->exited)
 			continue;
-		if (p->proc_seq != d->census_seq) {
-			/* Not in this census's counters: created after they were
-			 * read (wait), or gone, its last records late (forget it
-			 * once a few censuses have not counted it). */
-			if (p->born_seq + STALE_CENSUSES < d->census_seq &&
-			    p->proc_seq + STALE_CENSUSES < d->census_seq && !d->opts.keep_exited)
-				proc_remove(d, p);
+		/* Not in this census's counters: created after they were read
+		 * (wait), or gone, its last records late (the table lets it go
+		 * once a few censuses have not counted it: proc_stale()). */
+		if (p->proc_seq != census_now(d))
 			continue;
-		}
 		tally_reset(d, p);
 		if (!p->proc_exited)
 			analyze_proc(d, p, c->hdr.ts_ns);
@@ -2375,16 +2471,14 @@ static int feed_census(struct detector *d, const struct rec_census *c)
 		if (p->proc_exited) {
 			if (d->opts.updates)
 				restate_findings(d, p, c->hdr.ts_ns, true);
+			/* the table lets it go when this census closes */
 			p->exited = true;
 			d->nr_live--;
-			if (!d->opts.keep_exited)
-				proc_remove(d, p);
 		}
 	}
 	free(l.v);
 	if (d->sink.census_end)
 		d->sink.census_end(d->sink.ctx, &cs);
-	d->census_seq++;
 	return err;
 }
 
@@ -2416,7 +2510,7 @@ static int feed_proc_incomplete(struct detector *d, const struct rec_proc_incomp
 	return 0;
 }
 
-int detector__feed(struct detector *d, const struct rec_hdr *rec)
+static int feed(struct detector *d, const struct rec_hdr *rec)
 {
 	switch (rec->type) {
 	case REC_THREAD_START:
@@ -2452,6 +2546,22 @@ int detector__feed(struct detector *d, const struct rec_hdr *rec)
 	}
 }
 
+int detector__feed(struct detector *d, const struct rec_hdr *rec)
+{
+	int err;
+
+	if (!d->own_table)
+		return feed(d, rec);
+	/* Its own table: the record's process made or let go first; a census
+	 * closes after the detector closed it. */
+	if (rec->type == REC_CENSUS) {
+		err = feed(d, rec);
+		return proc_table__record(d->procs, rec) ?: err;
+	}
+	err = proc_table__record(d->procs, rec);
+	return err ?: feed(d, rec);
+}
+
 unsigned int detector__live_procs(const struct detector *d)
 {
 	return d->nr_live;
@@ -2459,10 +2569,11 @@ unsigned int detector__live_procs(const struct detector *d)
 
 bool detector__saw_proc(const struct detector *d, __u32 tgid)
 {
-	struct proc_state key = { .tgid = tgid };
-	void *node = tfind(&key, (void **)&d->procs, proc_cmp);
+	struct proc_state *p = proc_find(d, tgid);
 
-	return node && (*(struct proc_state **)node)->sampled;
+	if (!p)
+		HASH_FIND(hh, d->kept, &tgid, sizeof(tgid), p);
+	return p && p->sampled;
 }
 
 unsigned int detector__leaks(const struct detector *d)
@@ -2500,7 +2611,7 @@ void detector__threads(struct detector *d,
 	struct node_list procs, ctxs;
 	size_t i, j;
 
-	if (node_list(d->procs, &procs))
+	if (proc_list(d, true, &procs))
 		return;
 	for (i = 0; i < procs.n; i++) {
 		struct proc_state *p = procs.v[i];
@@ -2599,7 +2710,7 @@ void detector__finish(struct detector *d)
 	struct node_list l;
 	size_t i;
 
-	node_list(d->procs, &l);
+	proc_list(d, true, &l);
 	for (i = 0; i < l.n; i++)
 		restate_findings(d, l.v[i], ((struct proc_state *)l.v[i])->sum.last_ns, false);
 	for (i = 0; i < l.n; i++)

@@ -259,7 +259,13 @@ struct detector_sink {
 	void *ctx;
 };
 
+struct proc_table;
+
 struct detector_opts {
+	/* The process table to keep processes on, fed by its owner before
+	 * detector__feed() (a census after); NULL: the detector's own, which
+	 * detector__feed() feeds. */
+	struct proc_table *procs;
 	/* Keep processes that exited, for the end summary (-p, replay). */
 	bool keep_exited;
 	/* Attach the waiting threads to each sample (-t). */

@@ -124,7 +124,8 @@ struct inspector {
 	unsigned int next_layout;
 	rec_sink_fn sink;
 	void *ctx;
-	struct proc_table *procs;
+	struct proc_table *procs; /* the pipeline's, or its own */
+	bool own_table;
 	int slot; /* of its insp_proc in procs */
 	unsigned int unwinds_left;
 	unsigned int nr_open;
@@ -265,10 +266,15 @@ struct inspector *inspector__new(const struct inspector_opts *opts, rec_sink_fn 
 
 	if (!in)
 		return NULL;
-	in->procs = proc_table__new();
+	in->procs = opts->procs;
+	if (!in->procs) {
+		in->procs = proc_table__new();
+		in->own_table = true;
+	}
 	in->slot = in->procs ? proc_table__attach(in->procs, &hooks) : -ENOMEM;
 	if (in->slot < 0) {
-		proc_table__free(in->procs);
+		if (in->own_table)
+			proc_table__free(in->procs);
 		free(in);
 		return NULL;
 	}
@@ -294,7 +300,10 @@ void inspector__free(struct inspector *in)
 {
 	if (!in)
 		return;
-	proc_table__free(in->procs);
+	if (in->own_table)
+		proc_table__free(in->procs);
+	else
+		proc_table__detach(in->procs, in->slot);
 	free(in);
 }
 
@@ -1128,12 +1137,15 @@ int inspector__record(void *arg, const void *rec, size_t len)
 	struct inspector *in = arg;
 	const struct rec_hdr *hdr = rec;
 	struct insp_proc *p;
-	int err;
+	int err = 0;
 
+	/* Records enter here: the process table reads each first (a census
+	 * closes last), once for every consumer down the pipeline. */
+	if (hdr->type != REC_CENSUS)
+		err = proc_table__record(in->procs, rec);
 	switch (hdr->type) {
 	case REC_THREAD_START:
-		err = emit(in, rec, len);
-		err = err ?: proc_table__record(in->procs, rec);
+		err = emit(in, rec, len) ?: err;
 		return err ?: on_thread_start(in, rec);
 	case REC_THREAD_EXIT:
 		p = proc_find(in, hdr->tgid);
@@ -1141,20 +1153,15 @@ int inspector__record(void *arg, const void *rec, size_t len)
 			thread_del(p, ((const struct rec_thread_exit *)rec)->tid);
 		return emit(in, rec, len);
 	case REC_PROC_EXEC:
-		proc_table__record(in->procs, rec); /* proc_reset() */
-		return emit(in, rec, len);
+		return emit(in, rec, len); /* after proc_reset() */
 	case REC_TASK:
-		err = proc_table__record(in->procs, rec);
 		return err ?: on_task(in, rec, len);
 	case REC_PROC: {
 		const struct rec_proc *r = rec;
 
-		if (r->flags & RP_EXITED) {
-			err = emit(in, rec, len);
-			proc_table__record(in->procs, rec); /* gone: proc_reset() */
-			return err;
-		}
-		if (proc_table__record(in->procs, rec))
+		if (r->flags & RP_EXITED)
+			return emit(in, rec, len); /* gone when the census closes */
+		if (err)
 			return emit(in, rec, len); /* out of memory: not read */
 		p = proc_find(in, hdr->tgid);
 		if (!p->stalled) {
@@ -1178,9 +1185,10 @@ int inspector__record(void *arg, const void *rec, size_t len)
 		proc_table__for_each(in->procs, in->slot, end_census_one, in);
 		if (in->go_err)
 			return in->go_err;
-		proc_table__record(in->procs, rec); /* the stale are let go */
 		in->unwinds_left = in->opts.max_unwinds;
-		return emit(in, rec, len);
+		err = emit(in, rec, len);
+		proc_table__record(in->procs, rec); /* the exited and stale are let go */
+		return err;
 	default:
 		return emit(in, rec, len);
 	}

@@ -35,6 +35,9 @@ struct inspector_opts {
 	 * either it is reported incomplete. 0: the defaults, 500 ms and 8M. */
 	__u64 inspect_budget_ns;
 	size_t proc_syms_budget;
+	/* The process table the pipeline shares with the other consumers:
+	 * records enter here, so the inspector feeds it. NULL: its own. */
+	struct proc_table *procs;
 };
 
 struct inspector_stats {
@@ -45,6 +48,7 @@ struct inspector_stats {
 };
 
 struct inspector;
+struct proc_table;
 
 /* Records go on to @sink after the inspector has seen them. */
 struct inspector *inspector__new(const struct inspector_opts *opts, rec_sink_fn sink, void *ctx);

@@ -178,8 +178,7 @@ int monitor_run(struct monitor_opts *opts, int argc, char **argv)
 		fprintf(stderr, "threadleak: metrics on http://%s/metrics\n",
 			metrics_http__address(mon.http));
 	}
-	lopts->sink = pipeline_record;
-	lopts->ctx = &mon.pl;
+	pipeline_live(&mon.pl, lopts);
 	lopts->reopen = on_sighup;
 	lopts->sandbox_uses = mon.http ? SANDBOX_HTTP : 0;
 	/* Stacks for waits that last (each wait once, a budget per census):

@@ -5,6 +5,11 @@
  * pipeline_record(), which writes them to the recorder if there is one and
  * feeds the detector; the detector's sink is the report (or the monitor's
  * metrics and findings).
+ *
+ * The pipeline owns the process table its consumers (inspector, recorder,
+ * detector) keep their data per process on: each record is read into it
+ * once, where it enters (the inspector, live; pipeline_record() in
+ * replay), before its consumers see it, and a census closes after them.
  */
 #ifndef __THREADLEAK_PIPELINE_H
 #define __THREADLEAK_PIPELINE_H
@@ -14,21 +19,29 @@
 #include "detector.h"
 
 struct recorder;
+struct live_opts;
+struct proc_table;
 
 struct pipeline {
+	struct proc_table *procs; /* give it to recorder_opts.procs */
+	bool fed_upstream;	  /* pipeline_live(): the inspector feeds procs */
 	struct detector *det;
 	struct recorder *rec; /* NULL: not recording; set after pipeline_init() */
 	int rec_err;	      /* the recorder's first error, for the end of the run */
 };
 
 /*
- * The detector with @dopts and @leak_window_ns (0: the default leak window),
- * its findings going to @sink. Returns 0 or -ENOMEM.
+ * The process table and the detector with @dopts and @leak_window_ns (0:
+ * the default leak window), its findings going to @sink. Returns 0 or
+ * -ENOMEM.
  */
 int pipeline_init(struct pipeline *pl, const struct detector_opts *dopts, __u64 leak_window_ns,
 		  const struct detector_sink *sink);
-/* Frees the detector; the recorder is its owner's to close. */
+/* Frees the detector and the table; the recorder is its owner's to close, before. */
 void pipeline_free(struct pipeline *pl);
+
+/* Records from a live run: through the inspector, on the pipeline's table. */
+void pipeline_live(struct pipeline *pl, struct live_opts *lo);
 
 /* A rec_sink_fn (@ctx the pipeline): one decoded record down the path. */
 int pipeline_record(void *ctx, const void *rec, size_t len);

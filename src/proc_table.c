@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include "hash.h"
 #include "proc_table.h"
 #include "record.h"
@@ -12,6 +13,7 @@ struct proc_entry {
 	__u32 tgid;
 	__u64 start_ns; /* 0 until a record tells it */
 	__u64 seen_seq; /* the census that last counted it, or that saw it appear */
+	bool exited;	/* its exit came: let go when the census closes */
 	UT_hash_handle hh;
 	/* each consumer's data, at its offset */
 	unsigned char data[] __attribute__((aligned(alignof(max_align_t))));
@@ -19,6 +21,9 @@ struct proc_entry {
 
 struct proc_table {
 	struct proc_entry *procs; /* by tgid */
+	/* The last record's entry: what its consumers look up, once hashed. */
+	struct proc_entry *last;
+	__u64 lookups; /* hashed */
 	__u64 census_seq;
 	unsigned int nr_consumers;
 	size_t data_size;
@@ -60,7 +65,10 @@ static struct proc_entry *entry_find(const struct proc_table *t, __u32 tgid)
 {
 	struct proc_entry *e;
 
+	if (t->last && t->last->tgid == tgid)
+		return t->last;
 	HASH_FIND(hh, t->procs, &tgid, sizeof(tgid), e);
+	((struct proc_table *)t)->lookups++; /* a statistic: find stays const */
 	return e;
 }
 
@@ -70,6 +78,8 @@ static void entry_drop(struct proc_table *t, struct proc_entry *e, bool stale)
 	unsigned int i;
 
 	HASH_DELETE(hh, t->procs, e);
+	if (t->last == e)
+		t->last = NULL;
 	for (i = t->nr_consumers; i-- > 0;) {
 		const struct proc_hooks *h = &t->hooks[i];
 		void (*fn)(void *, void *) = stale && h->stale ? h->stale : h->gone;
@@ -113,13 +123,15 @@ static int entry_new(struct proc_table *t, __u32 tgid, struct proc_entry **ep)
 	return 0;
 }
 
-/* Close the census: drop what no census counted for a while. */
+/* Close the census: drop what exited in it, and what no census counted for a while. */
 static void census_close(struct proc_table *t)
 {
 	struct proc_entry *e, *tmp;
 
 	HASH_ITER(hh, t->procs, e, tmp) {
-		if (e->seen_seq + STALE_CENSUSES < t->census_seq)
+		if (e->exited)
+			entry_drop(t, e, false);
+		else if (e->seen_seq + STALE_CENSUSES < t->census_seq)
 			entry_drop(t, e, true);
 	}
 	t->census_seq++;
@@ -164,14 +176,6 @@ int proc_table__record(struct proc_table *t, const void *rec)
 		return 0;
 	e = entry_find(t, hdr->tgid);
 	switch (hdr->type) {
-	case REC_THREAD_START:
-		if (!start_ns)
-			break;
-		/* a fork: whatever had this pid is gone; the new one is made
-		 * by its first record after this one, if it lives that long */
-		if (e && e->start_ns != start_ns)
-			entry_drop(t, e, false);
-		return 0;
 	case REC_THREAD_EXIT:
 		return 0;
 	case REC_PROC_EXEC:
@@ -182,8 +186,13 @@ int proc_table__record(struct proc_table *t, const void *rec)
 	case REC_PROC:
 		if (!(((const struct rec_proc *)rec)->flags & RP_EXITED))
 			break;
-		if (e && !entry_other(e, start_ns))
-			entry_drop(t, e, false);
+		/* the exit of another process of this pid (an older one's,
+		 * late): the entry's lives on */
+		if (!e || entry_other(e, start_ns))
+			return 0;
+		e->exited = true;
+		e->seen_seq = t->census_seq;
+		t->last = e;
 		return 0;
 	default:
 		break;
@@ -201,7 +210,18 @@ int proc_table__record(struct proc_table *t, const void *rec)
 		e->start_ns = start_ns;
 	if (hdr->type == REC_PROC)
 		e->seen_seq = t->census_seq;
+	t->last = e;
 	return 0;
+}
+
+void proc_table__detach(struct proc_table *t, int slot)
+{
+	const struct proc_hooks h = t->hooks[slot];
+	struct proc_entry *e;
+
+	memset(&t->hooks[slot], 0, sizeof(t->hooks[slot]));
+	for (e = t->procs; h.gone && e; e = e->hh.next)
+		h.gone(h.ctx, entry_data(t, e, slot));
 }
 
 void *proc_table__find(const struct proc_table *t, int slot, __u32 tgid)
@@ -214,6 +234,11 @@ void *proc_table__find(const struct proc_table *t, int slot, __u32 tgid)
 __u64 proc_table__census(const struct proc_table *t)
 {
 	return t->census_seq;
+}
+
+__u64 proc_table__lookups(const struct proc_table *t)
+{
+	return t->lookups;
 }
 
 unsigned int proc_table__count(const struct proc_table *t)

@@ -30,7 +30,8 @@ struct kept_proc {
 struct recorder {
 	struct trace_writer *w;
 	struct rec_session session;
-	struct proc_table *procs;
+	struct proc_table *procs; /* the pipeline's, or its own */
+	bool own_table;
 	int slot; /* of its kept_proc in procs */
 	int err;  /* of the last rewrite */
 };
@@ -146,12 +147,14 @@ static int remember(struct recorder *r, const void *rec, size_t len)
 	struct kept_proc *p;
 	int err;
 
-	err = proc_table__record(r->procs, rec);
-	if (err)
-		return err;
-	p = proc_table__find(r->procs, r->slot, hdr->tgid);
+	if (r->own_table && hdr->type != REC_CENSUS) {
+		err = proc_table__record(r->procs, rec);
+		if (err)
+			return err;
+	}
+	p = hdr->tgid ? proc_table__find(r->procs, r->slot, hdr->tgid) : NULL;
 	if (!p)
-		return 0; /* none, or gone with this record */
+		return 0; /* none (a census), or gone with this record */
 	switch (hdr->type) {
 	case REC_PROC_INFO:
 		return keep_in(&p->info, rec, len);
@@ -222,6 +225,15 @@ static int on_rotate(void *ctx, struct trace_writer *w)
 	return r->err;
 }
 
+/* Its own table freed, the pipeline's left. */
+static void recorder_table_free(struct recorder *r)
+{
+	if (r->own_table)
+		proc_table__free(r->procs);
+	else if (r->slot >= 0)
+		proc_table__detach(r->procs, r->slot);
+}
+
 int recorder__open(struct recorder **rp, const struct recorder_opts *opts)
 {
 	/* Ticked every 200 ms: flushing what is 800 ms old loses at most 1 s. */
@@ -244,8 +256,13 @@ int recorder__open(struct recorder **rp, const struct recorder_opts *opts)
 	if (!r)
 		return -ENOMEM;
 	r->session = *opts->session;
+	r->slot = -1;
 	wopts.ctx = r;
-	r->procs = proc_table__new();
+	r->procs = opts->procs;
+	if (!r->procs) {
+		r->procs = proc_table__new();
+		r->own_table = true;
+	}
 	err = r->procs ? proc_table__attach(r->procs, &hooks) : -ENOMEM;
 	if (err < 0)
 		goto fail;
@@ -267,7 +284,7 @@ int recorder__open(struct recorder **rp, const struct recorder_opts *opts)
 	*rp = r;
 	return 0;
 fail:
-	proc_table__free(r->procs);
+	recorder_table_free(r);
 	free(r);
 	return err;
 }
@@ -278,7 +295,11 @@ int recorder__write(struct recorder *r, const void *rec, size_t len, __u64 now_n
 
 	if (err)
 		return err;
-	return trace_writer__write(r->w, rec, len, now_ns);
+	err = trace_writer__write(r->w, rec, len, now_ns);
+	/* its own table: the census closes after it was written */
+	if (r->own_table && ((const struct rec_hdr *)rec)->type == REC_CENSUS)
+		err = proc_table__record(r->procs, rec) ?: err;
+	return err;
 }
 
 int recorder__tick(struct recorder *r, __u64 now_ns)
@@ -295,7 +316,7 @@ int recorder__close(struct recorder *r, struct trace_writer_stats *st)
 	/* What is pending goes into the last chunk: no flush before, which
 	 * could rotate the file for nothing on the way out. */
 	err = trace_writer__close_stats(r->w, st);
-	proc_table__free(r->procs);
+	recorder_table_free(r);
 	free(r);
 	return err;
 }

@@ -21,6 +21,9 @@ struct recorder_opts {
 	const struct rec_session *session;
 	__s64 realtime_offset_ns;
 	__u64 start_ns;
+	/* The pipeline's process table, fed by its owner before each
+	 * recorder__write() (a census after); NULL: its own. */
+	struct proc_table *procs;
 };
 
 struct recorder;

@@ -246,9 +246,8 @@ static int cmd_live(struct env *env, int argc, char **argv)
 		run_free(&run);
 		return 1;
 	}
-	lopts.sink = pipeline_record;
+	pipeline_live(&run.pl, &lopts);
 	lopts.tick = pipeline_tick;
-	lopts.ctx = &run.pl;
 	if (env->cmd == CMD_RECORD) {
 		struct recorder_opts ropts = {
 			.path = env->output,
@@ -257,6 +256,7 @@ static int cmd_live(struct env *env, int argc, char **argv)
 			.session = &session,
 			.realtime_offset_ns = offset,
 			.start_ns = mono_ns(),
+			.procs = run.pl.procs,
 		};
 
 		/* All targets are counted; the first REC_SESSION_MAX_TARGETS named. */

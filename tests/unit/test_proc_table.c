@@ -180,8 +180,14 @@ void test_proc_table_lifecycle(void)
 	if (test__start_subtest("exit")) {
 		log.text[0] = '\0';
 		FEED(t, rec_proc_exited(100, 5, SEC_NS));
+		FEED(t, rec_proc_exited(100, 5, SEC_NS)); /* said twice */
+		ASSERT_STREQ(log.text, "", "its last census sees it");
+		ASSERT_TRUE(proc_table__find(t, 0, 100), "found until the census closes");
+		FEED(t, rec_census(SEC_NS, 0));
 		ASSERT_STREQ(log.text, "gone 100", "hooks");
 		ASSERT_EQ(proc_table__count(t), 0, "entries");
+		FEED(t, rec_proc_exited(100, 5, SEC_NS)); /* late: nothing */
+		ASSERT_EQ(proc_table__count(t), 0, "no entry made by a late exit");
 	}
 
 	if (test__start_subtest("reuse_by_fork")) {
@@ -189,32 +195,44 @@ void test_proc_table_lifecycle(void)
 		FEED(t, rec_proc(100, 5, SEC_NS, 1, 1, 0, "a"));
 		FEED(t, rec_fork(100, 5, SEC_NS)); /* its own fork, seen late */
 		FEED(t, rec_fork(100, 7, SEC_NS)); /* a new process */
-		FEED(t, rec_fork(100, 8, SEC_NS)); /* no entry: nothing */
 		FEED(t, rec_task_running(100, 100, SEC_NS));
 		ASSERT_STREQ(log.text, "new 100; gone 100; new 100", "hooks");
 	}
 
+	if (test__start_subtest("fork_of_unknown_start")) {
+		/* the census saw the process before its fork record came */
+		log.text[0] = '\0';
+		FEED(t, rec_task_running(400, 400, SEC_NS));
+		FEED(t, rec_fork(400, 3, SEC_NS));
+		FEED(t, rec_fork(500, 4, SEC_NS)); /* a fork makes its entry */
+		ASSERT_STREQ(log.text, "new 400; new 500", "the same process, and a new one");
+		FEED(t, rec_proc_exited(400, 3, SEC_NS));
+		FEED(t, rec_proc_exited(500, 4, SEC_NS));
+		FEED(t, rec_census(SEC_NS, 0));
+		ASSERT_STREQ(log.text, "new 400; new 500; gone 400; gone 500", "both exited");
+	}
+
 	if (test__start_subtest("reuse_by_start")) {
 		log.text[0] = '\0';
-		FEED(t, rec_proc(100, 8, SEC_NS, 1, 1, 0, "b")); /* the entry learns its start */
-		FEED(t, rec_proc(100, 9, SEC_NS, 1, 1, 0, "c")); /* the exit of 8 was lost */
+		FEED(t, rec_proc(100, 7, SEC_NS, 1, 1, 0, "b")); /* the fork's */
+		FEED(t, rec_proc(100, 9, SEC_NS, 1, 1, 0, "c")); /* the exit of 7 was lost */
 		ASSERT_STREQ(log.text, "gone 100; new 100", "hooks");
 		ASSERT_EQ(proc_table__count(t), 1, "entries");
 	}
 
 	if (test__start_subtest("stale")) {
-		/* 100 counted in census 1, 200 in every census */
+		/* 100 counted in census 3, 200 in every census */
 		log.text[0] = '\0';
-		ASSERT_EQ(proc_table__census(t), 1, "census");
+		ASSERT_EQ(proc_table__census(t), 3, "census");
 		for (i = 0; i < STALE_CENSUSES + 2; i++) {
 			FEED(t, rec_proc(200, 3, SEC_NS, 1, 1, 0, "d"));
 			FEED(t, rec_census(SEC_NS, 0));
-			/* uncounted in censuses 2 .. 1 + STALE_CENSUSES: dropped
+			/* uncounted in censuses 4 .. 3 + STALE_CENSUSES: dropped
 			 * when the next one closes */
 			ASSERT_EQ(proc_table__count(t), i <= STALE_CENSUSES ? 2 : 1, "entries");
 		}
 		ASSERT_STREQ(log.text, "new 200; stale 100", "hooks");
-		ASSERT_EQ(proc_table__census(t), STALE_CENSUSES + 3, "census");
+		ASSERT_EQ(proc_table__census(t), STALE_CENSUSES + 5, "census");
 	}
 
 	if (test__start_subtest("free")) {
