@@ -2123,6 +2123,7 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 		lw.deadlocked = in_deadlock(c);
 		lw.site_leaking = c->site->leaking || c->site->stuck_kept;
 		lw.site_growing = c->site->growing;
+		lw.site_unsettled = policy_site_unsettled(&c->site->stats, c->site->live, &d->opts.leak);
 		lw.runtime_service = c->site->service;
 		lw.evidence_pending = c->kind == CTX_THREAD &&
 				      c->wait_seen_ns == c->u.task.hdr.ts_ns && !lw.wait.nr_funcs;
