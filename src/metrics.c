@@ -252,30 +252,6 @@ int metrics__sample(struct metrics *m, const struct sample *s, const char *cgrou
 	return 0;
 }
 
-/* The cgroup of a series without one, read from proc_root once. */
-static void look_up_cgroup(const struct metrics *m, struct proc_series *ps)
-{
-	char path[PATH_MAX];
-
-	if (ps->cgroup || !m->proc_root)
-		return;
-	if (proc_cgroup(m->proc_root, ps->pid, path, sizeof(path)))
-		return; /* gone, or no cgroup: an empty label */
-	ps->cgroup = strdup(path);
-	cgroup_identity_parse(path, &ps->where);
-}
-
-const char *metrics__cgroup(struct metrics *m, __u32 pid, const struct cgroup_identity **where)
-{
-	struct proc_series *ps = series_of(m, pid);
-
-	if (!ps)
-		return NULL;
-	look_up_cgroup(m, ps);
-	*where = &ps->where;
-	return ps->cgroup;
-}
-
 int metrics__finding(struct metrics *m, const struct finding *f)
 {
 	struct proc_series *ps;
@@ -336,6 +312,29 @@ static int cmp_rank(const void *a, const void *b)
 	return cmp_pid(x, y);
 }
 
+/* The cgroup of a process that got a series of its own without one. */
+static void look_up_cgroup(const struct metrics *m, struct proc_series *ps)
+{
+	char path[PATH_MAX];
+
+	if (ps->cgroup || !m->proc_root)
+		return;
+	if (proc_cgroup(m->proc_root, ps->pid, path, sizeof(path)))
+		return; /* gone, or no cgroup: an empty label */
+	ps->cgroup = strdup(path);
+	cgroup_identity_parse(path, &ps->where);
+}
+
+const char *metrics__cgroup(struct metrics *m, __u32 pid, const struct cgroup_identity **where)
+{
+	struct proc_series *ps = series_of(m, pid);
+
+	if (!ps)
+		return NULL;
+	look_up_cgroup(m, ps);
+	*where = &ps->where;
+	return ps->cgroup;
+}
 
 static void fold_into(struct proc_series *agg, const struct proc_series *ps)
 {
