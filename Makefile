@@ -74,6 +74,8 @@ CORE_SRCS += src/perf_map.c
 CORE_SRCS += src/py_layout.c src/py_frames.c src/py_inspect.c src/py_wait.c
 # Thread names as patterns: digit runs folded, a cut name a prefix.
 CORE_SRCS += src/thread_name.c
+# A number given to a command-line option, within its limits.
+CORE_SRCS += src/option_number.c
 # The HTML report: growth curves, findings, blocked threads, in one page.
 CORE_SRCS += src/report_html.c src/html_escape.c
 APP_SRCS := $(CORE_SRCS) src/env.c src/tracer.c src/live.c \

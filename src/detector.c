@@ -2321,6 +2321,7 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 		lw.deadlocked = in_deadlock(c);
 		lw.site_leaking = c->site->leaking || c->site->stuck_kept;
 		lw.site_growing = c->site->growing;
+		lw.site_unsettled = policy_site_unsettled(&c->site->stats, c->site->live, &d->opts.leak);
 		lw.runtime_service = c->site->service;
 		/* what policy_long_wait() says no to whatever the facts (a stuck
 		 * site's million goroutines): no need for them either */

@@ -41,6 +41,11 @@ bool policy_site_growing(const struct trend_stats *st)
 	return st->n >= 2 && st->growth >= 2 && st->recent_slope > 0;
 }
 
+bool policy_site_unsettled(const struct trend_stats *st, __u32 live, const struct leak_params *p)
+{
+	return live >= p->min_growth && st->span_ns < p->min_span_ns;
+}
+
 bool policy_leak_doubled(__u32 live, __u32 reported_live)
 {
 	return live >= 2 * (__u64)reported_live;
@@ -113,8 +118,8 @@ bool policy_long_wait(const struct policy_long_wait *lw, __u64 threshold_ns, boo
 
 	if (!w->waiting || w->wait_ns < threshold_ns || lw->reported)
 		return false;
-	if (lw->deadlocked || lw->site_leaking || lw->site_growing || lw->runtime_service ||
-	    lw->evidence_pending ||
+	if (lw->deadlocked || lw->site_leaking || lw->site_growing || lw->site_unsettled ||
+	    lw->runtime_service || lw->evidence_pending ||
 	    policy_idle_by_design(w) || policy_launcher_join(w) || policy_jvm_idle_wait(w))
 		return false;
 	return !owned_only || w->wc.owner_tid >= 0;

@@ -49,6 +49,7 @@ struct policy_long_wait {
 	bool deadlocked;  /* it is in a deadlock found during this wait */
 	bool site_leaking; /* its site is a leak: the leak finding shows it */
 	bool site_growing; /* its site might be one: wait for the verdict */
+	bool site_unsettled; /* its site is too new to tell (policy_site_unsettled) */
 	bool runtime_service; /* a runtime's own thread (policy_runtime_service) */
 	/* First seen by this census, without a stack of it yet: the
 	 * inspector's evidence (stack, site) comes with the next census. */
@@ -103,6 +104,16 @@ bool policy_new_leak(const struct policy_site *s, const struct leak_params *p);
 
 /* Might @s become a leak? Its long waits wait for the verdict. */
 bool policy_site_growing(const struct trend_stats *st);
+
+/*
+ * Is a site of @live contexts, its count over the window @st, too new to
+ * tell a leak from a steady group: as many contexts as a leak must grow by
+ * (min_growth), counted for less than the leak rule's min_span_ns? A late
+ * attach finds a leak's old waiters so, each already waiting long: their
+ * long waits wait for the verdict, as a growing site's do. A thread alone
+ * at its site, or a few, are no leak's backlog: reported as they come.
+ */
+bool policy_site_unsettled(const struct trend_stats *st, __u32 live, const struct leak_params *p);
 
 /* With updates: has a leak of @live doubled since it was reported at @reported_live? */
 bool policy_leak_doubled(__u32 live, __u32 reported_live);

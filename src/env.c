@@ -4,14 +4,13 @@
  * from shared option groups; one parser handles every option.
  */
 #include <argp.h>
-#include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "env.h"
 #include "metrics_http.h"
 #include "module_cache.h"
+#include "option_number.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -274,69 +273,71 @@ static const struct argp_option opt_goroutines[] = {
 	{},
 };
 
-static int parse_seconds(const char *arg, __u64 *ns)
+#define SECONDS_NS(s) ((unsigned long long)(s) * 1000000000ULL)
+#define MAX_SECONDS_NS SECONDS_NS(10000000) /* what option_number_parse() takes */
+
+/* The options that take one number: its limits, and what a bad one is. */
+static const struct numeric_option {
+	int key;
+	struct option_number num;
+	const char *what;   /* "invalid WHAT: 'ARG'" */
+	const char *limits; /* after that, or "" */
+} numeric_options[] = {
+	{ 'i', { OPTION_SECONDS, 10000000ULL, MAX_SECONDS_NS }, "interval",
+	  " (seconds, at least 0.01)" },
+	{ 'd', { OPTION_SECONDS, 1, MAX_SECONDS_NS }, "duration", " (seconds, > 0)" },
+	{ 'n', { OPTION_COUNT, 0, 1000000 }, "row count", "" },
+	{ OPT_WAIT_THRESHOLD, { OPTION_SECONDS, 1, MAX_SECONDS_NS }, "wait threshold",
+	  " (seconds, > 0)" },
+	{ OPT_LEAK_WINDOW, { OPTION_SECONDS, SECONDS_NS(10), MAX_SECONDS_NS }, "leak window",
+	  " (seconds, at least 10)" },
+	{ OPT_STUCK_GOROUTINES, { OPTION_COUNT, 1, UINT_MAX }, "stuck count", " (at least 1)" },
+	{ OPT_STUCK_THREADS, { OPTION_COUNT, 1, UINT_MAX }, "stuck count", " (at least 1)" },
+	{ OPT_STUCK_PERCENT, { OPTION_COUNT, 1, 100 }, "stuck percent", " (1 to 100)" },
+	{ OPT_STUCK_WAIT, { OPTION_SECONDS, 1, MAX_SECONDS_NS }, "stuck wait", " (seconds, > 0)" },
+	{ OPT_RINGBUF, { OPTION_BYTES, 4096, 1ULL << 30, true }, "ring buffer size",
+	  " (a power of 2, 4K to 1024M)" },
+	{ OPT_SYMBOL_CACHE, { OPTION_BYTES, 1ULL << 20, 1ULL << 32 }, "symbol cache size",
+	  " (1M to 4096M)" },
+	{ OPT_INSPECT_BUDGET, { OPTION_COUNT, 1, 60000 }, "inspection budget",
+	  " (milliseconds, 1 to 60000)" },
+	{ OPT_PROC_SYMBOLS, { OPTION_BYTES, 4096, 1ULL << 32 }, "per-process symbol memory",
+	  " (4K to 4096M)" },
+	{ OPT_MAX_SIZE, { OPTION_BYTES, 1ULL << 20, ~0ULL }, "size", " (at least 1M)" },
+	{ OPT_KEEP, { OPTION_COUNT, 0, 1000 }, "count", "" },
+	{ OPT_MAX_SERIES, { OPTION_COUNT, 1, 100000 }, "series count", "" },
+	{ OPT_DEBUG, { OPTION_COUNT, 1, 2 }, "debug level", " (1 or 2)" },
+};
+
+static const struct option_number pid_number = { OPTION_COUNT, 1, INT_MAX };
+static const struct option_number census_slots_number = { OPTION_COUNT, 1, 1 << 24 };
+
+static const struct numeric_option *numeric_option_of(int key)
 {
-	char *end;
-	double s;
+	size_t i;
 
-	errno = 0;
-	s = strtod(arg, &end);
-	if (errno || end == arg || *end || !isfinite(s) || s <= 0 || s > 1e7)
-		return -EINVAL;
-	*ns = (__u64)(s * 1e9);
-	return *ns ? 0 : -EINVAL;
-}
-
-/* A byte count with an optional K, M or G suffix. */
-static int parse_bytes(const char *arg, unsigned long long *bytes)
-{
-	unsigned long long val;
-	char *end;
-	int shift = 0;
-
-	errno = 0;
-	val = strtoull(arg, &end, 10);
-	if (errno || end == arg || arg[0] == '-')
-		return -EINVAL;
-	if (*end == 'K' || *end == 'k')
-		shift = 10;
-	else if (*end == 'M' || *end == 'm')
-		shift = 20;
-	else if (*end == 'G' || *end == 'g')
-		shift = 30;
-	if (shift)
-		end++;
-	if (*end || val > (~0ULL >> shift))
-		return -EINVAL;
-	*bytes = val << shift;
-	return 0;
-}
-
-static int parse_uint(const char *arg, long max, long *val)
-{
-	char *end;
-
-	errno = 0;
-	*val = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || *val < 0 || *val > max)
-		return -EINVAL;
-	return 0;
+	for (i = 0; i < sizeof(numeric_options) / sizeof(numeric_options[0]); i++)
+		if (numeric_options[i].key == key)
+			return &numeric_options[i];
+	return NULL;
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
+	const struct numeric_option *numeric = numeric_option_of(key);
 	struct env *env = state->input;
-	unsigned long long bytes;
 	char *tok, *save = NULL;
-	long val;
+	unsigned long long val;
 
+	if (numeric && option_number_parse(&numeric->num, arg, &val))
+		argp_error(state, "invalid %s: '%s'%s", numeric->what, arg, numeric->limits);
 	switch (key) {
 	case 'p': {
 		int nr = env->nr_pids;
 
 		/* On a copy: argv is printed again in the "try: sudo" hint. */
 		for (tok = strtok_r(strdupa(arg), ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			if (parse_uint(tok, INT_MAX, &val) || val == 0)
+			if (option_number_parse(&pid_number, tok, &val))
 				argp_error(state, "invalid PID: '%s'", tok);
 			if (env->nr_pids == MAX_PIDS)
 				argp_error(state, "at most %d PIDs", MAX_PIDS);
@@ -348,12 +349,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	}
 	case 'i':
-		if (parse_seconds(arg, &env->interval_ns) || env->interval_ns < 10000000ULL)
-			argp_error(state, "invalid interval: '%s' (seconds, at least 0.01)", arg);
+		env->interval_ns = val;
 		break;
 	case 'd':
-		if (parse_seconds(arg, &env->duration_ns))
-			argp_error(state, "invalid duration: '%s' (seconds, > 0)", arg);
+		env->duration_ns = val;
 		break;
 	case 'j':
 		env->json = true;
@@ -362,8 +361,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		env->list_waits = true;
 		break;
 	case 'n':
-		if (parse_uint(arg, 1000000, &val))
-			argp_error(state, "invalid row count: '%s'", arg);
 		env->top_n = val;
 		break;
 	case 's':
@@ -375,56 +372,37 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid sort key: '%s' (threads or growth)", arg);
 		break;
 	case OPT_WAIT_THRESHOLD:
-		if (parse_seconds(arg, &env->wait_threshold_ns))
-			argp_error(state, "invalid wait threshold: '%s' (seconds, > 0)", arg);
+		env->wait_threshold_ns = val;
 		break;
 	case OPT_LEAK_WINDOW:
-		if (parse_seconds(arg, &env->leak_window_ns) || env->leak_window_ns < 10000000000ULL)
-			argp_error(state, "invalid leak window: '%s' (seconds, at least 10)", arg);
+		env->leak_window_ns = val;
 		break;
 	case OPT_STUCK_GOROUTINES:
+		env->stuck.min_goroutines = val;
+		break;
 	case OPT_STUCK_THREADS:
-		if (parse_uint(arg, UINT_MAX, &val) || val == 0)
-			argp_error(state, "invalid stuck count: '%s' (at least 1)", arg);
-		if (key == OPT_STUCK_GOROUTINES)
-			env->stuck.min_goroutines = val;
-		else
-			env->stuck.min_threads = val;
+		env->stuck.min_threads = val;
 		break;
 	case OPT_STUCK_PERCENT:
-		if (parse_uint(arg, 100, &val) || val == 0)
-			argp_error(state, "invalid stuck percent: '%s' (1 to 100)", arg);
 		env->stuck.min_percent = val;
 		break;
 	case OPT_STUCK_WAIT:
-		if (parse_seconds(arg, &env->stuck.min_wait_ns))
-			argp_error(state, "invalid stuck wait: '%s' (seconds, > 0)", arg);
+		env->stuck.min_wait_ns = val;
 		break;
 	case OPT_FAIL_ON_LEAK:
 		env->fail_on_leak = true;
 		break;
 	case OPT_RINGBUF:
-		if (parse_bytes(arg, &bytes) || bytes < 4096 || bytes > (1ULL << 30) ||
-		    (bytes & (bytes - 1)))
-			argp_error(state, "invalid ring buffer size: '%s' (a power of 2, 4K to 1024M)",
-				   arg);
-		env->ringbuf_bytes = bytes;
+		env->ringbuf_bytes = val;
 		break;
 	case OPT_SYMBOL_CACHE:
-		if (parse_bytes(arg, &bytes) || bytes < (1ULL << 20) || bytes > (1ULL << 32))
-			argp_error(state, "invalid symbol cache size: '%s' (1M to 4096M)", arg);
-		module_cache__set_budget(bytes);
+		module_cache__set_budget(val);
 		break;
 	case OPT_INSPECT_BUDGET:
-		if (parse_uint(arg, 60000, &val) || !val)
-			argp_error(state, "invalid inspection budget: '%s' (milliseconds, 1 to 60000)",
-				   arg);
 		env->inspect_budget_ns = val * 1000000ULL;
 		break;
 	case OPT_PROC_SYMBOLS:
-		if (parse_bytes(arg, &bytes) || bytes < 4096 || bytes > (1ULL << 32))
-			argp_error(state, "invalid per-process symbol memory: '%s' (4K to 4096M)", arg);
-		env->proc_syms_budget = bytes;
+		env->proc_syms_budget = val;
 		break;
 	case OPT_PROC_ROOT:
 		env->proc_root = arg;
@@ -433,7 +411,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		env->compat = true;
 		break;
 	case OPT_CENSUS_SLOTS:
-		if (parse_uint(arg, 1 << 24, &val) || val == 0)
+		if (option_number_parse(&census_slots_number, arg, &val))
 			argp_error(state, "invalid census slots: '%s'", arg);
 		env->census_slots = val;
 		break;
@@ -444,13 +422,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		env->output = arg;
 		break;
 	case OPT_MAX_SIZE:
-		if (parse_bytes(arg, &bytes) || bytes < (1ULL << 20))
-			argp_error(state, "invalid size: '%s' (at least 1M)", arg);
-		env->max_size = bytes;
+		env->max_size = val;
 		break;
 	case OPT_KEEP:
-		if (parse_uint(arg, 1000, &val))
-			argp_error(state, "invalid count: '%s'", arg);
 		env->keep = val;
 		break;
 	case OPT_INFO:
@@ -463,13 +437,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		env->textfile_dir = arg;
 		break;
 	case OPT_MAX_SERIES:
-		if (parse_uint(arg, 100000, &val) || !val)
-			argp_error(state, "invalid series count: '%s'", arg);
 		env->max_series = val;
 		break;
 	case OPT_DEBUG:
-		if (parse_uint(arg, 2, &val) || val < 1)
-			argp_error(state, "invalid debug level: '%s' (1 or 2)", arg);
 		env->debug_level = val;
 		break;
 	case OPT_FOLDED:

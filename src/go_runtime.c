@@ -7,6 +7,7 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "go_binary.h"
 #include "go_layout.h"
 #include "go_derive.h"
@@ -75,14 +76,6 @@ struct go_proc {
 	const char *why;	 /* what the last -EPROTO, -E2BIG or -ETIME was */
 };
 
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 static int fail(struct go_proc *gp, int err, const char *why)
 {
 	gp->why = why;
@@ -91,7 +84,7 @@ static int fail(struct go_proc *gp, int err, const char *why)
 
 static bool over_time(struct go_proc *gp)
 {
-	return gp->deadline_ns && now_ns() > gp->deadline_ns;
+	return gp->deadline_ns && mono_ns() > gp->deadline_ns;
 }
 
 /*
@@ -467,7 +460,7 @@ static struct go_proc *go_proc__new(void)
 	if (!gp)
 		return NULL;
 	go_proc__set_limits(gp, NULL);
-	gp->hash_seed = now_ns() ^ (__u64)(unsigned long)gp;
+	gp->hash_seed = mono_ns() ^ (__u64)(unsigned long)gp;
 	gp->prefix_hash = gp->hash_seed; /* of no gs */
 	return gp;
 }
@@ -959,7 +952,7 @@ int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomp
 
 	*incomplete = false;
 	gp->why = NULL;
-	gp->deadline_ns = now_ns() + gp->limits.time_ns;
+	gp->deadline_ns = mono_ns() + gp->limits.time_ns;
 	err = gp->checked ? 0 : check_runtime(gp);
 	if (!err)
 		err = read_allgs(gp, &nr, incomplete);

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "clock.h"
 #include "go_inspect.h"
 #include "go_runtime.h"
 #include "goid_table.h"
@@ -1052,14 +1053,6 @@ static int inspect_task(struct inspector *in, struct insp_proc *p, const struct 
 	return take_stack(in, p, t, task);
 }
 
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 /*
  * A thread's state: what it waits for, from its memory, unless reading it
  * stalled or took its time budget for this census (the rest waits for the
@@ -1082,9 +1075,9 @@ static int on_task(struct inspector *in, const struct rec_task *task, size_t len
 		in->stats.unwinds_deferred++;
 		return emit(in, task, len);
 	}
-	t0 = now_ns();
+	t0 = mono_ns();
 	err = inspect_task(in, p, task, len);
-	p->inspect_ns += now_ns() - t0;
+	p->inspect_ns += mono_ns() - t0;
 	if (check_stall(in, p, RPI_PART_THREADS) || p->inspect_ns <= in->opts.inspect_budget_ns)
 		return err;
 	/* Over it: once can be a first read of large DWARF; census after

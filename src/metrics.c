@@ -325,6 +325,17 @@ static void look_up_cgroup(const struct metrics *m, struct proc_series *ps)
 	cgroup_identity_parse(path, &ps->where);
 }
 
+const char *metrics__cgroup(struct metrics *m, __u32 pid, const struct cgroup_identity **where)
+{
+	struct proc_series *ps = series_of(m, pid);
+
+	if (!ps)
+		return NULL;
+	look_up_cgroup(m, ps);
+	*where = &ps->where;
+	return ps->cgroup;
+}
+
 static void fold_into(struct proc_series *agg, const struct proc_series *ps)
 {
 	int i;

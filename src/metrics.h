@@ -88,6 +88,7 @@ struct metrics_self {
 };
 
 struct metrics;
+struct cgroup_identity;
 
 struct metrics *metrics__new(const struct metrics_opts *opts);
 void metrics__free(struct metrics *m);
@@ -106,6 +107,16 @@ void metrics__free(struct metrics *m);
  * 0 or -ENOMEM.
  */
 int metrics__sample(struct metrics *m, const struct sample *s, const char *cgroup);
+
+/*
+ * The cgroup of @pid, the one its series is labelled with: read from
+ * opts.proc_root once when not known yet, so that a finding and the
+ * series name the same cgroup for one lookup. NULL if not known (no such
+ * process, or no proc_root); else the path, and in *@where what it names,
+ * both valid until the next metrics__end(). A process seen only here is
+ * forgotten at the end of the census unless it is sampled.
+ */
+const char *metrics__cgroup(struct metrics *m, __u32 pid, const struct cgroup_identity **where);
 
 /* Latch the leak or deadlock state of f->pid. Long waits and restatements
  * (f->summary) change nothing. 0 or -ENOMEM. */

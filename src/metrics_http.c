@@ -54,6 +54,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <microhttpd.h>
+#include "clock.h"
 #include "metrics_http.h"
 
 #define NSEC_PER_MSEC 1000000ULL
@@ -178,14 +179,6 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		     strlen(not_found), false);
 }
 
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
-
 /* Shut @c down, counting it in @counter first: libmicrohttpd sees the
  * hang-up, closes it and tells on_connection(), which frees the slot. */
 static void evict(struct metrics_http *h, struct http_client *c, atomic_ulong *counter)
@@ -255,7 +248,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	}
 	c->conn = conn;
 	c->fd = info->connect_fd;
-	c->deadline_ns = now_ns() + HTTP_DEADLINE_NS;
+	c->deadline_ns = mono_ns() + HTTP_DEADLINE_NS;
 	c->evicted = false;
 	*socket_context = c;
 	if (++h->nr_served > HTTP_CLIENTS)
@@ -285,8 +278,8 @@ static void *serve(void *arg)
 	__u64 next;
 
 	while (!atomic_load(&h->stopping)) {
-		next = expire(h, now_ns());
-		if (epoll_wait(h->wait_fd, events, 2, wait_ms(h, next, now_ns())) < 0 &&
+		next = expire(h, mono_ns());
+		if (epoll_wait(h->wait_fd, events, 2, wait_ms(h, next, mono_ns())) < 0 &&
 		    errno != EINTR)
 			break; /* not reached: the fds are ours */
 		MHD_run(h->daemon);

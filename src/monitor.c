@@ -7,13 +7,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "cgroup_identity.h"
 #include "clock.h"
 #include "detector.h"
 #include "metrics.h"
@@ -21,7 +19,6 @@
 #include "module_cache.h"
 #include "monitor.h"
 #include "pipeline.h"
-#include "proc_cgroup.h"
 #include "report.h"
 #include "sandbox.h"
 
@@ -47,18 +44,16 @@ static void on_finding(void *ctx, const struct finding *f)
 {
 	struct monitor *mon = ctx;
 
-	struct cgroup_identity where;
-	char cgroup[PATH_MAX];
+	const struct cgroup_identity *where;
 	struct finding fw;
 
 	if (f->summary)
 		return; /* restatements at shutdown: nothing changed */
 	fw = *f;
-	if (!proc_cgroup(mon->opts->live.inspector.proc_root, f->pid, cgroup, sizeof(cgroup))) {
-		cgroup_identity_parse(cgroup, &where);
-		fw.cgroup = cgroup;
-		fw.where = &where;
-	}
+	/* The registry's lookup, the cgroup its series is labelled with. */
+	fw.cgroup = metrics__cgroup(mon->metrics, f->pid, &where);
+	if (fw.cgroup)
+		fw.where = where;
 	report__finding(mon->report, &fw);
 	metrics__finding(mon->metrics, f);
 }

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 /* Write @root/@pid/cgroup with @content. */
@@ -22,6 +23,17 @@ static inline int fake_proc_cgroup(const char *root, int pid, const char *conten
 		return -errno;
 	fputs(content, f);
 	return fclose(f) ? -errno : 0;
+}
+
+/* Remove what fake_proc_cgroup() wrote for @pid. */
+static inline void fake_proc_remove(const char *root, int pid)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%d/cgroup", root, pid);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/%d", root, pid);
+	rmdir(path);
 }
 
 #endif /* __THREADLEAK_TEST_FAKE_PROC_H */

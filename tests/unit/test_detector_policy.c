@@ -124,6 +124,22 @@ void test_policy_site_growing(void)
 		     "shrunk");
 }
 
+/* A late attach: 50 old waiters at a site counted for one census. */
+void test_policy_site_unsettled(void)
+{
+	const struct trend_stats first_census = { .n = 1, .last = 50, .max = 50 };
+	const struct trend_stats short_history = { .n = 8, .span_ns = 8 * SEC_NS - 1 };
+	const struct trend_stats long_enough = { .n = 9, .span_ns = 8 * SEC_NS };
+
+	ASSERT_TRUE(policy_site_unsettled(&first_census, 50, &params), "50 waiters, first census");
+	ASSERT_TRUE(policy_site_unsettled(&first_census, 5, &params), "min_growth waiters");
+	ASSERT_FALSE(policy_site_unsettled(&first_census, 4, &params), "one fewer: no backlog");
+	ASSERT_FALSE(policy_site_unsettled(&first_census, 1, &params), "one thread alone");
+	ASSERT_TRUE(policy_site_unsettled(&short_history, 50, &params), "1 ns under min_span");
+	ASSERT_FALSE(policy_site_unsettled(&long_enough, 50, &params),
+		     "min_span counted: the trend decides");
+}
+
 void test_policy_leak_doubled(void)
 {
 	ASSERT_TRUE(policy_leak_doubled(10, 5), "10 of 5");
@@ -295,6 +311,9 @@ void test_policy_long_wait(void)
 	v = lw;
 	v.site_growing = true;
 	ASSERT_FALSE(policy_long_wait(&v, threshold, false), "its site grows");
+	v = lw;
+	v.site_unsettled = true;
+	ASSERT_FALSE(policy_long_wait(&v, threshold, false), "its site too new to tell");
 	v = lw;
 	v.wait.parked = true;
 	ASSERT_FALSE(policy_long_wait(&v, threshold, false), "idle by design");

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "cgroup_identity.h"
 #include "metrics.h"
 #include "fake_proc.h"
 #include "test.h"
@@ -646,7 +647,7 @@ void test_metrics_self_read(void)
  * with series of their own. */
 void test_metrics_cgroup_lookup(void)
 {
-	char root[] = "/tmp/threadleak-metrics-proc-XXXXXX", path[512];
+	char root[] = "/tmp/threadleak-metrics-proc-XXXXXX";
 	struct metrics_opts opts = { .max_series = 2, .proc_root = root };
 	struct sample big = make_sample(42, "big", 10, 0, 0, 0);
 	struct sample gone = make_sample(44, "gone", 5, 0, 0, 0);
@@ -699,13 +700,47 @@ void test_metrics_cgroup_lookup(void)
 out:
 	free(text);
 	metrics__free(m);
-	snprintf(path, sizeof(path), "%s/42/cgroup", root);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/43/cgroup", root);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/42", root);
-	rmdir(path);
-	snprintf(path, sizeof(path), "%s/43", root);
-	rmdir(path);
+	fake_proc_remove(root, 42);
+	fake_proc_remove(root, 43);
+	rmdir(root);
+}
+
+/* A finding's cgroup is its series' label: one read serves both. */
+void test_metrics_cgroup_of_finding(void)
+{
+	char root[] = "/tmp/threadleak-metrics-where-XXXXXX";
+	struct metrics_opts opts = { .max_series = 2, .proc_root = root };
+	struct sample big = make_sample(42, "big", 10, 0, 0, 0);
+	const struct cgroup_identity *where = NULL;
+	struct metrics *m = NULL;
+	const char *cgroup;
+	char *text = NULL;
+
+	if (!ASSERT_TRUE(mkdtemp(root), "mkdtemp"))
+		return;
+	m = metrics__new(&opts);
+	if (!ASSERT_TRUE(m, "new") ||
+	    !ASSERT_OK(fake_proc_cgroup(root, 42, "0::/system.slice/big.service\n"), "fixture"))
+		goto out;
+	cgroup = metrics__cgroup(m, 42, &where);
+	if (!ASSERT_TRUE(cgroup && where, "looked up"))
+		goto out;
+	ASSERT_STREQ(cgroup, "/system.slice/big.service", "path");
+	ASSERT_STREQ(where->systemd_unit, "big.service", "unit");
+	ASSERT_NULL(metrics__cgroup(m, 44, &where), "no such process");
+
+	/* The series uses what the finding read, not a second read. */
+	fake_proc_cgroup(root, 42, "0::/moved\n");
+	metrics__sample(m, &big, NULL);
+	metrics__end(m, &census, NULL);
+	text = render(m);
+	ASSERT_TRUE(text && strstr(text, "{pid=\"42\",comm=\"big\",cgroup=\"/system.slice/big.service\",systemd_unit=\"big.service\"}"),
+		    "label is the finding's cgroup");
+	ASSERT_TRUE(text && !strstr(text, "pid=\"44\""), "a lookup alone makes no series");
+	ASSERT_EQ(metrics__nr_procs(m), 1, "the unsampled lookup forgotten");
+out:
+	free(text);
+	metrics__free(m);
+	fake_proc_remove(root, 42);
 	rmdir(root);
 }
