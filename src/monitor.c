@@ -16,6 +16,7 @@
 #include "cgroup_identity.h"
 #include "clock.h"
 #include "detector.h"
+#include "file_pages.h"
 #include "metrics.h"
 #include "metrics_http.h"
 #include "module_cache.h"
@@ -77,6 +78,8 @@ static void on_census_end(void *ctx, const struct census_stats *cs)
 	metrics__end(mon->metrics, cs, &self);
 	report__census(mon->report, cs);
 	fflush(mon->out);
+	/* RSS: the pages of targets' files this census read are in the page cache */
+	file_pages__drop();
 	if (!mon->opts->textfile_dir)
 		return;
 	err = metrics__write_textfile(mon->metrics, mon->opts->textfile_dir);
