@@ -149,3 +149,23 @@ ssize_t file_pages__drop(void)
 	free(maps);
 	return dropped;
 }
+
+int file_pages__cap(size_t max)
+{
+	unsigned long size, resident, shared;
+	ssize_t n;
+	FILE *f;
+
+	f = fopen("/proc/self/statm", "re");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%lu %lu %lu", &size, &resident, &shared);
+	fclose(f);
+	if (n != 3)
+		return -EIO;
+	/* shared: RssFile and RssShmem, in pages */
+	if (shared * (size_t)sysconf(_SC_PAGESIZE) <= max)
+		return 0;
+	n = file_pages__drop();
+	return n < 0 ? n : 0;
+}

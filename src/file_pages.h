@@ -18,4 +18,14 @@
  */
 ssize_t file_pages__drop(void);
 
+/*
+ * Drop them if this process's file-backed RSS is over @max bytes (our own
+ * code counts too): cheap enough to call after each stack or module load,
+ * which bounds the RSS a census adds, not only what it leaves.
+ */
+int file_pages__cap(size_t max);
+
+/* What file_pages__cap is called with: our code, the BPF maps and 8 MB of targets' files. */
+#define FILE_PAGES_CAP (24u << 20)
+
 #endif /* __THREADLEAK_FILE_PAGES_H */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <uthash.h>
 #include <utlist.h>
+#include "file_pages.h"
 #include "module_cache.h"
 #include "proc_syms_internal.h"
 
@@ -290,6 +291,7 @@ int module_cache__lookup(struct module_cache *mc, const struct module_id *id, in
 		si->inlined_len = si->nr_inline = 0;
 	}
 	charge(mc, m, before);
+	file_pages__cap(FILE_PAGES_CAP);
 	return err;
 }
 
