@@ -80,6 +80,8 @@ static void on_census_end(void *ctx, const struct census_stats *cs)
 	fflush(mon->out);
 	/* RSS: the pages of targets' files this census read are in the page cache */
 	file_pages__drop();
+	/* names stay; a module's DWARF is read again for an address new to it */
+	module_cache__unload_idle(module_cache__shared());
 	if (!mon->opts->textfile_dir)
 		return;
 	err = metrics__write_textfile(mon->metrics, mon->opts->textfile_dir);
