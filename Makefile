@@ -70,6 +70,8 @@ CORE_SRCS += src/thread_profile.c
 CORE_SRCS += src/goid_table.c
 # JIT code's names from the perf map a JVM writes (/tmp/perf-PID.map).
 CORE_SRCS += src/perf_map.c
+# The targets' ELF file pages libelf mapped, given back after a census.
+CORE_SRCS += src/file_pages.c
 # Reading CPython from outside: its threads, frames and waits.
 CORE_SRCS += src/py_layout.c src/py_frames.c src/py_inspect.c src/py_wait.c
 # Thread names as patterns: digit runs folded, a cut name a prefix.

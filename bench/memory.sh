@@ -141,6 +141,9 @@ measure_realhost() {
 	fi
 	procs=$(ps -e --no-headers | wc -l)
 	threads=$(ps -e -o nlwp= | awk '{ n += $1 } END { print n }')
+	# On a shared machine others' programs are watched too: the largest.
+	HOST_OTHERS=$(ps -e -o rss=,nlwp=,comm= --sort=-rss | head -3 |
+		awk '{ printf "%s%s (%d MB, %d threads)", (NR > 1 ? ", " : ""), $3, $1 / 1024, $2 }')
 	log "real host up ($procs processes, $threads threads); monitor for ${WATCH_SECONDS} s"
 	start_monitor
 	# Sampled from its start; the minute counts from its first census
@@ -161,6 +164,10 @@ measure_realhost() {
 	done
 	hwm=$(status_kb "$MON" VmHWM)
 	t=$(censuses)
+	HOST_CACHE=$(http_get "127.0.0.1:$MON_PORT" /metrics 2> /dev/null | awk '
+		/^threadleak_symbol_cache_bytes / { b = $2 }
+		/^threadleak_symbol_cache_evictions_total / { e = $2 }
+		END { printf "%.1f MB, %d evictions", b / 1048576, e }')
 	HOST_BACKENDS=$(ps --ppid "${RH_PID[postgres]:-0}" -o args= | grep -c '^postgres: postgres postgres ')
 	HOST_FINDINGS=$(findings_by_kind)
 	kill -0 "$MON" 2> /dev/null || HOST_NOTE="${HOST_NOTE:+$HOST_NOTE; }the monitor exited early"
@@ -228,7 +235,9 @@ memory_section() {
 	echo "monitor started${HOST_NOTE:+ (${HOST_NOTE})}. The monitor watched for $WATCH_SECONDS s after its first"
 	echo "census ($HOST_CENSUSES censuses; findings about any process on the machine:"
 	echo "${HOST_FINDINGS:-none}), its /proc/PID/status read every 0.5 s from its start: peak"
-	echo "RSS is VmHWM, anonymous and file-backed the most RssAnon and RssFile seen."
+	echo "RSS is VmHWM, anonymous and file-backed the most RssAnon and RssFile seen. The largest"
+	echo "processes on the machine then: $HOST_OTHERS; the monitor's symbol cache at the end:"
+	echo "$HOST_CACHE."
 	echo
 	echo "| measure | value | goal | met |"
 	echo "| --- | ---: | --- | --- |"

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <uthash.h>
 #include <utlist.h>
+#include "file_pages.h"
 #include "module_cache.h"
 #include "proc_syms_internal.h"
 
@@ -41,6 +42,7 @@ struct cached_module {
 	const char *load_path; /* the file's name for debuglink search, likewise */
 	void *names;	       /* tsearch tree of struct name_entry */
 	size_t bytes;
+	bool dwfl_used; /* a lookup needed the Dwfl since module_cache__unload_idle */
 };
 
 struct module_cache {
@@ -112,6 +114,39 @@ static void module_drop(struct module_cache *mc, struct cached_module *m)
 	free(m);
 }
 
+/*
+ * Drop @m's Dwfl (its ELF, DWARF, line tables: libc's alone is 12 MB) but
+ * keep the names it gave, which are all a lookup of a known address needs.
+ * It is loaded again for an address not looked up yet.
+ */
+static void module_unload(struct module_cache *mc, struct cached_module *m)
+{
+	size_t before = module_cache__heap_bytes(), after, freed;
+
+	dwfl_end(m->dwfl);
+	m->dwfl = NULL;
+	after = module_cache__heap_bytes();
+	freed = before > after ? before - after : 0;
+	if (freed > m->bytes)
+		freed = m->bytes;
+	m->bytes -= freed;
+	mc->bytes -= freed;
+	mc->evictions++;
+}
+
+void module_cache__unload_idle(struct module_cache *mc)
+{
+	struct cached_module *m;
+
+	if (!mc)
+		return;
+	DL_FOREACH(mc->lru, m) {
+		if (m->dwfl && !m->dwfl_used && m->names)
+			module_unload(mc, m);
+		m->dwfl_used = false;
+	}
+}
+
 static struct module_cache *shared;
 static size_t shared_budget;
 
@@ -142,11 +177,19 @@ void module_cache__free(struct module_cache *mc)
 	free(mc);
 }
 
-/* Drop the least recently used modules but @keep while over the budget. */
+/*
+ * While over the budget: first the Dwfls of the least recently used modules
+ * but @keep (their names stay), then those modules.
+ */
 static void evict(struct module_cache *mc, const struct cached_module *keep)
 {
-	struct cached_module *m;
+	struct cached_module *m, *prev;
 
+	for (m = mc->lru ? mc->lru->prev : NULL; m && mc->bytes > mc->budget; m = prev) {
+		prev = m == mc->lru ? NULL : m->prev;
+		if (m != keep && m->dwfl && m->names)
+			module_unload(mc, m);
+	}
 	while (mc->bytes > mc->budget && mc->lru) {
 		m = mc->lru->prev; /* utlist: the head's prev is the tail */
 		if (keep && m == keep) {
@@ -254,10 +297,13 @@ int module_cache__lookup(struct module_cache *mc, const struct module_id *id, in
 		}
 	}
 	mc->misses++;
-	if (!m) {
+	if (!m || !m->dwfl) {
 		if (fd < 0)
 			return -EAGAIN;
-		m = module_new(mc, id);
+		if (!m)
+			m = module_new(mc, id);
+		else
+			mc->loads++;
 		if (!m)
 			return -ENOMEM;
 		err = module_load(m, path, span);
@@ -266,6 +312,7 @@ int module_cache__lookup(struct module_cache *mc, const struct module_id *id, in
 			return err;
 		}
 	}
+	m->dwfl_used = true;
 	m->load_fd = fd;
 	m->load_path = path;
 	err = dwfl_symbolize(m->dwfl, MODULE_BASE + rel, retaddr, si);
@@ -290,6 +337,7 @@ int module_cache__lookup(struct module_cache *mc, const struct module_id *id, in
 		si->inlined_len = si->nr_inline = 0;
 	}
 	charge(mc, m, before);
+	file_pages__cap(FILE_PAGES_CAP);
 	return err;
 }
 

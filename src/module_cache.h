@@ -8,7 +8,8 @@
  *
  * What a module holds (libdwfl's ELF, DWARF, line tables, names already
  * looked up) is counted in heap bytes as it is loaded; past the budget the
- * least recently used modules are dropped, to be loaded again when a stack
+ * least recently used modules' ELF and DWARF are dropped first (the names
+ * they gave stay), then those modules, to be loaded again when a stack
  * needs them. Used by one thread at a time.
  */
 #ifndef __THREADLEAK_MODULE_CACHE_H
@@ -28,7 +29,7 @@ struct module_id {
 struct module_cache_stats {
 	size_t bytes;	   /* held by the modules loaded now */
 	size_t nr_modules; /* loaded now */
-	__u64 loads, evictions, hits, misses;
+	__u64 loads, evictions, hits, misses; /* evictions: of a module's ELF and DWARF, or of all */
 };
 
 #define MODULE_CACHE_DEFAULT_BYTES (16u << 20)
@@ -62,6 +63,13 @@ int module_cache__lookup(struct module_cache *mc, const struct module_id *id, in
 			 struct sym_info *si);
 
 void module_cache__stats(const struct module_cache *mc, struct module_cache_stats *st);
+
+/*
+ * Drop the ELF and DWARF of the modules no lookup needed them for since the
+ * last call, keeping the names they gave (a census's worth: call after each).
+ * Counted as evictions.
+ */
+void module_cache__unload_idle(struct module_cache *mc);
 
 /* Heap bytes in use by this process now: what a load is charged with. */
 size_t module_cache__heap_bytes(void);

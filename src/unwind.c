@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "file_pages.h"
 #include "proc_mem.h"
 #include "proc_syms_internal.h"
 
@@ -226,5 +227,6 @@ int proc_syms__unwind(struct proc_syms *ps, int tid, const struct rec_regs *regs
 	if (n > 1 && proc_syms_refresh_for(ps, pcs[n - 1] - 1))
 		n = unwind_once(ps, tid, regs, pcs, max, flags);
 	proc_syms_charge(ps, heap, cached);
+	file_pages__cap(FILE_PAGES_CAP);
 	return n;
 }

@@ -71,7 +71,9 @@ void test_inline_frames_lookup(void)
 {
 	struct module_cache *mc = module_cache__new(0);
 	struct proc_syms *own = NULL, *shared = NULL;
+	struct module_cache_stats st;
 	struct sym_info si;
+	__u64 loads;
 
 	inline_frames_host();
 	if (!ASSERT_OK(proc_syms__open(&own, "/proc", getpid()), "open own") ||
@@ -85,6 +87,25 @@ void test_inline_frames_lookup(void)
 	/* a hit: the cached copy */
 	if (ASSERT_OK(proc_syms__lookup(shared, (__u64)inline_ret, true, &si), "cached"))
 		check_chain(&si, "cached");
+	/* its DWARF dropped (no lookup needed it since), its names kept */
+	module_cache__unload_idle(mc);
+	module_cache__unload_idle(mc);
+	module_cache__stats(mc, &st);
+	loads = st.loads;
+	ASSERT_GT(st.evictions, 0, "the DWARF dropped");
+	proc_syms__close(shared);
+	shared = NULL;
+	if (!ASSERT_OK(proc_syms__open(&shared, "/proc", getpid()), "open again"))
+		goto out;
+	proc_syms__use_cache(shared, mc);
+	if (ASSERT_OK(proc_syms__lookup(shared, (__u64)inline_ret, true, &si), "names kept"))
+		check_chain(&si, "names kept");
+	module_cache__stats(mc, &st);
+	ASSERT_EQ(st.loads, loads, "a known address: not loaded again");
+	/* an address new to it: loaded again */
+	ASSERT_OK(proc_syms__lookup(shared, (__u64)record_return, false, &si), "reloaded");
+	module_cache__stats(mc, &st);
+	ASSERT_EQ(st.loads, loads + 1, "loaded again for a new address");
 	/* the entry of a function is in no inlined code */
 	if (ASSERT_OK(proc_syms__lookup(own, (__u64)record_return, false, &si), "no inline"))
 		ASSERT_EQ(si.nr_inline, 0, "nothing inlined at a function's entry");
