@@ -338,15 +338,8 @@ struct detector *detector__new(const struct detector_opts *opts, const struct de
 		return NULL;
 	if (opts)
 		d->opts = *opts;
-	d->procs = d->opts.procs;
-	if (!d->procs) {
-		d->procs = proc_table__new();
-		d->own_table = true;
-	}
-	d->slot = d->procs ? proc_table__attach(d->procs, &hooks) : -ENOMEM;
+	d->slot = proc_table__join(&d->procs, d->opts.procs, &hooks, &d->own_table);
 	if (d->slot < 0) {
-		if (d->own_table)
-			proc_table__free(d->procs);
 		free(d);
 		return NULL;
 	}
@@ -462,10 +455,7 @@ void detector__free(struct detector *d)
 	if (!d)
 		return;
 	d->closing = true;
-	if (d->own_table)
-		proc_table__free(d->procs);
-	else
-		proc_table__detach(d->procs, d->slot);
+	proc_table__leave(d->procs, d->slot, d->own_table);
 	HASH_ITER(hh, d->kept, p, tmp) {
 		HASH_DELETE(hh, d->kept, p);
 		proc_free(p);

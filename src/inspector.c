@@ -267,15 +267,8 @@ struct inspector *inspector__new(const struct inspector_opts *opts, rec_sink_fn 
 
 	if (!in)
 		return NULL;
-	in->procs = opts->procs;
-	if (!in->procs) {
-		in->procs = proc_table__new();
-		in->own_table = true;
-	}
-	in->slot = in->procs ? proc_table__attach(in->procs, &hooks) : -ENOMEM;
+	in->slot = proc_table__join(&in->procs, opts->procs, &hooks, &in->own_table);
 	if (in->slot < 0) {
-		if (in->own_table)
-			proc_table__free(in->procs);
 		free(in);
 		return NULL;
 	}
@@ -301,10 +294,7 @@ void inspector__free(struct inspector *in)
 {
 	if (!in)
 		return;
-	if (in->own_table)
-		proc_table__free(in->procs);
-	else
-		proc_table__detach(in->procs, in->slot);
+	proc_table__leave(in->procs, in->slot, in->own_table);
 	free(in);
 }
 

@@ -224,6 +224,33 @@ void proc_table__detach(struct proc_table *t, int slot)
 		h.gone(h.ctx, entry_data(t, e, slot));
 }
 
+int proc_table__join(struct proc_table **tp, struct proc_table *shared,
+		     const struct proc_hooks *hooks, bool *own)
+{
+	struct proc_table *t = shared ? shared : proc_table__new();
+	int slot;
+
+	if (!t)
+		return -ENOMEM;
+	slot = proc_table__attach(t, hooks);
+	if (slot < 0) {
+		if (!shared)
+			proc_table__free(t);
+		return slot;
+	}
+	*tp = t;
+	*own = !shared;
+	return slot;
+}
+
+void proc_table__leave(struct proc_table *t, int slot, bool own)
+{
+	if (own)
+		proc_table__free(t);
+	else if (slot >= 0)
+		proc_table__detach(t, slot);
+}
+
 void *proc_table__find(const struct proc_table *t, int slot, __u32 tgid)
 {
 	struct proc_entry *e = entry_find(t, tgid);

@@ -28,6 +28,7 @@
 #ifndef __THREADLEAK_PROC_TABLE_H
 #define __THREADLEAK_PROC_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -64,6 +65,17 @@ int proc_table__attach(struct proc_table *t, const struct proc_hooks *hooks);
  * Its data stays in the entries, unused.
  */
 void proc_table__detach(struct proc_table *t, int slot);
+
+/*
+ * A consumer joins @shared (the pipeline's), or without one (a unit test, a
+ * lone consumer) a table of its own that it feeds itself: *@own says which,
+ * *@t is the table. Its slot, or a negative errno (*@t left untouched).
+ */
+int proc_table__join(struct proc_table **t, struct proc_table *shared,
+		     const struct proc_hooks *hooks, bool *own);
+
+/* It leaves: a table of its own freed, a shared one detached from. */
+void proc_table__leave(struct proc_table *t, int slot, bool own);
 
 /*
  * Read one valid record (rec_decode passed): make, drop or tell the

@@ -225,15 +225,6 @@ static int on_rotate(void *ctx, struct trace_writer *w)
 	return r->err;
 }
 
-/* Its own table freed, the pipeline's left. */
-static void recorder_table_free(struct recorder *r)
-{
-	if (r->own_table)
-		proc_table__free(r->procs);
-	else if (r->slot >= 0)
-		proc_table__detach(r->procs, r->slot);
-}
-
 int recorder__open(struct recorder **rp, const struct recorder_opts *opts)
 {
 	/* Ticked every 200 ms: flushing what is 800 ms old loses at most 1 s. */
@@ -258,12 +249,7 @@ int recorder__open(struct recorder **rp, const struct recorder_opts *opts)
 	r->session = *opts->session;
 	r->slot = -1;
 	wopts.ctx = r;
-	r->procs = opts->procs;
-	if (!r->procs) {
-		r->procs = proc_table__new();
-		r->own_table = true;
-	}
-	err = r->procs ? proc_table__attach(r->procs, &hooks) : -ENOMEM;
+	err = proc_table__join(&r->procs, opts->procs, &hooks, &r->own_table);
 	if (err < 0)
 		goto fail;
 	r->slot = err;
@@ -284,7 +270,7 @@ int recorder__open(struct recorder **rp, const struct recorder_opts *opts)
 	*rp = r;
 	return 0;
 fail:
-	recorder_table_free(r);
+	proc_table__leave(r->procs, r->slot, r->own_table);
 	free(r);
 	return err;
 }
@@ -316,7 +302,7 @@ int recorder__close(struct recorder *r, struct trace_writer_stats *st)
 	/* What is pending goes into the last chunk: no flush before, which
 	 * could rotate the file for nothing on the way out. */
 	err = trace_writer__close_stats(r->w, st);
-	recorder_table_free(r);
+	proc_table__leave(r->procs, r->slot, r->own_table);
 	free(r);
 	return err;
 }
