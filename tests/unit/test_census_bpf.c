@@ -152,8 +152,9 @@ static void stop_threads(struct census_fixture *f)
 }
 
 /* Load the census programs alone, with no process traced (target_all off,
- * targets empty) and small maps. */
-static bool load(struct census_fixture *f, bool walk)
+ * targets empty) and small maps; with @stack_top, registers as --compat
+ * reads them (copied from the top of the kernel stack). */
+static bool load_regs_by(struct census_fixture *f, bool walk, bool stack_top)
 {
 	struct bpf_program *prog;
 	int err;
@@ -162,6 +163,7 @@ static bool load(struct census_fixture *f, bool walk)
 	if (!ASSERT_NOT_NULL(f->skel, "open skeleton"))
 		return false;
 	f->skel->rodata->target_all = false;
+	f->skel->rodata->no_task_pt_regs = stack_top;
 	bpf_object__for_each_program(prog, f->skel->obj)
 		bpf_program__set_autoload(prog, false);
 	bpf_program__set_autoload(f->skel->progs.census, true);
@@ -173,6 +175,11 @@ static bool load(struct census_fixture *f, bool walk)
 	bpf_map__set_max_entries(f->skel->maps.procs, 64);
 	err = threadleak_bpf__load(f->skel);
 	return ASSERT_OK(err, "load census programs");
+}
+
+static bool load(struct census_fixture *f, bool walk)
+{
+	return load_regs_by(f, walk, false);
 }
 
 static void slots_free(struct census_fixture *f)
@@ -289,6 +296,17 @@ static void check_records(struct census_fixture *f, const struct rec_task *recs,
 			ASSERT_NEQ(recs[i].tid, recs[j].tid, "each thread once");
 }
 
+/* The record of thread @tid among @n, or NULL. */
+static const struct rec_task *find_record(const struct rec_task *recs, unsigned int n, __u32 tid)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (recs[i].tid == tid)
+			return &recs[i];
+	return NULL;
+}
+
 void test_census_walk_bpf(void)
 {
 	struct census_fixture f = { .pipe = { -1, -1 }, .slots_fd = -1 };
@@ -319,6 +337,34 @@ void test_census_walk_bpf(void)
 		ASSERT_EQ(wa.nr, want, "threads written");
 		ASSERT_EQ(wa.resume_tid, 0, "all of them");
 		check_records(&f, f.slots, wa.nr);
+	}
+
+	test__start_subtest("regs_by_stack_top");
+	/* The registers the walk reads through bpf_task_pt_regs, field by
+	 * field, are the ones --compat copies whole from the stack's top. */
+	memcpy(recs, f.slots, want * sizeof(*recs));
+	{
+		struct census_fixture g = { .pipe = { -1, -1 }, .slots_fd = -1 };
+		const struct rec_task *a, *b;
+
+		if (load_regs_by(&g, true, true) && slots_create(&g, NR_SLOTS) &&
+		    ASSERT_OK(walk_from_start(&g, pid, &wa), "walk, registers by stack top") &&
+		    ASSERT_EQ(wa.nr, want, "threads written")) {
+			for (i = 0; i < NR_THREADS; i++) {
+				a = find_record(recs, want, f.tids[i]);
+				b = find_record(g.slots, want, f.tids[i]);
+				if (!ASSERT_NOT_NULL(a, "test thread walked") ||
+				    !ASSERT_NOT_NULL(b, "test thread walked by stack top"))
+					break;
+				ASSERT_EQ(a->flags & RTF_IN_SYSCALL, b->flags & RTF_IN_SYSCALL,
+					  "same syscall state");
+				ASSERT_EQ(a->syscall_nr, b->syscall_nr, "same syscall");
+				ASSERT_OK(memcmp(a->args, b->args, sizeof(a->args)), "same arguments");
+				ASSERT_OK(memcmp(&a->regs, &b->regs, sizeof(a->regs)), "same registers");
+				ASSERT_NEQ(a->regs.sp, 0, "a stack pointer");
+			}
+		}
+		fixture_free(&g);
 	}
 
 	test__start_subtest("streamed");
