@@ -63,6 +63,7 @@ struct go_proc {
 	__u64 prefix_len, prefix_hash, hash_seed;
 	__u8 *gbuf; /* a batch of gs, and the gaps between those read as one range */
 	size_t gbuf_size;
+	struct proc_mem_buf *gmem; /* gbuf's: the kernel writes the gs there */
 	__u64 last_start_pc; /* most goroutines share a few start functions */
 	bool last_system;
 	bool g_ok[G_BATCH];    /* read_gs(): g i was read */
@@ -99,8 +100,7 @@ static bool over_time(struct go_proc *gp)
  * (proc_mem.h). A range that wraps past the top of the address space,
  * where nothing is mapped, is where the read stops, as at an unmapped byte.
  */
-static ssize_t target_readv(const struct go_proc *gp, const struct iovec *local,
-			    const struct iovec *remote, int nr)
+static int readv_nr(const struct iovec *remote, int nr)
 {
 	__u64 end;
 	int i;
@@ -108,12 +108,40 @@ static ssize_t target_readv(const struct go_proc *gp, const struct iovec *local,
 	for (i = 0; i < nr; i++)
 		if (target_addr_add((unsigned long)remote[i].iov_base, remote[i].iov_len, &end))
 			break;
-	if (i < nr && !i)
-		return -EFAULT;
-	nr = i;
+	return i < nr && !i ? -EFAULT : i;
+}
+
+static ssize_t target_readv(const struct go_proc *gp, const struct iovec *local,
+			    const struct iovec *remote, int nr)
+{
+	nr = readv_nr(remote, nr);
+	if (nr < 0)
+		return nr;
 	if (gp->mem.readv)
 		return gp->mem.readv(gp->mem.ctx, local, remote, nr);
 	return proc_mem_readv(gp->pid, local, remote, nr);
+}
+
+/*
+ * The same into gp->gbuf, where the kernel writes with no copy. A read
+ * abandoned (-ETIMEDOUT) keeps the buffer: gbuf is gone after it.
+ */
+static ssize_t gbuf_readv(struct go_proc *gp, const struct iovec *local,
+			  const struct iovec *remote, int nr)
+{
+	ssize_t n;
+
+	nr = readv_nr(remote, nr);
+	if (nr < 0)
+		return nr;
+	if (gp->mem.readv)
+		return gp->mem.readv(gp->mem.ctx, local, remote, nr);
+	n = proc_mem_readv_buf(&gp->gmem, gp->pid, local, remote, nr);
+	if (!gp->gmem) {
+		gp->gbuf = NULL;
+		gp->gbuf_size = 0;
+	}
+	return n;
 }
 
 static ssize_t target_read(const struct go_proc *gp, __u64 addr, void *buf, size_t len)
@@ -538,7 +566,7 @@ void go_proc__close(struct go_proc *gp)
 	free(gp->gptrs);
 	free(gp->sorted);
 	free(gp->memos);
-	free(gp->gbuf);
+	proc_mem_buf_free(gp->gmem);
 	free(gp->window);
 	free(gp->stack_g);
 	free(gp);
@@ -763,11 +791,10 @@ static int gbuf_reserve(struct go_proc *gp, size_t n)
 	size_t size = n * (gp->g_read_size > G_MAX_STRIDE ? gp->g_read_size : G_MAX_STRIDE) +
 		      gp->g_read_size;
 
-	if (size <= gp->gbuf_size)
+	if (gp->gbuf && size <= gp->gbuf_size)
 		return 0;
-	free(gp->gbuf);
 	gp->gbuf_size = 0;
-	gp->gbuf = malloc(size);
+	gp->gbuf = proc_mem_buf_reserve(&gp->gmem, size);
 	if (!gp->gbuf)
 		return -ENOMEM;
 	gp->gbuf_size = size;
@@ -827,7 +854,7 @@ static int read_gs(struct go_proc *gp, const __u64 *addrs, int n, bool *ok, size
 		size_t base = (__u8 *)local[done].iov_base - gp->gbuf, failed_end;
 		int j;
 
-		r = target_readv(gp, local + done, remote + done, nr_iov - done);
+		r = gbuf_readv(gp, local + done, remote + done, nr_iov - done);
 		if (r < 0 && r != -EFAULT)
 			return r;
 		if (r < 0)
