@@ -886,11 +886,12 @@ static void parse_g(struct go_proc *gp, const __u8 *raw, __u64 addr, struct go_g
 	const struct go_runtime_layout *l = &gp->layout;
 	const char *reason = NULL;
 
-	memset(g, 0, sizeof(*g));
+	/* every field set, rather than all cleared first: a census parses a million */
 	g->g_addr = addr;
+	g->memo = NULL;
 	g->goid = get_u64(raw, l->g_goid);
-	if (l->g_parent_goid != GO_FIELD_ABSENT)
-		g->parent_goid = get_u64(raw, l->g_parent_goid);
+	g->parent_goid = l->g_parent_goid != GO_FIELD_ABSENT ? get_u64(raw, l->g_parent_goid) : 0;
+	memset(g->wait_reason, 0, sizeof(g->wait_reason));
 	g->wait_since_ns = get_u64(raw, l->g_waitsince);
 	g->start_pc = get_u64(raw, l->g_startpc);
 	g->go_pc = get_u64(raw, l->g_gopc);
