@@ -28,6 +28,7 @@ struct go_inspect {
 	__u32 tgid;
 	void *sites; /* tree of struct go_site */
 	unsigned int nr_sites;
+	struct go_site *last_site; /* most goroutines in a row share one */
 	__u64 seq;   /* census number */
 	/* The last census was complete: what its memos say the detector has. */
 	bool delta_ok;
@@ -138,6 +139,9 @@ static int site_stack(struct census_ctx *cc, const struct go_goroutine *g, bool 
 	struct rec_stack rec;
 	int n, i, err;
 
+	s = gi->last_site;
+	if (s && !site_cmp(s, &key))
+		goto found;
 	node = tfind(&key, &gi->sites, site_cmp);
 	if (!node) {
 		if (gi->nr_sites == GO_MAX_SITES) {
@@ -156,6 +160,8 @@ static int site_stack(struct census_ctx *cc, const struct go_goroutine *g, bool 
 		gi->nr_sites++;
 	}
 	s = *node;
+	gi->last_site = s;
+found:
 	if (s->stacked_seq == gi->seq)
 		return 0;
 	if (unchanged && s->stacked_goid == g->goid) {

@@ -66,6 +66,10 @@ struct go_proc {
 	struct proc_mem_buf *gmem; /* gbuf's: the kernel writes the gs there */
 	__u64 last_start_pc; /* most goroutines share a few start functions */
 	bool last_system;
+	/* ... and a few wait reasons: the last one parse_g() made, and of what */
+	bool last_reason_ok;
+	__u32 last_status, last_reason_index;
+	char last_reason[REC_WAIT_REASON_LEN];
 	bool g_ok[G_BATCH];    /* read_gs(): g i was read */
 	size_t g_off[G_BATCH]; /* read_gs(): where in gbuf */
 	__u8 *stack_g;	       /* one g, for go_proc__stack() (called from a census too) */
@@ -360,6 +364,7 @@ static void read_wait_reasons(struct go_proc *gp)
 	__u64 addr, size, (*strs)[2] = NULL;
 	__u32 n, i;
 
+	gp->last_reason_ok = false; /* made from the table before */
 	if (go_binary__symbol(gp->bin, "runtime.waitReasonStrings", &addr, &size))
 		return;
 	n = size / 16;
@@ -891,7 +896,6 @@ static void parse_g(struct go_proc *gp, const __u8 *raw, __u64 addr, struct go_g
 	g->memo = NULL;
 	g->goid = get_u64(raw, l->g_goid);
 	g->parent_goid = l->g_parent_goid != GO_FIELD_ABSENT ? get_u64(raw, l->g_parent_goid) : 0;
-	memset(g->wait_reason, 0, sizeof(g->wait_reason));
 	g->wait_since_ns = get_u64(raw, l->g_waitsince);
 	g->start_pc = get_u64(raw, l->g_startpc);
 	g->go_pc = get_u64(raw, l->g_gopc);
@@ -907,10 +911,16 @@ static void parse_g(struct go_proc *gp, const __u8 *raw, __u64 addr, struct go_g
 		gp->last_system = go_is_system_goroutine(func_name_at(gp, g->start_pc));
 	}
 	g->system = gp->last_system;
+	if (gp->last_reason_ok && g->status == gp->last_status &&
+	    g->wait_reason_index == gp->last_reason_index) {
+		memcpy(g->wait_reason, gp->last_reason, sizeof(g->wait_reason));
+		return;
+	}
 	/*
 	 * As Go prints it: the wait reason of a waiting goroutine, else its
 	 * status; one Go's detector marked leaked gets " (leaked)" after it.
 	 */
+	memset(g->wait_reason, 0, sizeof(g->wait_reason));
 	if (go_g_parked(g->status)) {
 		reason = wait_reason(gp, g->wait_reason_index);
 		if (!reason)
@@ -933,6 +943,10 @@ static void parse_g(struct go_proc *gp, const __u8 *raw, __u64 addr, struct go_g
 
 		snprintf(g->wait_reason + len, sizeof(g->wait_reason) - len, " (leaked)");
 	}
+	memcpy(gp->last_reason, g->wait_reason, sizeof(gp->last_reason));
+	gp->last_status = g->status;
+	gp->last_reason_index = g->wait_reason_index;
+	gp->last_reason_ok = true;
 }
 
 /* A stack a Go runtime could have made. */
