@@ -102,7 +102,8 @@ static bool over_time(struct go_proc *gp)
 /*
  * Every read of the target's memory: process_vm_readv semantics
  * (proc_mem.h). A range that wraps past the top of the address space,
- * where nothing is mapped, is where the read stops, as at an unmapped byte.
+ * where nothing is mapped, is where the read stops, as at an unmapped byte:
+ * how many of @remote's ranges are read, or -EFAULT if not the first.
  */
 static int readv_nr(const struct iovec *remote, int nr)
 {
