@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* target_call_lend() and the reads that use it (proc_mem_readv_buf()). */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -151,4 +155,64 @@ void test_proc_mem_readv_short(void)
 	ASSERT_EQ(proc_mem_read(getpid(), (unsigned long)map + page, out, 8), -EFAULT,
 		  "proc_mem_readv_short/unmapped");
 	munmap(map, page);
+}
+
+/*
+ * A read that stalls in the kernel (its page is a userfaultfd's, resolved
+ * by no one until it is abandoned) keeps the buffer it reads into, and
+ * finishes into it once the page comes.
+ */
+void test_proc_mem_readv_buf_stalled(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	struct uffdio_copy copy = { 0 };
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	struct proc_mem_buf *buf = NULL;
+	unsigned int stuck = target_call_stuck();
+	struct iovec local, remote;
+	__u8 *map, *src, *data;
+	int uffd, i;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api)) {
+		test__skip("no userfaultfd");
+		return;
+	}
+	map = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	src = aligned_alloc(page, page);
+	ASSERT_TRUE(map != MAP_FAILED && src, "proc_mem_readv_buf_stalled/mmap");
+	reg.range.start = (unsigned long)map;
+	reg.range.len = page;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_OK(ioctl(uffd, UFFDIO_REGISTER, &reg), "proc_mem_readv_buf_stalled/register");
+	data = proc_mem_buf_reserve(&buf, page);
+	ASSERT_TRUE(data != NULL, "proc_mem_readv_buf_stalled/reserve");
+	local = (struct iovec){ data, page };
+	remote = (struct iovec){ map, page };
+	ASSERT_EQ(proc_mem_readv_buf(&buf, getpid(), &local, &remote, 1), -ETIMEDOUT,
+		  "proc_mem_readv_buf_stalled/timed_out");
+	ASSERT_TRUE(buf == NULL, "proc_mem_readv_buf_stalled/buffer_given_up");
+	ASSERT_EQ(target_call_stuck(), stuck + 1, "proc_mem_readv_buf_stalled/stuck");
+	/* the page comes: the stuck reader copies it into the buffer it kept, frees it, exits */
+	memset(src, 'u', page);
+	copy.dst = (unsigned long)map;
+	copy.src = (unsigned long)src;
+	copy.len = page;
+	ASSERT_OK(ioctl(uffd, UFFDIO_COPY, &copy), "proc_mem_readv_buf_stalled/resolve");
+	for (i = 0; i < 300 && target_call_stuck() != stuck; i++)
+		nanosleep(&ts, NULL);
+	ASSERT_EQ(target_call_stuck(), stuck, "proc_mem_readv_buf_stalled/unstuck");
+	/* and a read now works, into a new buffer */
+	data = proc_mem_buf_reserve(&buf, page);
+	ASSERT_TRUE(data != NULL, "proc_mem_readv_buf_stalled/reserve_again");
+	local = (struct iovec){ data, page };
+	ASSERT_EQ(proc_mem_readv_buf(&buf, getpid(), &local, &remote, 1), page,
+		  "proc_mem_readv_buf_stalled/read_after");
+	ASSERT_EQ(data[page - 1], 'u', "proc_mem_readv_buf_stalled/bytes");
+	proc_mem_buf_free(buf);
+	free(src);
+	munmap(map, page);
+	close(uffd);
 }
