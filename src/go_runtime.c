@@ -64,8 +64,13 @@ struct go_proc {
 	__u64 prefix_len, prefix_hash, hash_seed;
 	__u8 *gbuf; /* a batch of gs, and the gaps between those read as one range */
 	size_t gbuf_size;
+	struct proc_mem_buf *gmem; /* gbuf's: the kernel writes the gs there */
 	__u64 last_start_pc; /* most goroutines share a few start functions */
 	bool last_system;
+	/* ... and a few wait reasons: the last one parse_g() made, and of what */
+	bool last_reason_ok;
+	__u32 last_status, last_reason_index;
+	char last_reason[REC_WAIT_REASON_LEN];
 	bool g_ok[G_BATCH];    /* read_gs(): g i was read */
 	size_t g_off[G_BATCH]; /* read_gs(): where in gbuf */
 	__u8 *stack_g;	       /* one g, for go_proc__stack() (called from a census too) */
@@ -90,10 +95,10 @@ static bool over_time(struct go_proc *gp)
 /*
  * Every read of the target's memory: process_vm_readv semantics
  * (proc_mem.h). A range that wraps past the top of the address space,
- * where nothing is mapped, is where the read stops, as at an unmapped byte.
+ * where nothing is mapped, is where the read stops, as at an unmapped byte:
+ * how many of @remote's ranges are read, or -EFAULT if not the first.
  */
-static ssize_t target_readv(const struct go_proc *gp, const struct iovec *local,
-			    const struct iovec *remote, int nr)
+static int readv_nr(const struct iovec *remote, int nr)
 {
 	__u64 end;
 	int i;
@@ -101,12 +106,40 @@ static ssize_t target_readv(const struct go_proc *gp, const struct iovec *local,
 	for (i = 0; i < nr; i++)
 		if (target_addr_add((unsigned long)remote[i].iov_base, remote[i].iov_len, &end))
 			break;
-	if (i < nr && !i)
-		return -EFAULT;
-	nr = i;
+	return i < nr && !i ? -EFAULT : i;
+}
+
+static ssize_t target_readv(const struct go_proc *gp, const struct iovec *local,
+			    const struct iovec *remote, int nr)
+{
+	nr = readv_nr(remote, nr);
+	if (nr < 0)
+		return nr;
 	if (gp->mem.readv)
 		return gp->mem.readv(gp->mem.ctx, local, remote, nr);
 	return proc_mem_readv(gp->pid, local, remote, nr);
+}
+
+/*
+ * The same into gp->gbuf, where the kernel writes with no copy. A read
+ * abandoned (-ETIMEDOUT) keeps the buffer: gbuf is gone after it.
+ */
+static ssize_t gbuf_readv(struct go_proc *gp, const struct iovec *local,
+			  const struct iovec *remote, int nr)
+{
+	ssize_t n;
+
+	nr = readv_nr(remote, nr);
+	if (nr < 0)
+		return nr;
+	if (gp->mem.readv)
+		return gp->mem.readv(gp->mem.ctx, local, remote, nr);
+	n = proc_mem_readv_buf(&gp->gmem, gp->pid, local, remote, nr);
+	if (!gp->gmem) {
+		gp->gbuf = NULL;
+		gp->gbuf_size = 0;
+	}
+	return n;
 }
 
 static ssize_t target_read(const struct go_proc *gp, __u64 addr, void *buf, size_t len)
@@ -325,6 +358,7 @@ static void read_wait_reasons(struct go_proc *gp)
 	__u64 addr, size, (*strs)[2] = NULL;
 	__u32 n, i;
 
+	gp->last_reason_ok = false; /* made from the table before */
 	if (go_binary__symbol(gp->bin, "runtime.waitReasonStrings", &addr, &size))
 		return;
 	n = size / 16;
@@ -531,7 +565,7 @@ void go_proc__close(struct go_proc *gp)
 	free(gp->gptrs);
 	free(gp->sorted);
 	free(gp->memos);
-	free(gp->gbuf);
+	proc_mem_buf_free(gp->gmem);
 	free(gp->window);
 	free(gp->stack_g);
 	free(gp);
@@ -756,11 +790,10 @@ static int gbuf_reserve(struct go_proc *gp, size_t n)
 	size_t size = n * (gp->g_read_size > G_MAX_STRIDE ? gp->g_read_size : G_MAX_STRIDE) +
 		      gp->g_read_size;
 
-	if (size <= gp->gbuf_size)
+	if (gp->gbuf && size <= gp->gbuf_size)
 		return 0;
-	free(gp->gbuf);
 	gp->gbuf_size = 0;
-	gp->gbuf = malloc(size);
+	gp->gbuf = proc_mem_buf_reserve(&gp->gmem, size);
 	if (!gp->gbuf)
 		return -ENOMEM;
 	gp->gbuf_size = size;
@@ -820,7 +853,7 @@ static int read_gs(struct go_proc *gp, const __u64 *addrs, int n, bool *ok, size
 		size_t base = (__u8 *)local[done].iov_base - gp->gbuf, failed_end;
 		int j;
 
-		r = target_readv(gp, local + done, remote + done, nr_iov - done);
+		r = gbuf_readv(gp, local + done, remote + done, nr_iov - done);
 		if (r < 0 && r != -EFAULT)
 			return r;
 		if (r < 0)
@@ -852,11 +885,11 @@ static void parse_g(struct go_proc *gp, const __u8 *raw, __u64 addr, struct go_g
 	const struct go_runtime_layout *l = &gp->layout;
 	const char *reason = NULL;
 
-	memset(g, 0, sizeof(*g));
+	/* every field set, rather than all cleared first: a census parses a million */
 	g->g_addr = addr;
+	g->memo = NULL;
 	g->goid = get_u64(raw, l->g_goid);
-	if (l->g_parent_goid != GO_FIELD_ABSENT)
-		g->parent_goid = get_u64(raw, l->g_parent_goid);
+	g->parent_goid = l->g_parent_goid != GO_FIELD_ABSENT ? get_u64(raw, l->g_parent_goid) : 0;
 	g->wait_since_ns = get_u64(raw, l->g_waitsince);
 	g->start_pc = get_u64(raw, l->g_startpc);
 	g->go_pc = get_u64(raw, l->g_gopc);
@@ -872,10 +905,16 @@ static void parse_g(struct go_proc *gp, const __u8 *raw, __u64 addr, struct go_g
 		gp->last_system = go_is_system_goroutine(func_name_at(gp, g->start_pc));
 	}
 	g->system = gp->last_system;
+	if (gp->last_reason_ok && g->status == gp->last_status &&
+	    g->wait_reason_index == gp->last_reason_index) {
+		memcpy(g->wait_reason, gp->last_reason, sizeof(g->wait_reason));
+		return;
+	}
 	/*
 	 * As Go prints it: the wait reason of a waiting goroutine, else its
 	 * status; one Go's detector marked leaked gets " (leaked)" after it.
 	 */
+	memset(g->wait_reason, 0, sizeof(g->wait_reason));
 	if (go_g_parked(g->status)) {
 		reason = wait_reason(gp, g->wait_reason_index);
 		if (!reason)
@@ -898,6 +937,10 @@ static void parse_g(struct go_proc *gp, const __u8 *raw, __u64 addr, struct go_g
 
 		snprintf(g->wait_reason + len, sizeof(g->wait_reason) - len, " (leaked)");
 	}
+	memcpy(gp->last_reason, g->wait_reason, sizeof(gp->last_reason));
+	gp->last_status = g->status;
+	gp->last_reason_index = g->wait_reason_index;
+	gp->last_reason_ok = true;
 }
 
 /* A stack a Go runtime could have made. */

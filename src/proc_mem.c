@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -8,77 +10,68 @@
 #include "target_call.h"
 
 #define MEM_MAX_IOV 1024 /* UIO_MAXIOV */
-#define MEM_JOB_MAX (1u << 20)
+#define MEM_JOB_MAX (1u << 20)	      /* bytes a job copied to its caller */
+#define MEM_DIRECT_JOB_MAX (8u << 20) /* bytes a job reads into a proc_mem_buf */
 
 /*
- * One process_vm_readv, as a reader runs it (target_call): the remote
- * ranges, then room for what they hold.
+ * A buffer reads land in, with the process_vm_readv each read is (filled
+ * in for it): a reader runs it on the buffer itself (target_call_lend), and
+ * one abandoned keeps the buffer, so that nothing it writes later can land
+ * in memory its caller reuses.
  */
-struct mem_job {
+struct proc_mem_buf {
 	int pid;
 	int nr;
-	size_t len; /* sum of the ranges */
-	struct iovec remote[];
-	/* then len bytes of data */
+	size_t size; /* of data */
+	struct iovec local[MEM_MAX_IOV];
+	struct iovec remote[MEM_MAX_IOV];
+	__u8 data[] __attribute__((aligned(16)));
 };
 
 static long mem_job_run(void *io)
 {
-	struct mem_job *job = io;
-	struct iovec local[MEM_MAX_IOV];
-	__u8 *data = (__u8 *)(job->remote + job->nr);
-	ssize_t n;
-	int i;
+	struct proc_mem_buf *buf = io;
+	ssize_t n = process_vm_readv(buf->pid, buf->local, buf->nr, buf->remote, buf->nr, 0);
 
-	for (i = 0; i < job->nr; i++) {
-		local[i].iov_base = data;
-		local[i].iov_len = job->remote[i].iov_len;
-		data += job->remote[i].iov_len;
-	}
-	n = process_vm_readv(job->pid, local, job->nr, job->remote, job->nr, 0);
 	return n < 0 ? -errno : n;
 }
 
-/* A job's buffer, kept from one read to the next (a census makes hundreds). */
-static __thread struct mem_job *spare;
-static __thread size_t spare_size;
-
-static struct mem_job *job_buffer(size_t size)
+static void mem_job_release(void *io, long ret)
 {
-	if (size > spare_size) {
-		free(spare);
-		spare = malloc(size);
-		spare_size = spare ? size : 0;
-	}
-	return spare;
+	(void)ret;
+	free(io);
 }
 
-/* One job: @nr ranges, @len bytes in all. */
-static ssize_t readv_job(int pid, const struct iovec *local, const struct iovec *remote, int nr,
-			 size_t len)
+void *proc_mem_buf_reserve(struct proc_mem_buf **buf, size_t size)
 {
-	size_t head = sizeof(struct mem_job) + nr * sizeof(*remote), done;
-	struct mem_job *job = job_buffer(head + len);
-	__u8 *data;
-	long n;
+	if (*buf && (*buf)->size >= size)
+		return (*buf)->data;
+	free(*buf);
+	*buf = size <= SIZE_MAX - sizeof(**buf) ? malloc(sizeof(**buf) + size) : NULL;
+	if (!*buf)
+		return NULL;
+	(*buf)->size = size;
+	return (*buf)->data;
+}
+
+void proc_mem_buf_free(struct proc_mem_buf *buf)
+{
+	free(buf);
+}
+
+/* Is every range of @local inside @buf's bytes? */
+static bool inside(const struct proc_mem_buf *buf, const struct iovec *local, int nr)
+{
 	int i;
 
-	if (!job)
-		return -ENOMEM;
-	job->pid = pid;
-	job->nr = nr;
-	job->len = len;
-	memcpy(job->remote, remote, nr * sizeof(*remote));
-	n = target_call(mem_job_run, NULL, job, head, head + len);
-	/* what was read is in order: the first ranges, the last one maybe cut */
-	data = (__u8 *)job + head;
-	for (i = 0, done = 0; n > 0 && i < nr && done < (size_t)n; i++) {
-		size_t part = local[i].iov_len < n - done ? local[i].iov_len : n - done;
+	for (i = 0; i < nr; i++) {
+		__u8 *base = local[i].iov_base;
 
-		memcpy(local[i].iov_base, data + done, part);
-		done += part;
+		if (base < buf->data || local[i].iov_len > buf->size ||
+		    (size_t)(base - buf->data) > buf->size - local[i].iov_len)
+			return false;
 	}
-	return n;
+	return true;
 }
 
 /*
@@ -87,31 +80,38 @@ static ssize_t readv_job(int pid, const struct iovec *local, const struct iovec 
  * mapping is short, not an error. Only a read whose first page is unmapped
  * fails (-EFAULT); -ESRCH means the process is gone. The read happens on a
  * reader thread (a process that holds its own mmap lock makes it sleep,
- * and then it is -ETIMEDOUT: target_call.h), in jobs of at most
- * MEM_JOB_MAX bytes, so its copy costs little memory however large it is.
+ * and then it is -ETIMEDOUT: target_call.h), in jobs of at most @job_max
+ * bytes. A job reads into *@bufp: straight to @local if @direct (which is
+ * inside it), else to its start, copied to @local after. A job abandoned
+ * keeps *@bufp (it is NULL after): the read is -ETIMEDOUT however much
+ * came before, as no more can be read into it.
  */
-ssize_t proc_mem_readv(int pid, const struct iovec *local, const struct iovec *remote, int nr)
+static ssize_t readv_jobs(struct proc_mem_buf **bufp, int pid, const struct iovec *local,
+			  const struct iovec *remote, int nr, bool direct, size_t job_max)
 {
-	struct iovec l[MEM_MAX_IOV], r[MEM_MAX_IOV];
-	size_t total = 0, len, off = 0;
-	ssize_t n;
-	int i = 0, k;
+	struct iovec l[MEM_MAX_IOV];
+	struct proc_mem_buf *buf = *bufp;
+	size_t total = 0, len, off = 0, done;
+	long n;
+	int i = 0, k, j;
 
 	if (nr < 0 || nr > MEM_MAX_IOV)
 		return -EINVAL;
 	for (k = 0; k < nr; k++)
 		if (local[k].iov_len != remote[k].iov_len)
 			return -EINVAL;
+	buf->pid = pid;
 	while (i < nr) {
 		/* a job: the next ranges, the last one maybe a piece of one */
-		for (k = 0, len = 0; i < nr && len < MEM_JOB_MAX; k++) {
+		for (k = 0, len = 0; i < nr && len < job_max; k++) {
 			size_t part = remote[i].iov_len - off;
 
-			if (part > MEM_JOB_MAX - len)
-				part = MEM_JOB_MAX - len;
+			if (part > job_max - len)
+				part = job_max - len;
 			l[k].iov_base = (__u8 *)local[i].iov_base + off;
-			r[k].iov_base = (__u8 *)remote[i].iov_base + off;
-			l[k].iov_len = r[k].iov_len = part;
+			buf->local[k].iov_base = direct ? l[k].iov_base : buf->data + len;
+			buf->remote[k].iov_base = (__u8 *)remote[i].iov_base + off;
+			l[k].iov_len = buf->local[k].iov_len = buf->remote[k].iov_len = part;
 			len += part;
 			off += part;
 			if (off == remote[i].iov_len) {
@@ -121,14 +121,49 @@ ssize_t proc_mem_readv(int pid, const struct iovec *local, const struct iovec *r
 		}
 		if (!len)
 			continue;
-		n = readv_job(pid, l, r, k, len);
+		buf->nr = k;
+		n = target_call_lend(mem_job_run, mem_job_release, buf);
+		if (n == -ETIMEDOUT) {
+			*bufp = NULL;
+			return n;
+		}
 		if (n < 0)
 			return total ? (ssize_t)total : n;
+		/* what was read is in order: the first ranges, the last one maybe cut */
+		for (j = 0, done = 0; !direct && j < k && done < (size_t)n; j++) {
+			size_t part = l[j].iov_len < n - done ? l[j].iov_len : n - done;
+
+			memcpy(l[j].iov_base, buf->data + done, part);
+			done += part;
+		}
 		total += n;
 		if ((size_t)n < len)
 			break;
 	}
 	return total;
+}
+
+ssize_t proc_mem_readv_buf(struct proc_mem_buf **buf, int pid, const struct iovec *local,
+			   const struct iovec *remote, int nr)
+{
+	if (!*buf || nr < 0 || nr > MEM_MAX_IOV || !inside(*buf, local, nr))
+		return -EINVAL;
+	return readv_jobs(buf, pid, local, remote, nr, true, MEM_DIRECT_JOB_MAX);
+}
+
+/* The buffer reads into memory of the caller's go through, kept from one read to the next. */
+static __thread struct proc_mem_buf *spare;
+
+ssize_t proc_mem_readv(int pid, const struct iovec *local, const struct iovec *remote, int nr)
+{
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < nr && len < MEM_JOB_MAX; i++)
+		len += remote[i].iov_len < MEM_JOB_MAX ? remote[i].iov_len : MEM_JOB_MAX;
+	if (!proc_mem_buf_reserve(&spare, len < MEM_JOB_MAX ? len : MEM_JOB_MAX))
+		return -ENOMEM;
+	return readv_jobs(&spare, pid, local, remote, nr, false, MEM_JOB_MAX);
 }
 
 ssize_t proc_mem_read(int pid, __u64 addr, void *buf, size_t len)

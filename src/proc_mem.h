@@ -21,4 +21,21 @@ ssize_t proc_mem_read(int pid, __u64 addr, void *buf, size_t len);
  * length), in one call: the bytes read, in order, or -errno. */
 ssize_t proc_mem_readv(int pid, const struct iovec *local, const struct iovec *remote, int nr);
 
+/*
+ * Reads that land where the caller wants them with no copy: into a buffer
+ * of proc_mem's, which a read abandoned to a stuck reader (-ETIMEDOUT)
+ * takes with it. proc_mem_buf_reserve() makes *@buf (NULL at first) at
+ * least @size bytes and returns them (NULL if out of memory); the bytes
+ * are kept if it was already large enough.
+ */
+struct proc_mem_buf;
+void *proc_mem_buf_reserve(struct proc_mem_buf **buf, size_t size);
+void proc_mem_buf_free(struct proc_mem_buf *buf);
+
+/* proc_mem_readv() into @local, every range of which is inside *@buf's
+ * bytes (else -EINVAL). On -ETIMEDOUT *@buf is NULL: the buffer is the
+ * stuck reader's, and pointers into it must be dropped (reserve again). */
+ssize_t proc_mem_readv_buf(struct proc_mem_buf **buf, int pid, const struct iovec *local,
+			   const struct iovec *remote, int nr);
+
 #endif /* __THREADLEAK_PROC_MEM_H */

@@ -12,9 +12,9 @@
 struct job {
 	target_fn fn;
 	target_release_fn release;
+	void *arg; /* what fn runs on: io below, or the caller's own (lent) */
 	long ret;
 	bool done;
-	size_t io_size;
 	size_t cap; /* io's room */
 	unsigned char io[];
 };
@@ -73,13 +73,13 @@ static void *reader_main(void *arg)
 		if (!job)
 			break;
 		pthread_mutex_unlock(&lock);
-		ret = job->fn(job->io);
+		ret = job->fn(job->arg);
 		pthread_mutex_lock(&lock);
 		r->job = NULL;
 		if (r->abandoned) {
 			/* its caller has gone on: what it got is ours to release */
 			if (job->release)
-				job->release(job->io, ret);
+				job->release(job->arg, ret);
 			free(job);
 			forget_stuck(r);
 			break;
@@ -169,29 +169,36 @@ static void job_put(struct job *job)
 	spare = job;
 }
 
-long target_call(target_fn fn, target_release_fn release, void *io, size_t in_size, size_t io_size)
+/*
+ * Give @job (NULL: -ENOMEM), to run @fn on @arg, to a reader and wait for
+ * it. Returns what its call returned, or -ETIMEDOUT with *@given true if
+ * the reader was abandoned with it (the job and @arg are the reader's from
+ * then on), or -errno with *@given false if no reader could take it. A job
+ * not given is put back, its io copied to @out (@out_size bytes) first if
+ * its call returned.
+ */
+static long run_job(struct job *job, target_fn fn, target_release_fn release, void *arg,
+		    void *out, size_t out_size, bool *given)
 {
-	struct job *job = in_size <= io_size ? job_get(io_size) : NULL;
 	struct timespec deadline;
 	struct reader *r;
 	long ret;
 
+	*given = false;
 	if (!job)
 		return -ENOMEM;
 	pthread_once(&done_once, init_done);
 	job->fn = fn;
 	job->release = release;
+	job->arg = arg;
 	job->done = false;
-	job->io_size = io_size;
-	memcpy(job->io, io, in_size);
-
 	pthread_mutex_lock(&caller);
 	pthread_mutex_lock(&lock);
 	if (!current) {
 		current = nr_stuck < TARGET_CALL_MAX_STUCK ? reader_new() : NULL;
 		if (!current) {
 			ret = nr_stuck < TARGET_CALL_MAX_STUCK ? -EAGAIN : -ETIMEDOUT;
-			goto fail;
+			goto out;
 		}
 	}
 	r = current;
@@ -208,21 +215,40 @@ long target_call(target_fn fn, target_release_fn release, void *io, size_t in_si
 			current = NULL;
 			remember_stuck(r);
 			nr_timeouts++;
-			pthread_mutex_unlock(&lock);
-			pthread_mutex_unlock(&caller);
-			return -ETIMEDOUT;
+			*given = true;
+			ret = -ETIMEDOUT;
+			goto out;
 		}
 	}
 	ret = job->ret;
+out:
 	pthread_mutex_unlock(&lock);
 	pthread_mutex_unlock(&caller);
-	memcpy(io, job->io, io_size);
+	if (*given)
+		return ret;
+	if (job->done && out_size)
+		memcpy(out, job->io, out_size);
 	job_put(job);
 	return ret;
-fail:
-	pthread_mutex_unlock(&lock);
-	pthread_mutex_unlock(&caller);
-	job_put(job);
+}
+
+long target_call(target_fn fn, target_release_fn release, void *io, size_t in_size, size_t io_size)
+{
+	struct job *job = in_size <= io_size ? job_get(io_size) : NULL;
+	bool given;
+
+	if (job)
+		memcpy(job->io, io, in_size);
+	return run_job(job, fn, release, job ? job->io : NULL, io, io_size, &given);
+}
+
+long target_call_lend(target_fn fn, target_release_fn release, void *io)
+{
+	bool given;
+	long ret = run_job(job_get(0), fn, release, io, NULL, 0, &given);
+
+	if (ret == -ETIMEDOUT && !given)
+		release(io, ret); /* too many readers stuck: @io is given up all the same */
 	return ret;
 }
 

@@ -7,8 +7,10 @@
  * and the caller waits at most TARGET_CALL_TIMEOUT_MS for it.
  *
  * A reader that has not returned by then is abandoned with its call, which
- * owns everything it touches (@io is copied in, and out only on time): it
- * releases what it got (closes an fd) and exits when the kernel lets it go.
+ * owns everything it touches (@io is copied in, and out only on time, or
+ * lent and then given up: target_call_lend()): it releases what it got
+ * (closes an fd, frees what it was lent) and exits when the kernel lets it
+ * go. Nothing it writes after that can land in memory its caller uses.
  * The next call starts a new reader. At most TARGET_CALL_MAX_STUCK readers
  * are left stuck at once; beyond that, calls fail at once.
  *
@@ -38,6 +40,16 @@ typedef void (*target_release_fn)(void *io, long ret);
  */
 long target_call(target_fn fn, target_release_fn release, void *io, size_t in_size,
 		 size_t io_size);
+
+/*
+ * The same without copies, for calls that write much (a read of a million
+ * goroutines): @fn runs on @io itself, which must be memory the caller
+ * owns whole (from malloc, with whatever @fn writes to). On -ETIMEDOUT @io
+ * is no longer the caller's, even to free: @release (required) frees it,
+ * now or when the abandoned reader returns. On any other return the
+ * caller has it back, written as @fn left it.
+ */
+long target_call_lend(target_fn fn, target_release_fn release, void *io);
 
 /* Calls that timed out since the program started, and readers stuck now. */
 __u64 target_call_timeouts(void);
