@@ -11,7 +11,7 @@
  * Seeds: these files of this machine's processes (seed_proc.sh) and
  * hand-made ones (corpus/proc/).
  */
-/* fuzz-srcs: src/proc_syms.c src/proc_info.c src/proc_cgroup.c src/cgroup_identity.c src/demangle.c src/target_file.c src/target_call.c src/module_cache.c src/perf_map.c src/utf8.c
+/* fuzz-srcs: src/proc_syms.c src/proc_info.c src/proc_cgroup.c src/cgroup_identity.c src/demangle.c src/target_file.c src/target_call.c src/module_cache.c src/file_pages.c src/perf_map.c src/utf8.c
  * fuzz-libs: -ldw -lelf -lstdc++ -pthread
  * fuzz-flags: -max_len=65536 -malloc_limit_mb=64 */
 #include <string.h>
