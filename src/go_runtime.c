@@ -698,7 +698,6 @@ static int check_allgs(struct go_proc *gp, __u64 *v, __u64 n)
 	gp->prefix_len = 0;
 	gp->memos_kept = m > 0;
 	if (!m) {
-		memset(gp->memos, 0, n * sizeof(*gp->memos));
 		memcpy(gp->sorted, v, n * sizeof(*v));
 		for (i = 1; i < n && v[i - 1] < v[i]; i++)
 			;
@@ -708,6 +707,8 @@ static int check_allgs(struct go_proc *gp, __u64 *v, __u64 n)
 				if (gp->sorted[i - 1] == gp->sorted[i])
 					return fail(gp, -EPROTO, "allgs lists a goroutine twice");
 		}
+		/* after the check: a malformed allgs touches none of the memos */
+		memset(gp->memos, 0, n * sizeof(*gp->memos));
 	} else if (n > m) {
 		/* the new gs, sorted where they were read, merged in */
 		sort_addrs(v + m, n - m);
