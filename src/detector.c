@@ -1875,6 +1875,18 @@ static bool waits_on_owner(struct proc_state *p, const struct ctx *c)
 }
 
 /*
+ * A thread that waits on a lock it holds itself is a deadlock only if its
+ * wait was already there at an earlier census: the census takes the wait
+ * (registers) and the inspector then reads the lock's owner, and a thread
+ * woken in between may own the lock by then. Its wait is the same (no
+ * context switch) at the next census only if it never ran.
+ */
+static bool cycle_settled(struct ctx **cycle, unsigned int n, __u64 ts)
+{
+	return n > 1 || cycle[0]->wait_seen_ns < ts;
+}
+
+/*
  * Each waiting thread waits for at most one owner, so the wait-for graph is
  * a set of chains: follow each one; a chain that comes back on itself is a
  * deadlock.
@@ -1900,6 +1912,8 @@ static void find_deadlocks(struct detector *d, struct proc_state *p, struct node
 				struct ctx *cycle[64];
 				unsigned int len = n - j, lo = 0, k;
 
+				if (!cycle_settled(path + j, len, ts))
+					break;
 				for (k = 0; k < len; k++)
 					if (path[j + k]->id < path[j + lo]->id)
 						lo = k;

@@ -727,3 +727,49 @@ void test_waits_goroutines_blocked(void)
 	ASSERT_EQ(s.last_sample.lock_wait_ns, 0, "goroutines are not thread waits");
 	sim_free(&s);
 }
+
+/*
+ * A thread waiting on a mutex it holds itself is a deadlock once its wait
+ * has lasted into a second census; a thread the census saw waiting, which
+ * then woke and took the lock before its owner was read, is not.
+ */
+void test_deadlock_self(void)
+{
+	const struct sim_finding *f;
+	struct sim s;
+	__u32 w, r;
+
+	sim_init(&s, 800, NULL);
+	symbols(&s);
+	w = sim_spawn(&s, T0, PC_WORKER);
+	sim_wait(&s, w, T0, NR_FUTEX, LOCK_A, FUTEX_WAIT_PRIVATE_OP);
+	sim_stack(&s, w, mutex_stack, 4);
+	sim_futex_word(&s, w, 0, 2);
+	sim_futex_word(&s, w, 8, w); /* __owner: itself */
+	sim_census(&s, T0);
+	ASSERT_EQ(sim_count(&s, FINDING_DEADLOCK), 0, "not at the census that first saw the wait");
+	sim_census(&s, T0 + SEC_NS);
+	ASSERT_EQ(sim_count(&s, FINDING_DEADLOCK), 1, "at the next, the same wait");
+	f = sim_first(&s, FINDING_DEADLOCK);
+	if (ASSERT_TRUE(f != NULL, "deadlock")) {
+		ASSERT_EQ(f->ts_ns, T0 + SEC_NS, "found at the second census");
+		ASSERT_EQ(f->nr_members, 1, "one thread");
+		ASSERT_EQ(f->member_ids[0], w, "the thread");
+	}
+	sim_free(&s);
+
+	sim_init(&s, 900, NULL);
+	symbols(&s);
+	r = sim_spawn(&s, T0, PC_WORKER);
+	sim_wait(&s, r, T0, NR_FUTEX, LOCK_A, FUTEX_WAIT_PRIVATE_OP);
+	sim_stack(&s, r, mutex_stack, 4);
+	sim_futex_word(&s, r, 0, 2);
+	sim_futex_word(&s, r, 8, r); /* read after it woke and took the lock */
+	sim_census(&s, T0);
+	/* it ran: a new wait, on a lock main holds */
+	sim_wait(&s, r, T0 + SEC_NS / 2, NR_FUTEX, LOCK_A, FUTEX_WAIT_PRIVATE_OP);
+	sim_futex_word(&s, r, 8, 900);
+	censuses(&s, 3);
+	ASSERT_EQ(sim_count(&s, FINDING_DEADLOCK), 0, "no deadlock");
+	sim_free(&s);
+}
