@@ -1410,7 +1410,7 @@ static const char *addr_symbol(struct proc_state *p, __u64 addr, struct obstack 
 
 	if (!s || !s->found || !s->func[0])
 		return NULL;
-	return obstack_copy0(ob, s->func, strnlen(s->func, sizeof(s->func)));
+	return obstack_copy0(ob, s->func, strlen(s->func));
 }
 
 /* The stack of @c's current wait, formatted, or none. */

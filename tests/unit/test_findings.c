@@ -22,6 +22,7 @@ enum {
 	PC_JAVA_MAIN = 0x7f0008000,
 	LOCK_A = 0x404040,
 	LOCK_B = 0x404080,
+	LOCK_LONG = 0x4040c0,
 };
 
 static void symbols(struct sim *s)
@@ -741,8 +742,9 @@ void test_deadlock_self(void)
 
 	sim_init(&s, 800, NULL);
 	symbols(&s);
+	sim_symbol(&s, LOCK_LONG, "registry_mutex", "", 0); /* named in full */
 	w = sim_spawn(&s, T0, PC_WORKER);
-	sim_wait(&s, w, T0, NR_FUTEX, LOCK_A, FUTEX_WAIT_PRIVATE_OP);
+	sim_wait(&s, w, T0, NR_FUTEX, LOCK_LONG, FUTEX_WAIT_PRIVATE_OP);
 	sim_stack(&s, w, mutex_stack, 4);
 	sim_futex_word(&s, w, 0, 2);
 	sim_futex_word(&s, w, 8, w); /* __owner: itself */
@@ -755,6 +757,8 @@ void test_deadlock_self(void)
 		ASSERT_EQ(f->ts_ns, T0 + SEC_NS, "found at the second census");
 		ASSERT_EQ(f->nr_members, 1, "one thread");
 		ASSERT_EQ(f->member_ids[0], w, "the thread");
+		ASSERT_STREQ(f->member_waits[0], "mutex registry_mutex (0x4040c0)", "waits");
+		ASSERT_STREQ(f->member_holds[0], "mutex registry_mutex (0x4040c0)", "holds");
 	}
 	sim_free(&s);
 
