@@ -28,15 +28,7 @@ mon=$!
 PIDS+=($mon)
 sleep 15 # healthy under load first: the monitor's first censuses see no leak
 injected=$SECONDS
-(
-	n=0
-	for i in $(seq 200); do
-		curl -sf -o /dev/null "http://127.0.0.1:$port/leak" && n=$((n + 1))
-		echo $n > "$TMP/created.new" && mv "$TMP/created.new" "$TMP/created"
-		sleep 0.2
-	done
-) &
-PIDS+=($!)
+realhost_inject "http://127.0.0.1:$port/leak" "$TMP/created"
 found=$(realhost_wait_leak "$TMP/findings.json" "$server" "$injected" 30)
 took=$((SECONDS - injected))
 created=$(cat "$TMP/created" 2> /dev/null)

@@ -347,6 +347,21 @@ realhost_pids() {
 		}'
 }
 
+# realhost_inject URL COUNT_FILE: in the background, GET URL 200 times, 0.2 s
+# apart, each success counted into COUNT_FILE (written whole each time);
+# its pid is added to PIDS.
+realhost_inject() {
+	(
+		local n=0 i
+		for i in $(seq 200); do
+			curl -sf -o /dev/null "$1" && n=$((n + 1))
+			echo $n > "$2.new" && mv "$2.new" "$2"
+			sleep 0.2
+		done
+	) &
+	PIDS+=($!)
+}
+
 # realhost_wait_leak FINDINGS PID SINCE SECONDS: PID's first thread_leak
 # finding in FINDINGS, polled until SECONDS after SINCE ($SECONDS then);
 # nothing if none came.

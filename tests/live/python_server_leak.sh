@@ -26,13 +26,7 @@ mon=$!
 PIDS+=($mon)
 sleep 15 # healthy under load first: the monitor's first censuses see no leak
 injected=$SECONDS
-(
-	for i in $(seq 200); do
-		curl -s -o /dev/null "http://127.0.0.1:$port/leak"
-		sleep 0.2
-	done
-) &
-PIDS+=($!)
+realhost_inject "http://127.0.0.1:$port/leak" "$TMP/created"
 found=$(realhost_wait_leak "$TMP/findings.json" "$server" "$injected" 30)
 took=$((SECONDS - injected))
 [ -n "$found" ] || { fail "$CASE" "no leak finding 30 s after the injection: $(cat "$TMP/monitor.err")"; exit 0; }
