@@ -37,21 +37,14 @@ export LC_ALL=C
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUTPUT=${1:-build}
-THREADLEAK=${THREADLEAK:-$OUTPUT/threadleak}
-BENCH_BIN=${BENCH_BIN:-$OUTPUT/bench}
+BENCH_NAME=bpf_cost
+# shellcheck source=lib.sh
+. "$BENCH_DIR/lib.sh"
 THREADS=${COST_THREADS:-20000}
 REPS=${COST_REPS:-3}
 TRACED_GOAL_NS=500
 UNTRACED_GOAL_NS=100
 
-log() { printf '[bpf_cost %4ds] %s\n' "$SECONDS" "$*" >&2; }
-die() {
-	printf 'bpf_cost: %s\n' "$*" >&2
-	exit 1
-}
-
-[[ $EUID -eq 0 ]] || die "needs root (BPF); try: sudo $0 $OUTPUT"
-[[ -x $THREADLEAK ]] || die "$THREADLEAK missing; run make first"
 [[ -x $BENCH_BIN/churn ]] || die "$BENCH_BIN/churn missing; build the workloads (make bench)"
 command -v bpftool >/dev/null || die "bpftool missing; run scripts/install-deps.sh"
 

@@ -31,9 +31,12 @@
 set -uo pipefail
 export LC_ALL=C
 
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUTPUT=${1:-build}
-TL=${THREADLEAK:-$OUTPUT/threadleak}
-BENCH_BIN=${BENCH_BIN:-$OUTPUT/bench}
+BENCH_NAME=million
+# shellcheck source=lib.sh
+. "$BENCH_DIR/lib.sh"
+TL=$THREADLEAK
 SECONDS_TL=${MILLION_SECONDS:-20}
 N=${MILLION_GOROUTINES:-1000000}
 AVG_GOAL_MS=150
@@ -43,7 +46,6 @@ CPU_GOAL_PCT=20
 TMP=$(mktemp -d /tmp/threadleak-million.XXXXXX)
 PROG_PID=''
 
-log() { printf '[million %4ds] %s\n' "$SECONDS" "$*" >&2; }
 cleanup() {
 	[ -n "$PROG_PID" ] && kill "$PROG_PID" 2>/dev/null && wait "$PROG_PID" 2>/dev/null
 	rm -rf "$TMP"

@@ -35,7 +35,11 @@ export LC_ALL=C
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 OUTPUT=${1:-build}
-TL=${THREADLEAK:-$OUTPUT/threadleak}
+BENCH_NAME=goleak_compare
+BENCH_LOG_PREFIX='goleak '
+# shellcheck source=lib.sh
+. "$BENCH_DIR/lib.sh"
+TL=$THREADLEAK
 WINDOW=${GOLEAK_SECONDS:-45}
 IDLE=${GOLEAK_IDLE_SECONDS:-15}
 VERSIONS=${GOLEAK_VERSIONS:-1.26 1.27}
@@ -57,11 +61,6 @@ declare -A WHAT=(
 )
 
 TMP=$(mktemp -d /tmp/threadleak-goleak.XXXXXX) || exit 1
-log() { printf '[goleak %4ds] %s\n' "$SECONDS" "$*" >&2; }
-die() {
-	printf 'goleak_compare: %s\n' "$*" >&2
-	exit 1
-}
 cleanup() {
 	local pid
 
@@ -74,8 +73,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-[[ $EUID -eq 0 ]] || die "needs root (BPF, and reading the targets' memory)"
-[[ -x $TL ]] || die "$TL missing; run make first"
 command -v curl >/dev/null || die "curl missing; run scripts/install-deps.sh"
 
 now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }

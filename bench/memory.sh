@@ -41,15 +41,11 @@ ANON_GOAL_MB=32
 PER_PROC_GOAL_KB=64
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUTPUT=${1:-build}
-THREADLEAK=${THREADLEAK:-$OUTPUT/threadleak}
-BENCH_BIN=${BENCH_BIN:-$OUTPUT/bench}
+BENCH_NAME=memory
+# shellcheck source=lib.sh
+. "$BENCH_DIR/lib.sh"
 HOST_NOTE=
 
-log() { printf '[memory %4ds] %s\n' "$SECONDS" "$*" >&2; }
-die() { log "failed: $*" && exit 1; }
-
-[[ $EUID -eq 0 ]] || die "needs root (BPF); try: sudo $0 $OUTPUT"
-[[ -x $THREADLEAK ]] || die "$THREADLEAK missing; run make first"
 [[ -x $BENCH_BIN/idle_procs ]] || die "$BENCH_BIN/idle_procs missing; run make bench"
 
 TMP=$(mktemp -d /tmp/threadleak-memory.XXXXXX) || die "mktemp failed"

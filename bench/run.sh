@@ -40,8 +40,10 @@ export LC_ALL=C
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUTPUT=${1:-build}
-THREADLEAK=${THREADLEAK:-$OUTPUT/threadleak}
-BENCH_BIN=${BENCH_BIN:-$OUTPUT/bench}
+BENCH_NAME=bench
+BENCH_LOG_PREFIX=''
+# shellcheck source=lib.sh
+. "$BENCH_DIR/lib.sh"
 REPS=${BENCH_REPS:-7}
 MIN_REPS=5
 # make bench must end within 10 minutes: repetitions past MIN_REPS are run
@@ -107,14 +109,6 @@ CPU_SECONDS=8
 REPLAY_RUNS=5
 REPLAY_RECORD_SECONDS=8
 
-log() { printf '[%4ds] %s\n' "$SECONDS" "$*" >&2; }
-die() {
-	printf 'bench: %s\n' "$*" >&2
-	exit 1
-}
-
-[[ $EUID -eq 0 ]] || die "needs root (BPF); try: sudo $0 $OUTPUT"
-[[ -x $THREADLEAK ]] || die "$THREADLEAK missing; run make first"
 for name in churn pingpong mutex idle10k forkexec thread_rate goroutines; do
 	[[ -x $BENCH_BIN/$name ]] || die "$BENCH_BIN/$name missing; build the workloads (make bench)"
 done

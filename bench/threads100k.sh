@@ -33,9 +33,12 @@
 set -uo pipefail
 export LC_ALL=C
 
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUTPUT=${1:-build}
-TL=${THREADLEAK:-$OUTPUT/threadleak}
-BENCH_BIN=${BENCH_BIN:-$OUTPUT/bench}
+BENCH_NAME=threads100k
+# shellcheck source=lib.sh
+. "$BENCH_DIR/lib.sh"
+TL=$THREADLEAK
 SECONDS_TL=${THREADS_SECONDS:-12}
 N=${THREADS_N:-100000}
 PROCS=100
@@ -46,7 +49,6 @@ PROG_PID='' TL_PID=''
 SYSCTLS=(kernel.pid_max kernel.threads-max vm.max_map_count)
 declare -A SAVED
 
-log() { printf '[threads100k %4ds] %s\n' "$SECONDS" "$*" >&2; }
 cleanup() {
 	local s
 	[ -n "$TL_PID" ] && kill "$TL_PID" 2>/dev/null && wait "$TL_PID" 2>/dev/null
