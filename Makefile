@@ -35,7 +35,7 @@ WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initi
 # what the build needs is added on top.
 CFLAGS ?= -g -O2
 ALL_CFLAGS = $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -I$(OUTPUT) -Isrc $(DEMANGLE_CFLAGS)
-LDLIBS += $(shell pkg-config --libs libbpf libelf libdw zlib libmicrohttpd libseccomp 2>/dev/null) -lm \
+LDLIBS += $(shell pkg-config --libs libbpf libelf libdw zlib libdeflate libmicrohttpd libseccomp 2>/dev/null) -lm \
 	  -lstdc++ \
 	  -pthread
 # Rust v0 symbol names: LLVM's demangler, where llvm-14-dev provides it.

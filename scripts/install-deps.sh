@@ -11,7 +11,7 @@ set -eu
 # the kernel matrix in qemu (make test-kernels); the HTML report's renderer
 # (tests/live/html.sh) and the manifest's parser (tests/live/kubernetes.sh).
 PKGS="make gcc g++ clang llvm llvm-14-dev pkg-config libbpf-dev bpftool libelf-dev
-zlib1g-dev libdw-dev libmicrohttpd-dev libseccomp-dev uthash-dev libclang-rt-14-dev golang-1.19-go
+zlib1g-dev libdeflate-dev libdw-dev libmicrohttpd-dev libseccomp-dev uthash-dev libclang-rt-14-dev golang-1.19-go
 rustc bpftrace prometheus prometheus-alertmanager hyperfine procps jq util-linux libfuse3-dev fuse3
 postgresql redis-server memcached nginx wrk openjdk-17-jdk-headless python3
 qemu-system-x86 busybox-static cpio kmod xz-utils zstd

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <libdeflate.h>
 #include <zlib.h>
 #include "record.h"
 #include "trace_file.h"
@@ -44,9 +45,10 @@ _Static_assert(__BYTE_ORDER == __LITTLE_ENDIAN, "records are stored in host orde
 
 static const char trace_magic[8] = TRACE_MAGIC;
 
+/* libdeflate's CRC-32 (zlib's, computed with carry-less multiplies): 8 % of a replay with zlib's */
 static __u32 crc32_of(const void *buf, size_t len)
 {
-	return crc32(0, buf, len);
+	return libdeflate_crc32(0, buf, len);
 }
 
 static void gzip_hdr_init(struct trace_gzip_hdr *gz, const char *subfield_id, size_t sublen,
@@ -591,6 +593,7 @@ struct trace_reader {
 	size_t raw_cap, raw_len, raw_pos;
 	z_stream inflate_stream;
 	bool inflate_ready;
+	struct libdeflate_decompressor *decompressor;
 
 	enum reader_state state;
 	bool complete;	/* the last chunk read was marked last */
@@ -784,6 +787,11 @@ static int alloc_reader(struct trace_reader **rp, const char *name)
 		return -ENOMEM;
 	}
 	r->inflate_ready = true;
+	r->decompressor = libdeflate_alloc_decompressor();
+	if (!r->decompressor) {
+		trace_reader__close(r);
+		return -ENOMEM;
+	}
 	*rp = r;
 	return 0;
 }
@@ -830,6 +838,21 @@ static int cut_short(struct trace_reader *r, __u64 chunk_offset, size_t got, con
 			  what);
 }
 
+/*
+ * Inflate a chunk by libdeflate, which inflates a whole buffer about twice
+ * as fast as zlib: true when it inflated to exactly @raw_len bytes with no
+ * byte of @comp_len left over. Anything else is left to zlib, for its
+ * diagnosis of what is wrong.
+ */
+static bool inflate_whole(struct trace_reader *r, __u32 comp_len, __u32 raw_len)
+{
+	size_t in_len, out_len;
+
+	return libdeflate_deflate_decompress_ex(r->decompressor, r->comp, comp_len, r->raw,
+						raw_len, &in_len, &out_len) == LIBDEFLATE_SUCCESS &&
+	       in_len == comp_len && out_len == raw_len;
+}
+
 /* Inflate a chunk whose bytes passed their CRC, and check what comes out. */
 static int inflate_chunk(struct trace_reader *r, __u64 chunk_offset, __u32 comp_len, __u32 raw_len,
 			 const struct trace_gzip_trailer *trailer)
@@ -837,6 +860,8 @@ static int inflate_chunk(struct trace_reader *r, __u64 chunk_offset, __u32 comp_
 	z_stream *zs = &r->inflate_stream;
 	int ret;
 
+	if (inflate_whole(r, comp_len, raw_len))
+		goto inflated;
 	if (inflateReset(zs) != Z_OK)
 		return reader_say(r, -EIO, chunk_offset, "cannot reset inflate");
 	zs->next_in = r->comp;
@@ -869,6 +894,7 @@ static int inflate_chunk(struct trace_reader *r, __u64 chunk_offset, __u32 comp_
 		return reader_say(r, -EBADMSG, chunk_offset,
 				  "chunk has %u bytes after its deflate data (corrupt chunk)",
 				  zs->avail_in);
+inflated:
 	if (crc32_of(r->raw, raw_len) != le32toh(trailer->crc))
 		return reader_say(r, -EBADMSG, chunk_offset,
 				  "chunk records CRC mismatch after inflating (corrupt chunk)");
@@ -1050,6 +1076,8 @@ void trace_reader__close(struct trace_reader *r)
 		close(r->fd);
 	if (r->inflate_ready)
 		inflateEnd(&r->inflate_stream);
+	if (r->decompressor)
+		libdeflate_free_decompressor(r->decompressor);
 	free(r->raw);
 	free(r->comp);
 	free(r->name);

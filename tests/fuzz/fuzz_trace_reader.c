@@ -13,7 +13,7 @@
  *   tests/fuzz/run.sh SECONDS
  */
 /* fuzz-srcs: src/trace_file.c src/record.c
- * fuzz-libs: -lz
+ * fuzz-libs: -lz -ldeflate
  * fuzz-flags: -max_len=65536 -malloc_limit_mb=16 */
 #include <endian.h>
 #include <stdint.h>

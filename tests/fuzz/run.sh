@@ -30,7 +30,7 @@ CFLAGS=(-g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parame
 if [ "${1:-}" = --corpus ]; then
 	out=${2:-build}
 	mkdir -p "$out" tests/fuzz/corpus/trace_reader
-	"$CLANG" "${CFLAGS[@]}" tests/fuzz/make_corpus.c src/trace_file.c src/record.c -lz \
+	"$CLANG" "${CFLAGS[@]}" tests/fuzz/make_corpus.c src/trace_file.c src/record.c -lz -ldeflate \
 		-o "$out/make_corpus" || exit 1
 	rm -f tests/fuzz/corpus/trace_reader/*
 	exec "$out/make_corpus" tests/fuzz/corpus/trace_reader
