@@ -85,8 +85,8 @@ void proc_table__leave(struct proc_table *t, int slot, bool own);
 int proc_table__record(struct proc_table *t, const void *rec);
 
 /* Consumer @slot's data for process @tgid, NULL if it has no entry: the
- * last record's process without a hash lookup. */
-void *proc_table__find(const struct proc_table *t, int slot, __u32 tgid);
+ * last record's process without a hash lookup (a hashed one is counted). */
+void *proc_table__find(struct proc_table *t, int slot, __u32 tgid);
 
 /* The census in progress, counted from 1. */
 __u64 proc_table__census(const struct proc_table *t);
