@@ -52,17 +52,43 @@ void trend_add(struct trend_series *s, __u64 t_ns, __u32 v, __u64 window_ns)
 		drop_oldest(s);
 }
 
-static int cmp_double(const void *a, const void *b)
+/*
+ * The @k-th smallest of @v[0..n) (quickselect, Hoare's partition): what a
+ * sort would put at @k, in O(n); @v is left with none larger before @k.
+ */
+static double select_nth(double *v, int n, int k)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	int lo = 0, hi = n - 1;
 
-	return x < y ? -1 : x > y;
+	while (lo < hi) {
+		double pivot = v[lo + (hi - lo) / 2], t;
+		int i = lo, j = hi;
+
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				t = v[i];
+				v[i++] = v[j];
+				v[j--] = t;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break; /* between j and i: equal to the pivot */
+	}
+	return v[k];
 }
 
 /* Theil-Sen slope of points [from, to), per second. */
 static double theil_sen(const struct trend_series *s, unsigned int from, unsigned int to)
 {
-	double slopes[TREND_MAX_POINTS * (TREND_MAX_POINTS - 1) / 2];
+	double slopes[TREND_MAX_POINTS * (TREND_MAX_POINTS - 1) / 2], lo, hi;
 	unsigned int i, j, m = 0;
 
 	for (i = from; i < to; i++) {
@@ -76,8 +102,14 @@ static double theil_sen(const struct trend_series *s, unsigned int from, unsigne
 	}
 	if (!m)
 		return 0;
-	qsort(slopes, m, sizeof(slopes[0]), cmp_double);
-	return m % 2 ? slopes[m / 2] : (slopes[m / 2 - 1] + slopes[m / 2]) / 2;
+	hi = select_nth(slopes, (int)m, (int)(m / 2));
+	if (m % 2)
+		return hi;
+	lo = slopes[0];
+	for (i = 1; i < m / 2; i++)
+		if (slopes[i] > lo)
+			lo = slopes[i];
+	return (lo + hi) / 2;
 }
 
 static int cmp_u32(const void *a, const void *b)
