@@ -644,7 +644,7 @@ static void sort_addrs(__u64 *v, size_t n)
  * Sort @n addresses from @v into @out, @v's memory used too (its order is
  * lost): a least-significant-digit radix sort on the bits that differ
  * between the smallest and the largest, which for a Go heap's gs are about
- * 30 (three passes of a million gs, some 15 ms, where a heapsort took 60).
+ * 30: three passes over a million gs, a quarter of what a heapsort took.
  */
 static void radix_sort_addrs(__u64 *v, __u64 *out, size_t n)
 {
