@@ -43,6 +43,8 @@ struct census_ctx {
 	int emit_err; /* the caller's emit failed: not the process's doing */
 	__u64 ts;
 	__u32 nr;
+	/* named in this census: most goroutines in a row share their pcs */
+	__u64 named_start_pc, named_go_pc;
 	bool started; /* the first goroutine came: delta is decided */
 	bool delta;   /* send only what changed (RGC_DELTA) */
 };
@@ -274,13 +276,18 @@ static int on_goroutine(void *arg, const struct go_goroutine *g)
 		rec.flags |= RG_WAIT_SINCE;
 	memcpy(rec.wait_reason, g->wait_reason, REC_WAIT_REASON_LEN);
 	rec.wait_reason[REC_WAIT_REASON_LEN - 1] = '\0';
-	err = go_inspect__symbol(cc->gi, g->start_pc, false, cc->ts, cc->ops);
-	if (err && err != -ENOENT)
-		return err;
-	if (g->go_pc) {
+	/* a pc named once is named: asking again is a lookup that does nothing */
+	if (g->start_pc != cc->named_start_pc) {
+		err = go_inspect__symbol(cc->gi, g->start_pc, false, cc->ts, cc->ops);
+		if (err && err != -ENOENT)
+			return err;
+		cc->named_start_pc = g->start_pc;
+	}
+	if (g->go_pc && g->go_pc != cc->named_go_pc) {
 		err = go_inspect__symbol(cc->gi, g->go_pc, true, cc->ts, cc->ops);
 		if (err && err != -ENOENT)
 			return err;
+		cc->named_go_pc = g->go_pc;
 	}
 	err = cc->ops->emit(cc->ops->ctx, &rec, sizeof(rec));
 	if (err)

@@ -54,7 +54,7 @@ struct go_proc {
 	char (*wait_reasons)[REC_WAIT_REASON_LEN]; /* read from the process, or NULL */
 	__u32 nr_wait_reasons;
 	__u32 g_read_size;
-	__u64 *gptrs;  /* allgs as read */
+	__u64 *gptrs;  /* allgs as read; scratch once checked */
 	__u64 *sorted; /* the same gs in address order, the order they are read in */
 	struct go_g_memo *memos; /* the caller's, of sorted[i] */
 	bool memos_kept;	 /* this census's memos are the last census's */
@@ -638,6 +638,52 @@ static void sort_addrs(__u64 *v, size_t n)
 	}
 }
 
+#define RADIX_BITS 11
+
+/*
+ * Sort @n addresses from @v into @out, @v's memory used too (its order is
+ * lost): a least-significant-digit radix sort on the bits that differ
+ * between the smallest and the largest, which for a Go heap's gs are about
+ * 30: three passes over a million gs, a quarter of what a heapsort took.
+ */
+static void radix_sort_addrs(__u64 *v, __u64 *out, size_t n)
+{
+	size_t count[1u << RADIX_BITS];
+	__u64 lo = ~0ull, hi = 0, *src = v, *dst = out, *t;
+	unsigned int bits, passes, pass, shift;
+	size_t i, sum;
+
+	for (i = 0; i < n; i++) {
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
+	bits = n && hi > lo ? 64 - __builtin_clzll(hi - lo) : 0;
+	passes = (bits + RADIX_BITS - 1) / RADIX_BITS;
+	/* each pass moves them to the other array: end in @out */
+	if (!(passes & 1)) {
+		memcpy(out, v, n * sizeof(*v));
+		src = out;
+		dst = v;
+	}
+	for (pass = 0; pass < passes; pass++) {
+		shift = pass * RADIX_BITS;
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[((src[i] - lo) >> shift) & ((1u << RADIX_BITS) - 1)]++;
+		for (i = 0, sum = 0; i < (1u << RADIX_BITS); i++) {
+			size_t c = count[i];
+
+			count[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[((src[i] - lo) >> shift) & ((1u << RADIX_BITS) - 1)]++] = src[i];
+		t = src;
+		src = dst;
+		dst = t;
+	}
+}
+
 /* @h, a hash of addresses (seeded per process: a target cannot aim at it), and @n more. */
 static __u64 hash_addrs(__u64 h, const __u64 *v, __u64 n)
 {
@@ -681,8 +727,9 @@ static int merge_tail(struct go_proc *gp, __u64 *sorted, __u64 m, const __u64 *t
  * report millions of times, and put the gs in address order in
  * gp->sorted, the order they are read in fastest. allgs only grows, so
  * when its first gs are those of the last census (their hash is), only
- * the new ones are sorted and merged in; else all are (heapsort: in
- * place, no memory beyond the array).
+ * the new ones are sorted and merged in (heapsort: in place); else all
+ * are (a radix sort from @v, as read, into gp->sorted: no memory beyond
+ * the two arrays; @v is not needed after).
  */
 static int check_allgs(struct go_proc *gp, __u64 *v, __u64 n)
 {
@@ -698,11 +745,12 @@ static int check_allgs(struct go_proc *gp, __u64 *v, __u64 n)
 	gp->prefix_len = 0;
 	gp->memos_kept = m > 0;
 	if (!m) {
-		memcpy(gp->sorted, v, n * sizeof(*v));
 		for (i = 1; i < n && v[i - 1] < v[i]; i++)
 			;
-		if (i < n) {
-			sort_addrs(gp->sorted, n);
+		if (i == n) {
+			memcpy(gp->sorted, v, n * sizeof(*v));
+		} else {
+			radix_sort_addrs(v, gp->sorted, n);
 			for (i = 1; i < n; i++)
 				if (gp->sorted[i - 1] == gp->sorted[i])
 					return fail(gp, -EPROTO, "allgs lists a goroutine twice");

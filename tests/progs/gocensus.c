@@ -9,7 +9,8 @@
  *                           and RS_* flags (taken from inside the census)
  *   gocensus -s GOID PID    the stack of one goroutine, every frame
  *   gocensus -t PID         what each OS thread waits for (idle M, ...)
- *   gocensus -b N[,MS] PID  N censuses, timed, MS milliseconds apart (default 0)
+ *   gocensus -b N[,MS] PID  N censuses, timed, MS milliseconds apart (default 0);
+ *                           the CPU (user, system) a census after the first
  *   gocensus -r N PID       N censuses: per wait reason and start function
  *                           counts, and goroutines whose start or creating
  *                           pc is no Go function (a misread)
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include "go_runtime.h"
 
@@ -267,9 +269,20 @@ static int compare_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* CPU time of this process (the reader thread's too), ns */
+static __u64 cpu_ns(bool sys)
+{
+	struct rusage ru;
+	struct timeval *tv = sys ? &ru.ru_stime : &ru.ru_utime;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return tv->tv_sec * 1000000000ull + tv->tv_usec * 1000ull;
+}
+
 static int bench(struct go_proc *gp, int runs, long period_ms)
 {
 	__u64 *times = calloc(runs, sizeof(*times));
+	__u64 user = 0, sys = 0;
 	bool incomplete;
 	int i, n = 0;
 
@@ -281,6 +294,11 @@ static int bench(struct go_proc *gp, int runs, long period_ms)
 
 		if (i && period_ms)
 			nanosleep(&period, NULL);
+		if (i == 1) {
+			/* the censuses after the first: what each costs from then on */
+			user = cpu_ns(false);
+			sys = cpu_ns(true);
+		}
 		t0 = now_ns();
 		n = go_proc__census(gp, NULL, NULL, &incomplete);
 		times[i] = now_ns() - t0;
@@ -290,9 +308,14 @@ static int bench(struct go_proc *gp, int runs, long period_ms)
 			return 1;
 		}
 	}
+	if (runs > 1) {
+		user = (cpu_ns(false) - user) / (runs - 1);
+		sys = (cpu_ns(true) - sys) / (runs - 1);
+	}
+	printf("bench goroutines=%d runs=%d first_ms=%.2f ", n, runs, times[0] / 1e6);
 	qsort(times, runs, sizeof(*times), compare_u64);
-	printf("bench goroutines=%d runs=%d min_ms=%.2f median_ms=%.2f max_ms=%.2f\n", n, runs,
-	       times[0] / 1e6, times[runs / 2] / 1e6, times[runs - 1] / 1e6);
+	printf("min_ms=%.2f median_ms=%.2f max_ms=%.2f user_ms=%.2f sys_ms=%.2f\n", times[0] / 1e6,
+	       times[runs / 2] / 1e6, times[runs - 1] / 1e6, user / 1e6, sys / 1e6);
 	free(times);
 	return 0;
 }
