@@ -69,6 +69,13 @@ struct rec_thread_start {
 	char comm[REC_COMM_LEN];
 };
 
+/*
+ * A thread exited. hdr.ts_ns is 0: no clock is read for it (a fifth of the
+ * exit program's cost); the record's place in the stream, between two
+ * censuses, is what every reader uses. Traces recorded before carry the
+ * time, which nothing reads either.
+ */
+
 /* rec_thread_exit.flags */
 #define RTE_GROUP_DEAD 0x1 /* the last thread of its process */
 
