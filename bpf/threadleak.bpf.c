@@ -99,24 +99,50 @@ struct {
 const volatile bool targets_in_slots = false;
 __u32 target_tgids[TARGET_SLOTS] = {};
 
+/*
+ * And their counters, in place of an entry in `procs`, whose lookup was a
+ * fifth of the fork and of the exit program: target_counts[i] counts the
+ * process target_tgids[i] that started at target_start_ns[i]. The start
+ * times are set once, before the lifecycle programs are attached, by a run
+ * of `seed` with seed_starts set; a target not found then (0) is counted in
+ * `procs`.
+ */
+__u64 target_start_ns[TARGET_SLOTS] = {};
+struct proc_counts target_counts[TARGET_SLOTS] = {};
+bool seed_starts = false;
+
 /* task->state before 5.14, for a CO-RE fallback. */
 struct task_struct___pre514 {
 	long state;
 } __attribute__((preserve_access_index));
 
-static __always_inline bool traced_tgid(__u32 tgid)
+/* Is @tgid traced? *@slot: its index in target_tgids, or -1. */
+static __always_inline bool traced_slot(__u32 tgid, int *slot)
 {
 	int i;
 
+	*slot = -1;
 	if (target_all)
 		return true;
 	if (!targets_in_slots)
 		return bpf_map_lookup_elem(&targets, &tgid);
+	if (!tgid)
+		return false;
 #pragma unroll
-	for (i = 0; i < TARGET_SLOTS; i++)
-		if (target_tgids[i] == tgid)
-			return tgid != 0;
+	for (i = 0; i < TARGET_SLOTS; i++) {
+		if (target_tgids[i] == tgid) {
+			*slot = i;
+			return true;
+		}
+	}
 	return false;
+}
+
+static __always_inline bool traced_tgid(__u32 tgid)
+{
+	int slot;
+
+	return traced_slot(tgid, &slot);
 }
 
 /* @tgid has exited: a new process that gets its number is not traced. */
@@ -148,12 +174,20 @@ static __always_inline void proc_key_of(struct task_struct *task,
 	key->start_ns = leader->start_time;
 }
 
-static __always_inline struct proc_counts *proc_get(struct proc_key *key,
+/* The counters of the process @key, in target slot @slot (-1: none), or NULL. */
+static __always_inline struct proc_counts *proc_find(struct proc_key *key, int slot)
+{
+	if (slot >= 0 && slot < TARGET_SLOTS && target_start_ns[slot] == key->start_ns)
+		return &target_counts[slot];
+	return bpf_map_lookup_elem(&procs, key);
+}
+
+static __always_inline struct proc_counts *proc_get(struct proc_key *key, int slot,
 						    struct task_struct *task)
 {
 	struct proc_counts *pc, zero = {};
 
-	pc = bpf_map_lookup_elem(&procs, key);
+	pc = proc_find(key, slot);
 	if (pc)
 		return pc;
 	task_comm(task->group_leader, zero.comm);
@@ -209,6 +243,7 @@ static __always_inline bool thread_insert(struct task_struct *task,
 	struct thread_entry te = { .proc = *key }, *old;
 	__u32 tid = task->pid;
 	struct proc_counts *old_pc;
+	int old_slot;
 
 	te.start_ns = task->start_time;
 	if (!bpf_map_update_elem(&threads, &tid, &te, BPF_NOEXIST)) {
@@ -227,7 +262,8 @@ static __always_inline bool thread_insert(struct task_struct *task,
 	 * happened before we attached, or in a window we cannot close.
 	 * Take it off its process and count the new one.
 	 */
-	old_pc = bpf_map_lookup_elem(&procs, &old->proc);
+	traced_slot(old->proc.tgid, &old_slot);
+	old_pc = proc_find(&old->proc, old_slot);
 	if (bpf_map_delete_elem(&threads, &tid))
 		return false;
 	if (old_pc)
@@ -260,14 +296,15 @@ static __always_inline int handle_fork(struct task_struct *parent,
 	struct proc_key key;
 	__u64 fsbase;
 	bool is_process;
+	int slot;
 
 	if (child->flags & PF_KTHREAD)
 		return 0;
-	if (!traced_tgid(tgid))
+	if (!traced_slot(tgid, &slot))
 		return 0;
 	is_process = tgid != parent->tgid;
 	proc_key_of(child, &key);
-	pc = proc_get(&key, child);
+	pc = proc_get(&key, slot, child);
 	if (!pc)
 		return 0;
 	if (counted_by_fork(child))
@@ -320,13 +357,14 @@ static __always_inline int handle_exit(struct task_struct *task)
 	bool group_dead;
 	__u64 start_ns;
 	__u32 tid;
+	int slot;
 
 	if (task->flags & PF_KTHREAD)
 		return 0;
-	if (!traced_tgid(tgid))
+	if (!traced_slot(tgid, &slot))
 		return 0;
 	proc_key_of(task, &key);
-	pc = bpf_map_lookup_elem(&procs, &key);
+	pc = proc_find(&key, slot);
 	if (!pc)
 		return 0;
 	tid = task->pid;
@@ -377,11 +415,12 @@ static __always_inline int handle_exec(struct task_struct *task, __u32 old_tid)
 	struct rec_proc_exec *rec;
 	struct proc_counts *pc;
 	struct proc_key key;
+	int slot;
 
-	if (!traced_tgid(tgid))
+	if (!traced_slot(tgid, &slot))
 		return 0;
 	proc_key_of(task, &key);
-	pc = proc_get(&key, task);
+	pc = proc_get(&key, slot, task);
 	if (!pc)
 		return 0;
 	if (!counted_by_fork(task)) {
@@ -447,14 +486,26 @@ int seed(struct bpf_iter__task *ctx)
 	struct task_struct *task = ctx->task;
 	struct proc_counts *pc;
 	struct proc_key key;
+	int slot;
 	__u32 tid;
 
 	if (!task || (task->flags & PF_KTHREAD))
 		return 0;
-	if (!traced_tgid(task->tgid) || task_exiting(task) || counted_by_fork(task))
+	if (!traced_slot(task->tgid, &slot))
+		return 0;
+	if (seed_starts) {
+		/* Before attaching: each target's start time, no counting. */
+		if (slot >= 0 && slot < TARGET_SLOTS) {
+			proc_key_of(task, &key);
+			target_start_ns[slot] = key.start_ns;
+			task_comm(task->group_leader, target_counts[slot].comm);
+		}
+		return 0;
+	}
+	if (task_exiting(task) || counted_by_fork(task))
 		return 0;
 	proc_key_of(task, &key);
-	pc = proc_get(&key, task);
+	pc = proc_get(&key, slot, task);
 	if (!pc)
 		return 0;
 	if (!thread_insert(task, &key, pc))
