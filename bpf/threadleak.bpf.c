@@ -307,10 +307,13 @@ static __always_inline int handle_fork(struct task_struct *parent,
 	pc = proc_get(&key, slot, child);
 	if (!pc)
 		return 0;
-	if (counted_by_fork(child))
-		__sync_fetch_and_add(&pc->live, 1);
-	else if (!thread_insert(child, &key, pc))
-		return 0;
+	/* A thread counted by its fork is live by created - exited alone:
+	 * one atomic add here, one in its exit (see proc_counts). */
+	if (!counted_by_fork(child)) {
+		if (!thread_insert(child, &key, pc))
+			return 0;
+		__sync_fetch_and_add(&pc->created_counted, 1);
+	}
 	__sync_fetch_and_add(&pc->created, 1);
 
 	rec = rb_reserve(sizeof(*rec));
@@ -369,10 +372,11 @@ static __always_inline int handle_exit(struct task_struct *task)
 		return 0;
 	tid = task->pid;
 	start_ns = task->start_time;
-	if (start_ns >= counted_from_ns)
-		__sync_fetch_and_add(&pc->live, -1);
-	else if (!thread_delete(tid, start_ns, pc))
-		return 0;
+	if (start_ns < counted_from_ns) {
+		if (!thread_delete(tid, start_ns, pc))
+			return 0;
+		__sync_fetch_and_add(&pc->exited_counted, 1);
+	}
 	__sync_fetch_and_add(&pc->exited, 1);
 	signal = task->signal;
 	group_dead = signal->live.counter == 0;

@@ -526,6 +526,7 @@ static int deliver_proc(struct tracer *t, const struct proc_key *key,
 			const struct proc_counts *pc, __u64 ts)
 {
 	struct rec_proc rec;
+	__s64 live;
 
 	memset(&rec, 0, sizeof(rec));
 	rec.hdr.type = REC_PROC;
@@ -533,7 +534,8 @@ static int deliver_proc(struct tracer *t, const struct proc_key *key,
 	rec.hdr.tgid = key->tgid;
 	rec.hdr.ts_ns = ts;
 	rec.flags = pc->exit_ns ? RP_EXITED : 0;
-	rec.live = pc->live < 0 ? 0 : pc->live;
+	live = proc_counts_live(pc);
+	rec.live = live < 0 ? 0 : live;
 	rec.created = pc->created;
 	rec.exited = pc->exited;
 	rec.start_ns = key->start_ns;
@@ -562,6 +564,10 @@ static int census_slots(struct tracer *t, __u64 ts, __u32 *nr)
 		pc.live = __atomic_load_n(&bss->target_counts[i].live, __ATOMIC_RELAXED);
 		pc.created = __atomic_load_n(&bss->target_counts[i].created, __ATOMIC_RELAXED);
 		pc.exited = __atomic_load_n(&bss->target_counts[i].exited, __ATOMIC_RELAXED);
+		pc.created_counted = __atomic_load_n(&bss->target_counts[i].created_counted,
+						     __ATOMIC_RELAXED);
+		pc.exited_counted = __atomic_load_n(&bss->target_counts[i].exited_counted,
+						    __ATOMIC_RELAXED);
 		pc.exit_ns = __atomic_load_n(&bss->target_counts[i].exit_ns, __ATOMIC_RELAXED);
 		memcpy(pc.comm, (const char *)bss->target_counts[i].comm, REC_COMM_LEN);
 		err = deliver_proc(t, &key, &pc, ts);
