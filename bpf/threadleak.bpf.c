@@ -9,8 +9,9 @@
  * uncounted by its exit, each of which fires once: no per-thread state.
  * Only the threads started before, which the seeding iterator and a fork
  * seen just after attaching may both find, have an entry in `threads`,
- * inserted at most once and deleted at most once, so the per-process `live`
- * counters in `procs` stay exact however the seed races with forks and exits.
+ * inserted at most once and deleted at most once, so the per-process
+ * counters (struct proc_counts, in `procs` or with -p in target_counts) stay
+ * exact however the seed races with forks and exits.
  *
  * The state of every traced thread (sleeping in which syscall, with which
  * arguments, since when) is read by the census, which userspace runs once
