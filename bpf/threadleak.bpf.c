@@ -335,9 +335,10 @@ static __always_inline int handle_fork(struct task_struct *parent,
 	 * pthread_create filled in struct pthread (at the new thread's TLS
 	 * base) before calling clone, and we run in the creating thread, which
 	 * shares the address space: one user read, at thread-creation rate.
-	 * Straight into the record: a copy to the BPF stack costs about 100 ns
-	 * more (the hardened usercopy check of a stack object); the helper
-	 * zeroes the record's field if the read fails.
+	 * Straight into the record: a copy to the BPF stack cost about 100 ns
+	 * more on 6.18 (bench/bpf_floor: fork_read_user_stack against
+	 * fork_ringbuf72_read_user). The helper zeroes the field if the read
+	 * fails.
 	 */
 	fsbase = child->thread.fsbase;
 	rec->fsbase = fsbase;
