@@ -31,6 +31,11 @@
 #
 # Goals: fork + exit <= 500 ns a thread traced, with -p and system-wide;
 # fork of an untraced process <= 100 ns in -p mode.
+#
+# Then, unless COST_FLOOR=0, the floor under the fork and exit programs
+# (bench/bpf_floor/run.sh): what an empty program, a ring-buffer
+# reserve/submit of a record's size, a clock read, a user read and a hash
+# lookup each cost on the same tracepoints under the same churn.
 
 set -uo pipefail
 export LC_ALL=C
@@ -208,6 +213,16 @@ echo "| fork + exit <= $TRACED_GOAL_NS ns a thread, \`-p\` | $TRACED ns | $(verd
 echo "| fork + exit <= $TRACED_GOAL_NS ns a thread, system-wide | $SYSTEM ns | $(verdict "$SYSTEM" $TRACED_GOAL_NS) |"
 echo "| fork of an untraced process <= $UNTRACED_GOAL_NS ns, \`-p\` | $UNTRACED_FORK ns | $(verdict "$UNTRACED_FORK" $UNTRACED_GOAL_NS) |"
 echo
+if [[ ${COST_FLOOR:-1} != 0 ]]; then
+	echo "### The floor: programs that each do one piece of the work (bench/bpf_floor)"
+	echo
+	echo "The empty program's ns are the kernel's accounting itself (two clock reads around"
+	echo "each run), which every number above includes."
+	echo
+	COST_REPS=$REPS COST_THREADS=$THREADS "$BENCH_DIR/bpf_floor/run.sh" "$OUTPUT" ||
+		echo "(bench/bpf_floor/run.sh failed: the floor is not measured)"
+	echo
+fi
 if [[ -n ${BPF_COST_GOALS:-} ]]; then
 	{
 		echo "| churn: fork + exit programs <= $TRACED_GOAL_NS ns a thread, \`-p\` (kernel-accounted) | $TRACED ns (fork $(ns traced fork_btf), exit $(ns traced exit_btf))${CHURN_RATIO_PID:+; churn workload $CHURN_RATIO_PID} | $(verdict "$TRACED" $TRACED_GOAL_NS) |"

@@ -9,8 +9,9 @@
  * uncounted by its exit, each of which fires once: no per-thread state.
  * Only the threads started before, which the seeding iterator and a fork
  * seen just after attaching may both find, have an entry in `threads`,
- * inserted at most once and deleted at most once, so the per-process `live`
- * counters in `procs` stay exact however the seed races with forks and exits.
+ * inserted at most once and deleted at most once, so the per-process
+ * counters (struct proc_counts, in `procs` or with -p in target_counts) stay
+ * exact however the seed races with forks and exits.
  *
  * The state of every traced thread (sleeping in which syscall, with which
  * arguments, since when) is read by the census, which userspace runs once
@@ -99,24 +100,50 @@ struct {
 const volatile bool targets_in_slots = false;
 __u32 target_tgids[TARGET_SLOTS] = {};
 
+/*
+ * And their counters, in place of an entry in `procs`, whose lookup was a
+ * fifth of the fork and of the exit program: target_counts[i] counts the
+ * process target_tgids[i] that started at target_start_ns[i]. The start
+ * times are set once, before the lifecycle programs are attached, by a run
+ * of `seed` with seed_starts set; a target not found then (0) is counted in
+ * `procs`.
+ */
+__u64 target_start_ns[TARGET_SLOTS] = {};
+struct proc_counts target_counts[TARGET_SLOTS] = {};
+bool seed_starts = false;
+
 /* task->state before 5.14, for a CO-RE fallback. */
 struct task_struct___pre514 {
 	long state;
 } __attribute__((preserve_access_index));
 
-static __always_inline bool traced_tgid(__u32 tgid)
+/* Is @tgid traced? *@slot: its index in target_tgids, or -1. */
+static __always_inline bool traced_slot(__u32 tgid, int *slot)
 {
 	int i;
 
+	*slot = -1;
 	if (target_all)
 		return true;
 	if (!targets_in_slots)
 		return bpf_map_lookup_elem(&targets, &tgid);
+	if (!tgid)
+		return false;
 #pragma unroll
-	for (i = 0; i < TARGET_SLOTS; i++)
-		if (target_tgids[i] == tgid)
-			return tgid != 0;
+	for (i = 0; i < TARGET_SLOTS; i++) {
+		if (target_tgids[i] == tgid) {
+			*slot = i;
+			return true;
+		}
+	}
 	return false;
+}
+
+static __always_inline bool traced_tgid(__u32 tgid)
+{
+	int slot;
+
+	return traced_slot(tgid, &slot);
 }
 
 /* @tgid has exited: a new process that gets its number is not traced. */
@@ -148,12 +175,20 @@ static __always_inline void proc_key_of(struct task_struct *task,
 	key->start_ns = leader->start_time;
 }
 
-static __always_inline struct proc_counts *proc_get(struct proc_key *key,
+/* The counters of the process @key, in target slot @slot (-1: none), or NULL. */
+static __always_inline struct proc_counts *proc_find(struct proc_key *key, int slot)
+{
+	if (slot >= 0 && slot < TARGET_SLOTS && target_start_ns[slot] == key->start_ns)
+		return &target_counts[slot];
+	return bpf_map_lookup_elem(&procs, key);
+}
+
+static __always_inline struct proc_counts *proc_get(struct proc_key *key, int slot,
 						    struct task_struct *task)
 {
 	struct proc_counts *pc, zero = {};
 
-	pc = bpf_map_lookup_elem(&procs, key);
+	pc = proc_find(key, slot);
 	if (pc)
 		return pc;
 	task_comm(task->group_leader, zero.comm);
@@ -209,6 +244,7 @@ static __always_inline bool thread_insert(struct task_struct *task,
 	struct thread_entry te = { .proc = *key }, *old;
 	__u32 tid = task->pid;
 	struct proc_counts *old_pc;
+	int old_slot;
 
 	te.start_ns = task->start_time;
 	if (!bpf_map_update_elem(&threads, &tid, &te, BPF_NOEXIST)) {
@@ -227,7 +263,8 @@ static __always_inline bool thread_insert(struct task_struct *task,
 	 * happened before we attached, or in a window we cannot close.
 	 * Take it off its process and count the new one.
 	 */
-	old_pc = bpf_map_lookup_elem(&procs, &old->proc);
+	traced_slot(old->proc.tgid, &old_slot);
+	old_pc = proc_find(&old->proc, old_slot);
 	if (bpf_map_delete_elem(&threads, &tid))
 		return false;
 	if (old_pc)
@@ -258,35 +295,27 @@ static __always_inline int handle_fork(struct task_struct *parent,
 	struct rec_thread_start *rec;
 	struct proc_counts *pc;
 	struct proc_key key;
-	__u64 fsbase, start_routine = 0;
+	__u64 fsbase;
 	bool is_process;
+	int slot;
 
 	if (child->flags & PF_KTHREAD)
 		return 0;
-	if (!traced_tgid(tgid))
+	if (!traced_slot(tgid, &slot))
 		return 0;
 	is_process = tgid != parent->tgid;
 	proc_key_of(child, &key);
-	pc = proc_get(&key, child);
+	pc = proc_get(&key, slot, child);
 	if (!pc)
 		return 0;
-	if (counted_by_fork(child))
-		__sync_fetch_and_add(&pc->live, 1);
-	else if (!thread_insert(child, &key, pc))
-		return 0;
+	/* A thread counted by its fork is live by created - exited alone:
+	 * one atomic add here, one in its exit (see proc_counts). */
+	if (!counted_by_fork(child)) {
+		if (!thread_insert(child, &key, pc))
+			return 0;
+		__sync_fetch_and_add(&pc->created_counted, 1);
+	}
 	__sync_fetch_and_add(&pc->created, 1);
-
-	/*
-	 * pthread_create filled in struct pthread (at the new thread's TLS
-	 * base) before calling clone, and we run in the creating thread, which
-	 * shares the address space: one user read, at thread-creation rate.
-	 * Before reserving: a reserved record holds the reader back until it
-	 * is submitted.
-	 */
-	fsbase = child->thread.fsbase;
-	if (!is_process && start_routine_off && fsbase)
-		bpf_probe_read_user(&start_routine, sizeof(start_routine),
-				    (void *)(fsbase + start_routine_off));
 
 	rec = rb_reserve(sizeof(*rec));
 	if (!rec)
@@ -302,8 +331,22 @@ static __always_inline int handle_fork(struct task_struct *parent,
 	rec->parent_tgid = parent->tgid;
 	rec->flags = is_process ? RTS_PROCESS : 0;
 	rec->start_ns = child->start_time;
+	/*
+	 * pthread_create filled in struct pthread (at the new thread's TLS
+	 * base) before calling clone, and we run in the creating thread, which
+	 * shares the address space: one user read, at thread-creation rate.
+	 * Straight into the record: a copy to the BPF stack cost about 100 ns
+	 * more on 6.18 (bench/bpf_floor: fork_read_user_stack against
+	 * fork_ringbuf72_read_user). The helper zeroes the field if the read
+	 * fails.
+	 */
+	fsbase = child->thread.fsbase;
 	rec->fsbase = fsbase;
-	rec->start_routine = start_routine;
+	if (!is_process && start_routine_off && fsbase)
+		bpf_probe_read_user(&rec->start_routine, sizeof(rec->start_routine),
+				    (void *)(fsbase + start_routine_off));
+	else
+		rec->start_routine = 0;
 	task_comm(child, rec->comm);
 	rb_submit(rec, RB_ROOM(sizeof(*rec)));
 	return 0;
@@ -319,21 +362,23 @@ static __always_inline int handle_exit(struct task_struct *task)
 	bool group_dead;
 	__u64 start_ns;
 	__u32 tid;
+	int slot;
 
 	if (task->flags & PF_KTHREAD)
 		return 0;
-	if (!traced_tgid(tgid))
+	if (!traced_slot(tgid, &slot))
 		return 0;
 	proc_key_of(task, &key);
-	pc = bpf_map_lookup_elem(&procs, &key);
+	pc = proc_find(&key, slot);
 	if (!pc)
 		return 0;
 	tid = task->pid;
 	start_ns = task->start_time;
-	if (start_ns >= counted_from_ns)
-		__sync_fetch_and_add(&pc->live, -1);
-	else if (!thread_delete(tid, start_ns, pc))
-		return 0;
+	if (start_ns < counted_from_ns) {
+		if (!thread_delete(tid, start_ns, pc))
+			return 0;
+		__sync_fetch_and_add(&pc->exited_counted, 1);
+	}
 	__sync_fetch_and_add(&pc->exited, 1);
 	signal = task->signal;
 	group_dead = signal->live.counter == 0;
@@ -349,7 +394,9 @@ static __always_inline int handle_exit(struct task_struct *task)
 	rec->hdr.type = REC_THREAD_EXIT;
 	rec->hdr.size = sizeof(*rec);
 	rec->hdr.tgid = tgid;
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
+	/* No time (see rec_thread_exit): a clock read was a fifth of this
+	 * program, and the record's place in the stream is all its readers use. */
+	rec->hdr.ts_ns = 0;
 	rec->tid = tid;
 	rec->flags = group_dead ? RTE_GROUP_DEAD : 0;
 	rec->start_ns = start_ns;
@@ -374,11 +421,12 @@ static __always_inline int handle_exec(struct task_struct *task, __u32 old_tid)
 	struct rec_proc_exec *rec;
 	struct proc_counts *pc;
 	struct proc_key key;
+	int slot;
 
-	if (!traced_tgid(tgid))
+	if (!traced_slot(tgid, &slot))
 		return 0;
 	proc_key_of(task, &key);
-	pc = proc_get(&key, task);
+	pc = proc_get(&key, slot, task);
 	if (!pc)
 		return 0;
 	if (!counted_by_fork(task)) {
@@ -444,14 +492,26 @@ int seed(struct bpf_iter__task *ctx)
 	struct task_struct *task = ctx->task;
 	struct proc_counts *pc;
 	struct proc_key key;
+	int slot;
 	__u32 tid;
 
 	if (!task || (task->flags & PF_KTHREAD))
 		return 0;
-	if (!traced_tgid(task->tgid) || task_exiting(task) || counted_by_fork(task))
+	if (!traced_slot(task->tgid, &slot))
+		return 0;
+	if (seed_starts) {
+		/* Before attaching: each target's start time, no counting. */
+		if (slot >= 0 && slot < TARGET_SLOTS) {
+			proc_key_of(task, &key);
+			target_start_ns[slot] = key.start_ns;
+			task_comm(task->group_leader, target_counts[slot].comm);
+		}
+		return 0;
+	}
+	if (task_exiting(task) || counted_by_fork(task))
 		return 0;
 	proc_key_of(task, &key);
-	pc = proc_get(&key, task);
+	pc = proc_get(&key, slot, task);
 	if (!pc)
 		return 0;
 	if (!thread_insert(task, &key, pc))

@@ -69,6 +69,13 @@ struct rec_thread_start {
 	char comm[REC_COMM_LEN];
 };
 
+/*
+ * A thread exited. hdr.ts_ns is 0: no clock is read for it (a fifth of the
+ * exit program's cost); the record's place in the stream, between two
+ * censuses, is what every reader uses. Traces recorded before carry the
+ * time, which nothing reads either.
+ */
+
 /* rec_thread_exit.flags */
 #define RTE_GROUP_DEAD 0x1 /* the last thread of its process */
 
@@ -380,13 +387,28 @@ struct proc_key {
 	__u64 start_ns; /* group leader's start time, stable across exec */
 };
 
+/*
+ * A process's thread counters, kept by the BPF side. A thread started after
+ * the lifecycle programs were attached is counted only by created (its
+ * fork) and exited (its exit); `live` counts the others, which
+ * created_counted and exited_counted say how many of created and exited
+ * were: threads alive = proc_counts_live().
+ */
 struct proc_counts {
 	__s64 live;
 	__u64 created;
 	__u64 exited;
 	__u64 exit_ns; /* when the last thread exited, 0 while alive */
 	char comm[REC_COMM_LEN];
+	__u64 created_counted; /* of created, those also counted in live */
+	__u64 exited_counted;  /* of exited, those also uncounted from live */
 };
+
+static inline __s64 proc_counts_live(const struct proc_counts *pc)
+{
+	return pc->live + (__s64)(pc->created - pc->created_counted) -
+	       (__s64)(pc->exited - pc->exited_counted);
+}
 
 /*
  * The context of the census_walk program (BPF_PROG_RUN). A census is

@@ -24,6 +24,9 @@
 
 #define CENSUS_BUF (256 << 10) /* iterator records, a read at a time */
 
+/* The tgids the BPF side checks without a hash lookup (target_tgids). */
+#define TARGET_SLOTS (int)(sizeof(((struct threadleak_bpf *)0)->bss->target_tgids) / sizeof(__u32))
+
 struct tracer {
 	struct threadleak_bpf *skel;
 	struct ring_buffer *rb;
@@ -39,6 +42,11 @@ struct tracer {
 	__u32 nr_slots;
 	int slots_fd;
 	__u32 max_threads;
+	/* The targets counted in the BPF side's target_counts, by slot (its
+	 * target_tgids entry is 0 once the process exited), and those whose
+	 * exit a census has reported. */
+	__u32 slot_tgid[TARGET_SLOTS];
+	bool slot_gone[TARGET_SLOTS];
 	bool census_started; /* a walk of the census in progress read the clocks */
 };
 
@@ -316,9 +324,6 @@ static int run_iter(struct bpf_link *link, struct tracer *t, __u32 *nr, __u64 *d
 	return err;
 }
 
-/* The tgids the BPF side checks without a hash lookup (target_tgids). */
-#define TARGET_SLOTS (int)(sizeof(((struct threadleak_bpf *)0)->bss->target_tgids) / sizeof(__u32))
-
 /* Open and load the skeleton into *@skelp, census_walk in it or not. */
 static int skel_load(struct threadleak_bpf **skelp, const struct tracer_opts *opts, bool walk)
 {
@@ -354,6 +359,29 @@ static int skel_load(struct threadleak_bpf **skelp, const struct tracer_opts *op
 	}
 	*skelp = skel;
 	return 0;
+}
+
+/*
+ * With the targets in slots, their start times (which name the process each
+ * slot counts), from a run of the seed iterator before anything is attached.
+ * The iterator's link is the one the skeleton's attach keeps.
+ */
+static int seed_target_starts(struct tracer *t, const struct tracer_opts *opts)
+{
+	struct threadleak_bpf *skel = t->skel;
+	int i, err;
+
+	if (!skel->rodata->targets_in_slots || !opts->nr_pids)
+		return 0;
+	for (i = 0; i < opts->nr_pids; i++)
+		t->slot_tgid[i] = opts->pids[i];
+	skel->links.seed = bpf_program__attach_iter(skel->progs.seed, NULL);
+	if (!skel->links.seed)
+		return -errno;
+	skel->bss->seed_starts = true;
+	err = run_iter(skel->links.seed, t, NULL, NULL);
+	skel->bss->seed_starts = false;
+	return err;
 }
 
 int tracer__open(struct tracer **tp, const struct tracer_opts *opts, rec_sink_fn sink, void *ctx)
@@ -416,6 +444,9 @@ int tracer__open(struct tracer **tp, const struct tracer_opts *opts, rec_sink_fn
 		if (i < TARGET_SLOTS)
 			skel->bss->target_tgids[i] = tgid;
 	}
+	err = seed_target_starts(t, opts);
+	if (err)
+		goto cleanup;
 	/* Lifecycle first, then the seed: every thread is seen one way or the other. */
 	err = threadleak_bpf__attach(skel);
 	if (err)
@@ -463,6 +494,12 @@ bool tracer__has_proc(const struct tracer *t, __u32 tgid)
 	int fd = bpf_map__fd(t->skel->maps.procs);
 	struct proc_key key, next;
 	bool first = true;
+	int i;
+
+	for (i = 0; i < TARGET_SLOTS; i++)
+		if (t->slot_tgid[i] == tgid && !t->slot_gone[i] &&
+		    __atomic_load_n(&t->skel->bss->target_start_ns[i], __ATOMIC_RELAXED))
+			return true;
 
 	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
 		first = false;
@@ -484,6 +521,64 @@ int tracer__drain(struct tracer *t)
 	return n;
 }
 
+/* The rec_proc of the process @key, counted in @pc. */
+static int deliver_proc(struct tracer *t, const struct proc_key *key,
+			const struct proc_counts *pc, __u64 ts)
+{
+	struct rec_proc rec;
+	__s64 live;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.hdr.type = REC_PROC;
+	rec.hdr.size = sizeof(rec);
+	rec.hdr.tgid = key->tgid;
+	rec.hdr.ts_ns = ts;
+	rec.flags = pc->exit_ns ? RP_EXITED : 0;
+	live = proc_counts_live(pc);
+	rec.live = live < 0 ? 0 : live;
+	rec.created = pc->created;
+	rec.exited = pc->exited;
+	rec.start_ns = key->start_ns;
+	memcpy(rec.comm, pc->comm, REC_COMM_LEN);
+	return deliver(t, &rec, sizeof(rec));
+}
+
+/*
+ * rec_proc for each target counted in a slot, read in place (as a map
+ * lookup copies a value: field by field, while the programs count); once
+ * for one that exited.
+ */
+static int census_slots(struct tracer *t, __u64 ts, __u32 *nr)
+{
+	const struct threadleak_bpf__bss *bss = t->skel->bss;
+	struct proc_counts pc;
+	struct proc_key key;
+	int i, err;
+
+	for (i = 0; i < TARGET_SLOTS; i++) {
+		key.tgid = t->slot_tgid[i];
+		key.__pad = 0;
+		key.start_ns = __atomic_load_n(&bss->target_start_ns[i], __ATOMIC_RELAXED);
+		if (!key.tgid || !key.start_ns || t->slot_gone[i])
+			continue;
+		pc.live = __atomic_load_n(&bss->target_counts[i].live, __ATOMIC_RELAXED);
+		pc.created = __atomic_load_n(&bss->target_counts[i].created, __ATOMIC_RELAXED);
+		pc.exited = __atomic_load_n(&bss->target_counts[i].exited, __ATOMIC_RELAXED);
+		pc.created_counted = __atomic_load_n(&bss->target_counts[i].created_counted,
+						     __ATOMIC_RELAXED);
+		pc.exited_counted = __atomic_load_n(&bss->target_counts[i].exited_counted,
+						    __ATOMIC_RELAXED);
+		pc.exit_ns = __atomic_load_n(&bss->target_counts[i].exit_ns, __ATOMIC_RELAXED);
+		memcpy(pc.comm, (const char *)bss->target_counts[i].comm, REC_COMM_LEN);
+		err = deliver_proc(t, &key, &pc, ts);
+		if (err)
+			return err;
+		(*nr)++;
+		t->slot_gone[i] = pc.exit_ns != 0;
+	}
+	return 0;
+}
+
 /* rec_proc for every process in the counters; forget the ones that exited. */
 static int census_procs(struct tracer *t, __u64 ts, __u32 *nr)
 {
@@ -491,27 +586,16 @@ static int census_procs(struct tracer *t, __u64 ts, __u32 *nr)
 	struct proc_key key, next, *gone = NULL;
 	size_t nr_gone = 0, cap_gone = 0;
 	struct proc_counts pc;
-	struct rec_proc rec;
 	bool first = true;
-	int err = 0;
+	int err;
 
-	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+	err = census_slots(t, ts, nr);
+	while (!err && !bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
 		first = false;
 		key = next;
 		if (bpf_map_lookup_elem(fd, &key, &pc))
 			continue; /* deleted under us */
-		memset(&rec, 0, sizeof(rec));
-		rec.hdr.type = REC_PROC;
-		rec.hdr.size = sizeof(rec);
-		rec.hdr.tgid = key.tgid;
-		rec.hdr.ts_ns = ts;
-		rec.flags = pc.exit_ns ? RP_EXITED : 0;
-		rec.live = pc.live < 0 ? 0 : pc.live;
-		rec.created = pc.created;
-		rec.exited = pc.exited;
-		rec.start_ns = key.start_ns;
-		memcpy(rec.comm, pc.comm, REC_COMM_LEN);
-		err = deliver(t, &rec, sizeof(rec));
+		err = deliver_proc(t, &key, &pc, ts);
 		if (err)
 			break;
 		(*nr)++;
