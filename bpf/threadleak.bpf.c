@@ -778,14 +778,21 @@ static __always_inline bool census_unchanged(struct task_struct *task, struct re
 	       prev->nr_switches == rec->nr_switches && prev->state == rec->state;
 }
 
-/* The census record of @task, through @prev: copied from it if the task has not run since, else read and kept there. */
+/*
+ * The census record of @task, copied from @kept (what the last census read
+ * of it, or NULL) if it has not run since, else read; kept at its census
+ * position, @prev, for the next census.
+ */
 static __always_inline void census_task_prev(struct task_struct *task, __u32 tgid,
-					     struct rec_task *rec, struct census_prev *prev)
+					     struct rec_task *rec, struct census_prev *kept,
+					     struct census_prev *prev)
 {
 	__u64 stopped = 0;
 
 	census_head(task, tgid, rec);
-	if (census_unchanged(task, rec, prev)) {
+	if (kept && census_unchanged(task, rec, kept)) {
+		if (kept != prev)
+			*prev = *kept;
 		rec->flags = prev->flags;
 		rec->syscall_nr = prev->syscall_nr;
 		__builtin_memcpy(rec->args, prev->args, sizeof(rec->args));
@@ -809,6 +816,31 @@ static __always_inline void census_task_prev(struct task_struct *task, __u32 tgi
 	__builtin_memcpy(prev->args, rec->args, sizeof(prev->args));
 	__builtin_memcpy(&prev->regs, &rec->regs, sizeof(prev->regs));
 	prev->fsbase = rec->fsbase;
+}
+
+/*
+ * What the last census kept of thread @tid, whose census position is @pos:
+ * at @pos + *@skew, or a few past it, where a thread before it that exited
+ * since has moved it (each such thread adds one to *@skew, for the rest of
+ * the process; threads that started since are after it). NULL if none.
+ */
+#define PREV_LOOKAHEAD 4
+static __always_inline struct census_prev *prev_of(void *prevs, __u32 pos, __u32 tid, __u32 *skew)
+{
+	struct census_prev *kept;
+	__u32 k, at;
+
+	for (k = 0; k <= PREV_LOOKAHEAD; k++) {
+		at = pos + *skew + k;
+		kept = bpf_map_lookup_elem(prevs, &at);
+		if (!kept)
+			return NULL;
+		if (kept->tid == tid) {
+			*skew += k;
+			return kept;
+		}
+	}
+	return NULL;
 }
 
 /* The thread @args resumes at, if it is still one of @tgid's; else NULL. */
@@ -837,7 +869,7 @@ int census_walk(struct census_walk_args *args)
 	struct census_prev *prev;
 	struct rec_task *rec;
 	void *slots, *prevs;
-	__u32 pos;
+	__u32 pos, skew = args->skew;
 
 	args->nr = 0;
 	slots = bpf_map_lookup_elem(&census_slots, &zero);
@@ -886,7 +918,8 @@ int census_walk(struct census_walk_args *args)
 		pos = args->pos + n;
 		prev = prevs ? bpf_map_lookup_elem(prevs, &pos) : NULL;
 		if (prev)
-			census_task_prev(task, tgid, rec, prev);
+			census_task_prev(task, tgid, rec, prev_of(prevs, pos, task->pid, &skew),
+					 prev);
 		else
 			census_task(task, tgid, rec);
 		n++;
@@ -897,5 +930,6 @@ int census_walk(struct census_walk_args *args)
 		bpf_task_release(from);
 	bpf_task_release(leader);
 	args->nr = n;
+	args->skew = skew;
 	return 0;
 }

@@ -405,7 +405,8 @@ struct census_walk_args {
 	__u32 resume_tid;
 	__u64 resume_start_ns; /* in/out: its start time */
 	__u32 pos;	       /* in: the census position of slot 0 (census_prevs) */
-	__u32 __pad;
+	__u32 skew;	       /* in/out: how far the process's threads moved in census_prevs
+				* since the last census (threads that exited): 0 at its first walk */
 };
 
 /*

@@ -340,7 +340,8 @@ static void check_unchanged(struct census_fixture *f)
 	struct census_prev prev;
 	const struct rec_task *r;
 	__u32 pid = getpid(), pos[2];
-	unsigned int i, n;
+	unsigned int i, n, marked;
+	__u32 at, last, gone = 0;
 	int fd;
 
 	fd = prevs_create(f, NR_SLOTS);
@@ -380,6 +381,36 @@ static void check_unchanged(struct census_fixture *f)
 	r = &f->slots[pos[1]];
 	ASSERT_OK(memcmp(&r->regs, &first[pos[1]].regs, sizeof(r->regs)),
 		  "a thread switched since read again");
+
+	/* A thread exits: the ones after it move up a position, and are
+	 * still found (copied: every one marked). */
+	for (i = 0; i < n; i++) {
+		if (bpf_map_lookup_elem(fd, &i, &prev) || !prev.tid)
+			continue;
+		prev.regs.r15 = 0x7e57;
+		bpf_map_update_elem(fd, &i, &prev, BPF_ANY);
+	}
+	if (!ASSERT_EQ(write(f->pipe[1], "x", 1), 1, "let one thread go"))
+		goto out;
+	for (i = 0; i < 500 && count_own_threads() != n - 1; i++)
+		usleep(10000);
+	if (!ASSERT_EQ(count_own_threads(), n - 1, "one thread gone") ||
+	    !ASSERT_OK(walk_from_start(f, pid, &wa), "walk after an exit") ||
+	    !ASSERT_EQ(wa.nr, n - 1, "one fewer"))
+		goto out;
+	for (i = 0, marked = 0, last = 0; i < NR_THREADS; i++) {
+		r = find_record(f->slots, wa.nr, f->tids[i]);
+		if (r)
+			marked += r->regs.r15 == 0x7e57;
+		else
+			gone = f->tids[i];
+		at = find_record(first, n, f->tids[i]) - first;
+		if (at > last)
+			last = at;
+	}
+	ASSERT_EQ(marked, NR_THREADS - 1, "every test thread left copied");
+	/* moved up by one if any came after the one gone */
+	ASSERT_EQ(wa.skew, find_record(first, n, gone) - first < last ? 1 : 0, "moved");
 out:
 	if (fd >= 0)
 		close(fd);
