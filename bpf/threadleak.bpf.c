@@ -803,13 +803,14 @@ static __always_inline void census_task_prev(struct task_struct *task, __u32 tgi
 		return;
 	}
 	census_body(task, rec, &stopped);
-	prev->tid = 0;
-	if (rec->state != TRS_SLEEPING && rec->state != TRS_DISK)
-		return;
+	/* Its place, whatever its state (prev_of finds the threads after it
+	 * by their places); the rest only if a copy could stand for it. */
 	prev->tid = rec->tid;
 	prev->state = rec->state;
 	prev->start_ns = rec->start_ns;
 	prev->nr_switches = rec->nr_switches;
+	if (rec->state != TRS_SLEEPING && rec->state != TRS_DISK)
+		return;
 	prev->stopped = stopped;
 	prev->flags = rec->flags;
 	prev->syscall_nr = rec->syscall_nr;
