@@ -225,7 +225,7 @@ static int slots_create(struct tracer *t, __u32 n)
  * census_prevs[0], for at least @nr threads, if it is smaller: what one
  * census read of each thread, kept in the kernel for the next census, which
  * copies it for a thread that has not run since (struct census_prev, 160
- * bytes a thread: 16 MB at 100,000). Kept whole in the kernel, none of it
+ * bytes a thread: 18.4 MB at 100,000, with room). In the kernel, none of it
  * in threadleak's RSS. A new array starts empty: its first census reads
  * every thread.
  */
