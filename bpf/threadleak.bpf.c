@@ -648,43 +648,53 @@ static __always_inline void census_clocks(void)
  * sched_clock, which drifts from CLOCK_MONOTONIC over days of uptime, so the
  * wait is measured against the rq clock and subtracted from monotonic now.
  */
-static __always_inline bool wait_start(struct task_struct *task, __u64 now, __u64 rq_now,
-				       __u64 *start)
+static __always_inline bool stopped_at(struct task_struct *task, __u64 *stopped)
 {
-	__u64 arrival, slice, left;
+	__u64 arrival;
 
 	if (!bpf_core_field_exists(task->sched_info.last_arrival))
 		return false;
 	arrival = task->sched_info.last_arrival;
 	if (!arrival)
 		return false;
-	slice = task->se.sum_exec_runtime - task->se.prev_sum_exec_runtime;
-	left = arrival + slice;
-	if (left > rq_now)
-		left = rq_now;
-	*start = now - (rq_now - left);
+	*stopped = arrival + (task->se.sum_exec_runtime - task->se.prev_sum_exec_runtime);
 	return true;
 }
 
-/* A traced task's state, as one census record, into @rec (zeroed). */
-static __always_inline void census_task(struct task_struct *task, __u32 tgid,
-					struct rec_task *rec)
+/* @stopped (rq clock) in bpf_ktime_get_ns() time, as of this census. */
+static __always_inline __u64 wait_start(__u64 stopped)
 {
-	struct pt_regs regs;
-	long nr;
+	if (stopped > census_rq0)
+		stopped = census_rq0;
+	return census_ktime0 - (census_rq0 - stopped);
+}
 
+/* What every census record of @task has, read anew each census, into @rec (zeroed). */
+static __always_inline void census_head(struct task_struct *task, __u32 tgid, struct rec_task *rec)
+{
 	rec->hdr.type = REC_TASK;
 	rec->hdr.size = sizeof(*rec);
 	rec->hdr.tgid = tgid;
 	rec->hdr.ts_ns = census_ktime0;
 	rec->tid = task->pid;
 	rec->state = task_run_state(task);
-	rec->fsbase = task->thread.fsbase;
 	rec->start_ns = task->start_time;
 	rec->nr_switches = task->nvcsw + task->nivcsw;
 	__builtin_memcpy(rec->comm, task->comm, sizeof(rec->comm));
-	if (wait_start(task, census_ktime0, census_rq0, &rec->wait_start_ns))
+}
+
+/* The rest of a traced task's census record, after census_head; when it stopped in *@stopped. */
+static __always_inline void census_body(struct task_struct *task, struct rec_task *rec,
+					__u64 *stopped)
+{
+	struct pt_regs regs;
+	long nr;
+
+	rec->fsbase = task->thread.fsbase;
+	if (stopped_at(task, stopped)) {
+		rec->wait_start_ns = wait_start(*stopped);
 		rec->flags |= RTF_WAIT_START;
+	}
 
 	/*
 	 * Registers saved at kernel entry are only stable while the task is
@@ -714,6 +724,16 @@ static __always_inline void census_task(struct task_struct *task, __u32 tgid,
 		rec->regs.r14 = regs.r14;
 		rec->regs.r15 = regs.r15;
 	}
+}
+
+/* A traced task's state, as one census record, into @rec (zeroed). */
+static __always_inline void census_task(struct task_struct *task, __u32 tgid,
+					struct rec_task *rec)
+{
+	__u64 stopped;
+
+	census_head(task, tgid, rec);
+	census_body(task, rec, &stopped);
 }
 
 /*
@@ -779,6 +799,111 @@ struct {
 	__array(values, struct census_slot_array);
 } census_slots SEC(".maps");
 
+/*
+ * census_prevs[0]: what the last census read, by census position (struct
+ * census_prev). Userspace creates it, as large as the census; without it,
+ * or past its end, every thread is read whole.
+ */
+struct census_prev_array {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* any size: BPF_F_INNER_MAP */
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct census_prev));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct census_prev_array);
+} census_prevs SEC(".maps");
+
+/*
+ * Can the last census's read of @task, @prev, stand for this one's? Only if
+ * the task has not run since: it is off the CPU now and its context switch
+ * count is the same (a task that got a CPU since was switched out again to
+ * be off it, which counts), in the same sleep (the freezer changes a
+ * sleeper's state without running it). Not when stopped: a tracer may have
+ * set its registers.
+ */
+static __always_inline bool census_unchanged(struct task_struct *task, struct rec_task *rec,
+					     struct census_prev *prev)
+{
+	if (rec->state != TRS_SLEEPING && rec->state != TRS_DISK)
+		return false;
+	if (!bpf_core_field_exists(task->on_cpu) || task->on_cpu)
+		return false;
+	return prev->tid == rec->tid && prev->start_ns == rec->start_ns &&
+	       prev->nr_switches == rec->nr_switches && prev->state == rec->state;
+}
+
+/*
+ * The census record of @task, copied from @kept (what the last census read
+ * of it, or NULL) if it has not run since, else read; kept at its census
+ * position, @prev, for the next census.
+ */
+static __always_inline void census_task_prev(struct task_struct *task, __u32 tgid,
+					     struct rec_task *rec, struct census_prev *kept,
+					     struct census_prev *prev)
+{
+	__u64 stopped = 0;
+
+	census_head(task, tgid, rec);
+	if (kept && census_unchanged(task, rec, kept)) {
+		if (kept != prev)
+			*prev = *kept;
+		rec->flags = prev->flags;
+		rec->syscall_nr = prev->syscall_nr;
+		__builtin_memcpy(rec->args, prev->args, sizeof(rec->args));
+		__builtin_memcpy(&rec->regs, &prev->regs, sizeof(rec->regs));
+		rec->fsbase = prev->fsbase;
+		if (rec->flags & RTF_WAIT_START)
+			rec->wait_start_ns = wait_start(prev->stopped);
+		return;
+	}
+	census_body(task, rec, &stopped);
+	/* Its place, whatever its state (prev_of finds the threads after it
+	 * by their places); the rest only if a copy could stand for it. */
+	prev->tid = rec->tid;
+	prev->state = rec->state;
+	prev->start_ns = rec->start_ns;
+	prev->nr_switches = rec->nr_switches;
+	if (rec->state != TRS_SLEEPING && rec->state != TRS_DISK)
+		return;
+	prev->stopped = stopped;
+	prev->flags = rec->flags;
+	prev->syscall_nr = rec->syscall_nr;
+	__builtin_memcpy(prev->args, rec->args, sizeof(prev->args));
+	__builtin_memcpy(&prev->regs, &rec->regs, sizeof(prev->regs));
+	prev->fsbase = rec->fsbase;
+}
+
+/*
+ * What the last census kept of thread @tid, whose census position is @pos:
+ * at @pos + *@skew, or a few past it, where a thread before it that exited
+ * since has moved it (each such thread adds one to *@skew, for the rest of
+ * the process; threads that started since are after it). NULL if none.
+ */
+#define PREV_LOOKAHEAD 4
+static __always_inline struct census_prev *prev_of(void *prevs, __u32 pos, __u32 tid, __u32 *skew)
+{
+	struct census_prev *kept;
+	__u32 k, at;
+
+	for (k = 0; k <= PREV_LOOKAHEAD; k++) {
+		at = pos + *skew + k;
+		kept = bpf_map_lookup_elem(prevs, &at);
+		if (!kept)
+			return NULL;
+		if (kept->tid == tid) {
+			*skew += k;
+			return kept;
+		}
+	}
+	return NULL;
+}
+
 /* The thread @args resumes at, if it is still one of @tgid's; else NULL. */
 static __always_inline struct task_struct *resume_task(struct census_walk_args *args, __u32 tgid)
 {
@@ -802,13 +927,16 @@ int census_walk(struct census_walk_args *args)
 	__u64 skip_before = 0;
 	struct bpf_iter_task it;
 	bool past_leader;
+	struct census_prev *prev;
 	struct rec_task *rec;
-	void *slots;
+	void *slots, *prevs;
+	__u32 pos, skew = args->skew;
 
 	args->nr = 0;
 	slots = bpf_map_lookup_elem(&census_slots, &zero);
 	if (!slots)
 		return -2; /* -ENOENT: userspace has not set them */
+	prevs = bpf_map_lookup_elem(&census_prevs, &zero);
 	if (args->flags & CWA_CENSUS_START)
 		census_clocks();
 	leader = bpf_task_from_pid(tgid);
@@ -848,7 +976,13 @@ int census_walk(struct census_walk_args *args)
 			break;
 		}
 		__builtin_memset(rec, 0, sizeof(*rec));
-		census_task(task, tgid, rec);
+		pos = args->pos + n;
+		prev = prevs ? bpf_map_lookup_elem(prevs, &pos) : NULL;
+		if (prev)
+			census_task_prev(task, tgid, rec, prev_of(prevs, pos, task->pid, &skew),
+					 prev);
+		else
+			census_task(task, tgid, rec);
 		n++;
 	}
 	bpf_iter_task_destroy(&it);
@@ -857,5 +991,6 @@ int census_walk(struct census_walk_args *args)
 		bpf_task_release(from);
 	bpf_task_release(leader);
 	args->nr = n;
+	args->skew = skew;
 	return 0;
 }

@@ -426,6 +426,30 @@ struct census_walk_args {
 	 * the way in: from the first thread, on the way out: all written */
 	__u32 resume_tid;
 	__u64 resume_start_ns; /* in/out: its start time */
+	__u32 pos;	       /* in: the census position of slot 0 (census_prevs) */
+	__u32 skew;	       /* in/out: how far the process's threads moved in census_prevs
+				* since the last census (threads that exited): 0 at its first walk */
+};
+
+/*
+ * What the last census read of the thread at one census position (the
+ * thread lists are walked in the same order each census), kept by the BPF
+ * side for the next: a thread still off the CPU, in the same sleep, with
+ * the same context switch count has not run since, so its saved registers,
+ * syscall, TLS base and when it stopped are what they were, and are copied
+ * from here instead of read again from its kernel stack.
+ */
+struct census_prev {
+	__u32 tid; /* 0: nothing kept */
+	__u32 state;
+	__u64 start_ns;
+	__u64 nr_switches;
+	__u64 stopped; /* rq clock: when it stopped running (wait_start_ns) */
+	__u32 flags;
+	__s32 syscall_nr;
+	__u64 args[6];
+	struct rec_regs regs;
+	__u64 fsbase;
 };
 
 /* census_walk_args.flags */

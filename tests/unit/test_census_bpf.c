@@ -307,6 +307,115 @@ static const struct rec_task *find_record(const struct rec_task *recs, unsigned 
 	return NULL;
 }
 
+/* Set census_prevs[0] to a new array of @n (its fd, or -1). */
+static int prevs_create(struct census_fixture *f, unsigned int n)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
+	__u32 zero = 0;
+	int fd;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "test_prevs", sizeof(zero),
+			    sizeof(struct census_prev), n, &opts);
+	if (!ASSERT_GT(fd, -1, "create prevs"))
+		return -1;
+	if (!ASSERT_OK(bpf_map_update_elem(bpf_map__fd(f->skel->maps.census_prevs), &zero, &fd,
+					   BPF_ANY),
+		       "set prevs")) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * With census_prevs: a thread that has not run since the last census is
+ * copied from what that census kept (a mark put there shows it), all but
+ * its name, which another thread may change meanwhile (read anew); a thread
+ * whose context switch count is not the one kept is read again.
+ */
+static void check_unchanged(struct census_fixture *f)
+{
+	struct rec_task first[NR_SLOTS];
+	struct census_walk_args wa;
+	struct census_prev prev;
+	const struct rec_task *r;
+	__u32 pid = getpid(), pos[2];
+	unsigned int i, n, marked;
+	__u32 at, last, gone = 0;
+	int fd;
+
+	fd = prevs_create(f, NR_SLOTS);
+	if (fd < 0 || !slots_create(f, NR_SLOTS))
+		goto out;
+	if (!ASSERT_OK(walk_from_start(f, pid, &wa), "first walk"))
+		goto out;
+	n = wa.nr;
+	memcpy(first, f->slots, n * sizeof(*first));
+	for (i = 0; i < 2; i++) {
+		r = find_record(first, n, f->tids[i]);
+		if (!ASSERT_NOT_NULL(r, "test thread walked"))
+			goto out;
+		pos[i] = r - first;
+		if (!ASSERT_OK(bpf_map_lookup_elem(fd, &pos[i], &prev), "kept") ||
+		    !ASSERT_EQ(prev.tid, f->tids[i], "kept the thread at its position"))
+			goto out;
+		/* the mark; and for the second, a count it never had */
+		prev.regs.r15 = 0x7e57;
+		if (i == 1)
+			prev.nr_switches++;
+		if (!ASSERT_OK(bpf_map_update_elem(fd, &pos[i], &prev, BPF_ANY), "mark"))
+			goto out;
+	}
+	if (!ASSERT_OK(pthread_setname_np(f->threads[0], "renamed"), "rename a sleeper") ||
+	    !ASSERT_OK(walk_from_start(f, pid, &wa), "second walk") || !ASSERT_EQ(wa.nr, n, "as many"))
+		goto out;
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(f->slots[i].tid, first[i].tid, "same thread at each position");
+	check_records(f, f->slots, n);
+	r = &f->slots[pos[0]];
+	ASSERT_EQ(r->regs.r15, 0x7e57, "an unchanged thread copied from the last census");
+	ASSERT_STREQ(r->comm, "renamed", "its name read anew");
+	ASSERT_TRUE(r->flags & RTF_WAIT_START, "its wait kept");
+	/* the same rq clock time, as of each census's clocks (a tick apart at most) */
+	ASSERT_NEAR(r->wait_start_ns, first[pos[0]].wait_start_ns, 20000000, "the same wait");
+	r = &f->slots[pos[1]];
+	ASSERT_OK(memcmp(&r->regs, &first[pos[1]].regs, sizeof(r->regs)),
+		  "a thread switched since read again");
+
+	/* A thread exits: the ones after it move up a position, and are
+	 * still found (copied: every one marked). */
+	for (i = 0; i < n; i++) {
+		if (bpf_map_lookup_elem(fd, &i, &prev) || !prev.tid)
+			continue;
+		prev.regs.r15 = 0x7e57;
+		bpf_map_update_elem(fd, &i, &prev, BPF_ANY);
+	}
+	if (!ASSERT_EQ(write(f->pipe[1], "x", 1), 1, "let one thread go"))
+		goto out;
+	for (i = 0; i < 500 && count_own_threads() != n - 1; i++)
+		usleep(10000);
+	if (!ASSERT_EQ(count_own_threads(), n - 1, "one thread gone") ||
+	    !ASSERT_OK(walk_from_start(f, pid, &wa), "walk after an exit") ||
+	    !ASSERT_EQ(wa.nr, n - 1, "one fewer"))
+		goto out;
+	for (i = 0, marked = 0, last = 0; i < NR_THREADS; i++) {
+		r = find_record(f->slots, wa.nr, f->tids[i]);
+		if (r)
+			marked += r->regs.r15 == 0x7e57;
+		else
+			gone = f->tids[i];
+		at = find_record(first, n, f->tids[i]) - first;
+		if (at > last)
+			last = at;
+	}
+	ASSERT_EQ(marked, NR_THREADS - 1, "every test thread left copied");
+	/* moved up by one if any came after the one gone */
+	ASSERT_EQ(wa.skew, find_record(first, n, gone) - first < last ? 1 : 0, "moved");
+out:
+	if (fd >= 0)
+		close(fd);
+}
+
 void test_census_walk_bpf(void)
 {
 	struct census_fixture f = { .pipe = { -1, -1 }, .slots_fd = -1 };
@@ -406,6 +515,9 @@ void test_census_walk_bpf(void)
 	wa = (struct census_walk_args){ .tgid = pid, .proc_start_ns = 1 };
 	if (ASSERT_OK(walk(&f, &wa), "walk"))
 		ASSERT_EQ(wa.nr, 0, "nothing written");
+
+	test__start_subtest("unchanged");
+	check_unchanged(&f);
 out:
 	fixture_free(&f);
 }
