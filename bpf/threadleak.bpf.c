@@ -767,9 +767,8 @@ int census(struct bpf_iter__task *ctx)
  * task. The walk is streamed: a run writes as many threads as the array
  * holds and stops at the first that does not fit, which the next run starts
  * from; userspace reads the array between runs. If that thread exited in
- * between, the next run starts from the first thread again and skips those
- * that started before it: threads are on the list in the order they were
- * created.
+ * between, the next run starts after the last thread the run wrote (see
+ * census_walk).
  */
 extern int bpf_iter_task_new(struct bpf_iter_task *it, struct task_struct *task,
 			     unsigned int flags) __weak __ksym;
@@ -904,15 +903,15 @@ static __always_inline struct census_prev *prev_of(void *prevs, __u32 pos, __u32
 	return NULL;
 }
 
-/* The thread @args resumes at, if it is still one of @tgid's; else NULL. */
-static __always_inline struct task_struct *resume_task(struct census_walk_args *args, __u32 tgid)
+/* Thread @tid of @tgid started at @start_ns, if it is still there; else NULL. */
+static __always_inline struct task_struct *thread_of(__u32 tid, __u64 start_ns, __u32 tgid)
 {
 	struct task_struct *task;
 
-	if (!args->resume_tid)
+	if (!tid)
 		return NULL;
-	task = bpf_task_from_pid(args->resume_tid);
-	if (task && (task->tgid != tgid || task->start_time != args->resume_start_ns)) {
+	task = bpf_task_from_pid(tid);
+	if (task && (task->tgid != tgid || task->start_time != start_ns)) {
 		bpf_task_release(task);
 		task = NULL;
 	}
@@ -926,7 +925,7 @@ int census_walk(struct census_walk_args *args)
 	__u32 n = 0, zero = 0, tgid = args->tgid;
 	__u64 skip_before = 0;
 	struct bpf_iter_task it;
-	bool past_leader;
+	bool past_leader, skip_first = false;
 	struct census_prev *prev;
 	struct rec_task *rec;
 	void *slots, *prevs;
@@ -948,9 +947,24 @@ int census_walk(struct census_walk_args *args)
 		args->resume_tid = 0;
 		return 0; /* gone: its exit record says so */
 	}
-	from = resume_task(args, tgid);
-	if (args->resume_tid && !from)
-		skip_before = args->resume_start_ns;
+	/*
+	 * Where the run before stopped: at the thread that did not fit; if it
+	 * exited, after the last thread written (the list only loses threads
+	 * between them); if that exited too, from the first thread, skipping
+	 * those started before the resume thread (threads made at once on two
+	 * CPUs can be listed out of start-time order: one may be missed or
+	 * written twice, which by_start tells).
+	 */
+	args->by_start = 0;
+	from = thread_of(args->resume_tid, args->resume_start_ns, tgid);
+	if (args->resume_tid && !from) {
+		from = thread_of(args->last_tid, args->last_start_ns, tgid);
+		skip_first = from != NULL;
+		if (!from) {
+			skip_before = args->resume_start_ns;
+			args->by_start = 1;
+		}
+	}
 	past_leader = from && from->pid != tgid;
 	args->resume_tid = 0;
 	bpf_rcu_read_lock();
@@ -964,6 +978,10 @@ int census_walk(struct census_walk_args *args)
 		 * started past it ends there. */
 		if (past_leader && task->pid == tgid)
 			break;
+		if (skip_first) {
+			skip_first = false;
+			continue; /* the last thread the run before wrote */
+		}
 		if (task->flags & PF_KTHREAD)
 			continue;
 		if (task->start_time < skip_before)
@@ -975,6 +993,8 @@ int census_walk(struct census_walk_args *args)
 			args->resume_start_ns = task->start_time;
 			break;
 		}
+		args->last_tid = task->pid;
+		args->last_start_ns = task->start_time;
 		__builtin_memset(rec, 0, sizeof(*rec));
 		pos = args->pos + n;
 		prev = prevs ? bpf_map_lookup_elem(prevs, &pos) : NULL;

@@ -429,6 +429,11 @@ struct census_walk_args {
 	__u32 pos;	       /* in: the census position of slot 0 (census_prevs) */
 	__u32 skew;	       /* in/out: how far the process's threads moved in census_prevs
 				* since the last census (threads that exited): 0 at its first walk */
+	/* in/out: the last thread the run wrote, where the next run starts
+	 * (after it) if the resume thread exited; 0: none */
+	__u32 last_tid;
+	__u32 by_start; /* out: both exited: the run skipped threads by start time */
+	__u64 last_start_ns;
 };
 
 /*

@@ -692,6 +692,9 @@ static int walk_proc(struct tracer *t, __u32 tgid, __u64 start_ns, __u32 *nr, __
 			return opts.retval;
 		if (args.nr > t->nr_slots || (args.resume_tid && !args.nr))
 			return -EPROTO;
+		if (args.by_start && verbose)
+			fprintf(stderr, "threadleak: census of process %u: two threads it was to resume at exited; resumed by start time\n",
+				tgid);
 		for (i = 0; i < args.nr; i++) {
 			err = deliver(t, &t->slots[i], sizeof(t->slots[i]));
 			if (err)

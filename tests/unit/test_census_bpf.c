@@ -487,8 +487,9 @@ void test_census_walk_bpf(void)
 	}
 
 	test__start_subtest("resume_thread_gone");
-	/* The thread to resume at exited: the run starts over and skips the
-	 * threads that started before it, those the runs before wrote. */
+	/* The thread to resume at exited, and the last one written too: the
+	 * run starts over and skips the threads that started before it, those
+	 * the runs before wrote, and says so. */
 	if (!slots_create(&f, NR_SLOTS) || !ASSERT_OK(walk_from_start(&f, pid, &wa), "walk") ||
 	    !ASSERT_EQ(wa.nr, want, "threads written"))
 		goto out;
@@ -503,6 +504,21 @@ void test_census_walk_bpf(void)
 		ASSERT_EQ(wa.nr, want - i, "the threads from the third test thread on");
 		ASSERT_EQ(f.slots[0].tid, f.tids[2], "starting at the third test thread");
 		ASSERT_EQ(wa.resume_tid, 0, "to the end");
+		ASSERT_EQ(wa.by_start, 1, "resumed by start time");
+		ASSERT_EQ(wa.last_tid, recs[want - 1].tid, "the last thread written");
+	}
+
+	test__start_subtest("resume_after_last");
+	/* The thread to resume at exited, the last one written is there: the
+	 * run starts after it, by list order alone (no start time compared). */
+	wa = (struct census_walk_args){ .tgid = pid, .resume_tid = 0x3ffffff0,
+					.resume_start_ns = ~0ULL,
+					.last_tid = recs[i].tid,
+					.last_start_ns = recs[i].start_ns };
+	if (ASSERT_OK(walk(&f, &wa), "walk from after the last written")) {
+		ASSERT_EQ(wa.nr, want - i - 1, "the threads after the third test thread");
+		ASSERT_EQ(f.slots[0].tid, recs[i + 1].tid, "starting at the one after it");
+		ASSERT_EQ(wa.by_start, 0, "by list order");
 	}
 
 	test__start_subtest("gone_process");
