@@ -87,13 +87,34 @@ struct go_state {
 	__u32 flags;	    /* RG_* */
 };
 
+/*
+ * What a thread's context keeps of its last rec_task (a hundred thousand
+ * of them: not the record, whose registers only the inspector reads).
+ */
+struct task_state {
+	__u64 ts_ns;	     /* the census's */
+	__u64 wait_start_ns; /* when it last stopped running */
+	__u64 args[2];	     /* the syscall's first arguments: a futex's word and op */
+	__u32 tid;
+	__u32 state; /* enum task_run_state */
+	__u32 flags; /* RTF_* */
+	__s32 syscall_nr;
+	char comm[REC_COMM_LEN];
+};
+
+/* What a thread's context keeps of its last rec_futex: the words. */
+struct futex_state {
+	__u64 wait_id; /* nr_switches at the census */
+	__u32 flags;   /* RF_* */
+	__u32 words[REC_FUTEX_WORDS];
+};
+
 struct ctx {
 	__u64 id;	/* tid or goid */
 	__u64 start_ns; /* thread start time, 0 for goroutines */
-	bool counted;	/* counted as created at its site: a move takes it along */
 	struct site *site;
 	__u64 seen_seq; /* last census (or Go census) that saw it */
-	struct rec_futex *futex; /* threads: the last futex word read, or NULL */
+	struct futex_state *futex; /* threads: the last futex word read, or NULL */
 	struct istack *stack_obj; /* shared with the contexts whose stack is the same */
 	const __u64 *stack;
 	__u64 stack_wait_id;
@@ -107,6 +128,7 @@ struct ctx {
 	__u16 stack_flags;
 	__u8 kind; /* enum ctx_kind */
 	__u8 nr_stack;
+	bool counted; /* counted as created at its site: a move takes it along */
 	bool waiting;
 	bool reported;
 	bool deadlocked;
@@ -114,7 +136,7 @@ struct ctx {
 	__u8 go_stuck_class; /* policy_goroutine_stuck_class() */
 	bool go_blocked;     /* policy_goroutine_blocked(), not a runtime goroutine */
 	union {
-		struct rec_task task;
+		struct task_state task;
 		struct go_state g;
 	} u;
 };
@@ -1220,7 +1242,16 @@ static int feed_task(struct detector *d, const struct rec_task *t)
 			return -ENOMEM;
 	}
 	c->seen_seq = census_now(d);
-	c->u.task = *t;
+	c->u.task = (struct task_state){
+		.ts_ns = t->hdr.ts_ns,
+		.wait_start_ns = t->wait_start_ns,
+		.args = { t->args[0], t->args[1] },
+		.tid = t->tid,
+		.state = t->state,
+		.flags = t->flags,
+		.syscall_nr = t->syscall_nr,
+	};
+	memcpy(c->u.task.comm, t->comm, REC_COMM_LEN);
 	c->waiting = kind != WAIT_NONE;
 	if (!c->waiting)
 		return 0;
@@ -1325,7 +1356,9 @@ static int feed_futex(struct detector *d, const struct rec_futex *r)
 		if (!c->futex)
 			return -ENOMEM;
 	}
-	*c->futex = *r;
+	c->futex->wait_id = r->wait_id;
+	c->futex->flags = r->flags;
+	memcpy(c->futex->words, r->words, sizeof(r->words));
 	return 0;
 }
 
@@ -1777,12 +1810,32 @@ static bool is_live_thread(void *arg, __u32 tid)
 	return ctx_find(ol->p, CTX_THREAD, tid) != NULL;
 }
 
+/* Thread @c's census record again, as far as it was kept (for wait.h). */
+static void task_rec(const struct ctx *c, struct rec_task *t)
+{
+	const struct task_state *ts = &c->u.task;
+
+	memset(t, 0, sizeof(*t));
+	t->hdr.ts_ns = ts->ts_ns;
+	t->wait_start_ns = ts->wait_start_ns;
+	t->args[0] = ts->args[0];
+	t->args[1] = ts->args[1];
+	t->tid = ts->tid;
+	t->state = ts->state;
+	t->flags = ts->flags;
+	t->syscall_nr = ts->syscall_nr;
+	t->start_ns = c->start_ns;
+	memcpy(t->comm, ts->comm, REC_COMM_LEN);
+}
+
 static void classify(struct proc_state *p, struct ctx *c, enum primitive same_word)
 {
 	const char *funcs[SYMTAB_FRAMES_MAX];
 	struct owner_lookup ol = { p };
+	struct rec_futex futex;
+	struct rec_task task;
 	struct wait_evidence ev = {
-		.task = &c->u.task,
+		.task = &task,
 		.same_word = same_word,
 		.is_thread = is_live_thread,
 		.ctx = &ol,
@@ -1793,8 +1846,18 @@ static void classify(struct proc_state *p, struct ctx *c, enum primitive same_wo
 		ev.nr_funcs = symtab__expand_funcs(&p->syms, c->stack, c->nr_stack, funcs,
 						   SYMTAB_FRAMES_MAX);
 	}
-	if (c->futex && c->futex->wait_id == c->wait_id)
-		ev.futex = c->futex;
+	task_rec(c, &task);
+	if (c->futex && c->futex->wait_id == c->wait_id) {
+		/* the record again, its address the one the thread waits on */
+		memset(&futex, 0, sizeof(futex));
+		futex.tid = c->id;
+		futex.flags = c->futex->flags;
+		futex.start_ns = c->start_ns;
+		futex.wait_id = c->futex->wait_id;
+		futex.uaddr = task_futex_addr(&task);
+		memcpy(futex.words, c->futex->words, sizeof(futex.words));
+		ev.futex = &futex;
+	}
 	classify_wait(&ev, &c->wc);
 }
 
@@ -2222,7 +2285,7 @@ static void stuck_facts(struct proc_state *p, const struct ctx *c, struct policy
 	wait_facts(p, c, p->is_go, funcs, NULL, &w);
 	sc->cls = policy_thread_stuck_class(&w);
 	sc->wait_known = (c->u.task.flags & RTF_WAIT_START) &&
-			 c->u.task.hdr.ts_ns > c->u.task.wait_start_ns;
+			 c->u.task.ts_ns > c->u.task.wait_start_ns;
 	sc->first_sight = p->stuck_censuses <= STUCK_SETTLE_CENSUSES;
 }
 
@@ -2595,6 +2658,7 @@ static bool stuck_on_lock(struct proc_state *p, const struct ctx *c, unsigned in
  */
 static void tally_waits(struct proc_state *p, const struct node_list *threads)
 {
+	struct rec_task task;
 	size_t i;
 
 	for (i = 0; i < threads->n; i++) {
@@ -2602,7 +2666,8 @@ static void tally_waits(struct proc_state *p, const struct node_list *threads)
 
 		if (!c || !c->waiting)
 			continue;
-		if (task_wait_kind(&c->u.task) != WAIT_FUTEX) {
+		task_rec(c, &task);
+		if (task_wait_kind(&task) != WAIT_FUTEX) {
 			continue;
 		} else if (stuck_on_lock(p, c, 64)) {
 			if (c->wait_ns > p->lock_wait_ns)
@@ -2767,7 +2832,7 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 			continue;
 		wait_facts(p, c, true, funcs, modules, &lw.wait);
 		lw.evidence_pending = c->kind == CTX_THREAD &&
-				      c->wait_seen_ns == c->u.task.hdr.ts_ns && !lw.wait.nr_funcs;
+				      c->wait_seen_ns == c->u.task.ts_ns && !lw.wait.nr_funcs;
 		if (!policy_long_wait(&lw, d->opts.wait_threshold_ns, d->opts.owned_waits_only))
 			continue;
 		/* Pools, counted for the first wait that needs them. */
