@@ -445,7 +445,6 @@ static void kept_findings_free(struct proc_state *p)
 	p->findings_tail = &p->findings;
 }
 
-/* Forget @p's threads, goroutines, sites, stacks and symbols. */
 static void site_free(void *p)
 {
 	struct site *s = p;
@@ -454,6 +453,7 @@ static void site_free(void *p)
 	free(s);
 }
 
+/* Forget @p's threads, goroutines, sites, stacks and symbols. */
 static void proc_clear(struct proc_state *p)
 {
 	free(p->gors);
@@ -2800,7 +2800,7 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 			site_sample_emit(d, p, s, ts);
 		if (policy_site_idle(&ps, d->opts.leak.window_ns)) {
 			tdelete(s, &p->sites, site_cmp);
-			free(s);
+			site_free(s);
 			sites.v[i] = NULL;
 			continue;
 		}
