@@ -862,7 +862,10 @@ static int gor_sort(struct proc_state *p)
  * the one after the last found is tried first, then the sorted ones, then
  * the last ones added. @sort: if it could be further among those added,
  * sort (else it is not there: a goroutine a census sends is new unless the
- * last census had it).
+ * last census had it). A goid a census sends twice, more than GOR_TAIL_SCAN
+ * records apart, is added twice and kept once by gor_sort() with its first
+ * state (a goroutine table keeps the second): the Go census never sends one
+ * g twice (an allgs listing one twice fails), only two g's of one goid.
  */
 static struct gor *gor_find(struct proc_state *p, __u64 goid, bool sort)
 {
