@@ -16,7 +16,6 @@
 #include <string.h>
 #include "detector.h"
 #include "detector_policy.h"
-#include "goid_table.h"
 #include "hash.h"
 #include "proc_table.h"
 #include "py_wait.h"
@@ -68,6 +67,11 @@ struct site {
 	__u32 stuck_by[STUCK_CLASS_MAX];
 	struct kept_finding *stuck_kept; /* its stuck finding, once made */
 	__u32 stuck_reported;		 /* stuck when it was last reported */
+	/* Goroutine sites: the goroutine @rep shows (its goid), described as
+	 * a context when a finding needs it (gor_view()). */
+	__u64 rep_goid;
+	__u8 rep_rank; /* this census's analysis: see gor_rank() */
+	struct ctx *rep_view;
 };
 
 /*
@@ -83,13 +87,34 @@ struct go_state {
 	__u32 flags;	    /* RG_* */
 };
 
+/*
+ * What a thread's context keeps of its last rec_task (a hundred thousand
+ * of them: not the record, whose registers only the inspector reads).
+ */
+struct task_state {
+	__u64 ts_ns;	     /* the census's */
+	__u64 wait_start_ns; /* when it last stopped running */
+	__u64 args[2];	     /* the syscall's first arguments: a futex's word and op */
+	__u32 tid;
+	__u32 state; /* enum task_run_state */
+	__u32 flags; /* RTF_* */
+	__s32 syscall_nr;
+	char comm[REC_COMM_LEN];
+};
+
+/* What a thread's context keeps of its last rec_futex: the words. */
+struct futex_state {
+	__u64 wait_id; /* nr_switches at the census */
+	__u32 flags;   /* RF_* */
+	__u32 words[REC_FUTEX_WORDS];
+};
+
 struct ctx {
 	__u64 id;	/* tid or goid */
 	__u64 start_ns; /* thread start time, 0 for goroutines */
-	bool counted;	/* counted as created at its site: a move takes it along */
 	struct site *site;
 	__u64 seen_seq; /* last census (or Go census) that saw it */
-	struct rec_futex *futex; /* threads: the last futex word read, or NULL */
+	struct futex_state *futex; /* threads: the last futex word read, or NULL */
 	struct istack *stack_obj; /* shared with the contexts whose stack is the same */
 	const __u64 *stack;
 	__u64 stack_wait_id;
@@ -103,18 +128,51 @@ struct ctx {
 	__u16 stack_flags;
 	__u8 kind; /* enum ctx_kind */
 	__u8 nr_stack;
+	bool counted; /* counted as created at its site: a move takes it along */
 	bool waiting;
 	bool reported;
 	bool deadlocked;
-	__u32 gidx; /* goroutines: where in proc_state.gvec */
 	/* Goroutines: what their wait reason says, for each census's analysis. */
 	__u8 go_stuck_class; /* policy_goroutine_stuck_class() */
 	bool go_blocked;     /* policy_goroutine_blocked(), not a runtime goroutine */
-	/* Last: a goroutine's context is allocated without a thread's room. */
 	union {
-		struct rec_task task;
+		struct task_state task;
 		struct go_state g;
 	} u;
+};
+
+/*
+ * Goroutines are not kept as contexts (a million of them): each is a
+ * struct gor, 48 bytes in an array in goid order, and what the goroutines
+ * of a site have in common (the site, the wait reason and state, the stack
+ * the inspector took) is one struct gclass they share. A finding's
+ * goroutine is made a struct ctx when it is shown (gor_view()).
+ */
+struct gclass {
+	struct site *site;
+	const char *reason; /* in detector.go_reasons */
+	struct istack *stack;
+	__u64 stack_wait_id;
+	__u32 flags; /* RG_* */
+	__u32 refs;
+	__u32 idx; /* in proc_state.gcls */
+	__u16 stack_flags;
+	bool waiting;
+	__u8 stuck_class; /* policy_goroutine_stuck_class() */
+	bool blocked;	  /* policy_goroutine_blocked(), not a runtime goroutine */
+};
+
+#define GOR_GONE 0x7fffffff /* gor.cls of a goroutine that ended */
+
+struct gor {
+	__u64 goid;
+	__u64 parent_goid;
+	__u64 wait_since_ns;
+	__u64 wait_seen_ns; /* first census that saw this wait */
+	__u64 seen_ns;	    /* the Go census that last saw it */
+	__u32 cls : 31;	    /* proc_state.gcls index, or GOR_GONE */
+	__u32 counted : 1;  /* counted as created at its site */
+	__u32 seen_seq;	    /* low bits of the Go census that last saw it */
 };
 
 /*
@@ -166,16 +224,17 @@ struct proc_state {
 
 	void *ctxs;  /* tsearch tree of the threads' struct ctx, by (kind, id) */
 	/*
-	 * The goroutines' struct ctx, in goid order once gvec_sort() ran (a
-	 * gone one leaves NULL); a tree of a million costs more to build and
-	 * to walk than the detector's whole census otherwise does.
+	 * The goroutines: [0, gor_sorted) in goid order (an ended one stays
+	 * until the next gor_sort(), marked GOR_GONE), then those added since,
+	 * as they came.
 	 */
-	struct ctx **gvec;
-	size_t gvec_n, gvec_cap;
-	__u64 gvec_max_id; /* the largest goid added */
-	size_t gvec_next;  /* after the last goroutine found */
-	bool gvec_unsorted;
-	struct goid_table goids; /* its goroutines again, by goid */
+	struct gor *gors;
+	size_t gor_n, gor_cap, gor_sorted, gor_gone;
+	__u64 gor_max_id; /* the largest goid added */
+	size_t gor_next;  /* after the last goroutine found */
+	struct gclass **gcls; /* by index; NULL: free */
+	__u32 gcls_n, gcls_cap;
+	void *gclasses; /* tsearch tree of the same, by content */
 	void *sites; /* tsearch tree of struct site, by (kind, key, func_pc) */
 	void *stacks; /* tsearch tree of struct istack, by content */
 	struct symtab syms;
@@ -386,23 +445,30 @@ static void kept_findings_free(struct proc_state *p)
 	p->findings_tail = &p->findings;
 }
 
+static void site_free(void *p)
+{
+	struct site *s = p;
+
+	free(s->rep_view);
+	free(s);
+}
+
 /* Forget @p's threads, goroutines, sites, stacks and symbols. */
 static void proc_clear(struct proc_state *p)
 {
-	size_t i;
-
-	goid_table__clear(&p->goids);
-	for (i = 0; i < p->gvec_n; i++)
-		if (p->gvec[i])
-			ctx_free(p->gvec[i]);
-	free(p->gvec);
-	p->gvec = NULL;
-	p->gvec_n = p->gvec_cap = 0;
-	p->gvec_max_id = 0;
-	p->gvec_unsorted = false;
+	free(p->gors);
+	p->gors = NULL;
+	p->gor_n = p->gor_cap = p->gor_sorted = p->gor_gone = 0;
+	p->gor_max_id = 0;
+	p->gor_next = 0;
+	tdestroy(p->gclasses, free);
+	p->gclasses = NULL;
+	free(p->gcls);
+	p->gcls = NULL;
+	p->gcls_n = p->gcls_cap = 0;
 	tdestroy(p->ctxs, ctx_free);
 	p->ctxs = NULL;
-	tdestroy(p->sites, free);
+	tdestroy(p->sites, site_free);
 	p->sites = NULL;
 	tdestroy(p->stacks, free);
 	p->stacks = NULL;
@@ -487,106 +553,16 @@ static struct site *site_get(struct proc_state *p, __u8 kind, __u64 key, __u64 f
 static struct ctx *ctx_find(struct proc_state *p, __u8 kind, __u64 id)
 {
 	struct ctx k = { .kind = kind, .id = id };
-	void *node;
-
-	if (kind == CTX_GOROUTINE) {
-		struct ctx *c = p->gvec_next < p->gvec_n ? p->gvec[p->gvec_next] : NULL;
-
-		/* A census meets goroutines about in goid order: try the next
-		 * one first, a read of memory in order, before the table;
-		 * a goid above every one added is new (a first census's). */
-		if (id > p->gvec_max_id)
-			return NULL;
-		if (!c || c->id != id)
-			c = goid_table__find(&p->goids, id);
-		if (c)
-			p->gvec_next = c->gidx + 1;
-		return c;
-	}
-	node = tfind(&k, &p->ctxs, ctx_cmp);
+	void *node = tfind(&k, &p->ctxs, ctx_cmp);
 
 	return node ? *(struct ctx **)node : NULL;
-}
-
-static int goid_cmp(const void *a, const void *b)
-{
-	const struct ctx *x = *(struct ctx *const *)a, *y = *(struct ctx *const *)b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-/* Put @p's goroutines in goid order, the gone ones dropped. */
-static void gvec_sort(struct proc_state *p)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < p->gvec_n; i++)
-		if (p->gvec[i])
-			p->gvec[n++] = p->gvec[i];
-	p->gvec_n = n;
-	if (p->gvec_unsorted)
-		qsort(p->gvec, n, sizeof(*p->gvec), goid_cmp);
-	p->gvec_unsorted = false;
-	for (i = 0; i < n; i++)
-		p->gvec[i]->gidx = i;
-}
-
-static int gvec_add(struct proc_state *p, struct ctx *c)
-{
-	if (p->gvec_n == p->gvec_cap) {
-		size_t cap = p->gvec_cap ? 2 * p->gvec_cap : 64;
-		struct ctx **more = realloc(p->gvec, cap * sizeof(*more));
-
-		if (!more)
-			return -ENOMEM;
-		p->gvec = more;
-		p->gvec_cap = cap;
-	}
-	/* goids mostly come in order: then nothing to sort */
-	if (p->gvec_n && p->gvec_max_id > c->id)
-		p->gvec_unsorted = true;
-	if (c->id > p->gvec_max_id)
-		p->gvec_max_id = c->id;
-	c->gidx = p->gvec_n;
-	p->gvec[p->gvec_n++] = c;
-	return 0;
-}
-
-/*
- * Every context of @p, as the tree of all of them once listed them: the
- * threads by tid, then the goroutines by goid (free l->v).
- */
-static int ctx_list(struct proc_state *p, struct node_list *l)
-{
-	int err = node_list(p->ctxs, l);
-	size_t i;
-	void **v;
-
-	if (err || !p->gvec_n)
-		return err;
-	gvec_sort(p);
-	v = realloc(l->v, (l->n + p->gvec_n) * sizeof(*v));
-	if (!v) {
-		free(l->v);
-		l->v = NULL;
-		l->n = 0;
-		return -ENOMEM;
-	}
-	l->v = v;
-	for (i = 0; i < p->gvec_n; i++)
-		l->v[l->n++] = p->gvec[i];
-	l->cap = l->n;
-	return 0;
 }
 
 /* A context appears at @site; @started: we saw it start (it counts as created). */
 static struct ctx *ctx_add(struct proc_state *p, __u8 kind, __u64 id, __u64 start_ns,
 			   struct site *site, bool started)
 {
-	/* a million goroutines: not a thread's rec_task each */
-	struct ctx *c = calloc(1, kind == CTX_GOROUTINE ? offsetof(struct ctx, u) + sizeof(c->u.g) :
-							  sizeof(*c)),
-		   **node;
+	struct ctx *c = calloc(1, sizeof(*c)), **node;
 
 	if (!c)
 		return NULL;
@@ -594,23 +570,11 @@ static struct ctx *ctx_add(struct proc_state *p, __u8 kind, __u64 id, __u64 star
 	c->id = id;
 	c->start_ns = start_ns;
 	c->site = site;
-	c->wc.owner_tid = -1; /* not classified yet; goroutines never are */
-	if (kind == CTX_GOROUTINE) {
-		if (gvec_add(p, c)) {
-			free(c);
-			return NULL;
-		}
-		if (goid_table__add(&p->goids, id, c)) {
-			p->gvec[--p->gvec_n] = NULL;
-			free(c);
-			return NULL;
-		}
-	} else {
-		node = tsearch(c, &p->ctxs, ctx_cmp);
-		if (!node || *node != c) {
-			free(c);
-			return NULL;
-		}
+	c->wc.owner_tid = -1; /* not classified yet */
+	node = tsearch(c, &p->ctxs, ctx_cmp);
+	if (!node || *node != c) {
+		free(c);
+		return NULL;
 	}
 	site->live++;
 	if (started)
@@ -635,13 +599,344 @@ static void ctx_remove(struct proc_state *p, struct ctx *c, bool exited)
 		c->site->rep = NULL;
 	stack_release(p, c->stack_obj);
 	site_leave(c->site, exited);
-	if (c->kind == CTX_GOROUTINE) {
-		goid_table__del(&p->goids, c->id);
-		p->gvec[c->gidx] = NULL;
-	} else {
-		tdelete(c, &p->ctxs, ctx_cmp);
-	}
+	tdelete(c, &p->ctxs, ctx_cmp);
 	ctx_free(c);
+}
+
+/* Goroutines */
+
+static int gclass_cmp(const void *a, const void *b)
+{
+	const struct gclass *x = a, *y = b;
+
+	if (x->site != y->site)
+		return x->site < y->site ? -1 : 1;
+	if (x->reason != y->reason)
+		return x->reason < y->reason ? -1 : 1;
+	if (x->stack != y->stack)
+		return x->stack < y->stack ? -1 : 1;
+	if (x->stack_wait_id != y->stack_wait_id)
+		return x->stack_wait_id < y->stack_wait_id ? -1 : 1;
+	if (x->flags != y->flags)
+		return x->flags < y->flags ? -1 : 1;
+	if (x->stack_flags != y->stack_flags)
+		return x->stack_flags < y->stack_flags ? -1 : 1;
+	return (int)x->waiting - (int)y->waiting;
+}
+
+/* The class like @key (site, reason, flags, waiting, stack fields set), one
+ * more reference to it; it takes its own reference to the stack. */
+static struct gclass *gclass_get(struct proc_state *p, const struct gclass *key)
+{
+	struct gclass *cl, **node;
+
+	node = tfind(key, &p->gclasses, gclass_cmp);
+	if (node) {
+		(*node)->refs++;
+		return *node;
+	}
+	if (p->gcls_n == p->gcls_cap) {
+		__u32 cap = p->gcls_cap ? 2 * p->gcls_cap : 16;
+		struct gclass **more;
+
+		if (cap >= GOR_GONE)
+			return NULL;
+		more = realloc(p->gcls, cap * sizeof(*more));
+		if (!more)
+			return NULL;
+		p->gcls = more;
+		p->gcls_cap = cap;
+	}
+	cl = malloc(sizeof(*cl));
+	if (!cl)
+		return NULL;
+	*cl = *key;
+	cl->refs = 1;
+	cl->stuck_class = policy_goroutine_stuck_class(cl->reason);
+	cl->blocked = !(cl->flags & RG_SYSTEM) && policy_goroutine_blocked(cl->reason);
+	node = tsearch(cl, &p->gclasses, gclass_cmp);
+	if (!node) {
+		free(cl);
+		return NULL;
+	}
+	if (cl->stack)
+		cl->stack->refs++;
+	/* a free index, the lowest past the last one used otherwise */
+	for (cl->idx = 0; cl->idx < p->gcls_n && p->gcls[cl->idx]; cl->idx++)
+		;
+	if (cl->idx == p->gcls_n)
+		p->gcls_n++;
+	p->gcls[cl->idx] = cl;
+	return cl;
+}
+
+static void gclass_put(struct proc_state *p, struct gclass *cl)
+{
+	if (--cl->refs)
+		return;
+	tdelete(cl, &p->gclasses, gclass_cmp);
+	p->gcls[cl->idx] = NULL;
+	stack_release(p, cl->stack);
+	free(cl);
+}
+
+static struct gclass *gor_class(const struct proc_state *p, const struct gor *g)
+{
+	return p->gcls[g->cls];
+}
+
+/* Give @g the class like @key instead of the one it has (@had: it had one). */
+static int gor_reclass(struct proc_state *p, struct gor *g, const struct gclass *key, bool had)
+{
+	struct gclass *cl;
+
+	if (had && !gclass_cmp(gor_class(p, g), key))
+		return 0;
+	cl = gclass_get(p, key);
+	if (!cl)
+		return -ENOMEM;
+	if (had)
+		gclass_put(p, gor_class(p, g));
+	g->cls = cl->idx;
+	return 0;
+}
+
+/* How long waiting goroutine @g had waited when it was last seen. */
+static __u64 gor_wait_ns(const struct gor *g, const struct gclass *cl)
+{
+	/* The runtime's waitsince, else since we first saw it wait. */
+	if ((cl->flags & RG_WAIT_SINCE) && g->seen_ns > g->wait_since_ns)
+		return g->seen_ns - g->wait_since_ns;
+	return g->seen_ns - g->wait_seen_ns;
+}
+
+/* Is the stack of @cl's goroutines one of what they do now (a goroutine's
+ * wait id is always 0: its stack is taken again each census)? */
+static bool gclass_stack_now(const struct gclass *cl)
+{
+	return cl->stack && cl->stack->nr && (!cl->waiting || !cl->stack_wait_id);
+}
+
+/* @g as a context, for what describes one. */
+static void gor_view(const struct proc_state *p, const struct gor *g, struct ctx *c)
+{
+	const struct gclass *cl = gor_class(p, g);
+
+	memset(c, 0, sizeof(*c));
+	c->id = g->goid;
+	c->kind = CTX_GOROUTINE;
+	c->counted = g->counted;
+	c->site = cl->site;
+	c->seen_seq = g->seen_seq;
+	c->stack_obj = cl->stack;
+	if (cl->stack) {
+		c->stack = cl->stack->pcs;
+		c->nr_stack = cl->stack->nr;
+	}
+	c->stack_flags = cl->stack_flags;
+	c->stack_wait_id = cl->stack_wait_id;
+	c->waiting = cl->waiting;
+	c->wait_seen_ns = g->wait_seen_ns;
+	if (c->waiting)
+		c->wait_ns = gor_wait_ns(g, cl);
+	c->wc.owner_tid = -1; /* goroutines are never classified */
+	c->go_stuck_class = cl->stuck_class;
+	c->go_blocked = cl->blocked;
+	c->u.g = (struct go_state){
+		.parent_goid = g->parent_goid,
+		.wait_since_ns = g->wait_since_ns,
+		.seen_ns = g->seen_ns,
+		.reason = cl->reason,
+		.flags = cl->flags,
+	};
+}
+
+static int gor_goid_cmp(const void *a, const void *b, void *arg)
+{
+	const struct gor *gors = arg;
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	if (gors[x].goid != gors[y].goid)
+		return gors[x].goid < gors[y].goid ? -1 : 1;
+	return x < y ? -1 : x > y; /* the first added first */
+}
+
+/* Sort @v[0, n) by goid in place, through an index (4 bytes a goroutine). */
+static int gor_sort_run(struct gor *v, size_t n)
+{
+	__u32 *idx, i, j, next;
+	struct gor tmp;
+
+	for (i = 1; i < n && v[i - 1].goid <= v[i].goid; i++)
+		;
+	if (i >= n)
+		return 0; /* in order already: the usual */
+	idx = malloc(n * sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		idx[i] = i;
+	qsort_r(idx, n, sizeof(*idx), gor_goid_cmp, v);
+	/* v[i] = old v[idx[i]], cycle by cycle */
+	for (i = 0; i < n; i++) {
+		if (idx[i] == i)
+			continue;
+		tmp = v[i];
+		for (j = i; idx[j] != i; j = next) {
+			next = idx[j];
+			v[j] = v[next];
+			idx[j] = j;
+		}
+		v[j] = tmp;
+		idx[j] = j;
+	}
+	free(idx);
+	return 0;
+}
+
+/* A goroutine listed twice in one census (a hostile allgs): the first one stays. */
+static void gor_drop(struct proc_state *p, struct gor *g)
+{
+	struct gclass *cl = gor_class(p, g);
+
+	site_leave(cl->site, false);
+	if (g->counted)
+		cl->site->created--;
+	gclass_put(p, cl);
+	g->cls = GOR_GONE;
+}
+
+/*
+ * Put every goroutine of @p in goid order, the ended ones dropped: the
+ * ones added since the last sort are sorted, then merged in. A goroutine
+ * listed twice is kept once.
+ */
+static int gor_sort(struct proc_state *p)
+{
+	struct gor *v = p->gors, *tail;
+	size_t i, n = 0, t = 0, k, total;
+	int err;
+
+	if (p->gor_sorted == p->gor_n && p->gor_gone * 8 <= p->gor_n)
+		return 0;
+	err = gor_sort_run(v + p->gor_sorted, p->gor_n - p->gor_sorted);
+	if (err)
+		return err;
+	/* each part without the ended ones, the new ones after the others */
+	for (i = 0; i < p->gor_sorted; i++)
+		if (v[i].cls != GOR_GONE)
+			v[n++] = v[i];
+	for (i = p->gor_sorted; i < p->gor_n; i++)
+		if (v[i].cls != GOR_GONE)
+			v[n + t++] = v[i];
+	total = n + t;
+	if (t && n && v[n - 1].goid >= v[n].goid) {
+		/* merge from the back, the new ones copied out; of two
+		 * alike, the one kept before goes first */
+		tail = malloc(t * sizeof(*tail));
+		if (!tail)
+			return -ENOMEM;
+		memcpy(tail, v + n, t * sizeof(*tail));
+		for (k = total, i = n; t;)
+			v[--k] = i && v[i - 1].goid > tail[t - 1].goid ? v[--i] : tail[--t];
+		free(tail);
+	}
+	/* a goid listed twice is kept once */
+	for (i = 0, n = 0; i < total; i++) {
+		if (n && v[n - 1].goid == v[i].goid) {
+			gor_drop(p, &v[i]);
+			continue;
+		}
+		v[n++] = v[i];
+	}
+	p->gor_n = p->gor_sorted = n;
+	p->gor_gone = 0;
+	p->gor_next = 0;
+	return 0;
+}
+
+#define GOR_TAIL_SCAN 16 /* of the goroutines added since the sort, the last ones looked at */
+
+/*
+ * Goroutine @goid, or NULL. A census meets goroutines about in goid order:
+ * the one after the last found is tried first, then the sorted ones, then
+ * the last ones added. @sort: if it could be further among those added,
+ * sort (else it is not there: a goroutine a census sends is new unless the
+ * last census had it). A goid a census sends twice, more than GOR_TAIL_SCAN
+ * records apart, is added twice and kept once by gor_sort() with its first
+ * state (a goroutine table keeps the second): the Go census never sends one
+ * g twice (an allgs listing one twice fails), only two g's of one goid.
+ */
+static struct gor *gor_find(struct proc_state *p, __u64 goid, bool sort)
+{
+	struct gor *v = p->gors;
+	size_t lo = 0, hi = p->gor_sorted, i;
+
+	if (!p->gor_n || goid > p->gor_max_id)
+		return NULL; /* above every one added: new (a first census's) */
+	if (p->gor_next < p->gor_n && v[p->gor_next].goid == goid &&
+	    v[p->gor_next].cls != GOR_GONE)
+		return &v[p->gor_next++];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].goid < goid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < p->gor_sorted && v[lo].goid == goid && v[lo].cls != GOR_GONE) {
+		p->gor_next = lo + 1;
+		return &v[lo];
+	}
+	for (i = p->gor_n; i > p->gor_sorted && p->gor_n - i < GOR_TAIL_SCAN; i--)
+		if (v[i - 1].goid == goid && v[i - 1].cls != GOR_GONE)
+			return &v[i - 1];
+	if (!sort || p->gor_n - p->gor_sorted <= GOR_TAIL_SCAN || gor_sort(p))
+		return NULL;
+	return gor_find(p, goid, false);
+}
+
+/* A new goroutine at @site, in the state of @key (its site @site). */
+static struct gor *gor_add(struct proc_state *p, __u64 goid, const struct gclass *key,
+			   bool started)
+{
+	struct gor *g;
+
+	if (p->gor_n == p->gor_cap) {
+		size_t cap = p->gor_cap ? 2 * p->gor_cap : 64;
+		struct gor *more = realloc(p->gors, cap * sizeof(*more));
+
+		if (!more)
+			return NULL;
+		p->gors = more;
+		p->gor_cap = cap;
+	}
+	g = &p->gors[p->gor_n];
+	memset(g, 0, sizeof(*g));
+	if (gor_reclass(p, g, key, false))
+		return NULL;
+	p->gor_n++;
+	g->goid = goid;
+	g->counted = started;
+	if (goid > p->gor_max_id)
+		p->gor_max_id = goid;
+	key->site->live++;
+	if (started)
+		key->site->created++;
+	return g;
+}
+
+static void gor_remove(struct proc_state *p, struct gor *g, bool exited)
+{
+	struct gclass *cl = gor_class(p, g);
+
+	if (cl->site->rep && cl->site->rep_goid == g->goid)
+		cl->site->rep = NULL;
+	site_leave(cl->site, exited);
+	gclass_put(p, cl);
+	g->cls = GOR_GONE;
+	p->gor_gone++;
 }
 
 static void ctx_move(struct ctx *c, struct site *to)
@@ -950,7 +1245,16 @@ static int feed_task(struct detector *d, const struct rec_task *t)
 			return -ENOMEM;
 	}
 	c->seen_seq = census_now(d);
-	c->u.task = *t;
+	c->u.task = (struct task_state){
+		.ts_ns = t->hdr.ts_ns,
+		.wait_start_ns = t->wait_start_ns,
+		.args = { t->args[0], t->args[1] },
+		.tid = t->tid,
+		.state = t->state,
+		.flags = t->flags,
+		.syscall_nr = t->syscall_nr,
+	};
+	memcpy(c->u.task.comm, t->comm, REC_COMM_LEN);
 	c->waiting = kind != WAIT_NONE;
 	if (!c->waiting)
 		return 0;
@@ -993,6 +1297,28 @@ static int feed_site(struct detector *d, const struct rec_site *r)
 	return 0;
 }
 
+/* A goroutine's stack: its class is one with this stack. */
+static int feed_goroutine_stack(struct proc_state *p, const struct rec_stack *r)
+{
+	struct gor *g = gor_find(p, r->id, true);
+	struct gclass key;
+	struct istack *is;
+	int err;
+
+	if (!g)
+		return 0;
+	is = stack_intern(p, r->pcs, r->nr_pcs);
+	if (!is)
+		return -ENOMEM;
+	key = *gor_class(p, g);
+	key.stack = is;
+	key.stack_flags = r->flags;
+	key.stack_wait_id = r->wait_id;
+	err = gor_reclass(p, g, &key, true);
+	stack_release(p, is); /* the class has its own */
+	return err;
+}
+
 static int feed_stack(struct detector *d, const struct rec_stack *r)
 {
 	struct proc_state *p = proc_find(d, r->hdr.tgid);
@@ -1001,8 +1327,10 @@ static int feed_stack(struct detector *d, const struct rec_stack *r)
 
 	if (!p || p->exited)
 		return 0;
+	if (r->kind == CTX_GOROUTINE)
+		return feed_goroutine_stack(p, r);
 	c = ctx_find(p, r->kind, r->id);
-	if (!c || (r->kind == CTX_THREAD && c->start_ns != r->start_ns))
+	if (!c || c->start_ns != r->start_ns)
 		return 0;
 	is = stack_intern(p, r->pcs, r->nr_pcs);
 	if (!is)
@@ -1031,7 +1359,9 @@ static int feed_futex(struct detector *d, const struct rec_futex *r)
 		if (!c->futex)
 			return -ENOMEM;
 	}
-	*c->futex = *r;
+	c->futex->wait_id = r->wait_id;
+	c->futex->flags = r->flags;
+	memcpy(c->futex->words, r->words, sizeof(r->words));
 	return 0;
 }
 
@@ -1042,14 +1372,6 @@ static int feed_symbol(struct detector *d, const struct rec_symbol *r)
 	if (!p)
 		return 0; /* the table made none: out of memory */
 	return symtab__add(&p->syms, r);
-}
-
-/* A goroutine's wait reason, in @reason (REC_WAIT_REASON_LEN), terminated. */
-static const char *go_wait_reason(const struct ctx *c, char *reason)
-{
-	/* interned from a terminated REC_WAIT_REASON_LEN buffer: it fits */
-	memcpy(reason, c->u.g.reason, strlen(c->u.g.reason) + 1);
-	return reason;
 }
 
 static int reason_cmp(const void *a, const void *b)
@@ -1078,26 +1400,13 @@ static const char *go_reason_intern(struct detector *d, const char *reason)
 	return *node;
 }
 
-/* How long waiting goroutine @c has waited at @ts, the time of a census that saw it. */
-static void goroutine_wait_at(struct ctx *c, __u64 ts)
-{
-	const struct go_state *r = &c->u.g;
-
-	/* The runtime's waitsince, else since we first saw it wait. */
-	if ((r->flags & RG_WAIT_SINCE) && ts > r->wait_since_ns)
-		c->wait_ns = ts - r->wait_since_ns;
-	else
-		c->wait_ns = ts - c->wait_seen_ns;
-}
-
 static int feed_goroutine(struct detector *d, const struct rec_goroutine *r)
 {
 	struct proc_state *p = proc_find(d, r->hdr.tgid);
 	char reason[REC_WAIT_REASON_LEN];
-	const char *interned;
-	struct site *site;
-	bool was_waiting;
-	struct ctx *c;
+	struct gclass key = {};
+	bool was_waiting = false;
+	struct gor *g;
 
 	if (!p)
 		return 0; /* the table made none: out of memory */
@@ -1106,35 +1415,37 @@ static int feed_goroutine(struct detector *d, const struct rec_goroutine *r)
 	p->is_go = true;
 	memcpy(reason, r->wait_reason, REC_WAIT_REASON_LEN);
 	reason[REC_WAIT_REASON_LEN - 1] = '\0';
-	interned = go_reason_intern(d, reason);
-	if (!interned)
+	key.reason = go_reason_intern(d, reason);
+	if (!key.reason)
 		return -ENOMEM;
-	c = ctx_find(p, CTX_GOROUTINE, r->goid);
-	if (!c) {
-		site = site_get(p, CTX_GOROUTINE, r->go_pc, r->start_pc);
-		if (!site)
+	key.flags = r->flags;
+	key.waiting = r->status == GO_STATUS_WAITING;
+	g = gor_find(p, r->goid, false);
+	if (g) {
+		const struct gclass *cl = gor_class(p, g);
+
+		/* it keeps its site, and its stack until another is taken */
+		key.site = cl->site;
+		key.stack = cl->stack;
+		key.stack_flags = cl->stack_flags;
+		key.stack_wait_id = cl->stack_wait_id;
+		was_waiting = cl->waiting;
+		if (gor_reclass(p, g, &key, true))
 			return -ENOMEM;
-		c = ctx_add(p, CTX_GOROUTINE, r->goid, 0, site, p->go_seq > 0);
-		if (!c)
+	} else {
+		key.site = site_get(p, CTX_GOROUTINE, r->go_pc, r->start_pc);
+		if (!key.site)
+			return -ENOMEM;
+		g = gor_add(p, r->goid, &key, p->go_seq > 0);
+		if (!g)
 			return -ENOMEM;
 	}
-	c->u.g.reason = interned;
-	c->u.g.parent_goid = r->parent_goid;
-	c->u.g.wait_since_ns = r->wait_since_ns;
-	c->u.g.seen_ns = r->hdr.ts_ns;
-	c->u.g.flags = r->flags;
-	c->seen_seq = p->go_seq + 1;
-	c->go_stuck_class = policy_goroutine_stuck_class(reason);
-	c->go_blocked = !(r->flags & RG_SYSTEM) && policy_goroutine_blocked(reason);
-	was_waiting = c->waiting;
-	c->waiting = r->status == GO_STATUS_WAITING;
-	/* A goroutine's stack is taken again each census: one wait id. */
-	c->wait_id = 0;
-	if (!c->waiting)
-		return 0;
-	if (!was_waiting || !c->wait_seen_ns)
-		c->wait_seen_ns = r->hdr.ts_ns;
-	goroutine_wait_at(c, r->hdr.ts_ns);
+	g->parent_goid = r->parent_goid;
+	g->wait_since_ns = r->wait_since_ns;
+	g->seen_ns = r->hdr.ts_ns;
+	g->seen_seq = p->go_seq + 1;
+	if (key.waiting && (!was_waiting || !g->wait_seen_ns))
+		g->wait_seen_ns = r->hdr.ts_ns;
 	return 0;
 }
 
@@ -1142,13 +1453,13 @@ static int feed_goroutine(struct detector *d, const struct rec_goroutine *r)
 static int feed_goroutine_gone(struct detector *d, const struct rec_goroutine_gone *r)
 {
 	struct proc_state *p = proc_find(d, r->hdr.tgid);
-	struct ctx *c;
+	struct gor *g;
 
 	if (!p || p->exited)
 		return 0;
-	c = ctx_find(p, CTX_GOROUTINE, r->goid);
-	if (c)
-		ctx_remove(p, c, true);
+	g = gor_find(p, r->goid, true);
+	if (g)
+		gor_remove(p, g, true);
 	return 0;
 }
 
@@ -1157,20 +1468,6 @@ static void site_point(struct detector *d, struct site *s, __u64 ts)
 	trend_add(&s->series, ts, s->floor, d->opts.leak.window_ns);
 	s->floor = s->live;
 	trend_stats(&s->series, &s->stats);
-}
-
-struct unseen {
-	__u64 seq;
-	struct node_list l;
-};
-
-static void collect_unseen(void *value, void *arg)
-{
-	struct unseen *u = arg;
-	struct ctx *c = value;
-
-	if (c->seen_seq != u->seq)
-		collect_node(&c, leaf, &u->l);
 }
 
 /* Goroutines the Go census did not see have ended (no events for them). */
@@ -1191,28 +1488,23 @@ static int feed_go_census(struct detector *d, const struct rec_go_census *r)
 	p->goroutines = r->nr_goroutines;
 	if (r->flags & RGC_DELTA) {
 		/* The goroutines it did not send are as they were, seen now. */
-		for (i = 0; i < p->gvec_n; i++) {
-			struct ctx *c = p->gvec[i];
+		for (i = 0; i < p->gor_n; i++) {
+			struct gor *g = &p->gors[i];
 
-			if (!c || c->seen_seq == p->go_seq)
+			if (g->cls == GOR_GONE || g->seen_seq == (__u32)p->go_seq)
 				continue;
-			c->seen_seq = p->go_seq;
-			c->u.g.seen_ns = r->hdr.ts_ns;
-			if (c->waiting)
-				goroutine_wait_at(c, r->hdr.ts_ns);
+			g->seen_seq = p->go_seq;
+			g->seen_ns = r->hdr.ts_ns;
 		}
 	} else if (!(r->flags & RGC_INCOMPLETE)) {
 		/* Goroutines it did not see are gone, unless it did not see them all. */
-		struct unseen unseen = { .seq = p->go_seq };
-
-		/* the table, in memory order, not the tree of every context */
-		goid_table__each(&p->goids, collect_unseen, &unseen);
-		for (i = 0; i < unseen.l.n; i++)
-			ctx_remove(p, unseen.l.v[i], true);
-		free(unseen.l.v);
-		if (unseen.l.err)
-			return unseen.l.err;
+		for (i = 0; i < p->gor_n; i++)
+			if (p->gors[i].cls != GOR_GONE && p->gors[i].seen_seq != (__u32)p->go_seq)
+				gor_remove(p, &p->gors[i], true);
 	}
+	err = gor_sort(p);
+	if (err)
+		return err;
 	err = node_list(p->sites, &l);
 	for (i = 0; i < l.n; i++) {
 		struct site *s = l.v[i];
@@ -1521,12 +1813,32 @@ static bool is_live_thread(void *arg, __u32 tid)
 	return ctx_find(ol->p, CTX_THREAD, tid) != NULL;
 }
 
+/* Thread @c's census record again, as far as it was kept (for wait.h). */
+static void task_rec(const struct ctx *c, struct rec_task *t)
+{
+	const struct task_state *ts = &c->u.task;
+
+	memset(t, 0, sizeof(*t));
+	t->hdr.ts_ns = ts->ts_ns;
+	t->wait_start_ns = ts->wait_start_ns;
+	t->args[0] = ts->args[0];
+	t->args[1] = ts->args[1];
+	t->tid = ts->tid;
+	t->state = ts->state;
+	t->flags = ts->flags;
+	t->syscall_nr = ts->syscall_nr;
+	t->start_ns = c->start_ns;
+	memcpy(t->comm, ts->comm, REC_COMM_LEN);
+}
+
 static void classify(struct proc_state *p, struct ctx *c, enum primitive same_word)
 {
 	const char *funcs[SYMTAB_FRAMES_MAX];
 	struct owner_lookup ol = { p };
+	struct rec_futex futex;
+	struct rec_task task;
 	struct wait_evidence ev = {
-		.task = &c->u.task,
+		.task = &task,
 		.same_word = same_word,
 		.is_thread = is_live_thread,
 		.ctx = &ol,
@@ -1537,8 +1849,18 @@ static void classify(struct proc_state *p, struct ctx *c, enum primitive same_wo
 		ev.nr_funcs = symtab__expand_funcs(&p->syms, c->stack, c->nr_stack, funcs,
 						   SYMTAB_FRAMES_MAX);
 	}
-	if (c->futex && c->futex->wait_id == c->wait_id)
-		ev.futex = c->futex;
+	task_rec(c, &task);
+	if (c->futex && c->futex->wait_id == c->wait_id) {
+		/* the record again, its address the one the thread waits on */
+		memset(&futex, 0, sizeof(futex));
+		futex.tid = c->id;
+		futex.flags = c->futex->flags;
+		futex.start_ns = c->start_ns;
+		futex.wait_id = c->futex->wait_id;
+		futex.uaddr = task_futex_addr(&task);
+		memcpy(futex.words, c->futex->words, sizeof(futex.words));
+		ev.futex = &futex;
+	}
 	classify_wait(&ev, &c->wc);
 }
 
@@ -1730,10 +2052,23 @@ static void site_finding(struct proc_state *p, const struct site *s, enum findin
 	}
 }
 
+/* The context @s's findings show; a goroutine as it is now. */
+static const struct ctx *site_rep(struct proc_state *p, struct site *s)
+{
+	struct gor *g;
+
+	if (s->kind != CTX_GOROUTINE || !s->rep)
+		return s->rep;
+	g = gor_find(p, s->rep_goid, true);
+	if (!g)
+		return NULL; /* not reached: an ended one is no site's rep */
+	gor_view(p, g, s->rep_view);
+	return s->rep_view;
+}
+
 static void leak_finding(struct detector *d, struct proc_state *p, struct site *s, __u64 ts,
 			 struct obstack *ob, struct finding *f)
 {
-	char reason[REC_WAIT_REASON_LEN];
 	struct node_list l;
 	size_t i;
 
@@ -1747,20 +2082,30 @@ static void leak_finding(struct detector *d, struct proc_state *p, struct site *
 	f->blocked = s->blocked;
 	memcpy(f->by_prim, s->by_prim, sizeof(f->by_prim));
 	f->max_wait_ns = s->max_wait_ns;
-	describe_ctx(d, p, s->rep, ob, &f->sample);
-	if (ctx_list(p, &l))
-		return;
+	describe_ctx(d, p, site_rep(p, s), ob, &f->sample);
 	/* How many wait for what, in the runtime's words: goroutines' wait
 	 * reasons, Python threads' APIs. */
+	if (s->kind == CTX_GOROUTINE) {
+		if (gor_sort(p))
+			return;
+		for (i = 0; i < p->gor_n; i++) {
+			const struct gclass *cl;
+
+			if (p->gors[i].cls == GOR_GONE)
+				continue;
+			cl = gor_class(p, &p->gors[i]);
+			if (cl->site == s && cl->waiting)
+				count_reason(f->reasons, &f->nr_reasons, cl->reason, ob);
+		}
+		return;
+	}
+	if (node_list(p->ctxs, &l))
+		return;
 	for (i = 0; i < l.n; i++) {
 		const struct ctx *c = l.v[i];
 		const char *why;
 
-		if (c->site != s || !c->waiting)
-			continue;
-		if (c->kind == CTX_GOROUTINE)
-			why = go_wait_reason(c, reason);
-		else if (!(why = ctx_py_wait(p, c)))
+		if (c->site != s || !c->waiting || !(why = ctx_py_wait(p, c)))
 			continue;
 		count_reason(f->reasons, &f->nr_reasons, why, ob);
 	}
@@ -1930,7 +2275,7 @@ static void find_deadlocks(struct detector *d, struct proc_state *p, struct node
 
 /* Stuck sites: a leak that happened before threadleak came */
 
-/* The facts about @c's wait the stuck rule decides on. */
+/* The facts about @c's wait the stuck rule decides on (a thread). */
 static void stuck_facts(struct proc_state *p, const struct ctx *c, struct policy_stuck_ctx *sc)
 {
 	const char *funcs[REC_STACK_MAX];
@@ -1940,19 +2285,25 @@ static void stuck_facts(struct proc_state *p, const struct ctx *c, struct policy
 	if (!c->waiting)
 		return;
 	sc->wait_ns = c->wait_ns;
-	if (c->kind == CTX_GOROUTINE) {
-		sc->cls = c->go_stuck_class;
-		/* The runtime sets waitsince at the GC after a goroutine parks. */
-		sc->wait_known = (c->u.g.flags & RG_WAIT_SINCE) &&
-				 c->u.g.seen_ns > c->u.g.wait_since_ns;
-		sc->first_sight = p->go_seq <= 1;
-		return;
-	}
 	wait_facts(p, c, p->is_go, funcs, NULL, &w);
 	sc->cls = policy_thread_stuck_class(&w);
 	sc->wait_known = (c->u.task.flags & RTF_WAIT_START) &&
-			 c->u.task.hdr.ts_ns > c->u.task.wait_start_ns;
+			 c->u.task.ts_ns > c->u.task.wait_start_ns;
 	sc->first_sight = p->stuck_censuses <= STUCK_SETTLE_CENSUSES;
+}
+
+/* The same of goroutine @g, of class @cl. */
+static void gor_stuck_facts(const struct proc_state *p, const struct gor *g,
+			    const struct gclass *cl, struct policy_stuck_ctx *sc)
+{
+	memset(sc, 0, sizeof(*sc));
+	if (!cl->waiting)
+		return;
+	sc->wait_ns = gor_wait_ns(g, cl);
+	sc->cls = cl->stuck_class;
+	/* The runtime sets waitsince at the GC after a goroutine parks. */
+	sc->wait_known = (cl->flags & RG_WAIT_SINCE) && g->seen_ns > g->wait_since_ns;
+	sc->first_sight = p->go_seq <= 1;
 }
 
 static int u64_cmp(const void *a, const void *b)
@@ -1960,6 +2311,47 @@ static int u64_cmp(const void *a, const void *b)
 	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/*
+ * Put the value @v[@k] would have if @v[0, @n) were sorted at @k, the
+ * smaller (or equal) before it, the larger after: a three-way quickselect,
+ * qsort for what a bad pivot leaves.
+ */
+static void u64_select(__u64 *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n, rounds = 0;
+
+	while (hi - lo > 1) {
+		__u64 a = v[lo], b = v[lo + (hi - lo) / 2], c = v[hi - 1], pivot, tmp;
+		size_t lt = lo, i = lo, gt = hi;
+
+		if (++rounds > 64) {
+			qsort(v + lo, hi - lo, sizeof(*v), u64_cmp);
+			return;
+		}
+		pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+		/* [lo, lt) < pivot, [lt, i) == pivot, [gt, hi) > pivot */
+		while (i < gt) {
+			if (v[i] < pivot) {
+				tmp = v[lt];
+				v[lt++] = v[i];
+				v[i++] = tmp;
+			} else if (v[i] > pivot) {
+				tmp = v[--gt];
+				v[gt] = v[i];
+				v[i] = tmp;
+			} else {
+				i++;
+			}
+		}
+		if (k < lt)
+			hi = lt;
+		else if (k >= gt)
+			lo = gt;
+		else
+			return;
+	}
 }
 
 /* @f->parents: who created goroutine @c, and who created that one, ... */
@@ -1971,33 +2363,61 @@ static void parent_chain(struct proc_state *p, const struct ctx *c, struct obsta
 
 	while (goid && f->nr_parents < FINDING_MAX_PARENTS) {
 		struct finding_parent *fp = &f->parents[f->nr_parents++];
-		const struct ctx *parent = ctx_find(p, CTX_GOROUTINE, goid);
+		const struct gor *parent = gor_find(p, goid, true);
+		const struct site *site;
 
 		fp->goid = goid;
 		if (!parent)
 			return; /* it ended: its creator is not known */
 		fp->alive = true;
-		site_of(p, parent->site, ob, &fp->site);
-		symtab__format(&p->syms, parent->site->func_pc, buf, sizeof(buf));
+		site = gor_class(p, parent)->site;
+		site_of(p, site, ob, &fp->site);
+		symtab__format(&p->syms, site->func_pc, buf, sizeof(buf));
 		fp->function = obstack_copy0(ob, buf, strlen(buf));
-		if (parent->u.g.parent_goid == goid)
+		if (parent->parent_goid == goid)
 			return;
-		goid = parent->u.g.parent_goid;
+		goid = parent->parent_goid;
 	}
 }
 
+/* What stuck_finding() takes of each stuck context. */
+struct stuck_tally {
+	__u32 prims[PRIM_MAX];
+	__u64 *waits;
+	bool rep_now; /* the rep has a stack of this wait */
+	__u64 rep_wait_ns;
+};
+
+/* One more stuck context of @f: waiting @wait_ns (known: @known), with a
+ * stack of this wait (@stack_now). Is it the one to show? */
+static bool stuck_count(struct finding *f, const struct site *s, struct stuck_tally *t,
+			bool first, bool known, __u64 wait_ns, bool stack_now)
+{
+	f->stuck++;
+	if (known && t->waits && f->waits_known < s->live)
+		t->waits[f->waits_known++] = wait_ns;
+	/* Show the longest waiter that has a stack of this wait. */
+	if (!first && !(stack_now && (!t->rep_now || wait_ns > t->rep_wait_ns)))
+		return false;
+	t->rep_now = stack_now;
+	t->rep_wait_ns = wait_ns;
+	return true;
+}
+
 /*
- * The stuck finding of site @s, whose contexts in @cls of @ctxs are stuck:
- * how many, in what wait, for how long, and one of them with its stack.
+ * The stuck finding of site @s, whose contexts in @cls of @threads (or
+ * its goroutines) are stuck: how many, in what wait, for how long, and one
+ * of them with its stack.
  */
 static void stuck_finding(struct detector *d, struct proc_state *p, struct site *s,
-			  enum stuck_class cls, struct node_list *ctxs, __u64 ts,
+			  enum stuck_class cls, struct node_list *threads, __u64 ts,
 			  struct obstack *ob, struct finding *f)
 {
-	__u32 prims[PRIM_MAX] = {};
+	struct stuck_tally t = {};
 	const struct ctx *rep = NULL;
+	const struct gor *grep = NULL;
 	struct policy_stuck_ctx sc;
-	__u64 *waits;
+	struct ctx view;
 	unsigned int j, best;
 	size_t i;
 
@@ -2009,30 +2429,36 @@ static void stuck_finding(struct detector *d, struct proc_state *p, struct site 
 	f->blocked = s->blocked;
 	memcpy(f->by_prim, s->by_prim, sizeof(f->by_prim));
 	f->wait_class = cls;
-	waits = malloc((s->live ? s->live : 1) * sizeof(*waits));
-	for (i = 0; i < ctxs->n; i++) {
-		const struct ctx *c = ctxs->v[i];
-		char reason[REC_WAIT_REASON_LEN];
+	t.waits = malloc((s->live ? s->live : 1) * sizeof(*t.waits));
+	if (s->kind == CTX_GOROUTINE) {
+		for (i = 0; i < p->gor_n; i++) {
+			const struct gor *g = &p->gors[i];
+			const struct gclass *cl;
 
-		if (!c || c->site != s)
-			continue;
-		stuck_facts(p, c, &sc);
-		if (sc.cls != cls || !policy_ctx_stuck(&sc, &d->opts.stuck))
-			continue;
-		f->stuck++;
-		if (c->kind == CTX_GOROUTINE) {
-			go_wait_reason(c, reason);
-			count_reason(f->reasons, &f->nr_reasons, reason, ob);
-		} else {
-			prims[c->wc.prim]++;
+			if (g->cls == GOR_GONE || (cl = gor_class(p, g))->site != s)
+				continue;
+			gor_stuck_facts(p, g, cl, &sc);
+			if (sc.cls != cls || !policy_ctx_stuck(&sc, &d->opts.stuck))
+				continue;
+			count_reason(f->reasons, &f->nr_reasons, cl->reason, ob);
+			if (stuck_count(f, s, &t, !grep, sc.wait_known, sc.wait_ns,
+					cl->stack && !cl->stack_wait_id))
+				grep = g;
 		}
-		if (sc.wait_known && waits && f->waits_known < s->live)
-			waits[f->waits_known++] = c->wait_ns;
-		/* Show the longest waiter that has a stack of this wait. */
-		if (!rep || (c->stack && c->stack_wait_id == c->wait_id &&
-			     (!rep->stack || rep->stack_wait_id != rep->wait_id ||
-			      c->wait_ns > rep->wait_ns)))
-			rep = c;
+	} else {
+		for (i = 0; i < threads->n; i++) {
+			const struct ctx *c = threads->v[i];
+
+			if (!c || c->site != s)
+				continue;
+			stuck_facts(p, c, &sc);
+			if (sc.cls != cls || !policy_ctx_stuck(&sc, &d->opts.stuck))
+				continue;
+			t.prims[c->wc.prim]++;
+			if (stuck_count(f, s, &t, !rep, sc.wait_known, c->wait_ns,
+					c->stack && c->stack_wait_id == c->wait_id))
+				rep = c;
+		}
 	}
 	for (j = 1, best = 0; j < f->nr_reasons; j++)
 		if (f->reasons[j].count > f->reasons[best].count)
@@ -2040,19 +2466,32 @@ static void stuck_finding(struct detector *d, struct proc_state *p, struct site 
 	if (f->nr_reasons)
 		f->wait_reason = f->reasons[best].reason;
 	for (j = 1, best = 0; j < PRIM_MAX; j++)
-		if (prims[j] > prims[best])
+		if (t.prims[j] > t.prims[best])
 			best = j;
 	f->stuck_prim = best;
 	if (f->waits_known) {
-		qsort(waits, f->waits_known, sizeof(*waits), u64_cmp);
-		f->wait_min_ns = waits[0];
-		f->wait_median_ns = waits[f->waits_known / 2];
-		f->wait_p90_ns = waits[f->waits_known * 9 / 10];
-		f->max_wait_ns = waits[f->waits_known - 1];
+		size_t n = f->waits_known, mid = n / 2, p90 = n * 9 / 10;
+
+		/* as sorted, without sorting (qsort's copy of a million) */
+		u64_select(t.waits, n, mid);
+		u64_select(t.waits + mid, n - mid, p90 - mid);
+		f->wait_median_ns = t.waits[mid];
+		f->wait_p90_ns = t.waits[p90];
+		f->wait_min_ns = f->max_wait_ns = t.waits[0];
+		for (i = 0; i < n; i++) {
+			if (t.waits[i] < f->wait_min_ns)
+				f->wait_min_ns = t.waits[i];
+			if (t.waits[i] > f->max_wait_ns)
+				f->max_wait_ns = t.waits[i];
+		}
 	}
-	free(waits);
+	free(t.waits);
+	if (grep) {
+		gor_view(p, grep, &view);
+		rep = &view;
+	}
 	describe_ctx(d, p, rep, ob, &f->sample);
-	if (rep && rep->kind == CTX_GOROUTINE)
+	if (grep)
 		parent_chain(p, rep, ob, f);
 }
 
@@ -2088,7 +2527,7 @@ static void find_stuck(struct detector *d, struct proc_state *p, struct node_lis
 			continue;
 		/* Most sites are too small to be stuck even if all were: no facts. */
 		all = (struct policy_stuck_site){
-			.is_thread = c->kind == CTX_THREAD,
+			.is_thread = true,
 			.live = c->site->live,
 			.stuck = c->site->live,
 		};
@@ -2097,6 +2536,23 @@ static void find_stuck(struct detector *d, struct proc_state *p, struct node_lis
 		stuck_facts(p, c, &sc);
 		if (policy_ctx_stuck(&sc, &d->opts.stuck))
 			c->site->stuck_by[sc.cls]++;
+	}
+	for (i = 0; i < p->gor_n; i++) {
+		const struct gor *g = &p->gors[i];
+		const struct gclass *cl;
+		struct policy_stuck_site all;
+
+		if (g->cls == GOR_GONE || !(cl = gor_class(p, g))->waiting)
+			continue;
+		all = (struct policy_stuck_site){
+			.live = cl->site->live,
+			.stuck = cl->site->live,
+		};
+		if (!policy_stuck_site(&all, &d->opts.stuck))
+			continue;
+		gor_stuck_facts(p, g, cl, &sc);
+		if (policy_ctx_stuck(&sc, &d->opts.stuck))
+			cl->site->stuck_by[sc.cls]++;
 	}
 	for (i = 0; i < sites->n; i++) {
 		struct site *s = sites->v[i];
@@ -2205,6 +2661,7 @@ static bool stuck_on_lock(struct proc_state *p, const struct ctx *c, unsigned in
  */
 static void tally_waits(struct proc_state *p, const struct node_list *threads)
 {
+	struct rec_task task;
 	size_t i;
 
 	for (i = 0; i < threads->n; i++) {
@@ -2212,7 +2669,8 @@ static void tally_waits(struct proc_state *p, const struct node_list *threads)
 
 		if (!c || !c->waiting)
 			continue;
-		if (task_wait_kind(&c->u.task) != WAIT_FUTEX) {
+		task_rec(c, &task);
+		if (task_wait_kind(&task) != WAIT_FUTEX) {
 			continue;
 		} else if (stuck_on_lock(p, c, 64)) {
 			if (c->wait_ns > p->lock_wait_ns)
@@ -2223,6 +2681,55 @@ static void tally_waits(struct proc_state *p, const struct node_list *threads)
 	}
 }
 
+/* The rank of a goroutine of @cl as its site's rep: as rep_better() ranks. */
+static __u8 gor_rank(const struct gclass *cl)
+{
+	if (!cl->waiting)
+		return 0;
+	return gclass_stack_now(cl) ? 2 : 1;
+}
+
+/*
+ * The goroutines' part of analyze_proc(): for each site the goroutine to
+ * show (as rep_better() chooses: of the best rank, the newest), how many
+ * wait and the longest wait; the process's goroutines blocked for long.
+ */
+static void analyze_goroutines(struct detector *d, struct proc_state *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->gor_n; i++) {
+		const struct gor *g = &p->gors[i];
+		const struct gclass *cl;
+		struct site *s;
+		__u8 rank;
+		__u64 wait;
+
+		if (g->cls == GOR_GONE)
+			continue;
+		cl = gor_class(p, g);
+		s = cl->site;
+		rank = gor_rank(cl);
+		/* in goid order: a later one of the same rank is newer */
+		if (!s->rep || rank >= s->rep_rank) {
+			if (!s->rep_view && !(s->rep_view = malloc(sizeof(*s->rep_view))))
+				continue;
+			s->rep = s->rep_view;
+			s->rep_goid = g->goid;
+			s->rep_rank = rank;
+		}
+		if (!cl->waiting)
+			continue;
+		wait = gor_wait_ns(g, cl);
+		s->blocked++;
+		s->by_prim[0]++; /* goroutines are not classified: prim 0 */
+		if (wait > s->max_wait_ns)
+			s->max_wait_ns = wait;
+		if (cl->blocked && wait >= d->opts.wait_threshold_ns)
+			p->goroutines_blocked++;
+	}
+}
+
 /*
  * The close of a census for one process: every site gets a point, every wait
  * its class, and what is now a leak, a long wait or a deadlock a finding.
@@ -2230,23 +2737,19 @@ static void tally_waits(struct proc_state *p, const struct node_list *threads)
 static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 {
 	const char *funcs[REC_STACK_MAX], *modules[REC_STACK_MAX];
-	struct node_list ctxs, threads, sites;
+	struct node_list ctxs, sites;
 	bool pools_counted = false;
 	void *pools = NULL;
 	size_t i, j;
 
-	if (ctx_list(p, &ctxs))
+	if (gor_sort(p) || node_list(p->ctxs, &ctxs))
 		return;
-	/* ctx_list() lists the threads first: what only threads take part in
-	 * walks them, not a million goroutines after them too. */
-	threads = ctxs;
-	threads.n = ctxs.n - p->gvec_n;
 	/* Threads this census did not see have exited; their records were lost.
 	 * The others go to the site their name refines. */
-	for (i = 0; i < threads.n; i++) {
+	for (i = 0; i < ctxs.n; i++) {
 		struct ctx *c = ctxs.v[i];
 
-		if (c->kind == CTX_THREAD && c->seen_seq != census_now(d)) {
+		if (c->seen_seq != census_now(d)) {
 			ctx_remove(p, c, true);
 			ctxs.v[i] = NULL;
 		} else {
@@ -2267,7 +2770,7 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 		if (s->kind == CTX_THREAD)
 			site_point(d, s, ts);
 	}
-	classify_all(p, &threads);
+	classify_all(p, &ctxs);
 	for (i = 0; i < ctxs.n; i++) {
 		struct ctx *c = ctxs.v[i];
 		struct site *s;
@@ -2283,10 +2786,8 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 		s->by_prim[c->wc.prim]++;
 		if (c->wait_ns > s->max_wait_ns)
 			s->max_wait_ns = c->wait_ns;
-		if (c->kind == CTX_GOROUTINE && c->go_blocked &&
-		    c->wait_ns >= d->opts.wait_threshold_ns)
-			p->goroutines_blocked++;
 	}
+	analyze_goroutines(d, p);
 	for (i = 0; i < sites.n; i++) {
 		struct site *s = sites.v[i];
 		struct policy_site ps = {
@@ -2302,7 +2803,7 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 			site_sample_emit(d, p, s, ts);
 		if (policy_site_idle(&ps, d->opts.leak.window_ns)) {
 			tdelete(s, &p->sites, site_cmp);
-			free(s);
+			site_free(s);
 			sites.v[i] = NULL;
 			continue;
 		}
@@ -2312,9 +2813,9 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 		else if (policy_new_leak(&ps, &d->opts.leak))
 			establish_leak(d, p, s, ts);
 	}
-	find_deadlocks(d, p, &threads, ts);
+	find_deadlocks(d, p, &ctxs, ts);
 	find_stuck(d, p, &ctxs, &sites, ts);
-	tally_waits(p, &threads);
+	tally_waits(p, &ctxs);
 	for (i = 0; i < ctxs.n; i++) {
 		struct ctx *c = ctxs.v[i];
 		struct policy_long_wait lw;
@@ -2334,7 +2835,7 @@ static void analyze_proc(struct detector *d, struct proc_state *p, __u64 ts)
 			continue;
 		wait_facts(p, c, true, funcs, modules, &lw.wait);
 		lw.evidence_pending = c->kind == CTX_THREAD &&
-				      c->wait_seen_ns == c->u.task.hdr.ts_ns && !lw.wait.nr_funcs;
+				      c->wait_seen_ns == c->u.task.ts_ns && !lw.wait.nr_funcs;
 		if (!policy_long_wait(&lw, d->opts.wait_threshold_ns, d->opts.owned_waits_only))
 			continue;
 		/* Pools, counted for the first wait that needs them. */
@@ -2379,7 +2880,7 @@ static void proc_sample(struct detector *d, struct proc_state *p, __u64 ts)
 	size_t i;
 
 	memcpy(s.comm, p->comm, REC_COMM_LEN);
-	if (d->opts.list_waits && !ctx_list(p, &l)) {
+	if (d->opts.list_waits && !node_list(p->ctxs, &l)) {
 		waits = calloc(l.n ? l.n : 1, sizeof(*waits));
 		for (i = 0; waits && i < l.n; i++) {
 			const struct ctx *c = l.v[i];
@@ -2663,23 +3164,21 @@ static int site_live_cmp(const void *a, const void *b)
 static void summarize_goroutines(struct proc_state *p, struct obstack *ob)
 {
 	struct proc_summary *sum = &p->sum;
-	char buf[SYM_LEN], reason[REC_WAIT_REASON_LEN];
+	char buf[SYM_LEN];
 	struct node_list l;
 	size_t i, n = 0;
 
 	sum->nr_go_blocked = 0;
 	sum->nr_go_sites = 0;
-	if (!p->is_go || ctx_list(p, &l))
+	if (!p->is_go || gor_sort(p))
 		return;
-	for (i = 0; i < l.n; i++) {
-		const struct ctx *c = l.v[i];
+	for (i = 0; i < p->gor_n; i++) {
+		const struct gclass *cl;
 
-		if (c->kind != CTX_GOROUTINE || !c->waiting)
+		if (p->gors[i].cls == GOR_GONE || !(cl = gor_class(p, &p->gors[i]))->waiting)
 			continue;
-		go_wait_reason(c, reason);
-		count_reason(sum->go_blocked, &sum->nr_go_blocked, reason, ob);
+		count_reason(sum->go_blocked, &sum->nr_go_blocked, cl->reason, ob);
 	}
-	free(l.v);
 	qsort(sum->go_blocked, sum->nr_go_blocked, sizeof(sum->go_blocked[0]), reason_count_cmp);
 	if (node_list(p->sites, &l))
 		return;

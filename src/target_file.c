@@ -134,9 +134,55 @@ static void slurp_job_release(void *io, long ret)
 	free(((struct slurp_job *)io)->data);
 }
 
+/* The bytes of a target's file, a stream's own: fclose() frees them. */
+struct slurped {
+	char *data;
+	size_t len, pos;
+};
+
+static ssize_t slurped_read(void *cookie, char *buf, size_t size)
+{
+	struct slurped *s = cookie;
+	size_t n = s->len - s->pos < size ? s->len - s->pos : size;
+
+	memcpy(buf, s->data + s->pos, n);
+	s->pos += n;
+	return n;
+}
+
+static int slurped_seek(void *cookie, off64_t *off, int whence)
+{
+	struct slurped *s = cookie;
+	off64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (off64_t)s->pos : (off64_t)s->len;
+
+	if (*off < -base || *off > (off64_t)s->len - base) {
+		errno = EINVAL;
+		return -1;
+	}
+	s->pos = base + *off;
+	*off = s->pos;
+	return 0;
+}
+
+static int slurped_close(void *cookie)
+{
+	struct slurped *s = cookie;
+
+	free(s->data);
+	free(s);
+	return 0;
+}
+
 FILE *target_proc_fopen(const char *path, size_t max)
 {
+	static const cookie_io_functions_t io = {
+		.read = slurped_read,
+		.seek = slurped_seek,
+		.close = slurped_close,
+	};
 	struct slurp_job job = { .max = max };
+	struct slurped *s;
+	char *fit;
 	FILE *f;
 	long n;
 
@@ -150,12 +196,18 @@ FILE *target_proc_fopen(const char *path, size_t max)
 		errno = -n;
 		return NULL;
 	}
-	/* a stream that owns its copy: fclose() frees it */
-	f = fmemopen(NULL, job.len + 1, "w+");
-	if (f && (fwrite(job.data, 1, job.len, f) != job.len || fseek(f, 0, SEEK_SET))) {
-		fclose(f);
-		f = NULL;
+	/* a stream over the bytes read, not a copy of them (the maps of
+	 * 100,000 threads are 10 MB) */
+	fit = realloc(job.data, job.len + 1);
+	if (fit)
+		job.data = fit;
+	s = malloc(sizeof(*s));
+	f = s ? fopencookie(s, "r", io) : NULL;
+	if (!f) {
+		free(s);
+		free(job.data);
+		return NULL;
 	}
-	free(job.data);
+	*s = (struct slurped){ .data = job.data, .len = job.len };
 	return f;
 }
