@@ -41,8 +41,8 @@ struct stack_window {
 };
 
 /*
- * A batch of gs of a census (sorted[first], the n after it), read into a
- * buffer of its own: the next batch is read while this one is parsed.
+ * A batch of a census's gs (n of gp->sorted), read into a buffer of its
+ * own: the census reads the next batch while it parses this one.
  */
 struct g_batch {
 	__u8 *buf; /* the gs, and the gaps between those read as one range */
