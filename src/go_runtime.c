@@ -40,6 +40,24 @@ struct stack_window {
 	__u8 buf[STACK_WINDOW];
 };
 
+/*
+ * A batch of a census's gs (n of gp->sorted), read into a buffer of its
+ * own: the census reads the next batch while it parses this one.
+ */
+struct g_batch {
+	__u8 *buf; /* the gs, and the gaps between those read as one range */
+	size_t size;
+	struct proc_mem_buf *mem; /* buf's: the kernel writes the gs there */
+	struct proc_mem_pending read;
+	bool pending;	 /* read started, not waited for */
+	ssize_t read_at_once; /* what a read not started returned */
+	int n, nr_iov;
+	size_t pos; /* bytes of buf the ranges cover */
+	struct iovec local[IOV_BATCH], remote[IOV_BATCH];
+	bool ok[G_BATCH];    /* g i was read */
+	size_t off[G_BATCH]; /* where in buf */
+};
+
 struct go_proc {
 	int pid;
 	struct go_mem mem; /* the target's memory, if not process pid's */
@@ -62,17 +80,13 @@ struct go_proc {
 	/* allgs only grows: the sorted order of its first prefix_len gs,
 	 * whose hash is prefix_hash, is kept from one census to the next */
 	__u64 prefix_len, prefix_hash, hash_seed;
-	__u8 *gbuf; /* a batch of gs, and the gaps between those read as one range */
-	size_t gbuf_size;
-	struct proc_mem_buf *gmem; /* gbuf's: the kernel writes the gs there */
+	struct g_batch *batches; /* two: one read while the other is parsed */
 	__u64 last_start_pc; /* most goroutines share a few start functions */
 	bool last_system;
 	/* ... and a few wait reasons: the last one parse_g() made, and of what */
 	bool last_reason_ok;
 	__u32 last_status, last_reason_index;
 	char last_reason[REC_WAIT_REASON_LEN];
-	bool g_ok[G_BATCH];    /* read_gs(): g i was read */
-	size_t g_off[G_BATCH]; /* read_gs(): where in gbuf */
 	__u8 *stack_g;	       /* one g, for go_proc__stack() (called from a census too) */
 	struct stack_window *window;
 	struct go_proc_limits limits;
@@ -121,23 +135,34 @@ static ssize_t target_readv(const struct go_proc *gp, const struct iovec *local,
 }
 
 /*
- * The same into gp->gbuf, where the kernel writes with no copy. A read
- * abandoned (-ETIMEDOUT) keeps the buffer: gbuf is gone after it.
+ * The same into @b's buffer, where the kernel writes with no copy, in two
+ * halves: batch_read_start() starts the read on a reader (or reads at once
+ * from a gp->mem), batch_read_wait() waits for it. A read abandoned
+ * (-ETIMEDOUT) keeps the buffer: b->buf is gone after it.
  */
-static ssize_t gbuf_readv(struct go_proc *gp, const struct iovec *local,
-			  const struct iovec *remote, int nr)
+static void batch_read_start(struct go_proc *gp, struct g_batch *b, const struct iovec *local,
+			     const struct iovec *remote, int nr)
+{
+	nr = readv_nr(remote, nr);
+	if (nr < 0 || gp->mem.readv) {
+		b->read_at_once = nr < 0 ? nr : gp->mem.readv(gp->mem.ctx, local, remote, nr);
+		return;
+	}
+	proc_mem_readv_buf_start(&b->read, &b->mem, gp->pid, local, remote, nr);
+	b->pending = true;
+}
+
+static ssize_t batch_read_wait(struct g_batch *b)
 {
 	ssize_t n;
 
-	nr = readv_nr(remote, nr);
-	if (nr < 0)
-		return nr;
-	if (gp->mem.readv)
-		return gp->mem.readv(gp->mem.ctx, local, remote, nr);
-	n = proc_mem_readv_buf(&gp->gmem, gp->pid, local, remote, nr);
-	if (!gp->gmem) {
-		gp->gbuf = NULL;
-		gp->gbuf_size = 0;
+	if (!b->pending)
+		return b->read_at_once;
+	b->pending = false;
+	n = proc_mem_readv_buf_wait(&b->read);
+	if (!b->mem) {
+		b->buf = NULL;
+		b->size = 0;
 	}
 	return n;
 }
@@ -565,7 +590,11 @@ void go_proc__close(struct go_proc *gp)
 	free(gp->gptrs);
 	free(gp->sorted);
 	free(gp->memos);
-	proc_mem_buf_free(gp->gmem);
+	if (gp->batches) {
+		proc_mem_buf_free(gp->batches[0].mem);
+		proc_mem_buf_free(gp->batches[1].mem);
+		free(gp->batches);
+	}
 	free(gp->window);
 	free(gp->stack_g);
 	free(gp);
@@ -833,100 +862,123 @@ static int read_allgs(struct go_proc *gp, __u64 *nr, bool *incomplete)
 	return -EAGAIN;
 }
 
-/* Room in gp->gbuf for a batch of @n gs (at most G_BATCH) and the gaps read with them. */
-static int gbuf_reserve(struct go_proc *gp, size_t n)
+/* Room in @b for a batch of @n gs (at most G_BATCH) and the gaps read with them. */
+static int batch_reserve(struct go_proc *gp, struct g_batch *b, size_t n)
 {
 	size_t size = n * (gp->g_read_size > G_MAX_STRIDE ? gp->g_read_size : G_MAX_STRIDE) +
 		      gp->g_read_size;
 
-	if (gp->gbuf && size <= gp->gbuf_size)
+	if (b->buf && size <= b->size)
 		return 0;
-	gp->gbuf_size = 0;
-	gp->gbuf = proc_mem_buf_reserve(&gp->gmem, size);
-	if (!gp->gbuf)
+	b->size = 0;
+	b->buf = proc_mem_buf_reserve(&b->mem, size);
+	if (!b->buf)
 		return -ENOMEM;
-	gp->gbuf_size = size;
+	b->size = size;
 	return 0;
 }
 
 /*
- * Read the first g_read_size bytes of gs from @addrs into gp->gbuf, g i at
- * offset off[i] if ok[i]. gs are allocated next to each other, mostly in
- * the order allgs lists them: gs at increasing addresses close together
- * are read as one range, so a batch of thousands of gs is one
- * process_vm_readv of a few hundred iovecs. A bad address stops the call
- * at its range: skip that range and go on with the next. Returns how many
- * gs of @addrs it covered, or -errno.
+ * Start reading the first g_read_size bytes of gs from @addrs (@n, at
+ * most G_BATCH) into @b, g i at offset b->off[i]. gs are allocated next to
+ * each other, mostly in the order allgs lists them: gs at increasing
+ * addresses close together are read as one range, so a batch of thousands
+ * of gs is one process_vm_readv of a few hundred iovecs. b->n is how many
+ * gs of @addrs it covers. read_gs_wait() waits for it.
  */
-static int read_gs(struct go_proc *gp, const __u64 *addrs, int n, bool *ok, size_t *off)
+static int read_gs_start(struct go_proc *gp, struct g_batch *b, const __u64 *addrs, int n)
 {
-	struct iovec local[IOV_BATCH], remote[IOV_BATCH];
 	size_t size = gp->g_read_size, pos = 0;
-	int i, nr_iov = 0, done = 0;
+	int i, nr_iov = 0, err;
 	__u64 prev = 0;
-	ssize_t r;
 
+	err = batch_reserve(gp, b, n);
+	if (err)
+		return err;
 	for (i = 0; i < n && i < G_BATCH; i++) {
 		__u64 addr = addrs[i];
 
-		ok[i] = false;
-		off[i] = 0;
+		b->ok[i] = false;
+		b->off[i] = 0;
 		if (!addr || (addr & 7))
 			continue;
 		if (nr_iov && addr > prev && addr - prev <= G_MAX_STRIDE) {
 			/* extend the range to the end of this g */
-			struct iovec *rv = &remote[nr_iov - 1];
+			struct iovec *rv = &b->remote[nr_iov - 1];
 			size_t grow = addr + size - ((__u64)rv->iov_base + rv->iov_len);
 
 			rv->iov_len += grow;
-			local[nr_iov - 1].iov_len += grow;
+			b->local[nr_iov - 1].iov_len += grow;
 			pos += grow;
-			off[i] = pos - size;
+			b->off[i] = pos - size;
 		} else {
 			if (nr_iov == IOV_BATCH)
 				break;
-			local[nr_iov].iov_base = gp->gbuf + pos;
-			local[nr_iov].iov_len = size;
-			remote[nr_iov].iov_base = (void *)addr;
-			remote[nr_iov].iov_len = size;
+			b->local[nr_iov].iov_base = b->buf + pos;
+			b->local[nr_iov].iov_len = size;
+			b->remote[nr_iov].iov_base = (void *)addr;
+			b->remote[nr_iov].iov_len = size;
 			nr_iov++;
-			off[i] = pos;
+			b->off[i] = pos;
 			pos += size;
 		}
 		prev = addr;
 	}
-	n = i;
+	b->n = i;
+	b->nr_iov = nr_iov;
+	b->pos = pos;
+	if (nr_iov)
+		batch_read_start(gp, b, b->local, b->remote, nr_iov);
+	return 0;
+}
 
-	/* local ranges are consecutive in gbuf: gs below the bytes read are whole */
-	while (done < nr_iov) {
-		size_t base = (__u8 *)local[done].iov_base - gp->gbuf, failed_end;
+/*
+ * Wait for @b's read (of @addrs) and mark b->ok[i] the gs read. A bad
+ * address stops the call at its range: skip that range and go on with the
+ * next (reading the rest at once). Returns 0 or -errno.
+ */
+static int read_gs_wait(struct go_proc *gp, struct g_batch *b, const __u64 *addrs)
+{
+	size_t size = gp->g_read_size;
+	int i, done = 0;
+	ssize_t r;
+
+	if (!b->nr_iov)
+		return 0;
+	r = batch_read_wait(b);
+	/* local ranges are consecutive in buf: gs below the bytes read are whole */
+	for (;;) {
+		size_t base, failed_end;
 		int j;
 
-		r = gbuf_readv(gp, local + done, remote + done, nr_iov - done);
 		if (r < 0 && r != -EFAULT)
 			return r;
 		if (r < 0)
 			r = 0;
-		for (j = done; j < nr_iov; j++) {
-			size_t end = (__u8 *)local[j].iov_base - gp->gbuf + local[j].iov_len;
+		base = (__u8 *)b->local[done].iov_base - b->buf;
+		for (j = done; j < b->nr_iov; j++) {
+			size_t end = (__u8 *)b->local[j].iov_base - b->buf + b->local[j].iov_len;
 
 			if (end > base + r)
 				break;
 		}
-		if (j == nr_iov) {
-			failed_end = pos;
-			done = nr_iov;
+		if (j == b->nr_iov) {
+			failed_end = b->pos;
+			done = b->nr_iov;
 		} else {
 			/* range j is bad: its gs stay unread */
-			failed_end = (__u8 *)local[j].iov_base - gp->gbuf;
+			failed_end = (__u8 *)b->local[j].iov_base - b->buf;
 			done = j + 1;
 		}
-		for (i = 0; i < n; i++)
-			if (addrs[i] && !(addrs[i] & 7) && off[i] >= base &&
-			    off[i] + size <= failed_end)
-				ok[i] = true;
+		for (i = 0; i < b->n; i++)
+			if (addrs[i] && !(addrs[i] & 7) && b->off[i] >= base &&
+			    b->off[i] + size <= failed_end)
+				b->ok[i] = true;
+		if (done == b->nr_iov)
+			return 0;
+		batch_read_start(gp, b, b->local + done, b->remote + done, b->nr_iov - done);
+		r = batch_read_wait(b);
 	}
-	return n;
 }
 
 static void parse_g(struct go_proc *gp, const __u8 *raw, __u64 addr, struct go_goroutine *g)
@@ -1033,14 +1085,13 @@ bool go_g_live(__u32 status)
 
 int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomplete)
 {
-	bool *ok = gp->g_ok;
-	size_t *off = gp->g_off;
+	struct g_batch *b = NULL;
 	struct go_g_memo *memo;
 	struct go_goroutine g;
 	const __u8 *raw;
 	__u64 nr, i;
 	__u32 status;
-	int err, j, batch, count = 0;
+	int err, j, batch, count = 0, cur = 0;
 
 	*incomplete = false;
 	gp->why = NULL;
@@ -1051,15 +1102,27 @@ int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomp
 	if (err)
 		goto out;
 	gp->deadline_ns += nr * GO_PROC_TIME_PER_G_NS; /* nr is within the memory budget */
-	for (i = 0; i < nr; i += batch) {
-		batch = nr - i < G_BATCH ? nr - i : G_BATCH;
-		err = gbuf_reserve(gp, batch);
+	if (!gp->batches)
+		gp->batches = calloc(2, sizeof(*gp->batches));
+	err = gp->batches ? 0 : -ENOMEM;
+	if (!err && nr)
+		err = read_gs_start(gp, &gp->batches[0], gp->sorted, nr < G_BATCH ? nr : G_BATCH);
+	if (err)
+		goto out;
+	/* batch i is parsed while the next one is read */
+	for (i = 0; i < nr; i += batch, cur ^= 1) {
+		b = &gp->batches[cur];
+		err = read_gs_wait(gp, b, gp->sorted + i);
 		if (err)
 			goto out;
-		batch = read_gs(gp, gp->sorted + i, batch, ok, off);
-		if (batch < 0) {
-			err = batch;
-			goto out;
+		batch = b->n;
+		if (i + batch < nr) {
+			__u64 left = nr - i - batch;
+
+			err = read_gs_start(gp, &gp->batches[cur ^ 1], gp->sorted + i + batch,
+					    left < G_BATCH ? left : G_BATCH);
+			if (err)
+				goto out;
 		}
 		for (j = 0; j < batch; j++) {
 			if (j % CLOCK_EVERY == 0 && over_time(gp)) {
@@ -1067,14 +1130,14 @@ int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomp
 				err = fail(gp, -ETIME, "the goroutine census took longer than its budget");
 				goto out;
 			}
-			if (!ok[j]) {
+			if (!b->ok[j]) {
 				*incomplete = true;
 				continue;
 			}
 			/* Most of allgs may be dead (the runtime never frees
 			 * a g): skip those before parsing, unless the caller
 			 * has a memo of what it was. */
-			raw = gp->gbuf + off[j];
+			raw = b->buf + b->off[j];
 			memo = &gp->memos[i + j];
 			status = get_u32(raw, gp->layout.g_atomicstatus) & ~GO_G_SCAN;
 			if (!go_g_live(status)) {
@@ -1111,6 +1174,10 @@ int go_proc__census(struct go_proc *gp, go_census_cb cb, void *ctx, bool *incomp
 	}
 	err = count;
 out:
+	/* a read still under way on a census cut short: its buffer is its until it ends */
+	for (j = 0; gp->batches && j < 2; j++)
+		if (gp->batches[j].pending)
+			batch_read_wait(&gp->batches[j]);
 	gp->deadline_ns = 0;
 	return err;
 }

@@ -151,6 +151,45 @@ ssize_t proc_mem_readv_buf(struct proc_mem_buf **buf, int pid, const struct iove
 	return readv_jobs(buf, pid, local, remote, nr, true, MEM_DIRECT_JOB_MAX);
 }
 
+void proc_mem_readv_buf_start(struct proc_mem_pending *p, struct proc_mem_buf **buf, int pid,
+			      const struct iovec *local, const struct iovec *remote, int nr)
+{
+	size_t len = 0;
+	int i;
+
+	p->buf = buf;
+	p->started = false;
+	for (i = 0; *buf && nr > 0 && nr <= MEM_MAX_IOV && i < nr; i++) {
+		if (local[i].iov_len != remote[i].iov_len || remote[i].iov_len > MEM_DIRECT_JOB_MAX)
+			break;
+		len += remote[i].iov_len;
+	}
+	if (i < nr || !nr || len > MEM_DIRECT_JOB_MAX || !inside(*buf, local, nr)) {
+		/* not one job: at once (or -EINVAL) */
+		p->ret = proc_mem_readv_buf(buf, pid, local, remote, nr);
+		return;
+	}
+	(*buf)->pid = pid;
+	(*buf)->nr = nr;
+	memcpy((*buf)->local, local, nr * sizeof(*local));
+	memcpy((*buf)->remote, remote, nr * sizeof(*remote));
+	target_call_lend_start(&p->lend, mem_job_run, mem_job_release, *buf);
+	p->started = true;
+}
+
+ssize_t proc_mem_readv_buf_wait(struct proc_mem_pending *p)
+{
+	long n;
+
+	if (!p->started)
+		return p->ret;
+	p->started = false;
+	n = target_call_lend_wait(&p->lend);
+	if (n == -ETIMEDOUT)
+		*p->buf = NULL;
+	return n;
+}
+
 /* The buffer reads into memory of the caller's go through, kept from one read to the next. */
 static __thread struct proc_mem_buf *spare;
 

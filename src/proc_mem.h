@@ -6,9 +6,11 @@
 #ifndef __THREADLEAK_PROC_MEM_H
 #define __THREADLEAK_PROC_MEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <linux/types.h>
+#include "target_call.h"
 
 struct iovec;
 
@@ -37,5 +39,24 @@ void proc_mem_buf_free(struct proc_mem_buf *buf);
  * stuck reader's, and pointers into it must be dropped (reserve again). */
 ssize_t proc_mem_readv_buf(struct proc_mem_buf **buf, int pid, const struct iovec *local,
 			   const struct iovec *remote, int nr);
+
+/*
+ * proc_mem_readv_buf() in two halves: start the read (on a reader of its
+ * own: target_call_lend_start()), do other work and other reads, wait for
+ * it; the wait returns what proc_mem_readv_buf() would have. Between the
+ * two, *@buf and @local's bytes are not the caller's (@local and @remote
+ * themselves are read by the start only; @p and @buf are used until the
+ * wait). A read of more than one job is done at once by the start. Every
+ * start is waited for, before the next start on the same thread.
+ */
+struct proc_mem_pending {
+	struct target_lend lend;
+	struct proc_mem_buf **buf;
+	ssize_t ret; /* of a read done at once */
+	bool started;
+};
+void proc_mem_readv_buf_start(struct proc_mem_pending *p, struct proc_mem_buf **buf, int pid,
+			      const struct iovec *local, const struct iovec *remote, int nr);
+ssize_t proc_mem_readv_buf_wait(struct proc_mem_pending *p);
 
 #endif /* __THREADLEAK_PROC_MEM_H */

@@ -15,6 +15,7 @@ struct job {
 	void *arg; /* what fn runs on: io below, or the caller's own (lent) */
 	long ret;
 	bool done;
+	struct timespec deadline; /* CLOCK_MONOTONIC */
 	size_t cap; /* io's room */
 	unsigned char io[];
 };
@@ -29,9 +30,11 @@ struct reader {
 /* Guards everything below and every reader's fields. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t caller = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t lender = PTHREAD_MUTEX_INITIALIZER; /* of ahead */
 static pthread_cond_t done;
 static pthread_once_t done_once = PTHREAD_ONCE_INIT;
 static struct reader *current;
+static struct reader *ahead; /* target_call_lend_start()'s, so that calls can run beside */
 static struct reader *stuck[TARGET_CALL_MAX_STUCK];
 static unsigned int nr_stuck;
 static __u64 nr_timeouts;
@@ -170,6 +173,56 @@ static void job_put(struct job *job)
 }
 
 /*
+ * Give @job, to run @fn on @arg, to the reader in *@slot (a new one if
+ * none) and set its deadline. Returns 0, or -errno if no reader could take
+ * it (-ETIMEDOUT: too many are stuck). Called with lock held.
+ */
+static int job_give(struct job *job, struct reader **slot, target_fn fn,
+		    target_release_fn release, void *arg)
+{
+	pthread_once(&done_once, init_done);
+	job->fn = fn;
+	job->release = release;
+	job->arg = arg;
+	job->done = false;
+	if (!*slot) {
+		*slot = nr_stuck < TARGET_CALL_MAX_STUCK ? reader_new() : NULL;
+		if (!*slot)
+			return nr_stuck < TARGET_CALL_MAX_STUCK ? -EAGAIN : -ETIMEDOUT;
+	}
+	(*slot)->job = job;
+	pthread_cond_signal(&(*slot)->wake);
+	clock_gettime(CLOCK_MONOTONIC, &job->deadline);
+	job->deadline.tv_nsec += (TARGET_CALL_TIMEOUT_MS % 1000) * 1000000L;
+	job->deadline.tv_sec += TARGET_CALL_TIMEOUT_MS / 1000 + job->deadline.tv_nsec / 1000000000L;
+	job->deadline.tv_nsec %= 1000000000L;
+	return 0;
+}
+
+/*
+ * Wait until its deadline for @job, given to the reader in *@slot. Returns
+ * what its call returned, or -ETIMEDOUT if the reader was abandoned with
+ * it (the job and its arg are the reader's from then on; the next job on
+ * *@slot gets a new reader). Called with lock held.
+ */
+static long job_wait(struct job *job, struct reader **slot)
+{
+	struct reader *r = *slot;
+
+	while (!job->done) {
+		if (pthread_cond_timedwait(&done, &lock, &job->deadline) == ETIMEDOUT &&
+		    !job->done) {
+			r->abandoned = true;
+			*slot = NULL;
+			remember_stuck(r);
+			nr_timeouts++;
+			return -ETIMEDOUT;
+		}
+	}
+	return job->ret;
+}
+
+/*
  * Give @job (NULL: -ENOMEM), to run @fn on @arg, to a reader and wait for
  * it. Returns what its call returned, or -ETIMEDOUT with *@given true if
  * the reader was abandoned with it (the job and @arg are the reader's from
@@ -180,48 +233,18 @@ static void job_put(struct job *job)
 static long run_job(struct job *job, target_fn fn, target_release_fn release, void *arg,
 		    void *out, size_t out_size, bool *given)
 {
-	struct timespec deadline;
-	struct reader *r;
 	long ret;
 
 	*given = false;
 	if (!job)
 		return -ENOMEM;
-	pthread_once(&done_once, init_done);
-	job->fn = fn;
-	job->release = release;
-	job->arg = arg;
-	job->done = false;
 	pthread_mutex_lock(&caller);
 	pthread_mutex_lock(&lock);
-	if (!current) {
-		current = nr_stuck < TARGET_CALL_MAX_STUCK ? reader_new() : NULL;
-		if (!current) {
-			ret = nr_stuck < TARGET_CALL_MAX_STUCK ? -EAGAIN : -ETIMEDOUT;
-			goto out;
-		}
+	ret = job_give(job, &current, fn, release, arg);
+	if (!ret) {
+		ret = job_wait(job, &current);
+		*given = !job->done;
 	}
-	r = current;
-	r->job = job;
-	pthread_cond_signal(&r->wake);
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_nsec += (TARGET_CALL_TIMEOUT_MS % 1000) * 1000000L;
-	deadline.tv_sec += TARGET_CALL_TIMEOUT_MS / 1000 + deadline.tv_nsec / 1000000000L;
-	deadline.tv_nsec %= 1000000000L;
-	while (!job->done) {
-		if (pthread_cond_timedwait(&done, &lock, &deadline) == ETIMEDOUT && !job->done) {
-			/* leave it the job; the next call gets a new reader */
-			r->abandoned = true;
-			current = NULL;
-			remember_stuck(r);
-			nr_timeouts++;
-			*given = true;
-			ret = -ETIMEDOUT;
-			goto out;
-		}
-	}
-	ret = job->ret;
-out:
 	pthread_mutex_unlock(&lock);
 	pthread_mutex_unlock(&caller);
 	if (*given)
@@ -249,6 +272,50 @@ long target_call_lend(target_fn fn, target_release_fn release, void *io)
 
 	if (ret == -ETIMEDOUT && !given)
 		release(io, ret); /* too many readers stuck: @io is given up all the same */
+	return ret;
+}
+
+void target_call_lend_start(struct target_lend *t, target_fn fn, target_release_fn release,
+			    void *io)
+{
+	struct job *job = job_get(0);
+
+	t->job = job;
+	t->io = io;
+	t->release = release;
+	t->ret = job ? 0 : -ENOMEM;
+	if (!job)
+		return;
+	pthread_mutex_lock(&lender);
+	pthread_mutex_lock(&lock);
+	t->ret = job_give(job, &ahead, fn, release, io);
+	pthread_mutex_unlock(&lock);
+	if (t->ret) {
+		pthread_mutex_unlock(&lender);
+		job_put(job);
+		t->job = NULL;
+	}
+}
+
+long target_call_lend_wait(struct target_lend *t)
+{
+	struct job *job = t->job;
+	long ret = t->ret;
+
+	if (!job) {
+		if (ret == -ETIMEDOUT)
+			t->release(t->io, ret); /* as target_call_lend() */
+		return ret;
+	}
+	t->job = NULL;
+	pthread_mutex_lock(&lock);
+	ret = job_wait(job, &ahead);
+	if (ret == -ETIMEDOUT && !job->done)
+		job = NULL; /* the reader's now */
+	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&lender);
+	if (job)
+		job_put(job);
 	return ret;
 }
 

@@ -51,6 +51,25 @@ long target_call(target_fn fn, target_release_fn release, void *io, size_t in_si
  */
 long target_call_lend(target_fn fn, target_release_fn release, void *io);
 
+/*
+ * target_call_lend() in two halves, so that the caller works (and makes
+ * other calls) while the reader runs: start gives @fn and @io to a reader
+ * of their own, wait waits for it until TARGET_CALL_TIMEOUT_MS after the
+ * start, and returns as target_call_lend() would (with the same hold on
+ * @io: not the caller's from the start until the wait returns, never again
+ * if that is -ETIMEDOUT). Every start is waited for, before the next start
+ * on the same thread. @t is the caller's, its fields target_call.c's.
+ */
+struct target_lend {
+	void *job;
+	void *io;
+	target_release_fn release;
+	long ret;
+};
+void target_call_lend_start(struct target_lend *t, target_fn fn, target_release_fn release,
+			    void *io);
+long target_call_lend_wait(struct target_lend *t);
+
 /* Calls that timed out since the program started, and readers stuck now. */
 __u64 target_call_timeouts(void);
 unsigned int target_call_stuck(void);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -96,6 +97,61 @@ void test_target_call_lend_abandoned(void)
 	close(fds[1]);
 }
 
+/*
+ * The lend in two halves: the caller makes other calls while the lent one
+ * runs, and one that stalls is abandoned at its time, its io kept.
+ */
+void test_target_call_lend_start(void)
+{
+	struct lend_io *io = calloc(1, sizeof(*io)), *other = calloc(1, sizeof(*other));
+	unsigned int stuck = target_call_stuck();
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	struct target_lend t;
+	int fds[2], i;
+
+	ASSERT_TRUE(io && other, "target_call_lend_start/alloc");
+	io->fd = other->fd = -1;
+	__atomic_store_n(&lend_released, -1000, __ATOMIC_SEQ_CST);
+	target_call_lend_start(&t, lend_run, lend_release, io);
+	ASSERT_EQ(target_call_lend_wait(&t), 7, "target_call_lend_start/ret");
+	ASSERT_EQ(io->data[63], 'w', "target_call_lend_start/written");
+
+	/* one that waits on a pipe, with another call made meanwhile */
+	ASSERT_OK(pipe(fds), "target_call_lend_start/pipe");
+	io->fd = fds[0];
+	memset(io->data, 0, sizeof(io->data));
+	target_call_lend_start(&t, lend_run, lend_release, io);
+	ASSERT_EQ(target_call_lend(lend_run, lend_release, other), 7,
+		  "target_call_lend_start/call_beside");
+	ASSERT_EQ(io->data[0], 0, "target_call_lend_start/not_yet");
+	ASSERT_EQ(write(fds[1], "x", 1), 1, "target_call_lend_start/wake");
+	ASSERT_EQ(target_call_lend_wait(&t), 7, "target_call_lend_start/woken");
+	ASSERT_EQ(io->data[0], 'w', "target_call_lend_start/written_after");
+
+	/* never woken in time: abandoned, the io the reader's */
+	target_call_lend_start(&t, lend_run, lend_release, io);
+	ASSERT_EQ(target_call_lend(lend_run, lend_release, other), 7,
+		  "target_call_lend_start/call_beside_stuck");
+	ASSERT_EQ(target_call_lend_wait(&t), -ETIMEDOUT, "target_call_lend_start/timed_out");
+	ASSERT_EQ(target_call_stuck(), stuck + 1, "target_call_lend_start/stuck");
+	ASSERT_EQ(__atomic_load_n(&lend_released, __ATOMIC_SEQ_CST), -1000,
+		  "target_call_lend_start/kept_while_stuck");
+	/* the next start gets a new reader */
+	target_call_lend_start(&t, lend_run, lend_release, other);
+	ASSERT_EQ(target_call_lend_wait(&t), 7, "target_call_lend_start/next");
+	ASSERT_EQ(write(fds[1], "x", 1), 1, "target_call_lend_start/wake_stuck");
+	for (i = 0; i < 300 && __atomic_load_n(&lend_released, __ATOMIC_SEQ_CST) == -1000; i++)
+		nanosleep(&ts, NULL);
+	ASSERT_EQ(__atomic_load_n(&lend_released, __ATOMIC_SEQ_CST), 7,
+		  "target_call_lend_start/released");
+	for (i = 0; i < 300 && target_call_stuck() != stuck; i++)
+		nanosleep(&ts, NULL);
+	ASSERT_EQ(target_call_stuck(), stuck, "target_call_lend_start/unstuck");
+	free(other);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 static __u8 pattern[3 << 20];
 
 void test_proc_mem_readv_buf(void)
@@ -162,7 +218,7 @@ void test_proc_mem_readv_short(void)
  * by no one until it is abandoned) keeps the buffer it reads into, and
  * finishes into it once the page comes.
  */
-void test_proc_mem_readv_buf_stalled(void)
+static void readv_buf_stalled(bool started)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	struct uffdio_api api = { .api = UFFD_API };
@@ -191,8 +247,21 @@ void test_proc_mem_readv_buf_stalled(void)
 	ASSERT_TRUE(data != NULL, "proc_mem_readv_buf_stalled/reserve");
 	local = (struct iovec){ data, page };
 	remote = (struct iovec){ map, page };
-	ASSERT_EQ(proc_mem_readv_buf(&buf, getpid(), &local, &remote, 1), -ETIMEDOUT,
-		  "proc_mem_readv_buf_stalled/timed_out");
+	if (started) {
+		struct proc_mem_pending p;
+		__u64 word = 0;
+
+		proc_mem_readv_buf_start(&p, &buf, getpid(), &local, &remote, 1);
+		/* a read beside it works */
+		ASSERT_EQ(proc_mem_read(getpid(), (unsigned long)pattern, &word, sizeof(word)),
+			  (ssize_t)sizeof(word), "proc_mem_readv_buf_stalled/read_beside");
+		ASSERT_OK(memcmp(&word, pattern, sizeof(word)), "proc_mem_readv_buf_stalled/beside");
+		ASSERT_EQ(proc_mem_readv_buf_wait(&p), -ETIMEDOUT,
+			  "proc_mem_readv_buf_stalled/timed_out");
+	} else {
+		ASSERT_EQ(proc_mem_readv_buf(&buf, getpid(), &local, &remote, 1), -ETIMEDOUT,
+			  "proc_mem_readv_buf_stalled/timed_out");
+	}
 	ASSERT_TRUE(buf == NULL, "proc_mem_readv_buf_stalled/buffer_given_up");
 	ASSERT_EQ(target_call_stuck(), stuck + 1, "proc_mem_readv_buf_stalled/stuck");
 	/* the page comes: the stuck reader copies it into the buffer it kept, frees it, exits */
@@ -215,4 +284,47 @@ void test_proc_mem_readv_buf_stalled(void)
 	free(src);
 	munmap(map, page);
 	close(uffd);
+}
+
+void test_proc_mem_readv_buf_stalled(void)
+{
+	readv_buf_stalled(false);
+}
+
+/* ... started and waited for later (proc_mem_readv_buf_start()) */
+void test_proc_mem_readv_buf_start_stalled(void)
+{
+	readv_buf_stalled(true);
+}
+
+/* A read started, another made beside it, both land. */
+void test_proc_mem_readv_buf_start(void)
+{
+	struct proc_mem_buf *buf = NULL;
+	struct proc_mem_pending p;
+	struct iovec local[2], remote[2];
+	size_t half = sizeof(pattern) / 2;
+	__u8 *data, out[100];
+
+	data = proc_mem_buf_reserve(&buf, half + 100);
+	ASSERT_TRUE(data != NULL, "proc_mem_readv_buf_start/reserve");
+	local[0] = (struct iovec){ data + 100, half };
+	remote[0] = (struct iovec){ pattern + half, half };
+	local[1] = (struct iovec){ data, 100 };
+	remote[1] = (struct iovec){ pattern, 100 };
+	proc_mem_readv_buf_start(&p, &buf, getpid(), local, remote, 2);
+	ASSERT_EQ(proc_mem_read(getpid(), (unsigned long)pattern + 7, out, sizeof(out)),
+		  (ssize_t)sizeof(out), "proc_mem_readv_buf_start/beside");
+	ASSERT_OK(memcmp(out, pattern + 7, sizeof(out)), "proc_mem_readv_buf_start/beside_bytes");
+	ASSERT_EQ(proc_mem_readv_buf_wait(&p), (ssize_t)(half + 100),
+		  "proc_mem_readv_buf_start/read");
+	ASSERT_TRUE(buf != NULL, "proc_mem_readv_buf_start/kept");
+	ASSERT_OK(memcmp(data + 100, pattern + half, half), "proc_mem_readv_buf_start/first");
+	ASSERT_OK(memcmp(data, pattern, 100), "proc_mem_readv_buf_start/second");
+	/* outside the buffer: refused, by the wait */
+	local[0] = (struct iovec){ out, sizeof(out) };
+	remote[0] = (struct iovec){ pattern, sizeof(out) };
+	proc_mem_readv_buf_start(&p, &buf, getpid(), local, remote, 1);
+	ASSERT_EQ(proc_mem_readv_buf_wait(&p), -EINVAL, "proc_mem_readv_buf_start/outside");
+	proc_mem_buf_free(buf);
 }
