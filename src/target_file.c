@@ -167,8 +167,8 @@ static ssize_t proc_stream_read(void *cookie, char *buf, size_t size)
 	int err;
 
 	if (s->pos == s->len && !s->eof) {
-		/* the whole file within one reader's time, as when it was
-		 * read in one call: a target cannot stretch it chunk by chunk */
+		/* no chunk started past one reader's time from the open, as
+		 * when the file was read in one call */
 		err = !s->job ? -ETIMEDOUT :
 		      elapsed_ms(&s->start) > TARGET_CALL_TIMEOUT_MS ? -ETIMEDOUT :
 								       proc_stream_fill(s);
