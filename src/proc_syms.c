@@ -204,8 +204,81 @@ void maps_snapshot_free(struct maps_snapshot *maps)
 	for (i = 0; i < maps->nr_files; i++)
 		free(maps->files[i].path);
 	free(maps->files);
-	free(maps->mappings);
+	free(maps->mappings.edge);
+	free(maps->mappings.kind);
 	memset(maps, 0, sizeof(*maps));
+}
+
+/* Room for @more entries past the table's */
+static int mappings_grow(struct maps_snapshot *maps, size_t more)
+{
+	struct mapping_table *t = &maps->mappings;
+	size_t cap = maps->cap_edges;
+	void *p;
+
+	if (t->nr + more <= cap)
+		return 0;
+	cap = cap ? cap * 2 : 64;
+	p = realloc(t->edge, cap * sizeof(*t->edge));
+	if (!p)
+		return -ENOMEM;
+	t->edge = p;
+	p = realloc(t->kind, cap * sizeof(*t->kind));
+	if (!p)
+		return -ENOMEM;
+	t->kind = p;
+	maps->cap_edges = cap;
+	return 0;
+}
+
+/* [start, end) after the table's last mapping (checked) */
+static void mappings_add(struct mapping_table *t, __u64 start, __u64 end, unsigned char kind)
+{
+	/* the hole after the last mapping: it begins this one if they touch */
+	if (t->nr && t->edge[t->nr - 1] == start)
+		t->nr--;
+	t->edge[t->nr] = start;
+	t->kind[t->nr++] = kind;
+	t->edge[t->nr] = end;
+	t->kind[t->nr++] = MAPPING_HOLE;
+}
+
+/* Shrink the arrays to what they hold. */
+static void mappings_fit(struct maps_snapshot *maps)
+{
+	struct mapping_table *t = &maps->mappings;
+	void *p;
+
+	if (!t->nr)
+		return;
+	p = realloc(t->edge, t->nr * sizeof(*t->edge));
+	if (p)
+		t->edge = p;
+	p = realloc(t->kind, t->nr * sizeof(*t->kind));
+	if (p)
+		t->kind = p;
+	maps->cap_edges = t->nr;
+}
+
+bool mapping_table_find(const struct mapping_table *t, __u64 addr, struct proc_mapping *m)
+{
+	size_t lo = 0, hi = t->nr, mid;
+
+	/* lo: the first entry starting past @addr */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (t->edge[mid] <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || t->kind[lo - 1] & MAPPING_HOLE)
+		return false;
+	m->start = t->edge[lo - 1];
+	m->end = t->edge[lo];
+	m->exec = t->kind[lo - 1] & MAPPING_EXEC;
+	m->anon = t->kind[lo - 1] & MAPPING_ANON;
+	return true;
 }
 
 /* One line: "start-end perms offset major:minor inode   path". */
@@ -214,11 +287,10 @@ static int maps_snapshot_add_line(struct maps_snapshot *maps, const char *line)
 	unsigned long long start, end, ino;
 	unsigned int major, minor;
 	struct mapped_file *file;
-	struct proc_mapping *m;
 	const char *path;
 	char perms[8];
 	int path_at = 0;
-	bool is_file, is_vdso;
+	bool is_file, is_vdso, exec;
 
 	if (sscanf(line, "%llx-%llx %7s %*x %x:%x %llu %n", &start, &end, perms, &major, &minor,
 		   &ino, &path_at) < 6 ||
@@ -226,20 +298,19 @@ static int maps_snapshot_add_line(struct maps_snapshot *maps, const char *line)
 		return -EINVAL;
 	/* the kernel lists mappings in order, without overlap: lookups rely on it */
 	if (start >= end ||
-	    (maps->nr_mappings && start < maps->mappings[maps->nr_mappings - 1].end))
+	    (maps->nr_mappings && start < maps->mappings.edge[maps->mappings.nr - 1]))
 		return -EINVAL;
 	if (maps->nr_mappings == MAPS_MAX_MAPPINGS)
 		return -E2BIG;
 	path = line + path_at;
 
-	if (grow_array((void **)&maps->mappings, &maps->cap_mappings, maps->nr_mappings,
-		       sizeof(*maps->mappings)))
+	if (mappings_grow(maps, 2))
 		return -ENOMEM;
-	m = &maps->mappings[maps->nr_mappings++];
-	m->start = start;
-	m->end = end;
-	m->exec = perms[2] == 'x';
-	m->anon = !path[0] || !strncmp(path, "[anon:", 6);
+	exec = perms[2] == 'x';
+	mappings_add(&maps->mappings, start, end,
+		     (exec ? MAPPING_EXEC : 0) |
+			     (!path[0] || !strncmp(path, "[anon:", 6) ? MAPPING_ANON : 0));
+	maps->nr_mappings++;
 
 	is_vdso = !strcmp(path, "[vdso]");
 	is_file = path[0] == '/' && (ino || major || minor);
@@ -251,7 +322,7 @@ static int maps_snapshot_add_line(struct maps_snapshot *maps, const char *line)
 	    !strcmp(file->path, path) && file->high == start) {
 		/* another segment of the same file */
 		file->high = end;
-		file->exec |= m->exec;
+		file->exec |= exec;
 		return 0;
 	}
 	if (grow_array((void **)&maps->files, &maps->cap_files, maps->nr_files,
@@ -265,7 +336,7 @@ static int maps_snapshot_add_line(struct maps_snapshot *maps, const char *line)
 	file->high = end;
 	file->dev = makedev(major, minor);
 	file->ino = ino;
-	file->exec = m->exec || is_vdso;
+	file->exec = exec || is_vdso;
 	maps->nr_files++;
 	return 0;
 }
@@ -287,10 +358,12 @@ int maps_snapshot_parse(struct maps_snapshot *maps, FILE *f)
 			break;
 	}
 	if (!err && ferror(f))
-		err = errno == ESRCH ? -ESRCH : -EIO;
+		err = errno == ESRCH || errno == ETIMEDOUT ? -errno : -EIO;
 	free(line);
 	if (err)
 		maps_snapshot_free(maps);
+	else
+		mappings_fit(maps);
 	return err;
 }
 
@@ -443,10 +516,10 @@ int proc_syms__refresh(struct proc_syms *ps)
 		return -EINVAL;
 	}
 
-	free(ps->mappings);
+	free(ps->mappings.edge);
+	free(ps->mappings.kind);
 	ps->mappings = maps.mappings;
-	ps->nr_mappings = maps.nr_mappings;
-	maps.mappings = NULL;
+	maps.mappings = (struct mapping_table){ 0 };
 	exec_files_take(ps, &maps);
 	maps_snapshot_free(&maps);
 	sym_cache_clear(ps);
@@ -502,25 +575,15 @@ void proc_syms__close(struct proc_syms *ps)
 	if (ps->dwfl)
 		dwfl_end(ps->dwfl);
 	free(ps->request.stack);
-	free(ps->mappings);
+	free(ps->mappings.edge);
+	free(ps->mappings.kind);
 	perf_map__free(ps->perf_map);
 	free(ps);
 }
 
-const struct proc_mapping *proc_syms__mapping_of(const struct proc_syms *ps, __u64 addr)
+bool proc_syms__mapping_of(const struct proc_syms *ps, __u64 addr, struct proc_mapping *m)
 {
-	size_t lo = 0, hi = ps->nr_mappings, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (addr < ps->mappings[mid].start)
-			hi = mid;
-		else if (addr >= ps->mappings[mid].end)
-			lo = mid + 1;
-		else
-			return &ps->mappings[mid];
-	}
-	return NULL;
+	return mapping_table_find(&ps->mappings, addr, m);
 }
 
 void proc_syms__use_cache(struct proc_syms *ps, struct module_cache *mc)
@@ -541,7 +604,9 @@ size_t proc_syms__bytes(const struct proc_syms *ps)
 
 bool proc_syms_refresh_for(struct proc_syms *ps, __u64 addr)
 {
-	if (!ps->refresh_armed || proc_syms__mapping_of(ps, addr))
+	struct proc_mapping m;
+
+	if (!ps->refresh_armed || proc_syms__mapping_of(ps, addr, &m))
 		return false;
 	ps->refresh_armed = false;
 	return !proc_syms__refresh(ps);
@@ -549,11 +614,10 @@ bool proc_syms_refresh_for(struct proc_syms *ps, __u64 addr)
 
 bool proc_syms__is_exec(struct proc_syms *ps, __u64 pc)
 {
-	const struct proc_mapping *m;
+	struct proc_mapping m;
 
 	proc_syms_refresh_for(ps, pc);
-	m = proc_syms__mapping_of(ps, pc);
-	return m && m->exec;
+	return proc_syms__mapping_of(ps, pc, &m) && m.exec;
 }
 
 static void copy_basename(char *dst, size_t size, const char *path)
@@ -978,14 +1042,14 @@ static void perf_map_update(struct proc_syms *ps)
 static int jit_lookup(struct proc_syms *ps, __u64 pc, bool retaddr, struct sym_info *si)
 {
 	__u64 addr = retaddr ? pc - 1 : pc, offset;
-	const struct proc_mapping *m = proc_syms__mapping_of(ps, addr);
+	struct proc_mapping m;
 	const char *name;
 
-	if (!m || !m->exec || !m->anon)
+	if (!proc_syms__mapping_of(ps, addr, &m) || !m.exec || !m.anon)
 		return -ENOENT;
 	memset(si, 0, sizeof(*si));
 	snprintf(si->module, sizeof(si->module), "[JIT]");
-	si->module_offset = pc - m->start;
+	si->module_offset = pc - m.start;
 	perf_map_update(ps);
 	name = perf_map__find(ps->perf_map, addr, &offset);
 	if (name) {

@@ -29,10 +29,29 @@ struct mapped_file {
 	bool exec;
 };
 
+/*
+ * The mappings of a process, 9 bytes each (the maps of 100,000 threads list
+ * 200,000: a stack and its guard each): entry i is [edge[i], edge[i + 1])
+ * of kind[i], MAPPING_HOLE where nothing is mapped. Edges ascend; the last
+ * entry is always a hole (the end of the last mapping).
+ */
+#define MAPPING_EXEC 1
+#define MAPPING_ANON 2
+#define MAPPING_HOLE 4
+
+struct mapping_table {
+	__u64 *edge;
+	unsigned char *kind;
+	size_t nr;
+};
+
+/* The mapping holding @addr into @m; false if none. */
+bool mapping_table_find(const struct mapping_table *t, __u64 addr, struct proc_mapping *m);
+
 /* What /proc/PID/maps lists, at one time. */
 struct maps_snapshot {
-	struct proc_mapping *mappings; /* sorted by start, without overlap */
-	size_t nr_mappings, cap_mappings;
+	struct mapping_table mappings;
+	size_t nr_mappings, cap_edges;
 	struct mapped_file *files;
 	size_t nr_files, cap_files;
 };
@@ -78,8 +97,7 @@ struct proc_syms {
 	char proc_root[PATH_MAX];
 	char root_dir[PATH_MAX];       /* @proc_root/PID/root: the process's view of "/" */
 	bool shares_our_root;	       /* its "/" is ours: host paths name the same files */
-	struct proc_mapping *mappings; /* sorted by start, as maps lists them */
-	size_t nr_mappings;
+	struct mapping_table mappings; /* as maps lists them */
 	void *sym_cache; /* tsearch tree of struct sym_cache_entry */
 	struct module_cache *cache; /* NULL: all symbols from dwfl */
 	struct exec_file *files;    /* regular files with code, ascending */
@@ -115,7 +133,7 @@ size_t proc_syms_cache_bytes(const struct proc_syms *ps);
  */
 bool proc_syms_refresh_for(struct proc_syms *ps, __u64 addr);
 
-/* The mapping holding @addr, or NULL. */
-const struct proc_mapping *proc_syms__mapping_of(const struct proc_syms *ps, __u64 addr);
+/* The mapping holding @addr into @m; false if none. */
+bool proc_syms__mapping_of(const struct proc_syms *ps, __u64 addr, struct proc_mapping *m);
 
 #endif /* __THREADLEAK_PROC_SYMS_INTERNAL_H */

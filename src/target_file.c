@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include "target_call.h"
 #include "target_file.h"
@@ -89,86 +90,105 @@ int target_file_open(const char *root, const char *path)
 	return target_call(open_job_run, open_job_release, &job, sizeof(job), sizeof(job));
 }
 
-struct slurp_job {
+/* A target's /proc file, read a chunk at a time on a reader (lent to it). */
+#define PROC_CHUNK (64u << 10)
+
+struct proc_chunk_job {
 	char path[PATH_MAX];
-	size_t max;
-	char *data; /* the reader's, handed over on time */
-	size_t len;
+	int fd;	     /* -1: open path first */
+	size_t want; /* at most PROC_CHUNK */
+	char data[PROC_CHUNK];
 };
 
-static long slurp_job_run(void *io)
+static long proc_chunk_run(void *io)
 {
-	struct slurp_job *job = io;
-	size_t cap = 4096;
+	struct proc_chunk_job *job = io;
 	ssize_t n;
-	int fd;
 
-	fd = open(job->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	job->data = malloc(cap + 1);
-	job->len = 0;
-	while (job->data) {
-		if (job->len == cap) {
-			char *more = cap < job->max ? realloc(job->data, 2 * cap + 1) : NULL;
-
-			if (!more)
-				break; /* cut at max */
-			job->data = more;
-			cap *= 2;
-		}
-		n = read(fd, job->data + job->len, (cap < job->max ? cap : job->max) - job->len);
-		if (n <= 0)
-			break;
-		job->len += n;
+	if (job->fd < 0) {
+		job->fd = open(job->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+		if (job->fd < 0)
+			return -errno;
 	}
-	close(fd);
-	if (!job->data)
-		return -ENOMEM;
-	job->data[job->len] = '\0';
-	return job->len;
+	if (!job->want)
+		return 0;
+	n = read(job->fd, job->data, job->want);
+	return n < 0 ? 0 : n; /* an error ends the file, as it always did */
 }
 
-static void slurp_job_release(void *io, long ret)
+static void proc_chunk_release(void *io, long ret)
 {
-	free(((struct slurp_job *)io)->data);
+	struct proc_chunk_job *job = io;
+
+	if (job->fd >= 0)
+		close(job->fd);
+	free(job);
 }
 
-/* The bytes of a target's file, a stream's own: fclose() frees them. */
-struct slurped {
-	char *data;
-	size_t len, pos;
+/* The stream's state: a stream's own; fclose() closes and frees it. */
+struct proc_stream {
+	struct proc_chunk_job *job; /* NULL once lost to a stuck reader */
+	size_t left;		    /* bytes the maximum still allows */
+	size_t len, pos;	    /* of job->data */
+	bool eof;
+	struct timespec start;
 };
 
-static ssize_t slurped_read(void *cookie, char *buf, size_t size)
+static long elapsed_ms(const struct timespec *since)
 {
-	struct slurped *s = cookie;
-	size_t n = s->len - s->pos < size ? s->len - s->pos : size;
+	struct timespec now;
 
-	memcpy(buf, s->data + s->pos, n);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/* The next chunk: 0, -ETIMEDOUT (the job is then the reader's) or -errno. */
+static int proc_stream_fill(struct proc_stream *s)
+{
+	long n;
+
+	s->job->want = s->left < PROC_CHUNK ? s->left : PROC_CHUNK;
+	n = target_call_lend(proc_chunk_run, proc_chunk_release, s->job);
+	if (n == -ETIMEDOUT)
+		s->job = NULL;
+	if (n < 0)
+		return n;
+	s->len = n;
+	s->pos = 0;
+	s->left -= n;
+	s->eof = !n;
+	return 0;
+}
+
+static ssize_t proc_stream_read(void *cookie, char *buf, size_t size)
+{
+	struct proc_stream *s = cookie;
+	size_t n;
+	int err;
+
+	if (s->pos == s->len && !s->eof) {
+		/* no chunk started past one reader's time from the open, as
+		 * when the file was read in one call */
+		err = !s->job ? -ETIMEDOUT :
+		      elapsed_ms(&s->start) > TARGET_CALL_TIMEOUT_MS ? -ETIMEDOUT :
+								       proc_stream_fill(s);
+		if (err) {
+			errno = -err;
+			return -1;
+		}
+	}
+	n = s->len - s->pos < size ? s->len - s->pos : size;
+	memcpy(buf, s->job->data + s->pos, n);
 	s->pos += n;
 	return n;
 }
 
-static int slurped_seek(void *cookie, off64_t *off, int whence)
+static int proc_stream_close(void *cookie)
 {
-	struct slurped *s = cookie;
-	off64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (off64_t)s->pos : (off64_t)s->len;
+	struct proc_stream *s = cookie;
 
-	if (*off < -base || *off > (off64_t)s->len - base) {
-		errno = EINVAL;
-		return -1;
-	}
-	s->pos = base + *off;
-	*off = s->pos;
-	return 0;
-}
-
-static int slurped_close(void *cookie)
-{
-	struct slurped *s = cookie;
-
-	free(s->data);
+	if (s->job)
+		proc_chunk_release(s->job, 0);
 	free(s);
 	return 0;
 }
@@ -176,38 +196,35 @@ static int slurped_close(void *cookie)
 FILE *target_proc_fopen(const char *path, size_t max)
 {
 	static const cookie_io_functions_t io = {
-		.read = slurped_read,
-		.seek = slurped_seek,
-		.close = slurped_close,
+		.read = proc_stream_read,
+		.close = proc_stream_close,
 	};
-	struct slurp_job job = { .max = max };
-	struct slurped *s;
-	char *fit;
+	struct proc_stream *s;
 	FILE *f;
-	long n;
+	int err;
 
-	if (strlen(path) >= sizeof(job.path)) {
+	if (strlen(path) >= sizeof(s->job->path)) {
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
-	strcpy(job.path, path);
-	n = target_call(slurp_job_run, slurp_job_release, &job, sizeof(job), sizeof(job));
-	if (n < 0) {
-		errno = -n;
-		return NULL;
-	}
-	/* a stream over the bytes read, not a copy of them (the maps of
-	 * 100,000 threads are 10 MB) */
-	fit = realloc(job.data, job.len + 1);
-	if (fit)
-		job.data = fit;
-	s = malloc(sizeof(*s));
-	f = s ? fopencookie(s, "r", io) : NULL;
-	if (!f) {
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->job = malloc(sizeof(*s->job)))) {
 		free(s);
-		free(job.data);
+		errno = ENOMEM;
 		return NULL;
 	}
-	*s = (struct slurped){ .data = job.data, .len = job.len };
+	strcpy(s->job->path, path);
+	s->job->fd = -1;
+	s->left = max;
+	clock_gettime(CLOCK_MONOTONIC, &s->start);
+	/* open and the first chunk in one call: a target holding its mmap
+	 * lock from the start fails the open, as before */
+	err = proc_stream_fill(s);
+	f = err ? NULL : fopencookie(s, "r", io);
+	if (!f) {
+		proc_stream_close(s);
+		errno = err ? -err : ENOMEM;
+		return NULL;
+	}
 	return f;
 }

@@ -29,10 +29,15 @@
 int target_file_open(const char *root, const char *path);
 
 /*
- * A /proc file of a target (maps, cmdline), read whole, at most @max bytes,
- * on a reader: the kernel takes the target's mmap lock to write it, which
- * the target can hold. Returns a stream over a copy, or NULL with errno
- * (ETIMEDOUT: the read did not return in time).
+ * A /proc file of a target (maps, cmdline), at most @max bytes, read on a
+ * reader: the kernel takes the target's mmap lock to write it, which the
+ * target can hold. The stream reads it a 64 KB chunk at a time (the maps of
+ * 100,000 threads are 10 MB; their reader holds one line at a time), each
+ * chunk in TARGET_CALL_TIMEOUT_MS and none started past that time from the
+ * open: a target holding its lock chunk by chunk cannot stretch the read
+ * much past what one call allowed. It cannot seek. Returns the
+ * stream, or NULL with errno (ETIMEDOUT: the open or the first chunk did not
+ * return in time); a later chunk that does not is a read error, ETIMEDOUT.
  */
 FILE *target_proc_fopen(const char *path, size_t max);
 

@@ -105,16 +105,16 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 static int take_stack_snapshot(struct proc_syms *ps, __u64 sp)
 {
 	struct unwind_request *req = &ps->request;
-	const struct proc_mapping *m = proc_syms__mapping_of(ps, sp);
 	__u64 start = sp, end = sp + UNWIND_STACK_BYTES;
+	struct proc_mapping m;
 	ssize_t n;
 
 	req->stack_start = 0;
 	req->stack_len = 0;
-	if (m) {
-		start = sp - m->start >= UNWIND_RED_ZONE ? sp - UNWIND_RED_ZONE : m->start;
-		if (end > m->end)
-			end = m->end;
+	if (proc_syms__mapping_of(ps, sp, &m)) {
+		start = sp - m.start >= UNWIND_RED_ZONE ? sp - UNWIND_RED_ZONE : m.start;
+		if (end > m.end)
+			end = m.end;
 	}
 	n = proc_mem_read(ps->pid, start, req->stack, end - start);
 	if (n == -ESRCH)

@@ -29,11 +29,16 @@ static void parse_maps(const uint8_t *data, size_t size)
 	f = fmemopen((void *)data, size, "r");
 	fuzz_check(f != NULL, "fmemopen");
 	if (!maps_snapshot_parse(&maps, f)) {
-		for (i = 0; i < maps.nr_mappings; i++) {
-			fuzz_check(maps.mappings[i].start < maps.mappings[i].end, "an empty mapping");
-			fuzz_check(!i || maps.mappings[i - 1].end <= maps.mappings[i].start,
-				   "mappings out of order");
+		const struct mapping_table *t = &maps.mappings;
+		size_t nr = 0;
+
+		for (i = 0; i < t->nr; i++) {
+			fuzz_check(i + 1 == t->nr || t->edge[i] < t->edge[i + 1],
+				   "an empty mapping, or out of order");
+			nr += !(t->kind[i] & MAPPING_HOLE);
 		}
+		fuzz_check(!t->nr || t->kind[t->nr - 1] & MAPPING_HOLE, "no end");
+		fuzz_check(nr == maps.nr_mappings, "mappings lost");
 		for (i = 0; i < maps.nr_files; i++) {
 			fuzz_check(maps.files[i].low < maps.files[i].high, "an empty file");
 			fuzz_check(maps.files[i].path && strlen(maps.files[i].path) < size,

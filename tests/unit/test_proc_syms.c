@@ -769,3 +769,43 @@ void test_proc_syms_local_debuginfo(void)
 	proc_syms__close(ps);
 	dwfl_end(dwfl);
 }
+
+/* The table keeps each mapping's bounds and kind, and the holes between. */
+void test_proc_syms_mapping_table(void)
+{
+	static const char text[] = "1000-2000 r-xp 0 fe:00 7 /bin/x\n"
+				   "2000-3000 ---p 0 00:00 0\n"
+				   "3000-5000 rw-p 0 00:00 0\n"
+				   "8000-9000 r-xp 0 00:00 0 [anon:jit]\n";
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	struct maps_snapshot maps;
+	struct proc_mapping m;
+
+	if (!ASSERT_TRUE(f != NULL, "fmemopen"))
+		return;
+	if (!ASSERT_OK(maps_snapshot_parse(&maps, f), "parsed")) {
+		fclose(f);
+		return;
+	}
+	fclose(f);
+	ASSERT_EQ(maps.nr_mappings, 4, "four mappings");
+	ASSERT_EQ(maps.mappings.nr, 6, "their starts, a hole, the end");
+	ASSERT_TRUE(!mapping_table_find(&maps.mappings, 0xfff, &m), "none below");
+	ASSERT_TRUE(mapping_table_find(&maps.mappings, 0x1000, &m), "the first");
+	ASSERT_EQ(m.start, 0x1000, "its start");
+	ASSERT_EQ(m.end, 0x2000, "its end");
+	ASSERT_TRUE(m.exec && !m.anon, "code of a file");
+	ASSERT_TRUE(mapping_table_find(&maps.mappings, 0x2fff, &m), "the guard");
+	ASSERT_EQ(m.start, 0x2000, "the guard's start");
+	ASSERT_EQ(m.end, 0x3000, "the guard's end: not merged with the stack");
+	ASSERT_TRUE(!m.exec && m.anon, "anonymous data");
+	ASSERT_TRUE(mapping_table_find(&maps.mappings, 0x4fff, &m), "the stack's last byte");
+	ASSERT_EQ(m.start, 0x3000, "the stack's start");
+	ASSERT_TRUE(!mapping_table_find(&maps.mappings, 0x5000, &m), "the hole's start");
+	ASSERT_TRUE(!mapping_table_find(&maps.mappings, 0x7fff, &m), "the hole's end");
+	ASSERT_TRUE(mapping_table_find(&maps.mappings, 0x8000, &m), "past the hole");
+	ASSERT_TRUE(m.exec && m.anon, "JIT code");
+	ASSERT_EQ(m.end, 0x9000, "the last's end");
+	ASSERT_TRUE(!mapping_table_find(&maps.mappings, 0x9000, &m), "none past the end");
+	maps_snapshot_free(&maps);
+}
