@@ -289,6 +289,8 @@ static int find_bias(struct go_proc *gp, const char *proc_root, const char *exe)
 		if (!err)
 			break;
 	}
+	if (err)
+		err = target_proc_ferror(maps) ?: err; /* cut short, or not there */
 	fclose(maps);
 	return err;
 }

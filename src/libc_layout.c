@@ -127,6 +127,8 @@ int libc_open_of_pid(const char *proc_root, int pid)
 		fd = target_file_open(path, lib);
 		break;
 	}
+	if (fd == -ENOENT)
+		fd = target_proc_ferror(maps) ?: fd; /* cut short, or not there */
 	fclose(maps);
 	return fd;
 }

@@ -134,6 +134,8 @@ int py_proc__open(struct py_proc **ppp, const char *proc_root, int pid)
 		if (!err)
 			break;
 	}
+	if (err)
+		err = target_proc_ferror(maps) ?: err; /* cut short, or not there */
 	fclose(maps);
 	if (err)
 		return err == -ETIMEDOUT || err == -EMEDIUMTYPE ? err : -ENOENT;

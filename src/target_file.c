@@ -193,6 +193,11 @@ static int proc_stream_close(void *cookie)
 	return 0;
 }
 
+int target_proc_ferror(FILE *f)
+{
+	return ferror(f) ? (errno ? -errno : -EIO) : 0;
+}
+
 FILE *target_proc_fopen(const char *path, size_t max)
 {
 	static const cookie_io_functions_t io = {

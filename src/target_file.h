@@ -37,9 +37,15 @@ int target_file_open(const char *root, const char *path);
  * open: a target holding its lock chunk by chunk cannot stretch the read
  * much past what one call allowed. It cannot seek. Returns the
  * stream, or NULL with errno (ETIMEDOUT: the open or the first chunk did not
- * return in time); a later chunk that does not is a read error, ETIMEDOUT.
+ * return in time); a later chunk that does not is a read error, ETIMEDOUT:
+ * a reader that did not find what it looked for asks target_proc_ferror()
+ * whether the file ended or was cut short.
  */
 FILE *target_proc_fopen(const char *path, size_t max);
+
+/* After fgets() on a target_proc_fopen() stream returned NULL: -errno if the
+ * read stopped short (ETIMEDOUT: the target held its lock), 0 at the end. */
+int target_proc_ferror(FILE *f);
 
 /* /proc/PID/maps: 65530 mappings (vm.max_map_count) of a few hundred bytes */
 #define TARGET_MAPS_MAX (32u << 20)
