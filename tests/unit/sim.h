@@ -378,6 +378,19 @@ static inline void sim_census(struct sim *s, __u64 ts)
 	}
 }
 
+/* A goroutine census record of @n goroutines (RGC_* @flags), then a census. */
+static inline void sim_go_census(struct sim *s, __u64 ts, unsigned int n, __u32 flags)
+{
+	struct rec_go_census gc = {
+		.hdr = { .type = REC_GO_CENSUS, .size = sizeof(gc), .tgid = s->tgid, .ts_ns = ts },
+		.nr_goroutines = n,
+		.flags = flags,
+	};
+
+	sim_feed(s, &gc);
+	sim_census(s, ts);
+}
+
 /* The first finding of @kind (not a summary restatement), or NULL. */
 static inline const struct sim_finding *sim_first(const struct sim *s, enum finding_kind kind)
 {

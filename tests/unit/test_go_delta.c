@@ -39,18 +39,6 @@ static void send_gone(struct sim *s, __u64 ts, __u64 goid)
 	sim_feed(s, &r);
 }
 
-static void go_census(struct sim *s, __u64 ts, unsigned int n, __u32 flags)
-{
-	struct rec_go_census gc = {
-		.hdr = { .type = REC_GO_CENSUS, .size = sizeof(gc), .tgid = s->tgid, .ts_ns = ts },
-		.nr_goroutines = n,
-		.flags = flags,
-	};
-
-	sim_feed(s, &gc);
-	sim_census(s, ts);
-}
-
 /*
  * N goroutines parked at one site a second before T0; goroutine 100 ends
  * before the census at T0 + 30 s; the last census is at T0 + 61 s. @delta:
@@ -75,7 +63,7 @@ static void run(bool delta, struct sim_finding *f, int *nr, __s64 *goroutines)
 		} else if (k == 1) {
 			send_gone(&s, at[k], 100);
 		}
-		go_census(&s, at[k], live, delta && k ? RGC_DELTA : 0);
+		sim_go_census(&s, at[k], live, delta && k ? RGC_DELTA : 0);
 	}
 	*nr = sim_count(&s, FINDING_GOROUTINE_STUCK);
 	if (*nr)

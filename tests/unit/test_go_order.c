@@ -48,17 +48,6 @@ static void send_stack(struct sim *s, __u64 ts, __u64 goid)
 	sim_feed(s, &r);
 }
 
-static void go_census(struct sim *s, __u64 ts, unsigned int n)
-{
-	struct rec_go_census gc = {
-		.hdr = { .type = REC_GO_CENSUS, .size = sizeof(gc), .tgid = s->tgid, .ts_ns = ts },
-		.nr_goroutines = n,
-	};
-
-	sim_feed(s, &gc);
-	sim_census(s, ts);
-}
-
 void test_go_order_any(void)
 {
 	const struct sim_finding *f;
@@ -86,7 +75,7 @@ void test_go_order_any(void)
 		send_goroutine(&s, ts, PARENT);
 		/* a stack for one met long before: not among the last ones added */
 		send_stack(&s, ts, SHOWN);
-		go_census(&s, ts, k ? N - 10 + 1 : N + 1);
+		sim_go_census(&s, ts, k ? N - 10 + 1 : N + 1, 0);
 	}
 	ASSERT_EQ(sim_count(&s, FINDING_GOROUTINE_STUCK), 1, "one stuck site");
 	f = sim_first(&s, FINDING_GOROUTINE_STUCK);

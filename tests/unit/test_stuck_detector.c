@@ -36,17 +36,6 @@ static void feed_goroutines(struct sim *s, __u64 ts, unsigned int first, unsigne
 	}
 }
 
-static void go_census(struct sim *s, __u64 ts, unsigned int n)
-{
-	struct rec_go_census gc = {
-		.hdr = { .type = REC_GO_CENSUS, .size = sizeof(gc), .tgid = s->tgid, .ts_ns = ts },
-		.nr_goroutines = n,
-	};
-
-	sim_feed(s, &gc);
-	sim_census(s, ts);
-}
-
 /* How many stuck findings one census of @n goroutines in @reason for @wait_s
  * seconds (0: unknown) makes; @f: the first one. */
 static int stuck_once(unsigned int n, const char *reason, __u64 wait_ns, struct sim_finding *f)
@@ -58,7 +47,7 @@ static int stuck_once(unsigned int n, const char *reason, __u64 wait_ns, struct 
 	sim_symbol(&s, WORKERS_PC, "main.startWorkers", "job.go", 18);
 	sim_symbol(&s, JOB_PC, "main.processJob", "job.go", 30);
 	feed_goroutines(&s, T0, 0, n, reason, wait_ns ? T0 - wait_ns : 0);
-	go_census(&s, T0, n);
+	sim_go_census(&s, T0, n, 0);
 	count = sim_count(&s, FINDING_GOROUTINE_STUCK);
 	if (count && f)
 		*f = *sim_first(&s, FINDING_GOROUTINE_STUCK);
@@ -95,7 +84,7 @@ void test_stuck_detector_mixed(void)
 	feed_goroutines(&s, T0, 0, 600, "chan receive", T0 - 90 * SEC_NS);
 	feed_goroutines(&s, T0, 600, 400, "chan send (leaked)", T0 - 90 * SEC_NS);
 	feed_goroutines(&s, T0, 1000, 112, "IO wait", T0 - 90 * SEC_NS);
-	go_census(&s, T0, 1112);
+	sim_go_census(&s, T0, 1112, 0);
 	ASSERT_EQ(sim_count(&s, FINDING_GOROUTINE_STUCK), 0, "1000 of 1112 (89.9 %)");
 	sim_free(&s);
 
@@ -103,7 +92,7 @@ void test_stuck_detector_mixed(void)
 	feed_goroutines(&s, T0, 0, 600, "chan receive", T0 - 90 * SEC_NS);
 	feed_goroutines(&s, T0, 600, 400, "chan send (leaked)", T0 - 90 * SEC_NS);
 	feed_goroutines(&s, T0, 1000, 111, "IO wait", T0 - 90 * SEC_NS);
-	go_census(&s, T0, 1111);
+	sim_go_census(&s, T0, 1111, 0);
 	ASSERT_EQ(sim_count(&s, FINDING_GOROUTINE_STUCK), 1, "1000 of 1111 in channel waits");
 	sim_free(&s);
 }
@@ -117,7 +106,7 @@ void test_stuck_detector_later(void)
 	sim_init(&s, 1200, NULL);
 	for (sec = 0; sec <= 30; sec++) {
 		feed_goroutines(&s, T0 + sec * SEC_NS, 0, 1000, "chan receive", T0 - 30 * SEC_NS);
-		go_census(&s, T0 + sec * SEC_NS, 1000);
+		sim_go_census(&s, T0 + sec * SEC_NS, 1000, 0);
 		if (sec == 29)
 			ASSERT_EQ(sim_count(&s, FINDING_GOROUTINE_STUCK), 0, "59 s");
 	}
